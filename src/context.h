@@ -1,0 +1,65 @@
+// The context every tool runs in: connection, channel prefix, tracing ids,
+// colour and logging. Precedence: flag > environment > (config file) > default.
+#pragma once
+
+#include <chrono>
+#include <optional>
+#include <string>
+
+#include "env.h"
+#include "log.h"
+#include "output.h"
+#include "url.h"
+
+namespace CLI {
+class App;
+}
+
+namespace rbus {
+
+struct TlsOptions {
+    bool enabled = false;
+    std::string cacert, cert, key, sni;
+    bool insecure = false;
+};
+
+struct ConnectOptions {
+    RedisUrl url;
+    TlsOptions tls;
+    std::chrono::milliseconds connect_timeout{5000};
+    // Bound on each command's reply on a live connection.
+    std::chrono::milliseconds reply_timeout{10000};
+};
+
+struct Context {
+    ConnectOptions connect;
+    std::string url_source;  // "--url", "REDIS_URL", "UPSTASH_REDIS_URL" or "default"
+    std::string prefix = "raptorflow.events";
+    std::optional<std::string> workspace_id, correlation_id, source_agent_id;
+    std::optional<ColorMode> color_flag;
+    LogLevel log_level = LogLevel::warn;
+    LogFormat log_format = LogFormat::text;
+    bool fail_soft = false;
+    bool quiet = false;  // -q: errors only, and no data echo from rbus-publish
+    bool url_password_on_argv = false;  // warn: visible to other users in ps
+
+    // The channel an event type is published on: {prefix}.{type}.
+    std::string channel_for(std::string_view type) const;
+};
+
+// The common flags as given on the command line; empty means "not given".
+struct CommonOptions {
+    std::string url, password_file, cacert, cert, key, sni, connect_timeout;
+    std::string prefix, workspace_id, correlation_id, source_agent_id, config, color, log_format;
+    bool tls = false, insecure = false, fail_soft = false, quiet = false;
+    int verbose = 0;
+};
+
+// Adds the connection and context flags shared by all four tools.
+void add_common_options(CLI::App& app, CommonOptions& opts);
+
+// Resolves flags and environment into a Context. Throws UsageError.
+// Also reads --password-file. Warnings (password on argv) go to the logger.
+Context resolve_context(const CommonOptions& opts, const EnvLookup& env);
+
+}  // namespace rbus

@@ -1,0 +1,63 @@
+// The error hierarchy, mapped once to the exit codes of SPEC §4.
+#pragma once
+
+#include <stdexcept>
+#include <string>
+
+namespace rbus {
+
+enum ExitCode : int {
+    kExitOk = 0,
+    kExitFailure = 1,       // runtime failure, --check threshold, unpublished events
+    kExitUsage = 2,         // bad flag, type, payload, URL, template: nothing published
+    kExitUnreachable = 3,   // bus unreachable, authentication or TLS failure
+    kExitFewReceivers = 4,  // fewer receivers than --min-receivers
+    kExitInvalidMessage = 5,
+    kExitTimeout = 124,
+    kExitSigint = 130,
+    kExitSigterm = 143,
+};
+
+class Error : public std::runtime_error {
+public:
+    using std::runtime_error::runtime_error;
+    virtual int exit_code() const { return kExitFailure; }
+};
+
+// Bad input from the user: flags, payloads, types, URLs, templates.
+class UsageError : public Error {
+public:
+    using Error::Error;
+    int exit_code() const override { return kExitUsage; }
+};
+
+// Could not reach or authenticate to the bus (refused, DNS, AUTH, TLS).
+class ConnectError : public Error {
+public:
+    using Error::Error;
+    int exit_code() const override { return kExitUnreachable; }
+};
+
+// An established connection failed (reset, EOF, protocol garbage).
+class IoError : public ConnectError {
+public:
+    using ConnectError::ConnectError;
+};
+
+class TimeoutError : public IoError {
+public:
+    using IoError::IoError;
+};
+
+class ProtocolError : public IoError {
+public:
+    using IoError::IoError;
+};
+
+// The server answered a command with an error reply.
+class ReplyError : public Error {
+public:
+    using Error::Error;
+};
+
+}  // namespace rbus

@@ -1,0 +1,42 @@
+// Diagnostics on stderr, in the seed's form:
+//   INFO bus - Published event agent.task_started to raptorflow.events.agent.task_started workspace_id=ws-123
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+#include <utility>
+#include <vector>
+
+namespace rbus {
+
+enum class LogLevel { error = 0, warn = 1, info = 2, debug = 3 };
+enum class LogFormat { text, json };
+
+std::optional<LogLevel> parse_log_level(std::string_view);   // error|warn|warning|info|debug
+std::string_view log_level_name(LogLevel);
+
+using LogFields = std::vector<std::pair<std::string_view, std::string>>;
+
+class Logger {
+public:
+    void configure(LogLevel level, LogFormat format, std::string program);
+    bool enabled(LogLevel level) const { return level <= level_; }
+    void log(LogLevel level, std::string_view message, const LogFields& fields = {}) const;
+    void error(std::string_view m, const LogFields& f = {}) const { log(LogLevel::error, m, f); }
+    void warn(std::string_view m, const LogFields& f = {}) const { log(LogLevel::warn, m, f); }
+    void info(std::string_view m, const LogFields& f = {}) const { log(LogLevel::info, m, f); }
+    void debug(std::string_view m, const LogFields& f = {}) const { log(LogLevel::debug, m, f); }
+    // Renders one line without writing it (used by log() and by tests).
+    std::string render(LogLevel level, std::string_view message, const LogFields& fields) const;
+
+private:
+    LogLevel level_ = LogLevel::warn;
+    LogFormat format_ = LogFormat::text;
+    std::string program_ = "rbus";
+};
+
+// The one logger of a process: tools configure it once from the context.
+Logger& logger();
+
+}  // namespace rbus

@@ -1,0 +1,52 @@
+// Where data goes: stdout only, buffered, flushed per burst, colour by one policy.
+#pragma once
+
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "env.h"
+#include "envelope.h"
+
+namespace rbus {
+
+enum class ColorMode { automatic, always, never };
+std::optional<ColorMode> parse_color_mode(std::string_view);
+
+// --color always/never beats the environment; then NO_COLOR beats CLICOLOR_FORCE;
+// otherwise colour only on a terminal that is not TERM=dumb.
+bool color_enabled(std::optional<ColorMode> flag, bool is_tty, const EnvLookup& env);
+
+// Thrown when stdout's reader went away (`| head -1`): the tool ends quietly with 0.
+struct StdoutClosed {};
+
+class StdoutWriter {
+public:
+    explicit StdoutWriter(int fd = 1) : fd_(fd) { buf_.reserve(kFlushAt * 2); }
+    ~StdoutWriter();
+    StdoutWriter(const StdoutWriter&) = delete;
+    StdoutWriter& operator=(const StdoutWriter&) = delete;
+
+    void write(std::string_view s) {
+        buf_.append(s);
+        if (buf_.size() >= kFlushAt) flush();
+    }
+    void line(std::string_view s) {
+        buf_.append(s);
+        buf_.push_back('\n');
+        if (buf_.size() >= kFlushAt) flush();
+    }
+    // Throws StdoutClosed on EPIPE, Error on other write failures.
+    void flush();
+    bool is_tty() const;
+
+private:
+    static constexpr std::size_t kFlushAt = 64 * 1024;
+    int fd_;
+    std::string buf_;
+};
+
+// Compact JSON with ANSI colours (keys, strings, numbers, literals) via rang.
+std::string colorize_json(const Json& value);
+
+}  // namespace rbus

@@ -1,0 +1,93 @@
+#include "tool.h"
+
+#include <unistd.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "error.h"
+#include "log.h"
+#include "output.h"
+#include "signals.h"
+#include "version.h"
+
+namespace rbus {
+namespace {
+
+std::string g_tool = "rbus";
+
+// CLI11 messages may span lines; the contract is one line.
+std::string one_line(std::string s) {
+    for (char& ch : s)
+        if (ch == '\n' || ch == '\r') ch = ' ';
+    while (!s.empty() && s.back() == ' ') s.pop_back();
+    return s;
+}
+
+}  // namespace
+
+std::string_view tool_name() { return g_tool; }
+
+void print_error(std::string_view tool, std::string_view message) {
+    std::string line = fmt::format("{}: error: {}\n", tool, one_line(std::string(message)));
+    ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
+    (void)rc;
+}
+
+int tool_main(std::string_view name, std::string_view description, int argc, char** argv,
+              const ToolDeclare& declare) {
+    g_tool = std::string(name);
+    install_signal_handlers();
+    CLI::App app{std::string(description), std::string(name)};
+    app.set_version_flag("--version", fmt::format("{} {}", name, kVersion));
+    app.get_formatter()->column_width(34);
+    CommonOptions common;
+    add_common_options(app, common);
+    ToolRun run;
+    Context ctx;
+    try {
+        run = declare(app);
+        app.parse(argc, argv);
+    } catch (const CLI::Success& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForAllHelp& e) {
+        return app.exit(e);
+    } catch (const CLI::CallForVersion& e) {
+        return app.exit(e);
+    } catch (const CLI::ParseError& e) {
+        print_error(name, fmt::format("{} (see --help)", e.what()));
+        return kExitUsage;
+    } catch (const Error& e) {
+        print_error(name, e.what());
+        return e.exit_code();
+    }
+    try {
+        ctx = resolve_context(common, process_env);
+        logger().configure(ctx.log_level, ctx.log_format, std::string(name));
+        if (ctx.url_password_on_argv)
+            logger().warn("a password in --url is visible to other users (ps); use --password-file or RAPTORBUS_PASSWORD");
+        return run(ctx);
+    } catch (const StdoutClosed&) {
+        return kExitOk;
+    } catch (const ConnectError& e) {
+        if (ctx.fail_soft) {
+            logger().warn(fmt::format("bus unreachable, continuing (--fail-soft): {}", e.what()));
+            return kExitOk;
+        }
+        print_error(name, e.what());
+        return e.exit_code();
+    } catch (const Error& e) {
+        print_error(name, e.what());
+        return e.exit_code();
+    } catch (const std::bad_alloc&) {
+        print_error(name, "out of memory");
+        return kExitFailure;
+    } catch (const std::exception& e) {
+        print_error(name, e.what());
+        return kExitFailure;
+    }
+}
+
+}  // namespace rbus
