@@ -25,13 +25,13 @@ private:
 
 std::string ansi(rang::fg colour) {
     std::ostringstream os;
-    rang::setControl(rang::control::Force);
+    rang::setControlMode(rang::control::Force);
     os << colour;
     return os.str();
 }
 std::string ansi(rang::style s) {
     std::ostringstream os;
-    rang::setControl(rang::control::Force);
+    rang::setControlMode(rang::control::Force);
     os << s;
     return os.str();
 }

@@ -102,7 +102,7 @@ void colorize(std::ostream& os, const Json& v) {
 std::string colorize_json(const Json& value) {
     std::ostringstream os;
     // The caller decided that colour is on; rang must not second-guess it.
-    rang::setControl(rang::control::Force);
+    rang::setControlMode(rang::control::Force);
     colorize(os, value);
     return os.str();
 }

@@ -48,15 +48,9 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
     try {
         run = declare(app);
         app.parse(argc, argv);
-    } catch (const CLI::Success& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForAllHelp& e) {
-        return app.exit(e);
-    } catch (const CLI::CallForVersion& e) {
-        return app.exit(e);
     } catch (const CLI::ParseError& e) {
+        // --help and --version are ParseErrors with exit code 0.
+        if (e.get_exit_code() == 0) return app.exit(e);
         print_error(name, fmt::format("{} (see --help)", e.what()));
         return kExitUsage;
     } catch (const Error& e) {

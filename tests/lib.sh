@@ -89,8 +89,12 @@ stop_pid() {
     kill -9 "$pid" 2>/dev/null
 }
 
-# Number of subscribers (channels + patterns) the server reports for CHANNEL.
+# Number of subscribers the server reports for CHANNEL.
 numsub() { redis-cli -p "$1" pubsub numsub "$2" | sed -n 2p; }
+# has_subscribers PORT CHANNEL N: true once CHANNEL has N subscribers (for wait_until).
+has_subscribers() { [ "$(numsub "$1" "$2")" = "$3" ]; }
+# has_patterns PORT N: true once the server counts N pattern subscriptions.
+has_patterns() { [ "$(redis-cli -p "$1" pubsub numpat)" = "$2" ]; }
 
 # --- cases and assertions -------------------------------------------------
 
@@ -98,7 +102,8 @@ numsub() { redis-cli -p "$1" pubsub numsub "$2" | sed -n 2p; }
 case_() {
     local name=$1 fn=$2 out rc
     out=$TEST_TMP/case.err
-    ( set -u; "$fn" ) 2> "$out"
+    # Background jobs of a case end with it, whether it passed or not.
+    ( set -u; trap 'kill $(jobs -p) 2>/dev/null' EXIT; "$fn" ) 2> "$out"
     rc=$?
     if [ "$rc" -eq 0 ]; then
         echo "PASS $name"

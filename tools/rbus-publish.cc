@@ -13,6 +13,16 @@
 using namespace rbus;
 
 int main(int argc, char** argv) {
+    // CLI11 reads "[1,2]" as a list of values; a JSON array given as the
+    // payload must instead get the payload error.
+    for (int i = 2; i < argc; ++i) {
+        std::string_view a = argv[i];
+        if (a.size() >= 2 && a.front() == '[' && a.back() == ']' && std::string_view(argv[i - 1]).rfind("--", 0) != 0 &&
+            Json::accept(a.begin(), a.end())) {
+            print_error("rbus-publish", "payload must be a JSON object (got array)");
+            return kExitUsage;
+        }
+    }
     std::string type, priority = "normal", id;
     std::vector<std::string> items;
     bool dry_run = false, record_metrics = false;

@@ -7,16 +7,16 @@ start_redis R || exit 1
 # A plain redis-cli SUBSCRIBE receives the envelope exactly as RaptorFlow expects it.
 redis_cli_receives_envelope() {
     local ch=raptorflow.events.agent.task_started
-    redis-cli -p "$R_PORT" --no-raw subscribe "$ch" > "$TEST_TMP/cli.out" &
+    redis-cli -p "$R_PORT" subscribe "$ch" > "$TEST_TMP/cli.out" &
     local pid=$!; track "$pid"
-    wait_until 10 test "$(numsub "$R_PORT" "$ch")" = 1 || die "redis-cli did not subscribe"
+    wait_until 10 has_subscribers "$R_PORT" "$ch" 1 || die "redis-cli did not subscribe"
     RAPTORBUS_WORKSPACE_ID=ws-123 RAPTORBUS_CORRELATION_ID=corr-456 \
         rbus-publish -u "$R_URL" agent.task_started agent_id=RES-001 task_type=research > "$TEST_TMP/pub.out" \
         || die "publish failed"
     wait_until 10 grep -q RES-001 "$TEST_TMP/cli.out" || die "redis-cli got nothing"
     kill "$pid"
     local msg
-    msg=$(redis-cli -p "$R_PORT" --raw ping >/dev/null; sed -n 's/^"\(.*\)"$/\1/p' "$TEST_TMP/cli.out" | tail -1 | sed 's/\\"/"/g')
+    msg=$(tail -1 "$TEST_TMP/cli.out")
     local printed; printed=$(cat "$TEST_TMP/pub.out")
     expect_eq "$msg" "$printed" "what was published equals what was printed"
     expect_eq "$(jq -r '[keys_unsorted[]] | join(",")' <<< "$printed")" \
@@ -47,7 +47,7 @@ url_from_environment_and_prefix() {
     local ch=acme.bus.order.created
     redis-cli -p "$R_PORT" subscribe "$ch" > "$TEST_TMP/cli2.out" &
     local pid=$!; track "$pid"
-    wait_until 10 test "$(numsub "$R_PORT" "$ch")" = 1 || die "redis-cli did not subscribe"
+    wait_until 10 has_subscribers "$R_PORT" "$ch" 1 || die "redis-cli did not subscribe"
     REDIS_URL=$R_URL RAPTORBUS_CHANNEL_PREFIX=acme.bus rbus-publish -q order.created id:=7 > "$TEST_TMP/q.out" \
         || die "publish failed"
     expect_eq "$(cat "$TEST_TMP/q.out")" "" "-q prints nothing"
@@ -59,7 +59,7 @@ bad_input_exits_2_and_publishes_nothing() {
     local err rc
     redis-cli -p "$R_PORT" psubscribe 'raptorflow.events.*' > "$TEST_TMP/bad.out" &
     local pid=$!; track "$pid"
-    wait_until 10 test "$(redis-cli -p "$R_PORT" pubsub numpat)" = 1 || die "redis-cli did not subscribe"
+    wait_until 10 has_patterns "$R_PORT" 1 || die "redis-cli did not subscribe"
     for args in "agent.bad [1,2]" "agent.bad 5" "Agent.Bad {}" "agent {}" "agent.bad {bad" "agent.bad noequals" \
                 "agent.bad a[=1" "agent.bad a:=nojson"; do
         # shellcheck disable=SC2086

@@ -16,7 +16,7 @@ TEST_CASE("commands are formatted as binary-safe RESP and pipelined until flush"
     c.append({"PING"});
     CHECK(fake->sent.empty());
     c.flush(std::nullopt);
-    CHECK(fake->sent == std::string("*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$6\r\na\r\nb\0c\r\n*1\r\n$4\r\nPING\r\n", 48));
+    CHECK(fake->sent == std::string("*3\r\n$7\r\nPUBLISH\r\n$2\r\nch\r\n$6\r\na\r\nb\0c\r\n*1\r\n$4\r\nPING\r\n", 51));
 }
 
 TEST_CASE("replies split across reads are reassembled in order") {
