@@ -1,0 +1,42 @@
+# fish completion for rbus-publish: publish an event on RaptorBus
+
+complete -c rbus-publish -f
+
+# Payload files: @FILE, key=@file, key:=@file.json.
+function __rbus_publish_at_files
+    set -l token (commandline -ct)
+    test -n "$token"; or return
+    set -l head (string match -r -- '^(?:@|[^=@]*=@)' $token)
+    or return
+    set -l path (string sub -s (math (string length -- $head) + 1) -- $token)
+    for f in (__fish_complete_path $path)
+        printf "%s%s\n" $head $f
+    end
+end
+complete -c rbus-publish -a '(__rbus_publish_at_files)'
+
+complete -c rbus-publish -s h -l help -d 'Print the options and exit'
+complete -c rbus-publish -l version -d 'Print the version and exit'
+complete -c rbus-publish -s u -l url -x -d 'Redis URL (default redis://127.0.0.1:6379)'
+complete -c rbus-publish -l password-file -r -F -d 'Read the password from FILE'
+complete -c rbus-publish -l tls -d 'Use TLS (not built into this version)'
+complete -c rbus-publish -l cacert -r -F -d 'CA certificate file for TLS'
+complete -c rbus-publish -l cert -r -F -d 'Client certificate for TLS'
+complete -c rbus-publish -l key -r -F -d 'Client private key for TLS'
+complete -c rbus-publish -l insecure -d 'Do not verify the server certificate'
+complete -c rbus-publish -l sni -x -d 'TLS server name to send and verify'
+complete -c rbus-publish -l connect-timeout -x -d 'Connect timeout (default 5s)'
+complete -c rbus-publish -l prefix -x -d 'Channel prefix (default raptorflow.events)'
+complete -c rbus-publish -s w -l workspace-id -x -d 'Workspace id'
+complete -c rbus-publish -s c -l correlation-id -x -d 'Correlation id'
+complete -c rbus-publish -l source-agent-id -x -d 'Source agent id'
+complete -c rbus-publish -l color -x -a 'auto always never' -d 'When to use colour'
+complete -c rbus-publish -s v -l verbose -d 'More diagnostics on stderr (repeatable)'
+complete -c rbus-publish -s q -l quiet -d 'Errors only'
+complete -c rbus-publish -l log-format -x -a 'text json' -d 'Format of diagnostics'
+complete -c rbus-publish -l fail-soft -d 'Bus unreachable: warn and exit 0'
+complete -c rbus-publish -l priority -x -a 'low normal high critical' -d 'Event priority (default normal)'
+complete -c rbus-publish -l id -x -d 'Event id (default a new UUID v4)'
+complete -c rbus-publish -l dry-run -d 'Validate and print the envelope; no connection'
+complete -c rbus-publish -l record-metrics -d 'Also count the event in metrics:channel:*:published'
+complete -c rbus-publish -l min-receivers -x -d 'Exit 4 when fewer subscribers received the event'

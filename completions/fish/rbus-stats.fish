@@ -1,0 +1,27 @@
+# fish completion for rbus-stats: report on RaptorBus
+
+complete -c rbus-stats -f
+
+complete -c rbus-stats -s h -l help -d 'Print the options and exit'
+complete -c rbus-stats -l version -d 'Print the version and exit'
+complete -c rbus-stats -s u -l url -x -d 'Redis URL (default redis://127.0.0.1:6379)'
+complete -c rbus-stats -l password-file -r -F -d 'Read the password from FILE'
+complete -c rbus-stats -l tls -d 'Use TLS (not built into this version)'
+complete -c rbus-stats -l cacert -r -F -d 'CA certificate file for TLS'
+complete -c rbus-stats -l cert -r -F -d 'Client certificate for TLS'
+complete -c rbus-stats -l key -r -F -d 'Client private key for TLS'
+complete -c rbus-stats -l insecure -d 'Do not verify the server certificate'
+complete -c rbus-stats -l sni -x -d 'TLS server name to send and verify'
+complete -c rbus-stats -l connect-timeout -x -d 'Connect timeout (default 5s)'
+complete -c rbus-stats -l prefix -x -d 'Channel prefix (default raptorflow.events)'
+complete -c rbus-stats -s w -l workspace-id -x -d 'Workspace id'
+complete -c rbus-stats -s c -l correlation-id -x -d 'Correlation id'
+complete -c rbus-stats -l source-agent-id -x -d 'Source agent id'
+complete -c rbus-stats -l color -x -a 'auto always never' -d 'When to use colour'
+complete -c rbus-stats -s v -l verbose -d 'More diagnostics on stderr (repeatable)'
+complete -c rbus-stats -s q -l quiet -d 'Errors only'
+complete -c rbus-stats -l log-format -x -a 'text json' -d 'Format of diagnostics'
+complete -c rbus-stats -l fail-soft -d 'Bus unreachable: warn and exit 0'
+complete -c rbus-stats -l check -d 'One status line; exit 0 healthy, 3 unreachable'
+complete -c rbus-stats -l json -d 'One JSON object'
+complete -c rbus-stats -l pings -x -d 'PING samples for the round trip (default 10)'

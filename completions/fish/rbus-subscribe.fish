@@ -1,0 +1,28 @@
+# fish completion for rbus-subscribe: print events from RaptorBus as JSON lines
+
+complete -c rbus-subscribe -f
+
+complete -c rbus-subscribe -s h -l help -d 'Print the options and exit'
+complete -c rbus-subscribe -l version -d 'Print the version and exit'
+complete -c rbus-subscribe -s u -l url -x -d 'Redis URL (default redis://127.0.0.1:6379)'
+complete -c rbus-subscribe -l password-file -r -F -d 'Read the password from FILE'
+complete -c rbus-subscribe -l tls -d 'Use TLS (not built into this version)'
+complete -c rbus-subscribe -l cacert -r -F -d 'CA certificate file for TLS'
+complete -c rbus-subscribe -l cert -r -F -d 'Client certificate for TLS'
+complete -c rbus-subscribe -l key -r -F -d 'Client private key for TLS'
+complete -c rbus-subscribe -l insecure -d 'Do not verify the server certificate'
+complete -c rbus-subscribe -l sni -x -d 'TLS server name to send and verify'
+complete -c rbus-subscribe -l connect-timeout -x -d 'Connect timeout (default 5s)'
+complete -c rbus-subscribe -l prefix -x -d 'Channel prefix (default raptorflow.events)'
+complete -c rbus-subscribe -s w -l workspace-id -x -d 'Workspace id'
+complete -c rbus-subscribe -s c -l correlation-id -x -d 'Correlation id'
+complete -c rbus-subscribe -l source-agent-id -x -d 'Source agent id'
+complete -c rbus-subscribe -l color -x -a 'auto always never' -d 'When to use colour'
+complete -c rbus-subscribe -s v -l verbose -d 'More diagnostics on stderr (repeatable)'
+complete -c rbus-subscribe -s q -l quiet -d 'Errors only'
+complete -c rbus-subscribe -l log-format -x -a 'text json' -d 'Format of diagnostics'
+complete -c rbus-subscribe -l fail-soft -d 'Bus unreachable: warn and exit 0'
+complete -c rbus-subscribe -l all -d 'Every event under the prefix'
+complete -c rbus-subscribe -s n -l count -x -d 'Exit 0 after N events'
+complete -c rbus-subscribe -l timeout -x -d 'Give up after DUR (exit 124 if --count was not reached)'
+complete -c rbus-subscribe -l ready-file -r -F -d 'Create PATH once every subscription is confirmed'

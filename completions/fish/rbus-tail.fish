@@ -1,0 +1,28 @@
+# fish completion for rbus-tail: follow events on RaptorBus
+
+complete -c rbus-tail -f
+
+complete -c rbus-tail -s h -l help -d 'Print the options and exit'
+complete -c rbus-tail -l version -d 'Print the version and exit'
+complete -c rbus-tail -s u -l url -x -d 'Redis URL (default redis://127.0.0.1:6379)'
+complete -c rbus-tail -l password-file -r -F -d 'Read the password from FILE'
+complete -c rbus-tail -l tls -d 'Use TLS (not built into this version)'
+complete -c rbus-tail -l cacert -r -F -d 'CA certificate file for TLS'
+complete -c rbus-tail -l cert -r -F -d 'Client certificate for TLS'
+complete -c rbus-tail -l key -r -F -d 'Client private key for TLS'
+complete -c rbus-tail -l insecure -d 'Do not verify the server certificate'
+complete -c rbus-tail -l sni -x -d 'TLS server name to send and verify'
+complete -c rbus-tail -l connect-timeout -x -d 'Connect timeout (default 5s)'
+complete -c rbus-tail -l prefix -x -d 'Channel prefix (default raptorflow.events)'
+complete -c rbus-tail -s w -l workspace-id -x -d 'Workspace id'
+complete -c rbus-tail -s c -l correlation-id -x -d 'Correlation id'
+complete -c rbus-tail -l source-agent-id -x -d 'Source agent id'
+complete -c rbus-tail -l color -x -a 'auto always never' -d 'When to use colour'
+complete -c rbus-tail -s v -l verbose -d 'More diagnostics on stderr (repeatable)'
+complete -c rbus-tail -s q -l quiet -d 'Errors only'
+complete -c rbus-tail -l log-format -x -a 'text json' -d 'Format of diagnostics'
+complete -c rbus-tail -l fail-soft -d 'Bus unreachable: warn and exit 0'
+complete -c rbus-tail -s n -l count -x -d 'Exit 0 after N events'
+complete -c rbus-tail -l timeout -x -d 'Stop after DUR (exit 124 if --count was not reached)'
+complete -c rbus-tail -l ready-file -r -F -d 'Create PATH once subscribed'
+complete -c rbus-tail -l json -d 'Print what rbus-subscribe prints'

@@ -1,0 +1,429 @@
+#include "url.h"
+
+#include <fmt/format.h>
+
+#include "error.h"
+
+namespace rbus {
+
+namespace {
+
+constexpr auto npos = std::string_view::npos;
+
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
+bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
+bool is_control(char c) {
+    auto u = static_cast<unsigned char>(c);
+    return u < 0x20 || u == 0x7f;
+}
+
+bool all_digits(std::string_view s) {
+    if (s.empty()) return false;
+    for (char c : s)
+        if (!is_digit(c)) return false;
+    return true;
+}
+
+// RFC 3986: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." )
+bool valid_scheme(std::string_view s) {
+    if (s.empty() || !is_alpha(s[0])) return false;
+    for (char c : s)
+        if (!is_alpha(c) && !is_digit(c) && c != '+' && c != '-' && c != '.') return false;
+    return true;
+}
+
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& c : out)
+        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
+    return out;
+}
+
+std::string escape_controls(std::string_view s) {
+    std::string out;
+    for (char c : s) {
+        if (is_control(c))
+            out += fmt::format("\\x{:02x}", static_cast<unsigned char>(c));
+        else
+            out += c;
+    }
+    return out;
+}
+
+// ?a=1&db=2 → ?a=***&db=2 (q excludes the '?').
+std::string redact_query(std::string_view q) {
+    std::string out;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t amp = q.find('&', start);
+        std::string_view param = q.substr(start, amp == npos ? npos : amp - start);
+        std::size_t eq = param.find('=');
+        if (param.empty()) {
+        } else if (eq == npos) {
+            out += "***";
+        } else if (param.substr(0, eq) == "db") {
+            out += param;
+        } else {
+            out += param.substr(0, eq + 1);
+            out += "***";
+        }
+        if (amp == npos) break;
+        out += '&';
+        start = amp + 1;
+    }
+    return out;
+}
+
+// Path, then ?query redacted, then #fragment redacted.
+std::string redact_tail(std::string_view tail) {
+    std::string out;
+    std::size_t hash = tail.find('#');
+    std::string_view frag = hash == npos ? std::string_view() : tail.substr(hash);
+    tail = tail.substr(0, hash);
+    std::size_t q = tail.find('?');
+    out += tail.substr(0, q);
+    if (q != npos) {
+        out += '?';
+        out += redact_query(tail.substr(q + 1));
+    }
+    if (frag.size() > 1) out += "#***";
+    else out += frag;
+    return out;
+}
+
+}  // namespace
+
+std::string redact_url(std::string_view raw) {
+    std::size_t start = 0;
+    std::string scheme;
+    std::size_t sep = raw.find("://");
+    if (sep != npos && valid_scheme(raw.substr(0, sep))) {
+        start = sep + 3;
+        scheme = lower(raw.substr(0, sep));
+    }
+    std::string out(raw.substr(0, start));
+    std::string_view rest = raw.substr(start);
+
+    std::size_t at;
+    if (scheme == "unix")
+        at = (rest.empty() || rest[0] == '/') ? npos : rest.find("@/");
+    else
+        at = rest.rfind('@');
+
+    if (at != npos) {
+        std::string_view userinfo = rest.substr(0, at);
+        std::size_t colon = userinfo.find(':');
+        if (colon == npos) {
+            out += "***";  // a lone userinfo may well be a token
+        } else {
+            out += userinfo.substr(0, colon);
+            out += ":***";
+        }
+        out += '@';
+        out += redact_tail(rest.substr(at + 1));
+        return escape_controls(out);
+    }
+    if (scheme == "unix") return escape_controls(out + redact_tail(rest));
+
+    // No '@': "user:secret" with the host forgotten looks like host:port.
+    // At the first non-numeric port, hide everything from there on.
+    std::size_t auth_end = rest.find_first_of("/?#");
+    std::string_view authority = rest.substr(0, auth_end);
+    std::size_t entry = 0;
+    while (true) {
+        std::size_t comma = authority.find(',', entry);
+        std::string_view hp = authority.substr(entry, comma == npos ? npos : comma - entry);
+        std::size_t colon;
+        if (!hp.empty() && hp[0] == '[') {
+            std::size_t close = hp.find(']');
+            colon = close == npos ? npos : hp.find(':', close);
+        } else {
+            colon = hp.find(':');
+        }
+        if (colon != npos) {
+            std::string_view port = hp.substr(colon + 1);
+            if (!port.empty() && !all_digits(port)) {
+                out += rest.substr(0, entry + colon + 1);
+                out += "***";
+                return escape_controls(out);
+            }
+        }
+        if (comma == npos) break;
+        entry = comma + 1;
+    }
+    out += authority;
+    if (auth_end != npos) out += redact_tail(rest.substr(auth_end));
+    return escape_controls(out);
+}
+
+namespace {
+
+[[noreturn]] void fail(std::string_view raw, std::string_view why) {
+    throw UsageError(fmt::format("invalid URL \"{}\": {}", redact_url(raw), why));
+}
+
+std::string percent_decode(std::string_view s, std::string_view raw, std::string_view what) {
+    std::string out;
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        if (s[i] != '%') {
+            out += s[i];
+            continue;
+        }
+        if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2]))
+            fail(raw, fmt::format("malformed percent-encoding in the {} (write % as %25)", what));
+        auto val = [](char c) { return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10; };
+        out += static_cast<char>(val(s[i + 1]) * 16 + val(s[i + 2]));
+        i += 2;
+    }
+    for (char c : out)
+        if (is_control(c)) fail(raw, fmt::format("the {} contains a control character", what));
+    return out;
+}
+
+// Keeps ALPHA DIGIT - . _ ~ and `keep`; %XX for the rest.
+std::string percent_encode(std::string_view s, std::string_view keep) {
+    std::string out;
+    for (char c : s) {
+        if (is_alpha(c) || is_digit(c) || c == '-' || c == '.' || c == '_' || c == '~' || keep.find(c) != npos)
+            out += c;
+        else
+            out += fmt::format("%{:02X}", static_cast<unsigned char>(c));
+    }
+    return out;
+}
+
+void parse_userinfo(std::string_view userinfo, RedisUrl& url, std::string_view raw) {
+    std::size_t colon = userinfo.find(':');
+    std::string_view user = userinfo.substr(0, colon);
+    if (user.find_first_of("/?#") != npos)
+        fail(raw, "the user name contains /, ? or #: percent-encode it (e.g. %2F)");
+    url.username = percent_decode(user, raw, "user name");
+    if (colon != npos) url.password = percent_decode(userinfo.substr(colon + 1), raw, "password");
+}
+
+int parse_db(std::string_view text, std::string_view raw) {
+    if (!all_digits(text) || text.size() > 9)
+        fail(raw, "the database must be a number from 0 to 999999999, e.g. redis://host:6379/0");
+    int db = 0;
+    for (char c : text) db = db * 10 + (c - '0');
+    return db;
+}
+
+// q excludes the '?'. Only db=N is known.
+void parse_query(std::string_view q, RedisUrl& url, bool db_in_path, std::string_view raw) {
+    bool seen_db = db_in_path;
+    std::size_t start = 0;
+    while (true) {
+        std::size_t amp = q.find('&', start);
+        std::string_view param = q.substr(start, amp == npos ? npos : amp - start);
+        std::size_t eq = param.find('=');
+        if (param.empty()) fail(raw, "empty query parameter");
+        if (eq == npos) fail(raw, "query parameter without a value: only ?db=N is accepted");
+        std::string_view name = param.substr(0, eq);
+        if (name != "db")
+            fail(raw, fmt::format("unsupported query parameter \"{}\": only ?db=N is accepted",
+                                  escape_controls(name)));
+        if (seen_db) fail(raw, "the database is given twice");
+        seen_db = true;
+        url.db = parse_db(param.substr(eq + 1), raw);
+        if (amp == npos) break;
+        start = amp + 1;
+    }
+}
+
+bool valid_hostname(std::string_view h) {
+    for (char c : h)
+        if (!is_alpha(c) && !is_digit(c) && c != '-' && c != '.' && c != '_') return false;
+    return true;
+}
+
+bool valid_ipv6(std::string_view h) {
+    if (h.find(':') == npos) return false;
+    for (char c : h)
+        if (!is_hex(c) && c != ':' && c != '.') return false;
+    return true;
+}
+
+HostPort parse_host_port(std::string_view hp, uint16_t default_port, std::string_view raw) {
+    HostPort out;
+    out.port = default_port;
+    if (hp.empty()) fail(raw, "missing host, e.g. redis://localhost:6379");
+    std::string_view port_text;
+    bool has_port = false;
+    if (hp[0] == '[') {
+        std::size_t close = hp.find(']');
+        if (close == npos) fail(raw, "missing ] after the IPv6 address, e.g. redis://[::1]:6379");
+        std::string_view host = hp.substr(1, close - 1);
+        if (host.empty()) fail(raw, "empty IPv6 address in []");
+        if (!valid_ipv6(host)) fail(raw, "invalid IPv6 address in []");
+        out.host = std::string(host);
+        std::string_view rest = hp.substr(close + 1);
+        if (!rest.empty()) {
+            if (rest[0] != ':') fail(raw, "unexpected text after the IPv6 address: expected :port");
+            has_port = true;
+            port_text = rest.substr(1);
+        }
+    } else {
+        std::size_t colon = hp.find(':');
+        if (colon != npos && hp.find(':', colon + 1) != npos)
+            fail(raw, "an IPv6 address must be in brackets, e.g. redis://[::1]:6379");
+        std::string_view host = hp.substr(0, colon);
+        if (host.empty()) fail(raw, "missing host, e.g. redis://localhost:6379");
+        if (!valid_hostname(host)) fail(raw, "invalid character in the host name");
+        out.host = std::string(host);
+        if (colon != npos) {
+            has_port = true;
+            port_text = hp.substr(colon + 1);
+        }
+    }
+    if (has_port) {
+        if (port_text.empty()) fail(raw, "empty port after ':'");
+        int p = 0;
+        if (all_digits(port_text) && port_text.size() <= 5)
+            for (char c : port_text) p = p * 10 + (c - '0');
+        if (p < 1 || p > 65535) fail(raw, "the port must be a number from 1 to 65535");
+        out.port = static_cast<uint16_t>(p);
+    }
+    return out;
+}
+
+RedisUrl parse_unix(std::string_view text, std::string_view rest) {
+    RedisUrl url;
+    url.scheme = UrlScheme::unix_socket;
+    if (rest.empty() || rest[0] != '/') {
+        std::size_t at = rest.find("@/");
+        if (at == npos) fail(text, "a unix socket URL needs an absolute path: unix:///path/to.sock");
+        parse_userinfo(rest.substr(0, at), url, text);
+        rest = rest.substr(at + 1);
+    }
+    if (rest.find('#') != npos) fail(text, "fragments (#…) are not supported");
+    std::size_t q = rest.find('?');
+    std::string_view path = rest.substr(0, q);
+    url.socket_path = percent_decode(path, text, "socket path");
+    if (url.socket_path.size() < 2 || url.socket_path.back() == '/')
+        fail(text, "a unix socket URL needs the socket's path: unix:///path/to.sock");
+    if (q != npos) parse_query(rest.substr(q + 1), url, false, text);
+    return url;
+}
+
+}  // namespace
+
+RedisUrl parse_url(std::string_view text) {
+    if (text.empty()) throw UsageError("empty URL: use e.g. redis://127.0.0.1:6379");
+    for (char c : text)
+        if (is_control(c)) fail(text, "contains a control character");
+    if (text.find(' ') != npos) fail(text, "contains a space");
+
+    std::size_t sep = text.find("://");
+    if (sep == npos || !valid_scheme(text.substr(0, sep))) {
+        if (lower(text.substr(0, 5)) == "unix:") fail(text, "write unix:///path/to.sock (three slashes)");
+        fail(text, "missing the scheme, e.g. redis://localhost:6379");
+    }
+    std::string_view scheme_text = text.substr(0, sep);
+    std::string scheme = lower(scheme_text);
+    std::string_view rest = text.substr(sep + 3);
+
+    if (scheme == "https" || scheme == "http")
+        throw UsageError(fmt::format(
+            "REST URL \"{}\" is not supported: use the rediss:// endpoint of your Upstash database",
+            redact_url(text)));
+    if (scheme == "unix") return parse_unix(text, rest);
+
+    RedisUrl url;
+    uint16_t default_port = 6379;
+    if (scheme == "redis") {
+        url.scheme = UrlScheme::redis;
+    } else if (scheme == "rediss") {
+        url.scheme = UrlScheme::rediss;
+    } else if (scheme == "redis+sentinel" || scheme == "rediss+sentinel") {
+        url.scheme = UrlScheme::sentinel;
+        url.sentinel_tls = scheme == "rediss+sentinel";
+        default_port = 26379;
+    } else {
+        throw UsageError(fmt::format(
+            "unsupported URL scheme \"{}\" in \"{}\": use redis://, rediss://, unix:// or redis+sentinel://",
+            scheme_text, redact_url(text)));
+    }
+
+    // The userinfo ends at the last '@', so a raw @ (or / ? #) in the password works.
+    std::size_t at = rest.rfind('@');
+    if (at != npos) {
+        parse_userinfo(rest.substr(0, at), url, text);
+        rest = rest.substr(at + 1);
+    }
+    if (rest.find('#') != npos) fail(text, "fragments (#…) are not supported");
+    std::size_t q = rest.find('?');
+    std::string_view query = q == npos ? std::string_view() : rest.substr(q + 1);
+    rest = rest.substr(0, q);
+    std::size_t slash = rest.find('/');
+    std::string_view authority = rest.substr(0, slash);
+    std::string_view path = slash == npos ? std::string_view() : rest.substr(slash + 1);
+
+    if (authority.empty()) fail(text, "missing host, e.g. redis://localhost:6379");
+    std::size_t start = 0;
+    while (true) {
+        std::size_t comma = authority.find(',', start);
+        url.hosts.push_back(parse_host_port(
+            authority.substr(start, comma == npos ? npos : comma - start), default_port, text));
+        if (comma == npos) break;
+        start = comma + 1;
+    }
+
+    bool db_in_path = false;
+    if (url.scheme == UrlScheme::sentinel) {
+        std::size_t s2 = path.find('/');
+        std::string_view master = path.substr(0, s2);
+        if (master.empty())
+            fail(text, "a sentinel URL needs the master name, e.g. redis+sentinel://host:26379/mymaster");
+        url.sentinel_master = std::string(master);
+        if (s2 != npos) {
+            url.db = parse_db(path.substr(s2 + 1), text);
+            db_in_path = true;
+        }
+    } else if (!path.empty()) {
+        url.db = parse_db(path, text);
+        db_in_path = true;
+    }
+    if (q != npos) parse_query(query, url, db_in_path, text);
+    if (url.is_cluster_seeds() && url.db != 0) fail(text, "a Redis Cluster has only database 0");
+    return url;
+}
+
+std::string RedisUrl::redacted() const {
+    std::string out;
+    switch (scheme) {
+        case UrlScheme::redis: out = "redis://"; break;
+        case UrlScheme::rediss: out = "rediss://"; break;
+        case UrlScheme::sentinel: out = sentinel_tls ? "rediss+sentinel://" : "redis+sentinel://"; break;
+        case UrlScheme::unix_socket: out = "unix://"; break;
+    }
+    if (!username.empty() || !password.empty()) {
+        out += percent_encode(username, "");
+        if (!password.empty()) out += ":***";
+        out += '@';
+    }
+    if (scheme == UrlScheme::unix_socket) {
+        out += percent_encode(socket_path, "/!$&'()*+,;=:@");
+        if (db != 0) out += fmt::format("?db={}", db);
+        return out;
+    }
+    for (std::size_t i = 0; i < hosts.size(); ++i) {
+        if (i) out += ',';
+        const HostPort& h = hosts[i];
+        if (h.host.find(':') != std::string::npos)
+            out += fmt::format("[{}]:{}", h.host, h.port);
+        else
+            out += fmt::format("{}:{}", h.host, h.port);
+    }
+    if (scheme == UrlScheme::sentinel) {
+        out += '/';
+        out += sentinel_master;
+        if (db != 0) out += fmt::format("/{}", db);
+    } else {
+        out += fmt::format("/{}", db);
+    }
+    return out;
+}
+
+}  // namespace rbus

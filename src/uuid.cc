@@ -1,0 +1,117 @@
+#include "uuid.h"
+
+#include <openssl/evp.h>
+
+#include <array>
+#include <cstdint>
+#include <memory>
+#include <random>
+#include <stdexcept>
+
+namespace rbus {
+namespace {
+
+using Bytes = std::array<unsigned char, 16>;
+
+constexpr int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+constexpr bool is_dash_position(std::size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
+
+std::string to_text(const Bytes& b) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    std::string s(36, '-');
+    std::size_t out = 0;
+    for (unsigned char byte : b) {
+        if (is_dash_position(out)) ++out;
+        s[out++] = kHex[byte >> 4];
+        s[out++] = kHex[byte & 15];
+    }
+    return s;
+}
+
+// Precondition: is_uuid(s).
+Bytes from_text(std::string_view s) {
+    Bytes b{};
+    std::size_t k = 0;
+    for (std::size_t i = 0; i < s.size(); i += 2) {
+        if (s[i] == '-') ++i;
+        b[k++] = static_cast<unsigned char>(hex_value(s[i]) * 16 + hex_value(s[i + 1]));
+    }
+    return b;
+}
+
+Bytes with_version(Bytes b, unsigned version) {
+    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | (version << 4));
+    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
+    return b;
+}
+
+// SHA-1 through a per-thread context and a digest fetched once: OpenSSL 3's
+// one-shot SHA1() fetches the algorithm on every call, which costs about twice
+// as much, and would need namespace and name copied into one buffer.
+class Sha1 {
+public:
+    Sha1() : md_(EVP_MD_fetch(nullptr, "SHA1", nullptr)), ctx_(EVP_MD_CTX_new()) {
+        if (!md_ || !ctx_) throw std::runtime_error("OpenSSL: SHA-1 is unavailable");
+    }
+    std::array<unsigned char, EVP_MAX_MD_SIZE> digest(std::string_view a, std::string_view b) {
+        std::array<unsigned char, EVP_MAX_MD_SIZE> out{};
+        unsigned int len = 0;
+        if (EVP_DigestInit_ex2(ctx_.get(), md_.get(), nullptr) != 1 ||
+            EVP_DigestUpdate(ctx_.get(), a.data(), a.size()) != 1 ||
+            EVP_DigestUpdate(ctx_.get(), b.data(), b.size()) != 1 ||
+            EVP_DigestFinal_ex(ctx_.get(), out.data(), &len) != 1)
+            throw std::runtime_error("OpenSSL: SHA-1 failed");
+        return out;
+    }
+
+private:
+    struct MdFree {
+        void operator()(EVP_MD* p) const { EVP_MD_free(p); }
+    };
+    struct CtxFree {
+        void operator()(EVP_MD_CTX* p) const { EVP_MD_CTX_free(p); }
+    };
+    std::unique_ptr<EVP_MD, MdFree> md_;
+    std::unique_ptr<EVP_MD_CTX, CtxFree> ctx_;
+};
+
+}  // namespace
+
+std::string uuid_v4() {
+    thread_local std::mt19937_64 rng{[] {
+        std::random_device rd;
+        std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
+        return std::mt19937_64(seq);
+    }()};
+    Bytes b;
+    const std::uint64_t halves[2] = {rng(), rng()};
+    for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>(halves[i / 8] >> (i % 8 * 8));
+    return to_text(with_version(b, 4));
+}
+
+std::string uuid_v5(std::string_view name, std::string_view ns) {
+    if (!is_uuid(ns)) throw std::invalid_argument("uuid_v5: the namespace is not a UUID");
+    thread_local Sha1 sha1;
+    const Bytes ns_bytes = from_text(ns);
+    const auto digest =
+        sha1.digest({reinterpret_cast<const char*>(ns_bytes.data()), ns_bytes.size()}, name);
+    Bytes b;
+    for (std::size_t i = 0; i < 16; ++i) b[i] = digest[i];
+    return to_text(with_version(b, 5));
+}
+
+bool is_uuid(std::string_view s) {
+    if (s.size() != 36) return false;
+    for (std::size_t i = 0; i < 36; ++i) {
+        if (is_dash_position(i) ? s[i] != '-' : hex_value(s[i]) < 0) return false;
+    }
+    return true;
+}
+
+}  // namespace rbus

@@ -1,0 +1,432 @@
+#include "envelope.h"
+
+#include <random>
+#include <string>
+#include <vector>
+
+#include <doctest/doctest.h>
+
+#include "error.h"
+#include "timestamp.h"
+#include "uuid.h"
+
+using namespace rbus;
+
+namespace {
+
+constexpr const char* kTs = "2026-11-26T16:10:30.237319Z";
+
+EnvelopeFields fields(std::string type, Json payload = Json::object()) {
+    EnvelopeFields f;
+    f.type = std::move(type);
+    f.payload = std::move(payload);
+    return f;
+}
+
+// The message of the UsageError that create() throws, or "" when it does not throw.
+std::string create_error(EnvelopeFields f) {
+    try {
+        Envelope::create(std::move(f));
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::string type_error(std::string_view type) {
+    try {
+        validate_type(type);
+    } catch (const UsageError& e) {
+        return e.what();
+    }
+    return "";
+}
+
+std::vector<std::string> keys(const Json& j) {
+    std::vector<std::string> out;
+    for (auto it = j.begin(); it != j.end(); ++it) out.push_back(it.key());
+    return out;
+}
+
+bool printable_line(const std::string& s) {
+    for (char c : s)
+        if (static_cast<unsigned char>(c) < 0x20 || static_cast<unsigned char>(c) >= 0x7f) return false;
+    return true;
+}
+
+// Reads text that must be invalid; returns the reason.
+std::string reason(std::string_view raw) {
+    ReadResult r;
+    REQUIRE_NOTHROW(r = read_envelope(raw));
+    CHECK_FALSE(r.ok());
+    CHECK_FALSE(r.error.empty());
+    CHECK(printable_line(r.error));
+    return r.error;
+}
+
+Envelope read_ok(std::string_view raw) {
+    ReadResult r = read_envelope(raw);
+    INFO(r.error);
+    REQUIRE(r.ok());
+    return *r.envelope;
+}
+
+}  // namespace
+
+// ---- Priority and type ----------------------------------------------------------------
+
+TEST_CASE("priorities: exact lowercase names") {
+    for (Priority p : {Priority::low, Priority::normal, Priority::high, Priority::critical})
+        CHECK(parse_priority(priority_name(p)) == p);
+    CHECK(priority_name(Priority::critical) == "critical");
+    CHECK_FALSE(parse_priority("HIGH"));
+    CHECK_FALSE(parse_priority("urgent"));
+    CHECK_FALSE(parse_priority(""));
+}
+
+TEST_CASE("validate_type accepts lowercase dotted words") {
+    for (std::string ok : {"agent.task_started", "agent.task-started", "a.b", "a1.2b", "a.b.c.d", "x_y.z-w",
+                           "model.inference_complete", "a.-", "a.0"}) {
+        CAPTURE(ok);
+        CHECK(type_error(ok) == "");
+    }
+    CHECK(type_error("a." + std::string(198, 'b')) == "");  // exactly 200
+}
+
+TEST_CASE("validate_type rejects with a message naming the problem") {
+    CHECK(type_error("Foo") == R"(invalid event type "Foo": must be lowercase dotted words like agent.task_started)");
+    CHECK(type_error("agent.Task") ==
+          R"(invalid event type "agent.Task": must be lowercase dotted words like agent.task_started)");
+    CHECK(type_error("heartbeat") ==
+          R"(invalid event type "heartbeat": needs at least two dotted words, like agent.task_started)");
+    CHECK(type_error("1agent.x") ==
+          R"(invalid event type "1agent.x": must start with a letter a-z, like agent.task_started)");
+    CHECK(type_error("agent.") == R"(invalid event type "agent.": must not end with a dot)");
+    CHECK(type_error("agent..x") == R"(invalid event type "agent..x": empty word between dots)");
+    CHECK(type_error("") == R"(invalid event type "": must not be empty)");
+    CHECK(type_error(".agent.x").find("must start with a letter a-z") != std::string::npos);
+    CHECK(type_error("_a.b").find("must start with a letter a-z") != std::string::npos);
+    CHECK(type_error("agent.task started") ==
+          R"(invalid event type "agent.task started": character ' ' is not allowed; use a-z, 0-9, _ and - in dotted words like agent.task_started)");
+    CHECK(type_error("agent.t\xc3\xa2" "che").find("a non-ASCII character is not allowed") != std::string::npos);
+
+    const std::string too_long = "a." + std::string(199, 'b');
+    CHECK(type_error(too_long).find("longer than 200 characters (201)") != std::string::npos);
+    CHECK(type_error(too_long).size() < 150);  // the type is shown shortened
+
+    // Control characters and invalid UTF-8 are escaped: the message stays one printable line.
+    const std::string nl = type_error("agent.x\n");
+    CHECK(nl == R"(invalid event type "agent.x\n": a control character is not allowed; use a-z, 0-9, _ and - in dotted words like agent.task_started)");
+    const std::string esc = type_error("agent.\x1b[31m");
+    CHECK(esc.find("\\u001b") != std::string::npos);
+    CHECK(printable_line(esc));
+    CHECK(printable_line(type_error("agent.\xff\xfe")));
+}
+
+// ---- Creating ---------------------------------------------------------------------------
+
+TEST_CASE("create: canonical key order, compact, nulls included") {
+    EnvelopeFields f = fields("agent.task_started", Json::parse(R"({"task":"t1","n":2})"));
+    f.id = "evt-1";
+    f.timestamp = kTs;
+    Envelope e = Envelope::create(std::move(f));
+    CHECK(e.dump() ==
+          R"({"id":"evt-1","type":"agent.task_started","payload":{"task":"t1","n":2},"priority":"normal",)"
+          R"("request_id":null,"source_agent_id":null,"workspace_id":null,"timestamp":"2026-11-26T16:10:30.237319Z"})");
+    CHECK(e.id() == "evt-1");
+    CHECK(e.type() == "agent.task_started");
+    CHECK(e.priority() == Priority::normal);
+    CHECK(e.priority_text() == "normal");
+    CHECK(e.request_id() == nullptr);
+    CHECK(e.source_agent_id() == nullptr);
+    CHECK(e.workspace_id() == nullptr);
+    REQUIRE(e.timestamp() != nullptr);
+    CHECK(*e.timestamp() == kTs);
+    CHECK(e.payload()["task"] == "t1");
+}
+
+TEST_CASE("create: defaults are a fresh UUID v4 and the current time") {
+    Envelope a = Envelope::create(fields("agent.task_started"));
+    Envelope b = Envelope::create(fields("agent.task_started"));
+    CHECK(keys(a.json()) == std::vector<std::string>{"id", "type", "payload", "priority", "request_id",
+                                                     "source_agent_id", "workspace_id", "timestamp"});
+    CHECK(is_uuid(a.id()));
+    CHECK(a.id()[14] == '4');
+    CHECK(a.id() != b.id());
+    CHECK(a.payload() == Json::object());
+    REQUIRE(a.timestamp());
+    CHECK(a.timestamp()->size() == 27);
+    CHECK(normalize_timestamp(*a.timestamp()) == *a.timestamp());
+}
+
+TEST_CASE("create: context fields, priority, payload order and UTF-8 kept") {
+    EnvelopeFields f = fields("model.inference_complete", Json::parse(R"({"z":1,"a":{"y":2,"b":3},"msg":"héllo ✓"})"));
+    f.priority = Priority::critical;
+    f.request_id = "corr-456";
+    f.source_agent_id = "agent-7";
+    f.workspace_id = "ws-123";
+    f.timestamp = "2026-11-26T18:10:30.237319+02:00";  // normalised
+    f.id = "custom id";
+    Envelope e = Envelope::create(std::move(f));
+    CHECK(e.dump() ==
+          R"({"id":"custom id","type":"model.inference_complete","payload":{"z":1,"a":{"y":2,"b":3},"msg":"héllo ✓"},)"
+          R"("priority":"critical","request_id":"corr-456","source_agent_id":"agent-7","workspace_id":"ws-123",)"
+          R"("timestamp":"2026-11-26T16:10:30.237319Z"})");
+    REQUIRE(e.request_id());
+    CHECK(*e.request_id() == "corr-456");
+    CHECK(*e.workspace_id() == "ws-123");
+    CHECK(*e.source_agent_id() == "agent-7");
+    CHECK(e.priority() == Priority::critical);
+}
+
+TEST_CASE("create: payload must be an object") {
+    CHECK(create_error(fields("a.b", Json::array({1}))) == "payload must be a JSON object (got array)");
+    CHECK(create_error(fields("a.b", 5)) == "payload must be a JSON object (got number)");
+    CHECK(create_error(fields("a.b", "x")) == "payload must be a JSON object (got string)");
+    CHECK(create_error(fields("a.b", true)) == "payload must be a JSON object (got boolean)");
+    CHECK(create_error(fields("a.b", nullptr)) == "payload must be a JSON object (got null)");
+    CHECK(create_error(fields("Bad", Json::array())).find("invalid event type") == 0);  // the type first
+}
+
+TEST_CASE("create: payload strings and keys must be UTF-8, nesting bounded") {
+    CHECK(create_error(fields("a.b", Json{{"s", "\xff"}})) == "payload contains a string that is not valid UTF-8");
+    CHECK(create_error(fields("a.b", Json{{"\xc0\xaf", 1}})) == "payload contains a key that is not valid UTF-8");
+    Json deep = Json::object();
+    for (int i = 0; i < 600; ++i) deep = Json{{"k", std::move(deep)}};
+    CHECK(create_error(fields("a.b", std::move(deep))) == "payload nests too deep (more than 512 levels)");
+    Json fine = Json::object();
+    for (int i = 0; i < 500; ++i) fine = Json{{"k", std::move(fine)}};
+    CHECK(create_error(fields("a.b", std::move(fine))) == "");
+}
+
+TEST_CASE("create: a given id is kept if non-empty, printable and at most 200 characters") {
+    auto with_id = [](std::string id) {
+        EnvelopeFields f = fields("a.b");
+        f.id = std::move(id);
+        return f;
+    };
+    CHECK(Envelope::create(with_id("ÉVT-1")).id() == "ÉVT-1");
+    CHECK(create_error(with_id(std::string(200, 'x'))) == "");
+    CHECK(create_error(with_id("")) == "invalid id: must not be empty");
+    CHECK(create_error(with_id(std::string(201, 'x'))).find("longer than 200 characters") != std::string::npos);
+    CHECK(create_error(with_id("a\tb")) == R"(invalid id "a\tb": contains a control character)");
+    CHECK(create_error(with_id("a\xff")).find("not valid UTF-8") != std::string::npos);
+}
+
+TEST_CASE("create: context ids must be UTF-8, a given timestamp must parse") {
+    EnvelopeFields f = fields("a.b");
+    f.workspace_id = "ws\xff";
+    CHECK(create_error(std::move(f)) == R"(invalid workspace_id "ws\ufffd": not valid UTF-8)");
+    EnvelopeFields g = fields("a.b");
+    g.timestamp = "tomorrow";
+    CHECK(create_error(std::move(g)) ==
+          R"(invalid timestamp "tomorrow": expected RFC 3339, like 2026-11-26T16:10:30.237319Z)");
+}
+
+TEST_CASE("dump never throws, even after json() was given invalid UTF-8") {
+    Envelope e = Envelope::create(fields("a.b"));
+    e.json()["payload"]["bad"] = "\xff\xfe";
+    std::string out;
+    CHECK_NOTHROW(out = e.dump());
+    CHECK(out.find("\"bad\":\"\xef\xbf\xbd\xef\xbf\xbd\"") != std::string::npos);  // U+FFFD
+}
+
+// ---- Reading: the three shapes ----------------------------------------------------------
+
+TEST_CASE("read: the rbus shape round-trips byte for byte") {
+    EnvelopeFields f = fields("agent.task_started", Json{{"k", "v"}});
+    f.request_id = "r1";
+    Envelope sent = Envelope::create(std::move(f));
+    ReadResult r = read_envelope(sent.dump());
+    REQUIRE(r.ok());
+    CHECK(r.shape == Shape::rbus);
+    CHECK(r.error.empty());
+    CHECK(r.envelope->dump() == sent.dump());
+}
+
+TEST_CASE("read: BusEvent keeps its extra keys, in order, after the known ones; naive time is UTC") {
+    const std::string raw =
+        R"({"version":"1.0","id":"e1","type":"agent.task_started","payload":{"k":"v"},"priority":"high",)"
+        R"("request_id":"r1","source_agent_id":"a1","timestamp":"2026-11-26T16:10:30.237319",)"
+        R"("retry_count":0,"max_retries":3,"destination_guild":null})";
+    ReadResult r = read_envelope(raw);
+    REQUIRE(r.ok());
+    CHECK(r.shape == Shape::bus_event);
+    CHECK(r.envelope->dump() ==
+          R"({"id":"e1","type":"agent.task_started","payload":{"k":"v"},"priority":"high","request_id":"r1",)"
+          R"("source_agent_id":"a1","workspace_id":null,"timestamp":"2026-11-26T16:10:30.237319Z",)"
+          R"("version":"1.0","retry_count":0,"max_retries":3,"destination_guild":null})");
+}
+
+TEST_CASE("read: the legacy dict is mapped, its names not repeated") {
+    const std::string raw =
+        R"({"event_type":"workflow.completed","workspace_id":"ws-1","correlation_id":"c-1",)"
+        R"("payload":{"x":1},"timestamp":"2026-11-26T18:10:30.5+02:00","extra":[1,2]})";
+    ReadResult r = read_envelope(raw);
+    REQUIRE(r.ok());
+    CHECK(r.shape == Shape::legacy);
+    const Envelope& e = *r.envelope;
+    CHECK(e.dump() == R"({"id":")" + uuid_v5(raw) +
+                          R"(","type":"workflow.completed","payload":{"x":1},"priority":"normal",)"
+                          R"("request_id":"c-1","source_agent_id":null,"workspace_id":"ws-1",)"
+                          R"("timestamp":"2026-11-26T16:10:30.500000Z","extra":[1,2]})");
+    CHECK(e.type() == "workflow.completed");
+    REQUIRE(e.request_id());
+    CHECK(*e.request_id() == "c-1");
+}
+
+TEST_CASE("read: legacy with both request_id and correlation_id keeps correlation_id as unknown") {
+    Envelope e = read_ok(R"({"event_type":"a","request_id":"r","correlation_id":"c"})");
+    CHECK(*e.request_id() == "r");
+    CHECK(e.json()["correlation_id"] == "c");
+    CHECK(keys(e.json()).back() == "correlation_id");
+}
+
+TEST_CASE("read: with a type, event_type and correlation_id are plain unknown keys") {
+    ReadResult r = read_envelope(R"({"type":"a.b","event_type":"x.y","correlation_id":"c"})");
+    REQUIRE(r.ok());
+    CHECK(r.shape == Shape::rbus);
+    CHECK(r.envelope->type() == "a.b");
+    CHECK(r.envelope->request_id() == nullptr);
+    CHECK(keys(r.envelope->json()) == std::vector<std::string>{"id", "type", "payload", "priority", "request_id",
+                                                               "source_agent_id", "workspace_id", "timestamp",
+                                                               "event_type", "correlation_id"});
+}
+
+TEST_CASE("read: tolerant defaults") {
+    Envelope e = read_ok(R"({"type":"heartbeat"})");  // one word: fine when reading
+    CHECK(e.type() == "heartbeat");
+    CHECK(e.priority_text() == "normal");
+    CHECK(e.payload() == Json::object());
+    CHECK(e.timestamp() == nullptr);
+    CHECK(e.json()["timestamp"].is_null());
+    CHECK(e.request_id() == nullptr);
+    CHECK(e.id() == uuid_v5(R"({"type":"heartbeat"})"));
+
+    CHECK(read_ok(R"({"type":"a","priority":null})").priority() == Priority::normal);
+    CHECK(read_ok(R"({"type":"a","payload":[1,"x"]})").payload() == Json::parse(R"([1,"x"])"));  // kept as is
+    CHECK(read_ok(R"({"type":"a","payload":null})").payload().is_null());
+    CHECK(*read_ok(R"({"type":"a","timestamp":"last tuesday"})").timestamp() == "last tuesday");  // kept
+    CHECK(read_ok(R"({"type":"a","timestamp":1764173430})").json()["timestamp"] == 1764173430);
+    CHECK(read_ok(R"({"type":"a","id":""})").id() == "");
+    CHECK(read_ok(R"({"type":"a.b","id":"x","id":"y"})").id() == "y");  // duplicate key: the last wins
+    CHECK(read_ok(R"( {"type":"a"} )").type() == "a");
+    CHECK(read_ok(R"({"type":"a","payload":{"deep":"[[[[{{{{"}})").payload()["deep"] == "[[[[{{{{");
+}
+
+TEST_CASE("read: a missing id is a UUID v5 of the raw bytes") {
+    const std::string raw = R"({"event_type":"workflow.completed"})";
+    Envelope a = read_ok(raw), b = read_ok(raw), c = read_ok(raw + " ");
+    CHECK(a.id() == b.id());
+    CHECK(a.id() == "9928d4e1-d425-5b1f-bbbd-97219eb550dc");
+    CHECK(a.id() != c.id());
+    CHECK(a.id()[14] == '5');
+    CHECK(read_ok(R"({"type":"a","id":"mine"})").id() == "mine");
+}
+
+// ---- Reading: invalid messages ----------------------------------------------------------
+
+TEST_CASE("read: invalid messages give a reason, never an exception") {
+    CHECK(reason("[1]") == "not a JSON object (got array)");
+    CHECK(reason(R"("x")") == "not a JSON object (got string)");
+    CHECK(reason("42") == "not a JSON object (got number)");
+    CHECK(reason("null") == "not a JSON object (got null)");
+    CHECK(reason("{}") == "no type");
+    CHECK(reason(R"({"type":null})") == "no type");
+    CHECK(reason(R"({"type":""})") == "empty type");
+    CHECK(reason(R"({"event_type":""})") == "empty type");
+    CHECK(reason(R"({"type":5})") == "type is not a string (got number)");
+    CHECK(reason(R"({"type":"a","id":7})") == "id is not a string (got number)");
+    CHECK(reason(R"({"type":"a","id":null})") == "id is not a string (got null)");
+    CHECK(reason(R"({"type":"a","priority":"urgent"})") == R"(unknown priority "urgent")");
+    CHECK(reason(R"({"type":"a","priority":"HIGH"})") == R"(unknown priority "HIGH")");
+    CHECK(reason(R"({"type":"a","priority":5})") == "unknown priority 5");
+    CHECK(reason(R"({"type":"a","request_id":5})") == "request_id is not a string or null (got number)");
+    CHECK(reason(R"({"type":"a","workspace_id":{}})") == "workspace_id is not a string or null (got object)");
+    CHECK(reason(R"({"event_type":"a","correlation_id":[]})") == "request_id is not a string or null (got array)");
+    CHECK(reason(R"({"type":"a","source_agent_id":true})") ==
+          "source_agent_id is not a string or null (got boolean)");
+    CHECK(reason("") == "empty message");
+    CHECK(reason(" \n") == "empty message");
+}
+
+TEST_CASE("read: bad JSON") {
+    CHECK(reason(R"({"type":)").starts_with("invalid JSON at byte"));
+    CHECK(reason(R"({"type":"a.b",})") ==
+          "invalid JSON at byte 15: syntax error while parsing object key - unexpected '}'; expected string literal");
+    CHECK(reason(R"({"type":"a.b"} trailing)").find("expected end of input") != std::string::npos);
+    CHECK(reason("not json") == "invalid JSON at byte 2: syntax error while parsing value - invalid literal");
+    CHECK(reason(R"({"type":"a","n":1e999})").starts_with("invalid JSON"));
+    CHECK(reason(std::string("{\"type\":\"a\"\0}", 13)).starts_with("invalid JSON"));
+    // The echo of the raw bytes is dropped: a huge bad token does not make a huge reason.
+    CHECK(reason(R"({"type":"a","x":)" + std::string(100000, 'z') + "}").size() < 200);
+}
+
+TEST_CASE("read: invalid UTF-8 is an invalid message") {
+    CHECK(reason("{\"type\":\"a.b\",\"payload\":{\"x\":\"\xff\"}}") == "invalid UTF-8 at byte 31");
+    CHECK(reason("{\"type\":\"a.\xc0\xaf\"}").starts_with("invalid UTF-8"));          // overlong
+    CHECK(reason("{\"type\":\"a.\xed\xa0\x80\"}").starts_with("invalid UTF-8"));      // surrogate
+    CHECK(reason("{\"type\":\"a.\xf4\x90\x80\x80\"}").starts_with("invalid UTF-8"));  // past U+10FFFF
+    CHECK(reason("{\"type\":\"a.\xe2\x82\"}").starts_with("invalid UTF-8"));          // truncated
+    CHECK(reason("{\"\xff\":1}").starts_with("invalid UTF-8"));
+    CHECK(read_ok("{\"type\":\"a.b\",\"payload\":{\"x\":\"\xf0\x9f\x9a\x80 \xe2\x9c\x93\"}}").payload()["x"] ==
+          "\xf0\x9f\x9a\x80 \xe2\x9c\x93");
+}
+
+TEST_CASE("read: deep nesting is refused before parsing") {
+    CHECK(reason(std::string(100000, '[')) == "nesting too deep (more than 512 levels)");
+    CHECK(reason(std::string(100000, '[') + std::string(100000, ']')) == "nesting too deep (more than 512 levels)");
+    CHECK(reason(R"({"type":"a","payload":)" + std::string(100000, '{')) == "nesting too deep (more than 512 levels)");
+    std::string ok = R"({"type":"a","payload":)" + std::string(500, '[') + std::string(500, ']') + "}";
+    CHECK(read_ok(ok).payload().is_array());
+    // Brackets inside strings are not nesting.
+    CHECK(read_ok(R"({"type":"a","s":")" + std::string(5000, '[') + R"(\"[["})").type() == "a");
+    CHECK(json_depth(R"({"a":[1,{"b":"]]]"}]})") == 3);
+    CHECK(json_depth("]]]][[") == 2);
+}
+
+TEST_CASE("read: arbitrary bytes never crash or throw") {
+    std::mt19937 rng(12345);
+    const std::string valid = Envelope::create(fields("agent.task_started", Json{{"a", Json::array({1, "x"})}})).dump();
+    const std::string alphabet = "{}[]\":,\\ 0123456789.eE+-truefalsnu\xff\xc3\xa9\x80\x00";
+    for (int i = 0; i < 5000; ++i) {
+        std::string raw = valid;
+        if (i % 2 == 0) {  // random bytes
+            raw.assign(rng() % 64, '\0');
+            for (char& c : raw) c = alphabet[rng() % alphabet.size()];
+        } else {  // a valid envelope, mutated
+            for (int k = 0, n = 1 + static_cast<int>(rng() % 4); k < n; ++k) {
+                auto pos = rng() % raw.size();
+                switch (rng() % 3) {
+                    case 0: raw[pos] = static_cast<char>(rng()); break;
+                    case 1: raw.erase(pos, 1); break;
+                    default: raw.insert(pos, 1, alphabet[rng() % alphabet.size()]);
+                }
+            }
+        }
+        ReadResult r;
+        REQUIRE_NOTHROW(r = read_envelope(raw));
+        if (r.ok()) {
+            CHECK(r.error.empty());
+            CHECK_NOTHROW((void)r.envelope->dump());
+            CHECK(is_valid_utf8(r.envelope->dump()));
+        } else {
+            CHECK_FALSE(r.error.empty());
+            CHECK(printable_line(r.error));
+        }
+    }
+}
+
+TEST_CASE("is_valid_utf8") {
+    CHECK(is_valid_utf8(""));
+    CHECK(is_valid_utf8("plain ascii"));
+    CHECK(is_valid_utf8("h\xc3\xa9llo \xe2\x9c\x93 \xf0\x9f\x9a\x80"));
+    CHECK(is_valid_utf8("\xf4\x8f\xbf\xbf"));  // U+10FFFF
+    CHECK_FALSE(is_valid_utf8("\xff"));
+    CHECK_FALSE(is_valid_utf8("\xc3"));
+    CHECK_FALSE(is_valid_utf8("\xc1\xbf"));       // overlong
+    CHECK_FALSE(is_valid_utf8("\xe0\x80\xaf"));   // overlong
+    CHECK_FALSE(is_valid_utf8("\xed\xbf\xbf"));   // surrogate
+    CHECK_FALSE(is_valid_utf8("\xf4\x90\x80\x80"));
+    CHECK_FALSE(is_valid_utf8("\x80"));
+}
