@@ -1,6 +1,8 @@
 #include "envelope.h"
 
 #include <array>
+#include <memory>
+#include <unordered_map>
 #include <utility>
 #include <vector>
 
@@ -114,8 +116,9 @@ void validate_payload(const Json& payload) {
             continue;
         }
         if (!j->is_structured()) continue;
-        if (depth >= kMaxJsonDepth)
-            throw UsageError(fmt::format("payload nests too deep (more than {} levels)", kMaxJsonDepth));
+        // The envelope adds a level: what rbus publishes, read_envelope must accept.
+        if (depth >= kMaxJsonDepth - 1)
+            throw UsageError(fmt::format("payload nests too deep (more than {} levels)", kMaxJsonDepth - 1));
         if (j->is_object()) {
             for (auto it = j->begin(); it != j->end(); ++it) {
                 if (utf8_error_at(it.key()) != npos)
@@ -252,6 +255,93 @@ ReadResult invalid(std::string why, Shape shape = Shape::rbus) {
     return r;
 }
 
+// Builds the ordered_json DOM from nlohmann's SAX events. nlohmann's own builder inserts
+// each key with ordered_map's linear search: quadratic, 17 s for a 1 MiB object of 100,000
+// keys. Here keys are appended, and large objects get a hash index for duplicates
+// (the last value wins, at the first key's place, as in nlohmann).
+class DomBuilder {
+public:
+    explicit DomBuilder(Json& root) : root_(root) {}
+
+    bool null() { return put(nullptr); }
+    bool boolean(bool v) { return put(v); }
+    bool number_integer(Json::number_integer_t v) { return put(v); }
+    bool number_unsigned(Json::number_unsigned_t v) { return put(v); }
+    bool number_float(Json::number_float_t v, const Json::string_t&) { return put(v); }
+    bool string(Json::string_t& v) { return put(std::move(v)); }
+    bool binary(Json::binary_t& v) { return put(Json::binary(std::move(v))); }
+    bool start_object(std::size_t) { return open(Json::object()); }
+    bool start_array(std::size_t) { return open(Json::array()); }
+    bool end_object() { return close(); }
+    bool end_array() { return close(); }
+
+    bool key(Json::string_t& k) {
+        Frame& f = stack_.back();
+        auto& entries = static_cast<Json::object_t::Container&>(f.value->get_ref<Json::object_t&>());
+        constexpr std::size_t kLinear = 32;
+        if (!f.index && entries.size() >= kLinear) {
+            f.index = std::make_unique<std::unordered_map<std::string, std::size_t>>();
+            for (std::size_t i = 0; i < entries.size(); ++i) f.index->emplace(entries[i].first, i);
+        }
+        if (f.index) {
+            auto [it, added] = f.index->emplace(k, entries.size());
+            if (!added) return aim(&entries[it->second].second);
+        } else {
+            for (auto& e : entries)
+                if (e.first == k) return aim(&e.second);
+        }
+        entries.emplace_back(std::move(k), nullptr);
+        return aim(&entries.back().second);
+    }
+
+    bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
+        error_position = position;
+        error = e.what();
+        return false;
+    }
+
+    std::size_t error_position = 0;
+    std::string error;
+
+private:
+    struct Frame {
+        Json* value;
+        std::unique_ptr<std::unordered_map<std::string, std::size_t>> index;  // of large objects
+    };
+
+    bool aim(Json* slot) {
+        slot_ = slot;
+        return true;
+    }
+    // Where the next value goes: the root, the end of the open array, or the slot of the last key.
+    Json* place(Json&& v) {
+        if (stack_.empty()) return &(root_ = std::move(v));
+        Json& top = *stack_.back().value;
+        if (top.is_array()) {
+            auto& items = top.get_ref<Json::array_t&>();
+            items.push_back(std::move(v));
+            return &items.back();
+        }
+        return &(*slot_ = std::move(v));
+    }
+    bool put(Json&& v) {
+        place(std::move(v));
+        return true;
+    }
+    bool open(Json&& container) {
+        stack_.push_back({place(std::move(container)), nullptr});
+        return true;
+    }
+    bool close() {
+        stack_.pop_back();
+        return true;
+    }
+
+    Json& root_;
+    Json* slot_ = nullptr;
+    std::vector<Frame> stack_;
+};
+
 // An nlohmann message without its "[json.exception.parse_error.101] " tag, on one line.
 std::string without_tag(std::string_view what) {
     if (what.starts_with("[json.exception.")) {
@@ -262,17 +352,19 @@ std::string without_tag(std::string_view what) {
 
 // Why nlohmann refused the text, without its exception tag, position prefix and the
 // "last read" echo of the raw bytes (which may be long or binary).
-std::string parse_failure(std::string_view raw, const Json::parse_error& e) {
-    if (auto at = utf8_error_at(raw); at != npos) return fmt::format("invalid UTF-8 at byte {}", at + 1);  // 1-based, as nlohmann counts
-    std::string_view what = e.what();
+std::string parse_failure(std::string_view raw, std::string_view what, std::size_t position) {
+    if (auto at = utf8_error_at(raw); at != npos)
+        return fmt::format("invalid UTF-8 at byte {}", at + 1);  // 1-based, as nlohmann counts
+    if (!what.starts_with("[json.exception.parse_error"))
+        return fmt::format("invalid JSON: {}", without_tag(what));  // e.g. out_of_range.406: number overflow
     if (auto colon = what.find(": "); what.find("parse error") != npos && colon != npos)
         what.remove_prefix(colon + 2);  // "[json.exception.parse_error.101] parse error at line 1, column 5: "
     std::string text(what);
     if (auto echo = text.find("; last read: '"); echo != npos) {
         auto tail = text.rfind("'; expected ");
-        text = tail != npos && tail >= echo + 13 ? text.substr(0, echo) + text.substr(tail + 1) : text.substr(0, echo);
+        text = tail != npos && tail >= echo + 14 ? text.substr(0, echo) + text.substr(tail + 1) : text.substr(0, echo);
     }
-    return fmt::format("invalid JSON at byte {}: {}", e.byte, one_line(text));
+    return fmt::format("invalid JSON at byte {}: {}", position, one_line(text));
 }
 
 // The keys read_envelope knows, in canonical order; then those of the other shapes.
@@ -300,13 +392,8 @@ ReadResult read_envelope(std::string_view raw) try {
         return invalid(fmt::format("nesting too deep (more than {} levels)", kMaxJsonDepth));
     if (raw.find_first_not_of(" \t\r\n") == npos) return invalid("empty message");
     Json doc;
-    try {
-        doc = Json::parse(raw.begin(), raw.end());
-    } catch (const Json::parse_error& e) {
-        return invalid(parse_failure(raw, e));
-    } catch (const Json::exception& e) {  // e.g. out_of_range.406: number overflow
-        return invalid(fmt::format("invalid JSON: {}", without_tag(e.what())));
-    }
+    if (DomBuilder builder(doc); !Json::sax_parse(raw.data(), raw.data() + raw.size(), &builder))
+        return invalid(parse_failure(raw, builder.error, builder.error_position));
     if (!doc.is_object()) return invalid(fmt::format("not a JSON object (got {})", doc.type_name()));
 
     // One pass: where each known key sits, and which shape this is.
@@ -336,8 +423,9 @@ ReadResult read_envelope(std::string_view raw) try {
     Json* priority = at[kPriority];
     if (priority && !priority->is_null() &&
         !(priority->is_string() && parse_priority(priority->get_ref<const std::string&>()))) {
-        std::string shown = priority->is_string() ? json_quoted(priority->get_ref<const std::string&>())
-                                                  : one_line(priority->dump(-1, ' ', true, Json::error_handler_t::replace), 64);
+        std::string shown = priority->is_string()
+                                ? json_quoted(priority->get_ref<const std::string&>())
+                                : one_line(priority->dump(-1, ' ', true, Json::error_handler_t::replace), 64);
         return invalid(fmt::format("unknown priority {}", shown), shape);
     }
 

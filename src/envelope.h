@@ -42,8 +42,8 @@ struct ReadResult;
 class Envelope {
 public:
     // Validates and builds; throws UsageError: type rule, payload an object (valid UTF-8,
-    // nesting <= kMaxJsonDepth), id non-empty/printable/<= 200, context ids valid UTF-8,
-    // timestamp parseable.
+    // nesting < kMaxJsonDepth so the whole envelope reads back), id non-empty/printable/<= 200,
+    // context ids valid UTF-8, timestamp parseable.
     static Envelope create(EnvelopeFields f);
 
     // The canonical object: id, type, payload, priority, request_id, source_agent_id,
