@@ -1,19 +1,46 @@
 #include "bus.h"
 
+#include <optional>
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "error.h"
 #include "log.h"
+#include "tls_transport.h"
 
 namespace rbus {
 namespace {
 
+// TLS settings given for a plain connection do nothing: say so, since the
+// user evidently expected TLS.
+void warn_unused_tls_options(const TlsOptions& t) {
+    std::string given;
+    for (auto [name, set] : {std::pair{"--cacert", !t.cacert.empty()}, {"--cert", !t.cert.empty()},
+                             {"--sni", !t.sni.empty()}, {"--insecure", t.insecure}})
+        if (set) given += given.empty() ? name : std::string(", ") + name;
+    static bool warned = false;  // once per process, not on every reconnect
+    if (!given.empty() && !std::exchange(warned, true))
+        logger().warn(fmt::format("{} ignored: the connection is not TLS (use rediss:// or --tls)", given));
+}
+
 std::unique_ptr<Transport> open_transport(const ConnectOptions& o) {
     const RedisUrl& url = o.url;
-    if (o.tls.enabled)
-        throw UsageError(fmt::format("TLS ({}) is not built into this version of rbus yet", url.redacted()));
     if (url.scheme == UrlScheme::sentinel)
         throw UsageError(fmt::format("Sentinel URLs ({}) are not built into this version of rbus yet", url.redacted()));
+    std::optional<TlsClientContext> tls;
+    if (o.tls.enabled) {
+        if (url.scheme == UrlScheme::unix_socket)
+            throw UsageError(fmt::format("TLS over a Unix socket ({}) is not supported: use unix:// without --tls",
+                                         url.redacted()));
+        static bool warned = false;  // once per process, not on every reconnect
+        if (o.tls.insecure && !std::exchange(warned, true))
+            logger().warn("--insecure: the server's certificate is not verified; the connection and the password "
+                          "can be intercepted");
+        tls.emplace(o.tls);  // bad certificate files fail here, before connecting
+    } else {
+        warn_unused_tls_options(o.tls);
+    }
     if (url.scheme == UrlScheme::unix_socket)
         return SocketTransport::connect_unix(url.socket_path, o.connect_timeout);
     // Cluster seeds: plain pub/sub works through any node, so the first
@@ -21,7 +48,11 @@ std::unique_ptr<Transport> open_transport(const ConnectOptions& o) {
     std::string errors;
     for (const HostPort& hp : url.hosts) {
         try {
-            return SocketTransport::connect_tcp(hp.host, hp.port, o.connect_timeout);
+            auto socket = SocketTransport::connect_tcp(hp.host, hp.port, o.connect_timeout);
+            if (!tls) return socket;
+            auto secure = TlsTransport::handshake(std::move(socket), *tls, hp.host, o.connect_timeout);
+            logger().debug(fmt::format("TLS to {}: {}", secure->peer(), secure->session_description()));
+            return secure;
         } catch (const ConnectError& e) {
             if (!errors.empty()) errors += "; ";
             errors += e.what();
@@ -30,24 +61,22 @@ std::unique_ptr<Transport> open_transport(const ConnectOptions& o) {
     throw ConnectError(errors.empty() ? std::string("no host in URL") : errors);
 }
 
-}  // namespace
-
-std::unique_ptr<Connection> connect_bus(const ConnectOptions& o, std::string_view client_name) {
-    auto conn = std::make_unique<Connection>(open_transport(o));
+// AUTH, CLIENT SETNAME, SELECT: the first commands on a new connection.
+void greet(Connection& conn, const ConnectOptions& o, std::string_view client_name) {
     const RedisUrl& url = o.url;
     auto timeout = o.connect_timeout;
     try {
         if (!url.password.empty()) {
             if (!url.username.empty())
-                conn->command({"AUTH", url.username, url.password}, timeout);
+                conn.command({"AUTH", url.username, url.password}, timeout);
             else
-                conn->command({"AUTH", url.password}, timeout);
+                conn.command({"AUTH", url.password}, timeout);
         }
     } catch (const ReplyError& e) {
         throw ConnectError(fmt::format("authentication to {} failed: {}", url.redacted(), e.what()));
     }
     try {
-        conn->command({"CLIENT", "SETNAME", client_name}, timeout);
+        conn.command({"CLIENT", "SETNAME", client_name}, timeout);
     } catch (const ReplyError& e) {
         std::string_view msg = e.what();
         if (msg.rfind("NOAUTH", 0) == 0)
@@ -59,12 +88,30 @@ std::unique_ptr<Connection> connect_bus(const ConnectOptions& o, std::string_vie
     }
     if (url.db != 0) {
         try {
-            conn->command({"SELECT", std::to_string(url.db)}, timeout);
+            conn.command({"SELECT", std::to_string(url.db)}, timeout);
         } catch (const ReplyError& e) {
             throw ConnectError(fmt::format("cannot select database {} on {}: {}", url.db, url.redacted(), e.what()));
         }
     }
-    logger().debug(fmt::format("connected to {} via {}", url.redacted(), conn->peer()));
+}
+
+}  // namespace
+
+std::unique_ptr<Connection> connect_bus(const ConnectOptions& o, std::string_view client_name) {
+    auto conn = std::make_unique<Connection>(open_transport(o));
+    try {
+        greet(*conn, o, client_name);
+    } catch (const TimeoutError&) {
+        throw;
+    } catch (const IoError& e) {
+        // A server that wants a client certificate completes a TLS 1.3
+        // handshake, then drops the connection at the first command.
+        if (!o.tls.enabled || !o.tls.cert.empty() || std::string_view(e.what()).find("--cert") != std::string_view::npos)
+            throw;
+        throw ConnectError(fmt::format("{} (if the server requires client certificates, give --cert and --key)",
+                                       e.what()));
+    }
+    logger().debug(fmt::format("connected to {} via {}", o.url.redacted(), conn->peer()));
     return conn;
 }
 

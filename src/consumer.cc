@@ -1,14 +1,19 @@
 #include "consumer.h"
 
 #include <fcntl.h>
+#include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 
+#include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "duration.h"
 #include "error.h"
+#include "log.h"
 #include "signals.h"
 
 namespace rbus {
@@ -19,31 +24,177 @@ void touch_ready_file(const std::string& path) {
     ::close(fd);
 }
 
-int consume(Subscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers) {
-    Deadline deadline = deadline_after(options.timeout);
-    sub.start();
-    if (!options.ready_file.empty()) touch_ready_file(options.ready_file);
-    std::uint64_t matched = 0;
-    bool done = options.count && *options.count == 0;
-    while (!done) {
-        if (int sig = pending_signal()) {
-            if (handlers.on_burst) handlers.on_burst();
-            return signal_exit_code(sig);
+void add_consume_options(CLI::App& app, ConsumeFlags& flags) {
+    app.add_option_function<std::uint64_t>(
+           "-n,--count",
+           [&flags](const std::uint64_t& n) {
+               flags.count = n;
+               flags.count_given = true;
+           },
+           "exit 0 after N matching events")
+        ->type_name("N");
+    app.add_option("--timeout", flags.timeout, "give up after DUR (exit 124 if --count was not reached)")
+        ->type_name("DUR");
+    app.add_option("--idle", flags.idle, "exit 0 once no matching event arrived for DUR")->type_name("DUR");
+    app.add_option("--ready-file", flags.ready_file, "create PATH once every subscription is confirmed")
+        ->type_name("PATH");
+    app.add_flag("--no-reconnect", flags.no_reconnect, "exit 3 when the connection is lost instead of reconnecting");
+    app.add_option("--ping-interval", flags.ping_interval, "PING after DUR of silence to detect a dead connection (default 5s; 0: never)")
+        ->type_name("DUR");
+}
+
+ConsumeOptions consume_options(const ConsumeFlags& flags) {
+    ConsumeOptions o;
+    if (flags.count_given) o.count = flags.count;
+    if (!flags.timeout.empty()) o.timeout = parse_duration(flags.timeout);
+    if (!flags.idle.empty()) {
+        o.idle = parse_duration(flags.idle);
+        if (o.idle.count() <= 0) throw UsageError("--idle must be longer than 0");
+    }
+    if (!flags.ping_interval.empty()) o.ping_interval = parse_duration(flags.ping_interval);
+    o.ready_file = flags.ready_file;
+    o.reconnect = !flags.no_reconnect;
+    return o;
+}
+
+namespace {
+
+// One run's state: its timers (deadline, idle, PING) and what happened.
+class ConsumeLoop {
+public:
+    ConsumeLoop(Subscriber& sub, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st)
+        : sub_(sub), o_(o), h_(h), st_(st), policy_(o.backoff) {}
+
+    int run() {
+        deadline_ = deadline_after(o_.timeout);
+        sub_.start();
+        if (!o_.ready_file.empty()) touch_ready_file(o_.ready_file);
+        last_match_ = last_data_ = Clock::now();
+        done_ = o_.count && *o_.count == 0;
+        while (!done_) {
+            if (int sig = pending_signal()) return end_burst(signal_exit_code(sig));
+            try {
+                if (auto rc = step()) return *rc;
+            } catch (const IoError& e) {
+                if (!o_.reconnect) throw IoError(fmt::format("connection to the bus lost: {}", e.what()));
+                if (auto rc = reconnect(e.what())) return *rc;
+            }
         }
-        auto wake = sub.poll(deadline, [&](const BusMessage& m) {
+        return kExitOk;
+    }
+
+private:
+    int end_burst(int rc) {
+        if (h_.on_burst) h_.on_burst();
+        return rc;
+    }
+
+    // The exit code when the deadline or the idle time has come, else nothing.
+    std::optional<int> timer_exit(Clock::time_point now) const {
+        if (deadline_ && now >= *deadline_) return o_.count ? kExitTimeout : kExitOk;
+        if (o_.idle.count() > 0 && now >= last_match_ + o_.idle) return kExitOk;
+        return std::nullopt;
+    }
+
+    Deadline next_wake() const {
+        Deadline wake = deadline_;
+        auto earliest = [&](Clock::time_point t) {
+            if (!wake || t < *wake) wake = t;
+        };
+        if (o_.idle.count() > 0) earliest(last_match_ + o_.idle);
+        if (o_.ping_interval.count() > 0) earliest((ping_sent_ ? *ping_sent_ : last_data_) + o_.ping_interval);
+        return wake;
+    }
+
+    std::optional<int> step() {
+        auto wake = sub_.poll(next_wake(), [&](const BusMessage& m) {
+            ++st_.received;
             ReadResult read = read_envelope(m.data);
-            ReceivedEvent ev{m, read, Clock::now()};
-            if (handlers.on_event(ev)) ++matched;
-            if (options.count && matched >= *options.count) {
-                done = true;
-                return false;
+            ReceivedEvent ev{m, read, Clock::now(), std::chrono::system_clock::now()};
+            if (h_.on_event(ev)) {
+                ++st_.matched;
+                last_match_ = ev.received_at;
+                if (o_.count && st_.matched >= *o_.count) {
+                    done_ = true;
+                    return false;
+                }
             }
             return true;
         });
-        if (handlers.on_burst) handlers.on_burst();
-        if (wake == Subscriber::Wake::deadline) return options.count ? kExitTimeout : kExitOk;
+        auto now = Clock::now();
+        if (wake == Subscriber::Wake::messages) {
+            last_data_ = now;
+            ping_sent_.reset();
+            if (h_.on_burst) h_.on_burst();
+            return std::nullopt;
+        }
+        if (auto rc = timer_exit(now)) return end_burst(*rc);
+        if (o_.ping_interval.count() > 0) {
+            if (ping_sent_ && now >= *ping_sent_ + o_.ping_interval)
+                throw IoError(fmt::format("no reply to PING within {}", format_duration(o_.ping_interval)));
+            if (!ping_sent_ && now >= last_data_ + o_.ping_interval) {
+                sub_.ping();
+                ping_sent_ = now;
+            }
+        }
+        return std::nullopt;
     }
-    return kExitOk;
+
+    // Sleeps until `until`, waking early for a signal.
+    static void nap(Clock::time_point until) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        if (left > 0) ::poll(nullptr, 0, static_cast<int>(std::min<long long>(left, 60'000)));
+    }
+
+    std::optional<int> reconnect(const std::string& why) {
+        if (h_.on_burst) h_.on_burst();
+        auto lost_at = Clock::now();
+        logger().warn(fmt::format("connection lost: {}; reconnecting", why));
+        sub_.close();
+        policy_.reset();
+        while (true) {
+            if (int sig = pending_signal()) return end_burst(signal_exit_code(sig));
+            auto now = Clock::now();
+            if (auto rc = timer_exit(now)) return end_burst(*rc);
+            Clock::time_point until = now + policy_.next_delay();
+            if (deadline_) until = std::min(until, *deadline_);
+            if (o_.idle.count() > 0) until = std::min(until, last_match_ + o_.idle);
+            nap(until);
+            if (pending_signal() || timer_exit(Clock::now())) continue;
+            try {
+                sub_.start();
+                break;
+            } catch (const ConnectError& e) {
+                sub_.close();
+                logger().info(fmt::format("reconnect attempt {} failed: {}", policy_.attempts(), e.what()));
+            }
+        }
+        ++st_.reconnects;
+        last_data_ = Clock::now();
+        ping_sent_.reset();
+        auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(last_data_ - lost_at);
+        logger().warn(fmt::format("reconnected after {}; events published meanwhile were not received",
+                                  format_duration(gap)));
+        return std::nullopt;
+    }
+
+    Subscriber& sub_;
+    const ConsumeOptions& o_;
+    const ConsumeHandlers& h_;
+    ConsumeStats& st_;
+    ReconnectPolicy policy_;
+    Deadline deadline_;
+    Clock::time_point last_match_, last_data_;
+    std::optional<Clock::time_point> ping_sent_;
+    bool done_ = false;
+};
+
+}  // namespace
+
+int consume(Subscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats) {
+    ConsumeStats local;
+    ConsumeLoop loop(sub, options, handlers, stats ? *stats : local);
+    return loop.run();
 }
 
 }  // namespace rbus

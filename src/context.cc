@@ -1,9 +1,11 @@
 #include "context.h"
 
+#include <cctype>
 #include <fstream>
 #include <sstream>
 
 #include <CLI/CLI.hpp>
+#include <nlohmann/json.hpp>
 #include <fmt/format.h>
 
 #include "duration.h"
@@ -49,13 +51,66 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_option("--log-format", o.log_format, "text|json")->group(out);
     app.add_flag("--fail-soft", o.fail_soft, "bus unreachable: warn and exit 0 (env RAPTORBUS_FAIL_SOFT=1)")
         ->group(out);
+    app.add_option("--config", o.config,
+                   "config file (env RAPTORBUS_CONFIG; default $XDG_CONFIG_HOME/rbus/config.toml if present)")
+        ->group(ctx);
+    app.add_flag("--print-context", o.print_context,
+                 "print the resolved settings and where each came from (JSON, secrets hidden), then exit")
+        ->group(ctx);
 }
 
 namespace {
 
-std::optional<std::string> pick(const std::string& flag, const EnvLookup& env, const char* var) {
-    if (!flag.empty()) return flag;
-    return env(var);
+// One setting's value and where it came from.
+struct Picked {
+    std::optional<std::string> value;
+    std::string source = "default";
+};
+
+std::string config_source(const ConfigValue& v) { return "config " + v.where; }
+
+// flag > environment variable (when `var`) > config key > nothing.
+Picked pick(const std::string& flag, std::string_view flag_name, const EnvLookup& env, const char* var,
+            const Config& config, std::string_view key) {
+    if (!flag.empty()) return {flag, std::string(flag_name)};
+    if (var) {
+        if (auto v = env(var)) return {*v, var};
+    }
+    if (const ConfigValue* v = config.get(key)) return {v->text, config_source(*v)};
+    return {};
+}
+
+// A path from the config file: "~/" is $HOME, a relative path is relative
+// to the file's directory. Paths from flags are the shell's business.
+std::string config_path_value(const std::string& path, const Config& config, const EnvLookup& env) {
+    if (path.rfind("~/", 0) == 0) {
+        if (auto home = env("HOME")) return *home + path.substr(1);
+        return path;
+    }
+    if (path.empty() || path[0] == '/') return path;
+    std::size_t slash = config.path().rfind('/');
+    return slash == std::string::npos ? path : config.path().substr(0, slash + 1) + path;
+}
+
+Picked pick_path(const std::string& flag, std::string_view flag_name, const Config& config, std::string_view key,
+                 const EnvLookup& env) {
+    Picked p = pick(flag, flag_name, env, nullptr, config, key);
+    if (p.value && flag.empty()) p.value = config_path_value(*p.value, config, env);
+    return p;
+}
+
+bool pick_flag(bool flag, std::string_view flag_name, const Config& config, std::string_view key,
+               std::map<std::string, std::string>& sources) {
+    if (flag) {
+        sources[std::string(key)] = std::string(flag_name);
+        return true;
+    }
+    if (const ConfigValue* v = config.get(key)) {
+        sources[std::string(key)] = config_source(*v);
+        return v->boolean;
+    }
+    sources[std::string(key)] = "default";
+    return false;
 }
 
 std::string read_password_file(const std::string& path) {
@@ -69,31 +124,106 @@ std::string read_password_file(const std::string& path) {
     return s;
 }
 
-}  // namespace
+std::string lower(std::string_view s) {
+    std::string out(s);
+    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
+    return out;
+}
 
-Context resolve_context(const CommonOptions& o, const EnvLookup& env) {
-    Context c;
+// Where a bad value came from, for its error message.
+std::string from(const Picked& p) { return p.source == "default" ? "" : fmt::format(" (from {})", p.source); }
 
-    // Log level first: later warnings depend on it.
+void resolve_logging(Context& c, const CommonOptions& o, const EnvLookup& env, const Config& config) {
     c.quiet = o.quiet;
     if (o.quiet) {
         c.log_level = LogLevel::error;
+        c.sources["log-level"] = "-q";
     } else if (o.verbose > 0) {
         c.log_level = o.verbose == 1 ? LogLevel::info : LogLevel::debug;
+        c.sources["log-level"] = o.verbose == 1 ? "-v" : "-vv";
     } else if (auto lv = env("RAPTORBUS_LOG_LEVEL")) {
         auto parsed = parse_log_level(*lv);
         if (!parsed) throw UsageError(fmt::format("invalid RAPTORBUS_LOG_LEVEL \"{}\": use error, warn, info or debug", *lv));
         c.log_level = *parsed;
+        c.sources["log-level"] = "RAPTORBUS_LOG_LEVEL";
+    } else {
+        c.sources["log-level"] = "default";
     }
-    if (!o.log_format.empty()) {
-        if (o.log_format == "text") c.log_format = LogFormat::text;
-        else if (o.log_format == "json") c.log_format = LogFormat::json;
-        else throw UsageError(fmt::format("invalid --log-format \"{}\": use text or json", o.log_format));
+    Picked format = pick(o.log_format, "--log-format", env, nullptr, config, "log-format");
+    c.sources["log-format"] = format.source;
+    if (format.value) {
+        if (*format.value == "text") c.log_format = LogFormat::text;
+        else if (*format.value == "json") c.log_format = LogFormat::json;
+        else throw UsageError(fmt::format("invalid log format \"{}\"{}: use text or json", *format.value, from(format)));
     }
-    if (!o.color.empty()) {
-        c.color_flag = parse_color_mode(o.color);
-        if (!c.color_flag) throw UsageError(fmt::format("invalid --color \"{}\": use auto, always or never", o.color));
+    // --color beats NO_COLOR / CLICOLOR_FORCE; the config file does not.
+    Picked color = pick(o.color, "--color", env, nullptr, config, "color");
+    if (color.value && o.color.empty() && (env("NO_COLOR") || env("CLICOLOR_FORCE"))) color = Picked{};
+    if (env("NO_COLOR") && !color.value) color.source = "NO_COLOR";
+    else if (env("CLICOLOR_FORCE") && !color.value) color.source = "CLICOLOR_FORCE";
+    c.sources["color"] = color.source;
+    if (color.value) {
+        c.color_flag = parse_color_mode(*color.value);
+        if (!c.color_flag)
+            throw UsageError(fmt::format("invalid color \"{}\"{}: use auto, always or never", *color.value, from(color)));
     }
+}
+
+void resolve_password(Context& c, const CommonOptions& o, const EnvLookup& env, const Config& config) {
+    // Secrets, first found wins: the URL's password, --password-file,
+    // RAPTORBUS_PASSWORD, UPSTASH_REDIS_TOKEN (for an Upstash URL without
+    // one), then the config file's password-file.
+    RedisUrl& url = c.connect.url;
+    std::string& source = c.sources["password"];
+    if (!url.password.empty()) {
+        source = "url (" + c.url_source + ")";
+        if (c.url_source == "--url") c.url_password_on_argv = true;
+    } else if (!o.password_file.empty()) {
+        url.password = read_password_file(o.password_file);
+        source = "--password-file";
+    } else if (auto p = env("RAPTORBUS_PASSWORD")) {
+        url.password = *p;
+        source = "RAPTORBUS_PASSWORD";
+    } else if (auto t = c.url_source == "UPSTASH_REDIS_URL" ? env("UPSTASH_REDIS_TOKEN") : std::nullopt) {
+        url.password = *t;
+        source = "UPSTASH_REDIS_TOKEN";
+    } else if (const ConfigValue* f = config.get("password-file")) {
+        url.password = read_password_file(config_path_value(f->text, config, env));
+        source = config_source(*f);
+    } else {
+        source = "none";
+    }
+}
+
+void resolve_tls(Context& c, const CommonOptions& o, const EnvLookup& env, const Config& config) {
+    TlsOptions& tls = c.connect.tls;
+    tls.enabled = pick_flag(o.tls, "--tls", config, "tls", c.sources);
+    if (c.connect.url.tls()) {
+        tls.enabled = true;
+        c.sources["tls"] = "url";
+    }
+    tls.insecure = pick_flag(o.insecure, "--insecure", config, "insecure", c.sources);
+    auto path = [&](const std::string& flag, std::string_view name, std::string_view key, std::string& out) {
+        Picked p = pick_path(flag, name, config, key, env);
+        c.sources[std::string(key)] = p.source;
+        if (p.value) out = *p.value;
+    };
+    path(o.cacert, "--cacert", "cacert", tls.cacert);
+    path(o.cert, "--cert", "cert", tls.cert);
+    path(o.key, "--key", "key", tls.key);
+    Picked sni = pick(o.sni, "--sni", env, nullptr, config, "sni");
+    c.sources["sni"] = sni.source;
+    if (sni.value) tls.sni = *sni.value;
+    if (tls.cert.empty() != tls.key.empty()) throw UsageError("--cert and --key must be given together");
+}
+
+}  // namespace
+
+Context resolve_context(const CommonOptions& o, const EnvLookup& env, const Config& config) {
+    Context c;
+    c.config_path = config.path();
+    // Log level first: later warnings depend on it.
+    resolve_logging(c, o, env, config);
 
     std::string url_text = "redis://127.0.0.1:6379";
     c.url_source = "default";
@@ -106,40 +236,95 @@ Context resolve_context(const CommonOptions& o, const EnvLookup& env) {
     } else if (auto up = env("UPSTASH_REDIS_URL")) {
         url_text = *up;
         c.url_source = "UPSTASH_REDIS_URL";
+    } else if (const ConfigValue* v = config.get("url")) {
+        url_text = v->text;
+        c.url_source = config_source(*v);
     }
-    c.connect.url = parse_url(url_text);
-    RedisUrl& url = c.connect.url;
+    c.sources["url"] = c.url_source;
+    try {
+        c.connect.url = parse_url(url_text);
+    } catch (const UsageError& e) {
+        if (c.url_source.rfind("config ", 0) != 0) throw;
+        throw UsageError(fmt::format("{}: {}", c.url_source.substr(7), e.what()));
+    }
+    resolve_password(c, o, env, config);
+    resolve_tls(c, o, env, config);
 
-    // Secrets, first found wins: the URL's password, --password-file,
-    // RAPTORBUS_PASSWORD, UPSTASH_REDIS_TOKEN (for an Upstash URL without one).
-    if (!url.password.empty()) {
-        if (c.url_source == "--url")
-            c.url_password_on_argv = true;
-    } else if (!o.password_file.empty()) {
-        url.password = read_password_file(o.password_file);
-    } else if (auto p = env("RAPTORBUS_PASSWORD")) {
-        url.password = *p;
-    } else if (c.url_source == "UPSTASH_REDIS_URL") {
-        if (auto t = env("UPSTASH_REDIS_TOKEN")) url.password = *t;
+    Picked timeout = pick(o.connect_timeout, "--connect-timeout", env, nullptr, config, "connect-timeout");
+    c.sources["connect-timeout"] = timeout.source;
+    if (timeout.value) {
+        try {
+            c.connect.connect_timeout = parse_duration(*timeout.value);
+        } catch (const UsageError& e) {
+            throw UsageError(fmt::format("{}{}", e.what(), from(timeout)));
+        }
     }
 
-    c.connect.tls.enabled = o.tls || url.tls();
-    c.connect.tls.cacert = o.cacert;
-    c.connect.tls.cert = o.cert;
-    c.connect.tls.key = o.key;
-    c.connect.tls.sni = o.sni;
-    c.connect.tls.insecure = o.insecure;
-    if (!o.cert.empty() != !o.key.empty()) throw UsageError("--cert and --key must be given together");
-    if (!o.connect_timeout.empty()) c.connect.connect_timeout = parse_duration(o.connect_timeout);
-
-    if (auto p = pick(o.prefix, env, "RAPTORBUS_CHANNEL_PREFIX")) c.prefix = *p;
+    Picked prefix = pick(o.prefix, "--prefix", env, "RAPTORBUS_CHANNEL_PREFIX", config, "prefix");
+    c.sources["prefix"] = prefix.source;
+    if (prefix.value) c.prefix = *prefix.value;
     if (c.prefix.empty() || c.prefix.find_first_of(" \r\n\t") != std::string::npos)
-        throw UsageError(fmt::format("invalid channel prefix \"{}\"", c.prefix));
-    c.workspace_id = pick(o.workspace_id, env, "RAPTORBUS_WORKSPACE_ID");
-    c.correlation_id = pick(o.correlation_id, env, "RAPTORBUS_CORRELATION_ID");
-    c.source_agent_id = pick(o.source_agent_id, env, "RAPTORBUS_SOURCE_AGENT_ID");
-    c.fail_soft = o.fail_soft || env("RAPTORBUS_FAIL_SOFT") == std::optional<std::string>("1");
+        throw UsageError(fmt::format("invalid channel prefix \"{}\"{}", c.prefix, from(prefix)));
+    auto id = [&](const std::string& flag, std::string_view name, const char* var, std::string_view key,
+                  std::optional<std::string>& out) {
+        Picked p = pick(flag, name, env, var, config, key);
+        c.sources[std::string(key)] = p.source;
+        out = p.value;
+    };
+    id(o.workspace_id, "--workspace-id", "RAPTORBUS_WORKSPACE_ID", "workspace-id", c.workspace_id);
+    id(o.correlation_id, "--correlation-id", "RAPTORBUS_CORRELATION_ID", "correlation-id", c.correlation_id);
+    id(o.source_agent_id, "--source-agent-id", "RAPTORBUS_SOURCE_AGENT_ID", "source-agent-id", c.source_agent_id);
+
+    if (auto fs = env("RAPTORBUS_FAIL_SOFT"); fs && !o.fail_soft) {
+        c.fail_soft = *fs == "1";
+        c.sources["fail-soft"] = "RAPTORBUS_FAIL_SOFT";
+    } else {
+        c.fail_soft = pick_flag(o.fail_soft, "--fail-soft", config, "fail-soft", c.sources);
+    }
     return c;
+}
+
+std::string describe_context(const Context& c) {
+    nlohmann::ordered_json j;
+    auto source = [&](const std::string& key) {
+        auto it = c.sources.find(key);
+        return it == c.sources.end() ? std::string("default") : it->second;
+    };
+    auto opt = [](const std::optional<std::string>& v) { return v ? nlohmann::ordered_json(*v) : nullptr; };
+    auto str = [](const std::string& v) { return v.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json(v); };
+    j["config"] = str(c.config_path);
+    j["url"] = c.connect.url.redacted();
+    j["url_source"] = source("url");
+    j["password"] = c.connect.url.password.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json("***");
+    j["password_source"] = source("password");
+    j["tls"] = c.connect.tls.enabled;
+    j["tls_source"] = source("tls");
+    const TlsOptions& t = c.connect.tls;
+    for (auto [key, value] : {std::pair{"cacert", &t.cacert}, {"cert", &t.cert}, {"key", &t.key}, {"sni", &t.sni}}) {
+        j[key] = str(*value);
+        j[std::string(key) + "_source"] = source(key);
+    }
+    j["insecure"] = t.insecure;
+    j["insecure_source"] = source("insecure");
+    j["connect_timeout_ms"] = c.connect.connect_timeout.count();
+    j["connect_timeout_source"] = source("connect-timeout");
+    j["prefix"] = c.prefix;
+    j["prefix_source"] = source("prefix");
+    j["workspace_id"] = opt(c.workspace_id);
+    j["workspace_id_source"] = source("workspace-id");
+    j["correlation_id"] = opt(c.correlation_id);
+    j["correlation_id_source"] = source("correlation-id");
+    j["source_agent_id"] = opt(c.source_agent_id);
+    j["source_agent_id_source"] = source("source-agent-id");
+    j["color"] = c.color_flag == ColorMode::always ? "always" : c.color_flag == ColorMode::never ? "never" : "auto";
+    j["color_source"] = source("color");
+    j["log_level"] = lower(log_level_name(c.log_level));
+    j["log_level_source"] = source("log-level");
+    j["log_format"] = c.log_format == LogFormat::json ? "json" : "text";
+    j["log_format_source"] = source("log-format");
+    j["fail_soft"] = c.fail_soft;
+    j["fail_soft_source"] = source("fail-soft");
+    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 
 }  // namespace rbus

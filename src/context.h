@@ -1,14 +1,17 @@
 // The context every tool runs in: connection, channel prefix, tracing ids,
-// colour and logging. Precedence: flag > environment > (config file) > default.
+// colour and logging. Precedence: flag > environment > config file > default.
 #pragma once
 
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 
+#include "config.h"
 #include "env.h"
 #include "log.h"
 #include "output.h"
+#include "tls_transport.h"
 #include "url.h"
 
 namespace CLI {
@@ -16,12 +19,6 @@ class App;
 }
 
 namespace rbus {
-
-struct TlsOptions {
-    bool enabled = false;
-    std::string cacert, cert, key, sni;
-    bool insecure = false;
-};
 
 struct ConnectOptions {
     RedisUrl url;
@@ -42,6 +39,10 @@ struct Context {
     bool fail_soft = false;
     bool quiet = false;  // -q: errors only, and no data echo from rbus-publish
     bool url_password_on_argv = false;  // warn: visible to other users in ps
+    std::string config_path;            // the config file read, or empty
+    // Where each setting came from, by config key ("url", "prefix", "password",
+    // ...): "--url", "REDIS_URL", "config FILE:LINE", "default", ...
+    std::map<std::string, std::string> sources;
 
     // The channel an event type is published on: {prefix}.{type}.
     std::string channel_for(std::string_view type) const;
@@ -52,14 +53,20 @@ struct CommonOptions {
     std::string url, password_file, cacert, cert, key, sni, connect_timeout;
     std::string prefix, workspace_id, correlation_id, source_agent_id, config, color, log_format;
     bool tls = false, insecure = false, fail_soft = false, quiet = false;
+    bool print_context = false;
     int verbose = 0;
 };
 
 // Adds the connection and context flags shared by all four tools.
 void add_common_options(CLI::App& app, CommonOptions& opts);
 
-// Resolves flags and environment into a Context. Throws UsageError.
-// Also reads --password-file. Warnings (password on argv) go to the logger.
-Context resolve_context(const CommonOptions& opts, const EnvLookup& env);
+// Resolves flags, environment and config file into a Context. Throws
+// UsageError. Also reads the password file. Relative paths in the config
+// file are relative to its directory; "~/" is the home directory.
+Context resolve_context(const CommonOptions& opts, const EnvLookup& env, const Config& config = Config());
+
+// The resolved context as one line of JSON for --print-context: every
+// setting with "<name>_source"; the URL redacted, the password only "***".
+std::string describe_context(const Context& context);
 
 }  // namespace rbus

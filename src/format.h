@@ -4,6 +4,7 @@
 #include <chrono>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "envelope.h"
 #include "subscriber.h"
@@ -26,6 +27,21 @@ public:
 
 // The normalised envelope as one JSON line (coloured when asked).
 std::unique_ptr<EventFormatter> make_json_formatter(bool color);
+// The normalised envelope as indented JSON over several lines.
+std::unique_ptr<EventFormatter> make_pretty_formatter(bool color);
+// Only the payload, as one compact JSON line.
+std::unique_ptr<EventFormatter> make_payload_formatter(bool color);
+// The message's bytes exactly as received.
+std::unique_ptr<EventFormatter> make_raw_formatter();
+
+// --format: json|payload|pretty|raw, or a TEMPLATE (any value containing '{',
+// see template.h). Compiled once; throws UsageError for anything else.
+std::unique_ptr<EventFormatter> make_formatter(std::string_view spec, bool color);
+inline bool is_raw_format(std::string_view spec) { return spec == "raw"; }
+
+// What --invalid emit prints for a message that is not an envelope:
+// {"invalid":true,"channel":…,"raw":…,"error":…} (bytes that are not UTF-8 replaced by U+FFFD).
+std::string invalid_record(std::string_view channel, std::string_view raw, std::string_view error);
 
 struct TailStyle {
     bool color = false;

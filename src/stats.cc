@@ -1,11 +1,17 @@
 #include "stats.h"
 
+#include <poll.h>
+
 #include <algorithm>
 #include <cmath>
 
 #include <fmt/format.h>
 
+#include "bus.h"
 #include "error.h"
+#include "output.h"
+#include "signals.h"
+#include "stats_render.h"
 
 namespace rbus {
 
@@ -94,24 +100,163 @@ ServerSnapshot snapshot_server(Connection& conn, const Context& ctx, int ping_sa
     return s;
 }
 
-Json snapshot_json(const ServerSnapshot& s, const Context& ctx) {
-    Json j;
-    j["url"] = ctx.connect.url.redacted();
-    j["server"] = {{"version", s.version},
-                   {"uptime_seconds", s.uptime_seconds},
-                   {"connected_clients", s.connected_clients},
-                   {"ping_rtt_ms", {{"samples", s.ping_rtt_ms.size()},
-                                    {"p50", percentile(s.ping_rtt_ms, 50)},
-                                    {"p99", percentile(s.ping_rtt_ms, 99)}}}};
-    Json channels = Json::array();
-    for (const auto& c : s.channels) channels.push_back({{"channel", c.channel}, {"subscribers", c.subscribers}});
-    j["prefix"] = ctx.prefix;
-    j["channels"] = channels;
-    j["pattern_subscriptions"] = s.pattern_subscriptions;
-    Json counters = Json::object();
-    for (const auto& [ch, n] : s.published_counters) counters[ch] = n;
-    j["published_counters"] = counters;
-    return j;
+long long ServerSnapshot::subscribers_of(std::string_view channel) const {
+    for (const auto& c : channels)
+        if (c.channel == channel) return c.subscribers;
+    return 0;
+}
+
+namespace {
+constexpr std::chrono::milliseconds kSignalSlice{200};
+}  // namespace
+
+TrafficSampler::TrafficSampler(const Context& ctx)
+    : sub_(ctx.connect, "rbus-stats", {{ctx.channel_for("*"), true}}), window_(ctx.workspace_id) {}
+
+void TrafficSampler::start() {
+    sub_.start();
+    window_start_ = Clock::now();
+}
+
+TrafficStats TrafficSampler::sample_until(Clock::time_point end) {
+    while (!pending_signal() && Clock::now() < end) {
+        // Short slices, so that a signal is seen soon even if a wait resumes after EINTR.
+        sub_.poll(std::min(end, Clock::now() + kSignalSlice), [&](const BusMessage& m) {
+            window_.add(m.data, std::chrono::system_clock::now());
+            return true;
+        });
+    }
+    auto now = Clock::now();
+    TrafficStats s = window_.stats(std::chrono::duration<double>(now - window_start_).count());
+    window_.reset();
+    window_start_ = now;
+    return s;
+}
+
+MinSubscribers parse_min_subscribers(std::string_view text) {
+    auto eq = text.rfind('=');
+    auto bad = [&](std::string_view why) {
+        return UsageError(fmt::format("invalid --min-subscribers \"{}\": {}", text, why));
+    };
+    if (eq == std::string_view::npos) throw bad("use TYPE=N, e.g. agent.task_started=2");
+    MinSubscribers m{std::string(text.substr(0, eq)), 0};
+    std::string_view n = text.substr(eq + 1);
+    if (m.type.empty()) throw bad("the event type is empty");
+    if (n.empty() || n.size() > 12 || n.find_first_not_of("0123456789") != std::string_view::npos)
+        throw bad("N must be a whole number");
+    m.count = std::stoll(std::string(n));
+    return m;
+}
+
+std::vector<std::string> check_failures(const StatsReport& report, const Context& ctx, const CheckThresholds& t) {
+    std::vector<std::string> failures;
+    if (t.max_rtt) {
+        double p99 = percentile(report.server.ping_rtt_ms, 99);
+        if (p99 > static_cast<double>(t.max_rtt->count()))
+            failures.push_back(fmt::format("PING p99 {:.2f}ms > {}", p99, format_duration(*t.max_rtt)));
+    }
+    for (const auto& m : t.min_subscribers) {
+        long long n = report.server.subscribers_of(ctx.channel_for(m.type));
+        if (n < m.count) failures.push_back(fmt::format("{} has {} subscriber(s) < {}", m.type, n, m.count));
+    }
+    return failures;
+}
+
+namespace {
+
+StatsReport new_report(const Context& ctx) {
+    StatsReport r;
+    r.url = ctx.connect.url.redacted();
+    r.prefix = ctx.prefix;
+    r.workspace = ctx.workspace_id;
+    return r;
+}
+
+int signal_code() { return pending_signal() ? signal_exit_code(pending_signal()) : kExitOk; }
+
+int run_check(const Context& ctx, const StatsOptions& o, StdoutWriter& out) {
+    StatsReport report = new_report(ctx);
+    try {
+        auto conn = connect_bus(ctx.connect, "rbus-stats");
+        report.server = snapshot_server(*conn, ctx, o.ping_samples);
+        if (o.duration && o.duration->count() > 0) {
+            TrafficSampler sampler(ctx);
+            sampler.start();
+            report.traffic = sampler.sample_until(Clock::now() + *o.duration);
+        }
+    } catch (const ConnectError& e) {
+        out.line(check_unreachable_line(report.url, e.what()));
+        out.flush();
+        throw;
+    }
+    std::vector<std::string> failures = check_failures(report, ctx, o.thresholds);
+    out.line(failures.empty() ? check_ok_line(report) : check_fail_line(report, failures));
+    if (pending_signal()) return signal_code();
+    return failures.empty() ? kExitOk : kExitFailure;
+}
+
+void write_report(const StatsReport& report, const StatsOptions& o, bool color, StdoutWriter& out) {
+    if (o.prometheus) out.write(render_prometheus(report));
+    else if (o.json) out.line(color ? colorize_json(report_json(report)) : report_json(report).dump());
+    else out.write(render_table(report, color));
+}
+
+// Like top: a redrawn table on a terminal, else one JSON line per refresh.
+int run_watch(const Context& ctx, const StatsOptions& o, StdoutWriter& out, bool color) {
+    bool redraw = out.is_tty() && !o.json;
+    auto conn = connect_bus(ctx.connect, "rbus-stats");
+    std::optional<TrafficSampler> sampler;
+    if (!o.duration || o.duration->count() > 0) {
+        sampler.emplace(ctx);
+        sampler->start();
+    }
+    auto next = Clock::now() + o.interval;
+    while (!pending_signal()) {
+        StatsReport report = new_report(ctx);
+        if (sampler) {
+            report.traffic = sampler->sample_until(next);
+        } else {
+            while (!pending_signal() && Clock::now() < next) {
+                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
+                ::poll(nullptr, 0, static_cast<int>(std::clamp<long long>(left, 1, kSignalSlice.count())));
+            }
+        }
+        if (pending_signal()) break;
+        report.server = snapshot_server(*conn, ctx, o.ping_samples);
+        if (redraw) {
+            out.write("\x1b[H\x1b[2J");
+            out.write(render_table(report, color));
+            out.line(fmt::format("every {}; Ctrl-C to quit", format_duration(o.interval)));
+        } else {
+            out.line(color ? colorize_json(report_json(report)) : report_json(report).dump());
+        }
+        out.flush();
+        next += o.interval;
+        if (next < Clock::now()) next = Clock::now() + o.interval;
+    }
+    return signal_code();
+}
+
+}  // namespace
+
+int run_stats(const Context& ctx, const StatsOptions& o) {
+    StdoutWriter out;
+    if (o.check) return run_check(ctx, o, out);
+    bool color = !o.prometheus && color_enabled(ctx.color_flag, out.is_tty(), process_env);
+    if (o.watch) return run_watch(ctx, o, out, color);
+
+    StatsReport report = new_report(ctx);
+    auto conn = connect_bus(ctx.connect, "rbus-stats");
+    report.server = snapshot_server(*conn, ctx, o.ping_samples);
+    Duration window = o.duration.value_or(kDefaultWindow);
+    if (window.count() > 0) {
+        TrafficSampler sampler(ctx);
+        sampler.start();
+        report.traffic = sampler.sample_until(Clock::now() + window);
+    }
+    // Interrupted: the window so far is still reported, then 130/143.
+    write_report(report, o, color, out);
+    return signal_code();
 }
 
 }  // namespace rbus

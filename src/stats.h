@@ -1,15 +1,20 @@
-// What rbus-stats measures on the server: version, uptime, clients, PING
-// round trips, channels under the prefix with subscribers, metric counters.
+// What rbus-stats measures: the server (version, uptime, clients, PING round
+// trips, channels under the prefix with subscribers, metric counters), the
+// traffic in a sampling window, and the --check thresholds.
 #pragma once
 
 #include <cstdint>
 #include <map>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "connection.h"
 #include "context.h"
+#include "duration.h"
 #include "envelope.h"
+#include "subscriber.h"
+#include "traffic.h"
 
 namespace rbus {
 
@@ -26,6 +31,9 @@ struct ServerSnapshot {
     std::vector<ChannelSubscribers> channels;
     long long pattern_subscriptions = 0;  // PUBSUB NUMPAT
     std::map<std::string, long long> published_counters;  // channel → metrics:channel:{channel}:published
+
+    // NUMSUB of one channel as listed; 0 when it has no subscribers.
+    long long subscribers_of(std::string_view channel) const;
 };
 
 // Takes ping_samples PINGs and reads INFO, PUBSUB and the metrics counters (SCAN, never KEYS).
@@ -37,6 +45,58 @@ double percentile(std::vector<double> values, double p);
 // One value from an INFO reply ("redis_version" → "7.0.15"); empty when absent.
 std::string info_field(std::string_view info, std::string_view key);
 
-Json snapshot_json(const ServerSnapshot& s, const Context& ctx);
+// Everything one report shows.
+struct StatsReport {
+    std::string url;  // redacted
+    std::string prefix;
+    std::optional<std::string> workspace;
+    ServerSnapshot server;
+    std::optional<TrafficStats> traffic;  // absent with --duration 0
+};
+
+// Watches PSUBSCRIBE {prefix}.* and counts what arrives, window after window.
+class TrafficSampler {
+public:
+    explicit TrafficSampler(const Context& ctx);
+    // Connects and waits for the subscription; the first window starts then.
+    void start();
+    // Counts messages until `end` or a SIGINT/SIGTERM, then returns the window
+    // since the previous call (or start()) and begins the next one.
+    TrafficStats sample_until(Clock::time_point end);
+
+private:
+    Subscriber sub_;
+    TrafficWindow window_;
+    Clock::time_point window_start_;
+};
+
+// --min-subscribers TYPE=N: at least N subscribers on {prefix}.{TYPE}.
+struct MinSubscribers {
+    std::string type;
+    long long count = 0;
+};
+// Parses TYPE=N (N a whole number >= 0); throws UsageError.
+MinSubscribers parse_min_subscribers(std::string_view text);
+
+struct CheckThresholds {
+    std::optional<Duration> max_rtt;  // compared with the PING p99
+    std::vector<MinSubscribers> min_subscribers;
+};
+
+// Every threshold that failed, as short phrases ("PING p99 0.31ms > 0ms"); empty when healthy.
+std::vector<std::string> check_failures(const StatsReport& report, const Context& ctx, const CheckThresholds& t);
+
+// What the rbus-stats flags ask for.
+struct StatsOptions {
+    std::optional<Duration> duration;  // --duration as given; the default window is 5s
+    bool json = false, prometheus = false, watch = false, check = false;
+    Duration interval{1000};  // --watch refresh, and its window
+    int ping_samples = 10;
+    CheckThresholds thresholds;
+};
+inline constexpr Duration kDefaultWindow{5000};
+
+// Runs one report, a --watch loop or a --check, writing to stdout; returns the exit code.
+int run_stats(const Context& ctx, const StatsOptions& options);
 
 }  // namespace rbus

@@ -66,6 +66,12 @@ bool Subscriber::dispatch(redisReply* r, const std::function<bool(const BusMessa
     return true;  // pong and (un)subscribe confirmations
 }
 
+void Subscriber::ping() {
+    if (!conn_) throw IoError("not connected");
+    conn_->append({"PING"});
+    conn_->flush(deadline_after(options_.reply_timeout));
+}
+
 Subscriber::Wake Subscriber::poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message) {
     Reply first = conn_->read_reply(deadline);
     if (!first) {

@@ -44,6 +44,13 @@ public:
     // false to stop early. Throws IoError when the connection is lost.
     Wake poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message);
 
+    // Sends a PING (answered with ["pong",""] in subscribe mode) to find out
+    // whether a silent connection is still alive. Throws IoError.
+    void ping();
+    // Drops the connection (after it was lost); start() opens a new one.
+    void close() { conn_.reset(); }
+    bool connected() const { return conn_ != nullptr; }
+
     const std::vector<Subscription>& subscriptions() const { return subs_; }
 
 private:

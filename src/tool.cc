@@ -24,6 +24,12 @@ std::string one_line(std::string s) {
     return s;
 }
 
+// "rbus-publish" reads the config file's [publish] section.
+std::string_view config_section(std::string_view tool) {
+    constexpr std::string_view prefix = "rbus-";
+    return tool.rfind(prefix, 0) == 0 ? tool.substr(prefix.size()) : tool;
+}
+
 }  // namespace
 
 std::string_view tool_name() { return g_tool; }
@@ -58,10 +64,18 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
         return e.exit_code();
     }
     try {
-        ctx = resolve_context(common, process_env);
+        Config config = Config::load(common.config, process_env, config_section(name));
+        ctx = resolve_context(common, process_env, config);
         logger().configure(ctx.log_level, ctx.log_format, std::string(name));
         if (ctx.url_password_on_argv)
             logger().warn("a password in --url is visible to other users (ps); use --password-file or RAPTORBUS_PASSWORD");
+        if (!ctx.config_path.empty()) logger().debug(fmt::format("config file {}", ctx.config_path));
+        if (common.print_context) {
+            StdoutWriter out;
+            out.line(describe_context(ctx));
+            out.flush();
+            return kExitOk;
+        }
         return run(ctx);
     } catch (const StdoutClosed&) {
         return kExitOk;

@@ -55,13 +55,9 @@ bool wait_fd(int fd, short events, Deadline deadline) {
             if (!deadline || Clock::now() >= *deadline) return false;
             continue;
         }
-        if (errno == EINTR) {
-            if (deadline && Clock::now() >= *deadline) return false;
-            // Let the caller notice signals: an interrupted wait is reported as a timeout
-            // only when no deadline exists, so that signal flags are checked promptly.
-            if (!deadline) return false;
-            continue;
-        }
+        // A signal (SIGINT/SIGTERM set a flag): return at once so that the
+        // caller's loop sees the flag instead of waiting out its deadline.
+        if (errno == EINTR) return false;
         throw IoError(fmt::format("poll failed: {}", std::strerror(errno)));
     }
 }
@@ -89,7 +85,13 @@ std::unique_ptr<SocketTransport> SocketTransport::connect_tcp(const std::string&
         if (last_error.empty()) {
             int one = 1;
             setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            // A quiet subscription must notice a dead peer or a dropped NAT
+            // entry: probe after 30s idle, every 10s, give up after 3.
+            int idle = 30, interval = 10, count = 3;
             setsockopt(fd, SOL_SOCKET, SO_KEEPALIVE, &one, sizeof one);
+            setsockopt(fd, IPPROTO_TCP, TCP_KEEPIDLE, &idle, sizeof idle);
+            setsockopt(fd, IPPROTO_TCP, TCP_KEEPINTVL, &interval, sizeof interval);
+            setsockopt(fd, IPPROTO_TCP, TCP_KEEPCNT, &count, sizeof count);
             return std::unique_ptr<SocketTransport>(new SocketTransport(fd, where));
         }
         ::close(fd);

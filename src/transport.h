@@ -34,7 +34,8 @@ public:
 };
 
 // Waits until fd is readable (events=POLLIN) or writable (POLLOUT).
-// Returns false when the deadline passed. Throws IoError on poll failure.
+// Returns false when the deadline passed or a signal interrupted the wait
+// (callers re-check their signal flag). Throws IoError on poll failure.
 bool wait_fd(int fd, short events, Deadline deadline);
 
 class SocketTransport : public Transport {

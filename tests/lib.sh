@@ -82,6 +82,75 @@ start_redis() {
     return 1
 }
 
+# wait_log_ready LOGFILE PID: true once redis-server logged that it is ready;
+# false when it died or 10 s passed (for servers redis-cli -p cannot ping).
+wait_log_ready() {
+    local end=$((SECONDS + 10))
+    until grep -qi "ready to accept connections" "$1" 2>/dev/null; do
+        kill -0 "$2" 2>/dev/null || return 1
+        [ "$SECONDS" -ge "$end" ] && return 1
+        sleep 0.02
+    done
+}
+
+# start_redis_tls NAME CERT KEY CA [redis-server args...]: a TLS-only server
+# (--port 0, --tls-port on a free port; clients need no certificate unless
+# the args say --tls-auth-clients yes). Sets ${NAME}_PORT, ${NAME}_PID.
+start_redis_tls() {
+    local name=$1 cert=$2 key=$3 ca=$4; shift 4
+    local port dir pid
+    for _ in 1 2 3 4 5; do
+        port=$(free_port) || return 1
+        dir=$TEST_TMP/redis-$name-$port
+        mkdir -p "$dir"
+        redis-server --port 0 --tls-port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+            --logfile "$dir/redis.log" --tls-cert-file "$cert" --tls-key-file "$key" --tls-ca-cert-file "$ca" \
+            --tls-auth-clients no "$@" &
+        pid=$!
+        track "$pid"
+        if wait_log_ready "$dir/redis.log" "$pid"; then
+            printf -v "${name}_PORT" '%s' "$port"
+            printf -v "${name}_PID" '%s' "$pid"
+            return 0
+        fi
+        kill "$pid" 2>/dev/null
+    done
+    echo "could not start a TLS redis-server" >&2
+    return 1
+}
+
+# start_redis_unix NAME [redis-server args...]: a server on a Unix socket
+# only (--port 0). Sets ${NAME}_SOCK, ${NAME}_PID.
+start_redis_unix() {
+    local name=$1; shift
+    local dir=$TEST_TMP/redis-$name pid
+    mkdir -p "$dir"
+    redis-server --port 0 --unixsocket "$dir/redis.sock" --unixsocketperm 700 --save '' --appendonly no \
+        --dir "$dir" --logfile "$dir/redis.log" "$@" &
+    pid=$!
+    track "$pid"
+    wait_log_ready "$dir/redis.log" "$pid" || { echo "could not start a unix-socket redis-server" >&2; return 1; }
+    printf -v "${name}_SOCK" '%s' "$dir/redis.sock"
+    printf -v "${name}_PID" '%s' "$pid"
+}
+
+# restart_redis NAME: stops ${NAME}'s server and starts a new one on the same
+# port (a server restart as clients see it); updates ${NAME}_PID.
+restart_redis() {
+    local name=$1 port pid old dir
+    port=${name}_PORT; port=${!port}
+    old=${name}_PID; old=${!old}
+    stop_pid "$old"
+    dir=$TEST_TMP/redis-$name-$port-restarted
+    mkdir -p "$dir"
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+        --logfile "$dir/redis.log" &
+    pid=$!
+    track "$pid"
+    printf -v "${name}_PID" '%s' "$pid"
+    wait_until 10 redis-cli -p "$port" ping
+}
+
 stop_pid() {
     local pid=$1
     kill "$pid" 2>/dev/null

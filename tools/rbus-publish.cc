@@ -1,13 +1,8 @@
-// rbus-publish: publish one event from a shell script.
+// rbus-publish: publish events from a shell script or a pipeline.
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
-#include "bus.h"
-#include "envelope.h"
 #include "error.h"
-#include "output.h"
-#include "payload.h"
-#include "publisher.h"
+#include "publish_run.h"
 #include "tool.h"
 
 using namespace rbus;
@@ -23,49 +18,41 @@ int main(int argc, char** argv) {
             return kExitUsage;
         }
     }
-    std::string type, priority = "normal", id;
-    std::vector<std::string> items;
-    bool dry_run = false, record_metrics = false;
-    long long min_receivers = 0;
-    return tool_main("rbus-publish", "Publish an event on the RaptorBus (Redis pub/sub).", argc, argv,
+    PublishRequest req;
+    std::uint64_t count = 0;
+    return tool_main("rbus-publish", "Publish events on the RaptorBus (Redis pub/sub).", argc, argv,
                      [&](CLI::App& app) -> ToolRun {
-        app.add_option("TYPE", type, "event type, e.g. agent.task_started")->required();
-        app.add_option("PAYLOAD", items, "JSON object, @FILE, - (stdin), or items key=value key:=json ...");
-        app.add_option("--priority", priority, "low|normal|high|critical (default normal)");
-        app.add_option("--id", id, "event id (default: a new UUID v4)");
-        app.add_flag("--dry-run", dry_run, "validate and print the envelope; no connection");
-        app.add_flag("--record-metrics", record_metrics, "also INCR metrics:channel:{channel}:published (env RAPTORBUS_METRICS=1)");
-        app.add_option("--min-receivers", min_receivers, "exit 4 when fewer subscribers received the event");
-        return [&](const Context& ctx) {
-            EnvelopeFields f;
-            f.type = type;
-            auto prio = parse_priority(priority);
-            if (!prio) throw UsageError(fmt::format("invalid priority \"{}\": use low, normal, high or critical", priority));
-            f.priority = *prio;
-            f.payload = payload_from_args(items);
-            if (!id.empty()) f.id = id;
-            f.request_id = ctx.correlation_id;
-            f.workspace_id = ctx.workspace_id;
-            f.source_agent_id = ctx.source_agent_id;
-            Envelope env = Envelope::create(std::move(f));
-
-            StdoutWriter out;
-            bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
-            long long receivers = -1;
-            if (!dry_run) {
-                auto conn = connect_bus(ctx.connect, "rbus-publish");
-                PublishOptions po;
-                po.record_metrics = record_metrics || process_env("RAPTORBUS_METRICS") == std::optional<std::string>("1");
-                receivers = Publisher(*conn, ctx, po).publish(env);
-            }
-            if (!ctx.quiet) out.line(color ? colorize_json(env.json()) : env.dump());
-            out.flush();
-            if (!dry_run && receivers < min_receivers) {
-                print_error("rbus-publish", fmt::format("event {} reached {} subscriber(s), fewer than --min-receivers {}",
-                                                        env.id(), receivers, min_receivers));
-                return kExitFewReceivers;
-            }
-            return kExitOk;
+        app.add_option("TYPE", req.type, "event type, e.g. agent.task_started (not with --envelopes)");
+        app.add_option("PAYLOAD", req.payload_args, "JSON object, @FILE, - (stdin), or items key=value key:=json ...");
+        app.add_option("--priority", req.priority, "low|normal|high|critical (default normal)");
+        app.add_option("--id", req.id, "event id (default: a new UUID v4)");
+        app.add_flag("--dry-run", req.dry_run, "validate and print; no connection");
+        app.add_flag("--record-metrics", req.record_metrics,
+                     "also INCR metrics:channel:{channel}:published (env RAPTORBUS_METRICS=1)");
+        app.add_option("--min-receivers", req.min_receivers, "exit 4 when any event reached fewer subscribers");
+        app.add_option("--max-bytes", req.max_bytes, "largest envelope in bytes (default 1048576)");
+        const char* rep = "Repeating";
+        auto* count_opt = app.add_option("--count", count, "publish N events ({{seq}} {{uuid}} {{now}} in strings)")
+                              ->type_name("N")->group(rep);
+        app.add_option("--interval", req.interval, "wait DUR between repeats")->type_name("DUR")->group(rep);
+        const char* rr = "Request/reply";
+        app.add_option("--wait-for", req.wait_for, "then wait for TYPE[,TYPE...] with our request_id; print it")
+            ->type_name("TYPE")->group(rr);
+        app.add_option("--timeout", req.timeout, "give up waiting after DUR: exit 124 (default 30s)")
+            ->type_name("DUR")->group(rr);
+        const char* b = "Batches";
+        app.add_flag("--stdin", req.stdin_batch, "one payload object per input line, for TYPE")->group(b);
+        app.add_option_function<std::string>("--envelopes", [&](const std::string& f) { req.envelopes = f; },
+                                             "one envelope per line from FILE (default or -: stdin)")
+            ->expected(0, 1)->type_name("[FILE]")->group(b);
+        app.add_option("--dead-letter", req.dead_letter, "append lines/events not published to FILE (NDJSON)")
+            ->type_name("FILE")->group(b);
+        app.add_option("--retries", req.retries, "reconnect attempts when the connection is lost (default 3)")
+            ->type_name("N")->group(b);
+        return [&, count_opt](const Context& ctx) {
+            if (count_opt->count() > 0) req.count = count;
+            if (app.count("--envelopes") > 0 && !req.envelopes) req.envelopes = "";
+            return run_publish(ctx, req);
         };
     });
 }

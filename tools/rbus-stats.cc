@@ -1,54 +1,40 @@
 // rbus-stats: is the bus healthy, who listens, what flows.
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
-#include "bus.h"
 #include "error.h"
-#include "output.h"
 #include "stats.h"
 #include "tool.h"
 
 using namespace rbus;
 
 int main(int argc, char** argv) {
-    bool check = false, json = false;
-    int pings = 10;
-    return tool_main("rbus-stats", "Report on the RaptorBus: server, channels, subscribers, health.", argc, argv,
-                     [&](CLI::App& app) -> ToolRun {
-        app.add_flag("--check", check, "one status line; exit 0 healthy, 3 unreachable");
-        app.add_flag("--json", json, "one JSON object");
-        app.add_option("--pings", pings, "PING samples for the round trip (default 10)")->check(CLI::Range(1, 10000));
-        return [&](const Context& ctx) {
-            StdoutWriter out;
-            if (check) {
-                try {
-                    auto conn = connect_bus(ctx.connect, "rbus-stats");
-                    ServerSnapshot s = snapshot_server(*conn, ctx, pings);
-                    out.line(fmt::format("OK {} reachable: redis {}, PING p50 {:.2f}ms p99 {:.2f}ms, {} channel(s) under {}",
-                                         ctx.connect.url.redacted(), s.version, percentile(s.ping_rtt_ms, 50),
-                                         percentile(s.ping_rtt_ms, 99), s.channels.size(), ctx.prefix));
-                    return kExitOk;
-                } catch (const ConnectError& e) {
-                    out.line(fmt::format("UNREACHABLE {}: {}", ctx.connect.url.redacted(), e.what()));
-                    out.flush();
-                    throw;
-                }
-            }
-            auto conn = connect_bus(ctx.connect, "rbus-stats");
-            ServerSnapshot s = snapshot_server(*conn, ctx, pings);
-            Json j = snapshot_json(s, ctx);
-            if (json) {
-                out.line(j.dump());
-                return kExitOk;
-            }
-            out.line(fmt::format("server    redis {} up {}s, {} clients, PING p50 {:.2f}ms p99 {:.2f}ms", s.version,
-                                 s.uptime_seconds, s.connected_clients, percentile(s.ping_rtt_ms, 50),
-                                 percentile(s.ping_rtt_ms, 99)));
-            out.line(fmt::format("channels  {} under {}.*, {} pattern subscription(s)", s.channels.size(), ctx.prefix,
-                                 s.pattern_subscriptions));
-            for (const auto& c : s.channels) out.line(fmt::format("  {:<60} {:>6} subscriber(s)", c.channel, c.subscribers));
-            for (const auto& [ch, n] : s.published_counters) out.line(fmt::format("  published {:<50} {:>10}", ch, n));
-            return kExitOk;
+    StatsOptions o;
+    std::string duration, interval, max_rtt;
+    std::vector<std::string> min_subscribers;
+    return tool_main("rbus-stats", "Report on the RaptorBus: server, channels, subscribers, traffic, health.", argc,
+                     argv, [&](CLI::App& app) -> ToolRun {
+        auto* dur = app.add_option("--duration", duration, "sampling window for traffic (default 5s; 0: server only)");
+        auto* json = app.add_flag("--json", o.json, "one JSON object (JSON lines with --watch)");
+        auto* prom = app.add_flag("--prometheus", o.prometheus, "Prometheus text exposition format");
+        auto* watch = app.add_flag("--watch", o.watch, "refresh like top (JSON lines when piped)");
+        app.add_option("--interval", interval, "--watch refresh and window (default 1s)")->needs(watch);
+        auto* check = app.add_flag("--check", o.check, "one status line; exit 0 healthy, 1 a threshold failed, 3 unreachable");
+        app.add_option("--max-rtt", max_rtt, "--check: fail when the PING p99 is above DUR")->needs(check);
+        app.add_option("--min-subscribers", min_subscribers, "--check: at least N subscribers on TYPE (TYPE=N, repeatable)")
+            ->needs(check)->allow_extra_args(false);
+        app.add_option("--pings", o.ping_samples, "PING samples for the round trip (default 10)")->check(CLI::Range(1, 10000));
+        json->excludes(prom);
+        watch->excludes(prom);
+        check->excludes(json)->excludes(prom)->excludes(watch);
+        return [&, dur](const Context& ctx) {
+            if (*dur) o.duration = parse_duration(duration);
+            if (!interval.empty()) o.interval = parse_duration(interval);
+            if (o.interval.count() <= 0) throw UsageError("--interval must be more than 0");
+            if (o.watch && o.duration && o.duration->count() > 0)
+                throw UsageError("with --watch the window is --interval; --duration takes only 0 (server only)");
+            if (!max_rtt.empty()) o.thresholds.max_rtt = parse_duration(max_rtt);
+            for (const auto& m : min_subscribers) o.thresholds.min_subscribers.push_back(parse_min_subscribers(m));
+            return run_stats(ctx, o);
         };
     });
 }

@@ -1,52 +1,70 @@
 // rbus-subscribe: print events from the bus, one JSON envelope per line.
+#include <unistd.h>
+
 #include <CLI/CLI.hpp>
-#include <fmt/format.h>
 
 #include "consumer.h"
-#include "duration.h"
-#include "error.h"
-#include "format.h"
-#include "log.h"
-#include "output.h"
+#include "event_sink.h"
 #include "tool.h"
 
 using namespace rbus;
 
 int main(int argc, char** argv) {
     std::vector<std::string> types;
-    bool all = false;
-    std::uint64_t count = 0;
-    std::string timeout, ready_file;
+    bool all = false, exec_fail_fast = false, metrics = false;
+    std::string format = "json", invalid, exec;
+    FilterOptions filter_flags;
+    ConsumeFlags consume_flags;
     return tool_main("rbus-subscribe", "Print events from the RaptorBus as JSON lines.", argc, argv,
                      [&](CLI::App& app) -> ToolRun {
         app.add_option("TYPE", types, "event types or glob patterns (* ? [..]) under the prefix");
         app.add_flag("--all", all, "every event under the prefix (same as *)");
-        auto* count_opt = app.add_option("-n,--count", count, "exit 0 after N matching events");
-        app.add_option("--timeout", timeout, "give up after DUR (exit 124 if --count was not reached)");
-        app.add_option("--ready-file", ready_file, "create PATH once every subscription is confirmed");
-        return [&, count_opt](const Context& ctx) {
-            ConsumeOptions co;
-            if (count_opt->count() > 0) co.count = count;
-            if (!timeout.empty()) co.timeout = parse_duration(timeout);
-            co.ready_file = ready_file;
+        add_filter_options(app, filter_flags);
+        add_consume_options(app, consume_flags);
+        app.add_option("--format", format, "json|payload|pretty|raw, or a TEMPLATE such as '{type} {payload.id}'")
+            ->type_name("FORMAT");
+        app.add_option("--invalid", invalid, "invalid messages: skip (warn; default), emit (print) or fail (exit 5)")
+            ->type_name("skip|emit|fail");
+        app.add_option("--exec", exec, "run sh -c CMD per matching event, envelope on its stdin (replaces printing)")
+            ->type_name("CMD");
+        app.add_flag("--exec-fail-fast", exec_fail_fast, "exit 1 at the first handler that fails");
+        app.add_flag("--metrics", metrics, "at exit, print a JSON object of counters on stderr");
+        return [&](const Context& ctx) {
+            StdoutWriter out;
+            bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
+            SinkOptions so;
+            // Everything the user wrote is parsed before connecting (exit 2).
+            so.formatter = make_formatter(format, color);
+            so.raw = is_raw_format(format);
+            so.filter = EventFilter::compile(filter_flags, ctx);
+            so.invalid = invalid.empty() ? (so.raw ? InvalidPolicy::emit : InvalidPolicy::skip)
+                                         : parse_invalid_policy(invalid);
+            if (exec_fail_fast && exec.empty()) throw UsageError("--exec-fail-fast needs --exec");
+            if (!exec.empty()) so.exec.emplace(exec);
+            so.exec_fail_fast = exec_fail_fast;
+            ConsumeOptions co = consume_options(consume_flags);
             Subscriber sub(ctx.connect, "rbus-subscribe", subscriptions_for(ctx, types, all));
 
-            StdoutWriter out;
-            auto formatter = make_json_formatter(color_enabled(ctx.color_flag, out.is_tty(), process_env));
-            std::string line;
-            ConsumeHandlers h;
-            h.on_event = [&](const ReceivedEvent& ev) {
-                if (!ev.read.ok()) {
-                    logger().warn(fmt::format("skipped invalid message on {}: {}", ev.message.channel, ev.read.error));
-                    return false;
-                }
-                line.clear();
-                formatter->format({ev.message, *ev.read.envelope, std::chrono::system_clock::now()}, line);
-                out.line(line);
-                return true;
+            EventSink sink(std::move(so), out);
+            ConsumeStats stats;
+            auto report = [&] {
+                if (!metrics) return;
+                std::string line = metrics_json(stats, sink.invalid(), sink.failed(), sub.subscriptions()) + "\n";
+                ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
+                (void)rc;
             };
-            h.on_burst = [&] { out.flush(); };
-            return consume(sub, co, h);
+            ConsumeHandlers h;
+            h.on_event = [&](const ReceivedEvent& ev) { return sink.on_event(ev); };
+            h.on_burst = [&] { sink.on_burst(); };
+            int rc = 0;
+            try {
+                rc = consume(sub, co, h, &stats);
+            } catch (...) {
+                report();
+                throw;
+            }
+            report();
+            return rc;
         };
     });
 }

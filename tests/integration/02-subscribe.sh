@@ -101,7 +101,7 @@ stats_check_and_json() {
     expect_code "$rc" 0 "--check reachable"
     expect_match "$out" "^OK redis://127.0.0.1:$R_PORT/?0? reachable: redis [0-9]" "status line"
     bg_ready SJ rbus-subscribe agent.task_started
-    out=$(rbus-stats --json) || die "stats --json failed"
+    out=$(rbus-stats --duration 0 --json) || die "stats --json failed"
     expect_match "$(jq -r .server.version <<< "$out")" '^[0-9]+\.' "version"
     expect_eq "$(jq -r '.channels[] | select(.channel=="raptorflow.events.agent.task_started") | .subscribers' <<< "$out")" 1 "subscriber count"
     local port; port=$(free_port)

@@ -1,0 +1,126 @@
+#include "batch_input.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "error.h"
+#include "payload.h"
+#include "signals.h"
+#include "timestamp.h"
+
+namespace rbus {
+
+bool LineReader::next(std::string& line) {
+    for (;;) {
+        std::size_t nl = buf_.find('\n', pos_);
+        if (nl != std::string::npos || (eof_ && pos_ < buf_.size())) {
+            std::size_t end = nl == std::string::npos ? buf_.size() : nl;
+            line.assign(buf_, pos_, end - pos_);
+            if (!line.empty() && line.back() == '\r') line.pop_back();
+            pos_ = nl == std::string::npos ? buf_.size() : nl + 1;
+            return true;
+        }
+        if (eof_ || pending_signal()) return false;
+        buf_.erase(0, pos_);
+        pos_ = 0;
+        pollfd p{fd_, POLLIN, 0};
+        if (on_idle_ && ::poll(&p, 1, 0) == 0) on_idle_();  // the next read would wait
+        char chunk[64 * 1024];
+        ssize_t n = ::read(fd_, chunk, sizeof chunk);
+        if (n > 0) {
+            buf_.append(chunk, static_cast<std::size_t>(n));
+        } else if (n == 0) {
+            eof_ = true;
+        } else if (errno != EINTR) {
+            throw Error(fmt::format("cannot read the input: {}", std::strerror(errno)));
+        }
+    }
+}
+
+std::string oversize_reason(std::size_t bytes, std::size_t max_bytes) {
+    if (bytes <= max_bytes) return {};
+    return fmt::format("envelope is {} bytes, more than --max-bytes {}", bytes, max_bytes);
+}
+
+std::optional<Envelope> LineParser::build(std::string_view line, std::string& why) const {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) {
+        why = "empty line";
+        return std::nullopt;
+    }
+    try {
+        if (input_ == BatchInput::payloads) {
+            EnvelopeFields f = base_;
+            f.payload = parse_payload_object(line, "payload");
+            return Envelope::create(std::move(f));
+        }
+        ReadResult r = read_envelope(line);
+        if (!r.ok()) {
+            why = r.error;
+            return std::nullopt;
+        }
+        Envelope env = std::move(*r.envelope);
+        validate_type(env.type());
+        if (!env.payload().is_object())
+            throw UsageError(fmt::format("payload must be a JSON object (got {})", env.payload().type_name()));
+        if (!env.timestamp()) env.json()["timestamp"] = now_timestamp();
+        return env;
+    } catch (const UsageError& e) {
+        why = e.what();
+        return std::nullopt;
+    }
+}
+
+std::optional<BatchEvent> LineParser::parse(std::uint64_t line_no, std::string_view line, std::string& why) const {
+    std::optional<Envelope> env = build(line, why);
+    if (!env) return std::nullopt;
+    std::string body = env->dump();
+    if (why = oversize_reason(body.size(), max_bytes_); !why.empty()) return std::nullopt;
+    std::string channel = ctx_.channel_for(env->type());
+    return BatchEvent{line_no, std::move(*env), std::move(channel), std::move(body)};
+}
+
+DeadLetter::DeadLetter(const std::string& path) : path_(path) {
+    if (path.empty()) return;
+    file_ = std::fopen(path.c_str(), "a");
+    if (!file_) throw UsageError(fmt::format("cannot open dead-letter file {}: {}", path, std::strerror(errno)));
+}
+
+DeadLetter::~DeadLetter() {
+    if (file_) std::fclose(file_);
+}
+
+void DeadLetter::write(const Json& record) {
+    if (!file_) return;
+    std::string s = record.dump(-1, ' ', false, Json::error_handler_t::replace);
+    s += '\n';
+    if (std::fwrite(s.data(), 1, s.size(), file_) != s.size())
+        throw Error(fmt::format("cannot write dead-letter file {}: {}", path_, std::strerror(errno)));
+}
+
+void DeadLetter::invalid(std::uint64_t line, std::string_view input, std::string_view reason) {
+    Json r = Json::object();
+    r["reason"] = reason;
+    r["line"] = line;
+    r["input"] = input;
+    write(r);
+}
+
+void DeadLetter::failed(std::uint64_t line, const Envelope& env, std::string_view reason) {
+    Json r = Json::object();
+    r["reason"] = reason;
+    r["line"] = line;
+    r["envelope"] = env.json();
+    write(r);
+}
+
+void DeadLetter::flush() {
+    if (file_ && std::fflush(file_) != 0)
+        throw Error(fmt::format("cannot write dead-letter file {}: {}", path_, std::strerror(errno)));
+}
+
+}  // namespace rbus

@@ -1,0 +1,81 @@
+// The input side of a batch publish: lines from a file descriptor, each line
+// turned into an event (or the reason it is invalid), and the dead-letter file
+// that receives, as NDJSON, every line or event that was not published.
+#pragma once
+
+#include <cstdint>
+#include <cstdio>
+#include <functional>
+#include <optional>
+#include <string>
+#include <string_view>
+
+#include "batch_publisher.h"
+#include "context.h"
+#include "envelope.h"
+
+namespace rbus {
+
+// Reads lines from fd. Before a read that would wait for the producer, calls on_idle,
+// so that a slow producer (a pipe, a fifo) never leaves events unsent or unconfirmed.
+class LineReader {
+public:
+    LineReader(int fd, std::function<void()> on_idle) : fd_(fd), on_idle_(std::move(on_idle)) {}
+    // The next line without its "\n" (nor a "\r" before it). False at the end of the
+    // input or when SIGINT/SIGTERM arrived. Throws Error when reading fails.
+    bool next(std::string& line);
+
+private:
+    int fd_;
+    std::function<void()> on_idle_;
+    std::string buf_;
+    std::size_t pos_ = 0;
+    bool eof_ = false;
+};
+
+enum class BatchInput { payloads, envelopes };
+
+// Turns input lines into events: --stdin lines are payload objects for one TYPE,
+// --envelopes lines are whole envelopes (ids kept) in any shape rbus reads.
+class LineParser {
+public:
+    // base: type, priority and context ids for --stdin (ignored for --envelopes).
+    LineParser(BatchInput input, EnvelopeFields base, const Context& ctx, std::size_t max_bytes)
+        : input_(input), base_(std::move(base)), ctx_(ctx), max_bytes_(max_bytes) {}
+
+    // The event, or nullopt with `why` set, e.g. "payload must be a JSON object (got array)".
+    std::optional<BatchEvent> parse(std::uint64_t line_no, std::string_view line, std::string& why) const;
+
+private:
+    std::optional<Envelope> build(std::string_view line, std::string& why) const;
+
+    BatchInput input_;
+    EnvelopeFields base_;
+    const Context& ctx_;
+    std::size_t max_bytes_;
+};
+
+// "envelope is 2000000 bytes, more than --max-bytes 1048576"; empty when within the limit.
+std::string oversize_reason(std::size_t bytes, std::size_t max_bytes);
+
+// Appends one JSON line per record: {"reason":…,"line":N,"input":"…"} for a line that
+// was invalid, {"reason":…,"line":N,"envelope":{…}} for an event that failed.
+class DeadLetter {
+public:
+    // Empty path: records are dropped. Throws UsageError when the file cannot be opened.
+    explicit DeadLetter(const std::string& path);
+    ~DeadLetter();
+    DeadLetter(const DeadLetter&) = delete;
+    DeadLetter& operator=(const DeadLetter&) = delete;
+
+    void invalid(std::uint64_t line, std::string_view input, std::string_view reason);
+    void failed(std::uint64_t line, const Envelope& env, std::string_view reason);
+    void flush();
+
+private:
+    void write(const Json& record);
+    std::FILE* file_ = nullptr;
+    std::string path_;
+};
+
+}  // namespace rbus

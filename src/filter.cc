@@ -1,0 +1,137 @@
+#include "filter.h"
+
+#include <fnmatch.h>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "error.h"
+
+namespace rbus {
+namespace {
+
+bool all_digits(const std::string& s) {
+    if (s.empty() || s.size() > 9) return false;
+    for (char ch : s)
+        if (ch < '0' || ch > '9') return false;
+    return true;
+}
+
+bool same_text(const std::string* field, const std::optional<std::string>& want) {
+    return !want || (field && *field == *want);
+}
+
+}  // namespace
+
+FieldPath FieldPath::parse(std::string_view text) {
+    FieldPath p;
+    p.text_ = std::string(text);
+    if (text.empty()) throw UsageError("empty field path");
+    std::size_t start = 0;
+    while (true) {
+        std::size_t dot = text.find('.', start);
+        std::string_view seg = text.substr(start, dot == std::string_view::npos ? std::string_view::npos : dot - start);
+        if (seg.empty())
+            throw UsageError(fmt::format("invalid field path \"{}\": empty part between dots", text));
+        p.segments_.emplace_back(seg);
+        if (dot == std::string_view::npos) break;
+        start = dot + 1;
+    }
+    return p;
+}
+
+const Json* FieldPath::find(const Json& root) const {
+    const Json* at = &root;
+    for (const std::string& seg : segments_) {
+        if (at->is_object()) {
+            auto it = at->find(seg);
+            if (it == at->end()) return nullptr;
+            at = &*it;
+        } else if (at->is_array() && all_digits(seg)) {
+            std::size_t i = std::stoul(seg);
+            if (i >= at->size()) return nullptr;
+            at = &(*at)[i];
+        } else {
+            return nullptr;
+        }
+    }
+    return at;
+}
+
+std::string json_text(const Json& value) {
+    if (value.is_string()) return value.get_ref<const std::string&>();
+    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
+}
+
+void add_filter_options(CLI::App& app, FilterOptions& opts) {
+    app.add_option("--min-priority", opts.min_priority, "only events of LEVEL or above (low|normal|high|critical)")
+        ->type_name("LEVEL");
+    app.add_option("--where", opts.where, "only events whose PATH=VALUE (or PATH!=VALUE); repeatable")
+        ->type_name("PATH=VALUE")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+    app.add_option("--exclude", opts.exclude, "drop events whose type matches TYPE or glob PATTERN; repeatable")
+        ->type_name("PATTERN")
+        ->expected(1)
+        ->allow_extra_args(false)
+        ->multi_option_policy(CLI::MultiOptionPolicy::TakeAll);
+}
+
+EventFilter::Where EventFilter::parse_where(std::string_view text) {
+    std::size_t eq = text.find('=');
+    if (eq == std::string_view::npos)
+        throw UsageError(fmt::format("invalid --where \"{}\": use PATH=VALUE or PATH!=VALUE", text));
+    bool negate = eq > 0 && text[eq - 1] == '!';
+    std::string_view path = text.substr(0, negate ? eq - 1 : eq);
+    if (path.empty()) throw UsageError(fmt::format("invalid --where \"{}\": the path is empty", text));
+    Where w{FieldPath::parse(path), std::string(text.substr(eq + 1)), negate};
+    return w;
+}
+
+EventFilter EventFilter::compile(const FilterOptions& opts, const Context& ctx) {
+    EventFilter f;
+    f.workspace_id_ = ctx.workspace_id;
+    f.correlation_id_ = ctx.correlation_id;
+    f.source_agent_id_ = ctx.source_agent_id;
+    if (!opts.min_priority.empty()) {
+        f.min_priority_ = parse_priority(opts.min_priority);
+        if (!f.min_priority_)
+            throw UsageError(fmt::format("invalid --min-priority \"{}\": use low, normal, high or critical",
+                                         opts.min_priority));
+    }
+    for (const std::string& w : opts.where) f.where_.push_back(parse_where(w));
+    for (const std::string& x : opts.exclude) {
+        if (x.empty()) throw UsageError("empty --exclude pattern");
+        f.exclude_.push_back(x);
+    }
+    return f;
+}
+
+bool EventFilter::empty() const {
+    return !workspace_id_ && !correlation_id_ && !source_agent_id_ && !min_priority_ && where_.empty() &&
+           exclude_.empty();
+}
+
+bool EventFilter::matches(const Envelope& e) const {
+    if (!same_text(e.workspace_id(), workspace_id_)) return false;
+    if (!same_text(e.request_id(), correlation_id_)) return false;
+    if (!same_text(e.source_agent_id(), source_agent_id_)) return false;
+    if (min_priority_) {
+        auto p = e.priority();
+        if (!p || *p < *min_priority_) return false;
+    }
+    for (const Where& w : where_) {
+        const Json* v = w.path.find(e.json());
+        bool equal = v && json_text(*v) == w.value;
+        if (equal == w.negate) return false;
+    }
+    if (!exclude_.empty()) {
+        std::string type(e.type());
+        for (const std::string& x : exclude_)
+            if (::fnmatch(x.c_str(), type.c_str(), 0) == 0) return false;
+    }
+    return true;
+}
+
+}  // namespace rbus

@@ -1,0 +1,135 @@
+// rbus-publish --stdin / --envelopes: lines in, events pipelined out, every
+// line accounted for as published, failed or invalid.
+#include <fcntl.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
+
+#include <fmt/format.h>
+
+#include "batch_input.h"
+#include "batch_publisher.h"
+#include "bus.h"
+#include "error.h"
+#include "log.h"
+#include "output.h"
+#include "publish_run.h"
+#include "signals.h"
+#include "tool.h"
+
+namespace rbus {
+namespace {
+
+// Closes the input file descriptor it opened (not stdin).
+struct InputFd {
+    int fd = 0;
+    explicit InputFd(const std::optional<std::string>& path) {
+        if (!path || path->empty() || *path == "-") return;
+        fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
+        if (fd < 0) throw UsageError(fmt::format("cannot read file {}: {}", *path, std::strerror(errno)));
+    }
+    ~InputFd() {
+        if (fd > 0) ::close(fd);
+    }
+    InputFd(const InputFd&) = delete;
+    InputFd& operator=(const InputFd&) = delete;
+};
+
+void log_published(const BatchEvent& ev, long long receivers) {
+    LogFields fields;
+    if (const std::string* w = ev.envelope.workspace_id()) fields.emplace_back("workspace_id", *w);
+    if (const std::string* c = ev.envelope.request_id()) fields.emplace_back("correlation_id", *c);
+    fields.emplace_back("receivers", std::to_string(receivers));
+    logger().info(fmt::format("Published event {} to {}", ev.envelope.type(), ev.channel), fields);
+}
+
+void print_summary(const Context& ctx, std::string_view line) {
+    if (ctx.quiet) return;
+    std::string s = fmt::format("{}\n", line);
+    ssize_t rc = ::write(STDERR_FILENO, s.data(), s.size());
+    (void)rc;
+}
+
+}  // namespace
+
+int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics) {
+    EnvelopeFields base;
+    if (req.stdin_batch) {
+        base = base_fields(ctx, req);
+        validate_type(base.type);  // a bad TYPE is a usage error, not one invalid line per input line
+    }
+    LineParser parser(req.stdin_batch ? BatchInput::payloads : BatchInput::envelopes, base, ctx, req.max_bytes);
+    InputFd input(req.envelopes);
+    DeadLetter dead(req.dead_letter);
+    StdoutWriter out;
+    const bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
+    const bool log_each = logger().enabled(LogLevel::info);
+
+    std::uint64_t published = 0, failed = 0, invalid = 0, fewer = 0;
+    auto print = [&](const BatchEvent& ev) {
+        if (!ctx.quiet) out.line(color ? colorize_json(ev.envelope.json()) : ev.body);
+    };
+    BatchHandlers handlers;
+    handlers.published = [&](const BatchEvent& ev, long long receivers) {
+        ++published;
+        if (receivers < req.min_receivers) ++fewer;
+        if (log_each) log_published(ev, receivers);
+        print(ev);
+    };
+    handlers.failed = [&](const BatchEvent& ev, const std::string& reason) {
+        ++failed;
+        logger().warn(fmt::format("line {}: not published: {}", ev.line, reason));
+        dead.failed(ev.line, ev.envelope, reason);
+    };
+    BatchOptions bo;
+    bo.retries = req.retries;
+    bo.record_metrics = record_metrics;
+    bo.reply_timeout = ctx.connect.reply_timeout;
+    BatchPublisher engine([&] { return connect_bus(ctx.connect, "rbus-publish"); }, bo, handlers);
+    if (!req.dry_run) engine.start();  // unreachable at start: exit 3, or 0 with --fail-soft
+
+    LineReader reader(input.fd, [&] {
+        if (!req.dry_run) engine.finish();  // input is slow: confirm what was sent
+        out.flush();
+    });
+    std::string line, why;
+    std::uint64_t line_no = 0;
+    while (reader.next(line)) {
+        ++line_no;
+        std::optional<BatchEvent> ev = parser.parse(line_no, line, why);
+        if (!ev) {
+            ++invalid;
+            logger().warn(fmt::format("line {}: {}", line_no, why));
+            dead.invalid(line_no, line, why);
+        } else if (req.dry_run) {
+            ++published;
+            print(*ev);
+        } else {
+            engine.add(std::move(*ev));
+        }
+    }
+    if (!req.dry_run) engine.finish();
+    out.flush();
+    dead.flush();
+
+    if (req.dry_run) {
+        print_summary(ctx, fmt::format("dry run: valid {}, invalid {}", published, invalid));
+    } else {
+        print_summary(ctx, fmt::format("published {}, failed {}, invalid {}", published, failed, invalid));
+    }
+    if (int sig = pending_signal()) return signal_exit_code(sig);
+    if (failed + invalid > 0) {
+        print_error(tool_name(), fmt::format("{} of {} line(s) not published{}", failed + invalid, line_no,
+                                             req.dead_letter.empty() ? "" : fmt::format(" (see {})", req.dead_letter)));
+        return kExitFailure;
+    }
+    if (fewer > 0) {
+        print_error(tool_name(), fmt::format("{} event(s) reached fewer than --min-receivers {} subscriber(s)", fewer,
+                                             req.min_receivers));
+        return kExitFewReceivers;
+    }
+    return kExitOk;
+}
+
+}  // namespace rbus

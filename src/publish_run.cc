@@ -1,0 +1,192 @@
+#include "publish_run.h"
+
+#include <memory>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "batch_input.h"
+#include "batch_publisher.h"
+#include "bus.h"
+#include "duration.h"
+#include "error.h"
+#include "output.h"
+#include "payload.h"
+#include "placeholders.h"
+#include "publisher.h"
+#include "signals.h"
+#include "subscriber.h"
+#include "tool.h"
+#include "uuid.h"
+
+namespace rbus {
+
+EnvelopeFields base_fields(const Context& ctx, const PublishRequest& req) {
+    EnvelopeFields f;
+    f.type = req.type;
+    auto prio = parse_priority(req.priority);
+    if (!prio) throw UsageError(fmt::format("invalid priority \"{}\": use low, normal, high or critical", req.priority));
+    f.priority = *prio;
+    if (!req.id.empty()) f.id = req.id;
+    f.request_id = ctx.correlation_id;
+    f.workspace_id = ctx.workspace_id;
+    f.source_agent_id = ctx.source_agent_id;
+    return f;
+}
+
+int run_publish(const Context& ctx, const PublishRequest& req) {
+    bool batch = req.stdin_batch || req.envelopes;
+    if (req.stdin_batch && req.envelopes) throw UsageError("--stdin and --envelopes cannot be used together");
+    if (req.envelopes && !req.type.empty())
+        throw UsageError("--envelopes takes no TYPE: each envelope names its own type");
+    if (!req.envelopes && req.type.empty()) throw UsageError("TYPE is required (e.g. agent.task_started)");
+    if (req.stdin_batch && !req.payload_args.empty())
+        throw UsageError("--stdin reads each payload from a line of standard input: give no payload arguments");
+    if (batch && (req.count || !req.interval.empty()))
+        throw UsageError("--count and --interval repeat one event; they cannot be used with --stdin or --envelopes");
+    if (batch && !req.wait_for.empty()) throw UsageError("--wait-for cannot be used with --stdin or --envelopes");
+    if (batch && !req.id.empty()) throw UsageError("--id cannot be used with a batch: each event needs its own id");
+    if (!batch && (!req.dead_letter.empty())) throw UsageError("--dead-letter is for batches (--stdin, --envelopes)");
+    if (req.count && *req.count == 0) throw UsageError("--count must be at least 1");
+    if (req.count && *req.count > 1 && !req.id.empty())
+        throw UsageError("--id cannot be used with --count above 1: each repeat is a new event with its own id");
+    if (!req.interval.empty() && !req.count) throw UsageError("--interval needs --count");
+    if (!req.timeout.empty() && req.wait_for.empty()) throw UsageError("--timeout needs --wait-for");
+    if (req.retries < 0) throw UsageError("--retries must be 0 or more");
+    if (req.max_bytes == 0) throw UsageError("--max-bytes must be at least 1");
+    bool record_metrics = req.record_metrics || process_env("RAPTORBUS_METRICS") == std::optional<std::string>("1");
+    if (batch) return run_batch(ctx, req, record_metrics);
+    if (!req.wait_for.empty() && !req.dry_run) return run_wait_for(ctx, req, record_metrics);
+    return run_single(ctx, req, record_metrics);
+}
+
+namespace {
+
+// Builds the events of a request, one per repeat, validated before anything is sent.
+class EventMaker {
+public:
+    EventMaker(const Context& ctx, const PublishRequest& req)
+        : base_(base_fields(ctx, req)), template_(payload_from_args(req.payload_args)), max_bytes_(req.max_bytes) {}
+
+    Envelope make(std::uint64_t seq) const {
+        EnvelopeFields f = base_;
+        f.payload = template_.render(seq);
+        Envelope env = Envelope::create(std::move(f));
+        if (std::string why = oversize_reason(env.dump().size(), max_bytes_); !why.empty()) throw UsageError(why);
+        return env;
+    }
+
+private:
+    EnvelopeFields base_;
+    PayloadTemplate template_;
+    std::size_t max_bytes_;
+};
+
+struct RepeatResult {
+    int signal = 0;
+    std::optional<std::string> fewer;  // the first event that reached fewer than --min-receivers
+    std::set<std::string> ids;
+};
+
+// Publishes (or, with --dry-run, only builds) every repeat; on_event prints.
+RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool record_metrics,
+                             const std::function<void(const Envelope&)>& on_event) {
+    EventMaker maker(ctx, req);
+    std::uint64_t n = req.count.value_or(1);
+    Duration interval = req.interval.empty() ? Duration(0) : parse_duration(req.interval);
+    Envelope first = maker.make(1);  // a bad payload is a usage error before connecting
+    std::unique_ptr<Connection> conn;
+    if (!req.dry_run) conn = connect_bus(ctx.connect, "rbus-publish");
+    PublishOptions po;
+    po.record_metrics = record_metrics;
+    RepeatResult result;
+    for (std::uint64_t seq = 1; seq <= n; ++seq) {
+        if (seq > 1 && interval.count() > 0) interruptible_sleep(interval);
+        if ((result.signal = pending_signal())) break;
+        Envelope env = seq == 1 ? std::move(first) : maker.make(seq);
+        if (conn) {
+            long long receivers = Publisher(*conn, ctx, po).publish(env);
+            if (receivers < req.min_receivers && !result.fewer)
+                result.fewer = fmt::format("event {} reached {} subscriber(s), fewer than --min-receivers {}",
+                                           env.id(), receivers, req.min_receivers);
+        }
+        result.ids.insert(std::string(env.id()));
+        on_event(env);
+    }
+    return result;
+}
+
+}  // namespace
+
+int run_single(const Context& ctx, const PublishRequest& req, bool record_metrics) {
+    StdoutWriter out;
+    bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
+    bool repeating = !req.interval.empty();
+    RepeatResult r = publish_repeats(ctx, req, record_metrics, [&](const Envelope& env) {
+        if (!ctx.quiet) out.line(color ? colorize_json(env.json()) : env.dump());
+        if (repeating) out.flush();
+    });
+    out.flush();
+    if (r.signal) return signal_exit_code(r.signal);
+    if (r.fewer) {
+        print_error(tool_name(), *r.fewer);
+        return kExitFewReceivers;
+    }
+    return kExitOk;
+}
+
+int run_wait_for(const Context& ctx, const PublishRequest& req, bool record_metrics) {
+    std::vector<std::string> types;
+    for (const std::string& arg : req.wait_for) {
+        std::size_t start = 0;
+        for (;;) {
+            std::size_t comma = arg.find(',', start);
+            std::string t = arg.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+            if (t.empty()) throw UsageError(fmt::format("--wait-for \"{}\": empty event type", arg));
+            types.push_back(t);
+            if (comma == std::string::npos) break;
+            start = comma + 1;
+        }
+    }
+    Duration timeout = parse_duration(req.timeout.empty() ? "30s" : req.timeout);
+    if (timeout.count() <= 0) throw UsageError("--timeout must be longer than 0");
+    Context c = ctx;
+    if (!c.correlation_id) c.correlation_id = uuid_v4();
+    const std::string corr = *c.correlation_id;
+    EventMaker(c, req).make(1);  // usage errors before connecting
+
+    // Subscribed before publishing, so that a fast reply cannot be missed.
+    Subscriber sub(c.connect, "rbus-publish", subscriptions_for(c, types, false));
+    sub.start();
+    RepeatResult r = publish_repeats(c, req, record_metrics, [](const Envelope&) {});
+    if (r.signal) return signal_exit_code(r.signal);
+
+    std::optional<Envelope> reply;
+    Deadline deadline = deadline_after(timeout);
+    while (!reply) {
+        if (int sig = pending_signal()) return signal_exit_code(sig);
+        auto wake = sub.poll(deadline, [&](const BusMessage& m) {
+            ReadResult rr = read_envelope(m.data);
+            if (!rr.ok() || !rr.envelope->request_id() || *rr.envelope->request_id() != corr) return true;
+            if (r.ids.count(std::string(rr.envelope->id()))) return true;  // our own event
+            reply = std::move(rr.envelope);
+            return false;
+        });
+        if (!reply && wake == Subscriber::Wake::deadline) {
+            print_error(tool_name(), fmt::format("no {} event with request_id {} within {}", fmt::join(types, " or "),
+                                                 corr, format_duration(timeout)));
+            return kExitTimeout;
+        }
+    }
+    StdoutWriter out;
+    bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
+    if (!ctx.quiet) out.line(color ? colorize_json(reply->json()) : reply->dump());
+    out.flush();
+    if (r.fewer) {
+        print_error(tool_name(), *r.fewer);
+        return kExitFewReceivers;
+    }
+    return kExitOk;
+}
+
+}  // namespace rbus

@@ -1,0 +1,330 @@
+#include "stats_render.h"
+
+#include <algorithm>
+#include <functional>
+#include <set>
+#include <sstream>
+
+#include <fmt/format.h>
+#include <rang.hpp>
+
+namespace rbus {
+namespace {
+
+double us_to_ms(std::int64_t us) { return static_cast<double>(us) / 1000.0; }
+
+Json flow_json(const std::map<std::string, FlowCount>& flows, const TrafficStats& t) {
+    Json j = Json::object();
+    for (const auto& [name, c] : flows)
+        j[name] = {{"events", c.events}, {"per_second", t.per_second(c.events)}, {"bytes", c.bytes}};
+    return j;
+}
+
+Json traffic_json(const TrafficStats& t) {
+    return {{"seconds", t.seconds},
+            {"events", t.total.events},
+            {"events_per_second", t.per_second(t.total.events)},
+            {"bytes", t.total.bytes},
+            {"bytes_per_second", t.per_second(t.total.bytes)},
+            {"invalid", t.invalid},
+            {"invalid_bytes", t.invalid_bytes},
+            {"other_workspaces", t.other_workspaces},
+            {"by_type", flow_json(t.by_type, t)},
+            {"by_priority", flow_json(t.by_priority, t)},
+            {"by_workspace", flow_json(t.by_workspace, t)},
+            {"lag_ms",
+             {{"samples", t.lag_us.count()},
+              {"p50", us_to_ms(t.lag_us.percentile(50))},
+              {"p99", us_to_ms(t.lag_us.percentile(99))},
+              {"max", us_to_ms(t.lag_us.max())},
+              {"negative", t.lag_us.negatives()},
+              {"no_timestamp", t.no_timestamp}}}};
+}
+
+// A table cell: its text, a colour, and whether it is aligned to the right.
+enum class Paint { none, head, name, number, warn };
+struct Cell {
+    std::string text;
+    Paint paint = Paint::none;
+    bool right = false;
+};
+using Row = std::vector<Cell>;
+
+Cell num(std::string text, Paint p = Paint::number) { return {std::move(text), p, true}; }
+
+class Painter {
+public:
+    explicit Painter(bool color) : color_(color) {
+        if (color_) rang::setControlMode(rang::control::Force);
+    }
+    std::string operator()(std::string_view text, Paint p) const {
+        if (!color_ || p == Paint::none || text.empty()) return std::string(text);
+        std::ostringstream os;
+        switch (p) {
+            case Paint::head: os << rang::style::bold; break;
+            case Paint::name: os << rang::fg::blue; break;
+            case Paint::number: os << rang::fg::cyan; break;
+            case Paint::warn: os << rang::fg::red << rang::style::bold; break;
+            case Paint::none: break;
+        }
+        os << text << rang::style::reset;
+        return os.str();
+    }
+
+private:
+    bool color_;
+};
+
+// Pads on the plain text, then paints, so that colour never breaks alignment.
+void put_rows(std::string& out, const std::vector<Row>& rows, const Painter& paint) {
+    std::vector<std::size_t> width;
+    for (const auto& r : rows)
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            if (width.size() <= i) width.push_back(0);
+            width[i] = std::max(width[i], r[i].text.size());
+        }
+    for (const auto& r : rows) {
+        std::string line = "  ";
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            std::size_t pad = width[i] - r[i].text.size();
+            bool last = i + 1 == r.size();
+            if (r[i].right) line += std::string(pad, ' ');
+            line += paint(r[i].text, r[i].paint);
+            if (!r[i].right && !last) line += std::string(pad, ' ');
+            if (!last) line += "  ";
+        }
+        while (!line.empty() && line.back() == ' ') line.pop_back();
+        out += line + "\n";
+    }
+}
+
+void put_flows(std::string& out, std::string_view title, const std::map<std::string, FlowCount>& flows,
+               const TrafficStats& t, const Painter& paint) {
+    if (flows.empty()) return;
+    std::vector<std::pair<std::string, FlowCount>> sorted(flows.begin(), flows.end());
+    std::stable_sort(sorted.begin(), sorted.end(),
+                     [](const auto& a, const auto& b) { return a.second.events > b.second.events; });
+    std::vector<Row> rows{{{std::string(title), Paint::head}, num("EVENTS", Paint::head), num("/S", Paint::head),
+                           num("BYTES", Paint::head)}};
+    for (const auto& [name, c] : sorted)
+        rows.push_back({{name, Paint::name}, num(std::to_string(c.events)),
+                        num(fmt::format("{:.2f}", t.per_second(c.events))), num(format_bytes(static_cast<double>(c.bytes)))});
+    put_rows(out, rows, paint);
+}
+
+}  // namespace
+
+std::string format_ms(double ms) {
+    if (ms >= 1000) return fmt::format("{:.2f}s", ms / 1000);
+    return fmt::format("{:.2f}ms", ms);
+}
+
+std::string format_bytes(double bytes) {
+    static constexpr const char* units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        ++u;
+    }
+    return u == 0 ? fmt::format("{:.0f} B", bytes) : fmt::format("{:.1f} {}", bytes, units[u]);
+}
+
+Json report_json(const StatsReport& r) {
+    const ServerSnapshot& s = r.server;
+    Json j;
+    j["url"] = r.url;
+    j["prefix"] = r.prefix;
+    j["workspace_id"] = r.workspace ? Json(*r.workspace) : Json(nullptr);
+    j["server"] = {{"version", s.version},
+                   {"uptime_seconds", s.uptime_seconds},
+                   {"connected_clients", s.connected_clients},
+                   {"ping_rtt_ms", {{"samples", s.ping_rtt_ms.size()},
+                                    {"p50", percentile(s.ping_rtt_ms, 50)},
+                                    {"p99", percentile(s.ping_rtt_ms, 99)}}}};
+    Json channels = Json::array();
+    for (const auto& c : s.channels) channels.push_back({{"channel", c.channel}, {"subscribers", c.subscribers}});
+    j["channels"] = channels;
+    j["pattern_subscriptions"] = s.pattern_subscriptions;
+    Json counters = Json::object();
+    for (const auto& [ch, n] : s.published_counters) counters[ch] = n;
+    j["published_counters"] = counters;
+    j["traffic"] = r.traffic ? traffic_json(*r.traffic) : Json(nullptr);
+    return j;
+}
+
+std::string render_table(const StatsReport& r, bool color) {
+    Painter paint(color);
+    const ServerSnapshot& s = r.server;
+    std::string out;
+    auto heading = [&](std::string_view text) { out += paint(text, Paint::head) + "\n"; };
+
+    heading(fmt::format("SERVER  {}", r.url));
+    put_rows(out,
+             {{{"version"}, {s.version, Paint::number}},
+              {{"uptime"}, {fmt::format("{}s", s.uptime_seconds), Paint::number}},
+              {{"clients"}, {std::to_string(s.connected_clients), Paint::number}},
+              {{"ping"}, {fmt::format("p50 {}  p99 {}  ({} samples)", format_ms(percentile(s.ping_rtt_ms, 50)),
+                                      format_ms(percentile(s.ping_rtt_ms, 99)), s.ping_rtt_ms.size())}}},
+             paint);
+
+    heading(fmt::format("CHANNELS  {}.*  ({} with subscribers, {} pattern subscription(s))", r.prefix,
+                        s.channels.size(), s.pattern_subscriptions));
+    std::set<std::string> names;
+    for (const auto& c : s.channels) names.insert(c.channel);
+    for (const auto& [ch, n] : s.published_counters) names.insert(ch);
+    if (names.empty()) {
+        out += "  (none)\n";
+    } else {
+        std::vector<Row> rows{{{"CHANNEL", Paint::head}, num("SUBSCRIBERS", Paint::head), num("PUBLISHED", Paint::head)}};
+        for (const auto& name : names) {
+            auto counter = s.published_counters.find(name);
+            rows.push_back({{name, Paint::name}, num(std::to_string(s.subscribers_of(name))),
+                            num(counter == s.published_counters.end() ? "-" : std::to_string(counter->second))});
+        }
+        put_rows(out, rows, paint);
+    }
+
+    if (!r.traffic) return out;
+    const TrafficStats& t = *r.traffic;
+    heading(fmt::format("TRAFFIC  {:.2f}s window{}", t.seconds,
+                        r.workspace ? fmt::format(", workspace {}", *r.workspace) : std::string()));
+    const Histogram& lag = t.lag_us;
+    put_rows(out,
+             {{{"events"}, num(std::to_string(t.total.events)), num(fmt::format("{:.2f}/s", t.per_second(t.total.events)))},
+              {{"bytes"}, num(format_bytes(static_cast<double>(t.total.bytes))),
+               num(format_bytes(t.per_second(t.total.bytes)) + "/s")},
+              {{"invalid"}, num(std::to_string(t.invalid), t.invalid ? Paint::warn : Paint::number)}},
+             paint);
+    put_rows(out,
+             {{{"lag    "}, {fmt::format("p50 {}  p99 {}  max {}  ({} samples)", format_ms(us_to_ms(lag.percentile(50))),
+                                     format_ms(us_to_ms(lag.percentile(99))), format_ms(us_to_ms(lag.max())),
+                                     lag.count())}}},
+             paint);
+    put_flows(out, "TYPE", t.by_type, t, paint);
+    put_flows(out, "PRIORITY", t.by_priority, t, paint);
+    put_flows(out, "WORKSPACE", t.by_workspace, t, paint);
+    return out;
+}
+
+std::string prometheus_label_value(std::string_view value) {
+    std::string out;
+    out.reserve(value.size());
+    for (char ch : value) {
+        if (ch == '\\') out += "\\\\";
+        else if (ch == '"') out += "\\\"";
+        else if (ch == '\n') out += "\\n";
+        else out += ch;
+    }
+    return out;
+}
+
+namespace {
+
+using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
+
+// Writes families in the text exposition format; names are fixed rbus_* literals.
+class Exposition {
+public:
+    void family(std::string_view name, std::string_view type, std::string_view help) {
+        out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
+    }
+    void sample(std::string_view name, const Labels& labels, double value) {
+        out_ += name;
+        if (!labels.empty()) {
+            out_ += '{';
+            for (std::size_t i = 0; i < labels.size(); ++i)
+                out_ += fmt::format("{}{}=\"{}\"", i ? "," : "", labels[i].first, prometheus_label_value(labels[i].second));
+            out_ += '}';
+        }
+        out_ += fmt::format(" {}\n", value);
+    }
+    void gauge(std::string_view name, std::string_view help, double value) {
+        family(name, "gauge", help);
+        sample(name, {}, value);
+    }
+    // A summary of quantiles 0.5 and 0.99, with _sum and _count.
+    void summary(std::string_view name, std::string_view help, double p50, double p99, double sum, double count) {
+        family(name, "summary", help);
+        sample(name, {{"quantile", "0.5"}}, p50);
+        sample(name, {{"quantile", "0.99"}}, p99);
+        sample(fmt::format("{}_sum", name), {}, sum);
+        sample(fmt::format("{}_count", name), {}, count);
+    }
+    void by_label(std::string_view name, std::string_view help, std::string_view label,
+                  const std::map<std::string, FlowCount>& flows, const std::function<double(const FlowCount&)>& value) {
+        family(name, "gauge", help);
+        for (const auto& [key, c] : flows) sample(name, {{label, key}}, value(c));
+    }
+    std::string take() { return std::move(out_); }
+
+private:
+    std::string out_;
+};
+
+}  // namespace
+
+std::string render_prometheus(const StatsReport& r) {
+    const ServerSnapshot& s = r.server;
+    Exposition e;
+    e.family("rbus_server_info", "gauge", "The Redis server behind the bus (always 1).");
+    e.sample("rbus_server_info", {{"version", s.version}, {"url", r.url}, {"prefix", r.prefix}}, 1);
+    e.gauge("rbus_server_uptime_seconds", "Seconds since the Redis server started.", static_cast<double>(s.uptime_seconds));
+    e.gauge("rbus_server_connected_clients", "Clients connected to the Redis server.",
+            static_cast<double>(s.connected_clients));
+    double ping_sum = 0;
+    for (double ms : s.ping_rtt_ms) ping_sum += ms / 1000;
+    e.summary("rbus_ping_rtt_seconds", "PING round trip to the server.", percentile(s.ping_rtt_ms, 50) / 1000,
+              percentile(s.ping_rtt_ms, 99) / 1000, ping_sum, static_cast<double>(s.ping_rtt_ms.size()));
+    e.family("rbus_channel_subscribers", "gauge", "Subscribers of each channel under the prefix (PUBSUB NUMSUB).");
+    for (const auto& c : s.channels) e.sample("rbus_channel_subscribers", {{"channel", c.channel}}, static_cast<double>(c.subscribers));
+    e.gauge("rbus_pattern_subscriptions", "Pattern subscriptions on the server (PUBSUB NUMPAT).",
+            static_cast<double>(s.pattern_subscriptions));
+    e.family("rbus_channel_published_total", "counter", "The metrics:channel:{channel}:published counters.");
+    for (const auto& [ch, n] : s.published_counters)
+        e.sample("rbus_channel_published_total", {{"channel", ch}}, static_cast<double>(n));
+    if (!r.traffic) return e.take();
+
+    const TrafficStats& t = *r.traffic;
+    auto rate = [&](const FlowCount& c) { return t.per_second(c.events); };
+    auto events = [](const FlowCount& c) { return static_cast<double>(c.events); };
+    e.gauge("rbus_window_seconds", "Length of the sampling window.", t.seconds);
+    e.gauge("rbus_window_events", "Events received in the window.", static_cast<double>(t.total.events));
+    e.gauge("rbus_events_per_second", "Events per second in the window.", t.per_second(t.total.events));
+    e.gauge("rbus_bytes_per_second", "Bytes of events per second in the window.", t.per_second(t.total.bytes));
+    e.gauge("rbus_window_invalid_messages", "Invalid messages received in the window.", static_cast<double>(t.invalid));
+    e.by_label("rbus_window_events_by_type", "Events received in the window, by type.", "type", t.by_type, events);
+    e.by_label("rbus_events_per_second_by_type", "Events per second in the window, by type.", "type", t.by_type, rate);
+    e.by_label("rbus_events_per_second_by_priority", "Events per second in the window, by priority.", "priority",
+               t.by_priority, rate);
+    e.by_label("rbus_events_per_second_by_workspace", "Events per second in the window, by workspace (- for none).",
+               "workspace", t.by_workspace, rate);
+    const Histogram& lag = t.lag_us;
+    e.summary("rbus_bus_lag_seconds", "Receipt time minus envelope timestamp.",
+              static_cast<double>(lag.percentile(50)) / 1e6, static_cast<double>(lag.percentile(99)) / 1e6,
+              lag.sum() / 1e6, static_cast<double>(lag.count()));
+    return e.take();
+}
+
+std::string check_ok_line(const StatsReport& r) {
+    const ServerSnapshot& s = r.server;
+    std::string line = fmt::format("OK {} reachable: redis {}, PING p50 {:.2f}ms p99 {:.2f}ms, {} channel(s) under {}",
+                                   r.url, s.version, percentile(s.ping_rtt_ms, 50), percentile(s.ping_rtt_ms, 99),
+                                   s.channels.size(), r.prefix);
+    if (r.traffic)
+        line += fmt::format(", {:.2f} events/s over {:.2f}s", r.traffic->per_second(r.traffic->total.events),
+                            r.traffic->seconds);
+    return line;
+}
+
+std::string check_fail_line(const StatsReport& r, const std::vector<std::string>& failures) {
+    std::string joined;
+    for (const auto& f : failures) joined += (joined.empty() ? "" : "; ") + f;
+    return fmt::format("FAIL {}: {} (redis {}, PING p50 {:.2f}ms p99 {:.2f}ms)", r.url, joined, r.server.version,
+                       percentile(r.server.ping_rtt_ms, 50), percentile(r.server.ping_rtt_ms, 99));
+}
+
+std::string check_unreachable_line(std::string_view url, std::string_view reason) {
+    return fmt::format("UNREACHABLE {}: {}", url, reason);
+}
+
+}  // namespace rbus

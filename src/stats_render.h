@@ -1,0 +1,36 @@
+// How a StatsReport is shown: a table for people, one JSON object for scripts,
+// the Prometheus text exposition format for scrapers, and the --check lines.
+#pragma once
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "envelope.h"
+#include "stats.h"
+
+namespace rbus {
+
+// One object: url, prefix, workspace_id, server, channels, pattern_subscriptions,
+// published_counters, traffic (null when no window was sampled).
+Json report_json(const StatsReport& report);
+
+// Aligned sections (server, channels, traffic) with ANSI colour when `color`.
+std::string render_table(const StatsReport& report, bool color);
+
+// Text exposition format 0.0.4: # HELP and # TYPE before each family, rbus_* names.
+std::string render_prometheus(const StatsReport& report);
+
+// A label value escaped for the exposition format: \ " and newline.
+std::string prometheus_label_value(std::string_view value);
+
+// The one status line of --check.
+std::string check_ok_line(const StatsReport& report);
+std::string check_fail_line(const StatsReport& report, const std::vector<std::string>& failures);
+std::string check_unreachable_line(std::string_view url, std::string_view reason);
+
+// "0.21ms" below a second, "10.01s" from there; "1.2 KiB" for bytes.
+std::string format_ms(double ms);
+std::string format_bytes(double bytes);
+
+}  // namespace rbus

@@ -1,0 +1,96 @@
+#include "tail_session.h"
+
+#include <sys/ioctl.h>
+#include <unistd.h>
+
+#include <fmt/format.h>
+
+#include "duration.h"
+#include "error.h"
+#include "log.h"
+
+namespace rbus {
+
+Context context_for_trace(Context ctx, const std::optional<std::string>& trace) {
+    if (!trace) return ctx;
+    if (trace->empty()) throw UsageError("--trace needs a correlation id");
+    ctx.correlation_id = *trace;
+    return ctx;
+}
+
+int terminal_width(int fd) {
+    winsize ws{};
+    if (::isatty(fd) == 1 && ::ioctl(fd, TIOCGWINSZ, &ws) == 0 && ws.ws_col > 0) return ws.ws_col;
+    return 0;
+}
+
+TailSession::TailSession(const TailOptions& options, EventFilter filter, StdoutWriter& out)
+    : options_(options), filter_(std::move(filter)), out_(out) {
+    if (options_.json) {
+        json_ = make_json_formatter(options_.color);
+    } else {
+        TailLineStyle style;
+        style.color = options_.color;
+        style.width = options_.terminal ? terminal_width(STDOUT_FILENO) : 0;
+        style.trace = options_.trace;
+        line_ = make_tail_line_formatter(style);
+    }
+    if (!options_.record.empty()) record_.emplace(options_.record);
+}
+
+ConsumeHandlers TailSession::handlers(const ConsumeStats& stats) {
+    stats_ = &stats;
+    ConsumeHandlers h;
+    h.on_event = [this](const ReceivedEvent& ev) { return on_event(ev); };
+    h.on_burst = [this] { on_burst(); };
+    return h;
+}
+
+bool TailSession::on_event(const ReceivedEvent& ev) {
+    // Without a reconnect hook from consume(), a reconnect shows in its
+    // counter: the marker goes before the first event after it.
+    if (stats_ && stats_->reconnects != reconnects_seen_) reconnected(std::nullopt);
+    if (!ev.read.ok()) {
+        summary_.invalid();
+        logger().warn(fmt::format("skipped invalid message on {}: {}", ev.message.channel, ev.read.error));
+        return false;
+    }
+    const Envelope& e = *ev.read.envelope;
+    if (!filter_.matches(e)) return false;
+    buf_.clear();
+    FormatInput in{ev.message, e, ev.received_wall};
+    if (json_) {
+        json_->format(in, buf_);
+    } else {
+        line_->format(in, buf_);
+    }
+    out_.line(buf_);
+    if (record_) record_->append(e);
+    summary_.shown(e);
+    return true;
+}
+
+void TailSession::on_burst() {
+    out_.flush();
+    if (record_) record_->flush();
+    if (line_ && options_.terminal) line_->set_width(terminal_width(STDOUT_FILENO));
+}
+
+void TailSession::reconnected(std::optional<std::chrono::milliseconds> gap) {
+    if (stats_) reconnects_seen_ = stats_->reconnects;
+    if (!line_) return;  // --json: stdout stays exactly what rbus-subscribe prints
+    std::string text = gap ? fmt::format("-- reconnected after {}; events published meanwhile were not received --",
+                                         format_duration(*gap))
+                           : std::string("-- reconnected; events published meanwhile were not received --");
+    out_.line(tail_marker_line(text, line_->style()));
+}
+
+std::string TailSession::summary(const ConsumeStats& stats) const {
+    TailSummary::Totals t;
+    t.received = stats.received;
+    t.reconnects = stats.reconnects;
+    t.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);
+    return summary_.render(t);
+}
+
+}  // namespace rbus

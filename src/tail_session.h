@@ -1,0 +1,67 @@
+// One rbus-tail run between the consume loop and the person watching: keeps
+// what passes the filters, prints it (human line or --json), records it
+// (--record), marks reconnects in the stream and counts for the summary.
+#pragma once
+
+#include <chrono>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "consumer.h"
+#include "filter.h"
+#include "format.h"
+#include "output.h"
+#include "tail_format.h"
+#include "tail_record.h"
+#include "tail_summary.h"
+
+namespace rbus {
+
+struct TailOptions {
+    bool json = false;       // print what rbus-subscribe prints
+    bool color = false;
+    bool terminal = false;   // stdout is a terminal: fit lines to its width
+    bool trace = false;      // --trace: show the time since the flow began
+    std::string record;      // --record FILE; empty: none
+};
+
+// --trace ID is the correlation filter: it replaces -c / RAPTORBUS_CORRELATION_ID.
+// Throws UsageError for an empty ID.
+Context context_for_trace(Context ctx, const std::optional<std::string>& trace);
+
+class TailSession {
+public:
+    // Opens the record file (throws Error naming it).
+    TailSession(const TailOptions& options, EventFilter filter, StdoutWriter& out);
+
+    // The handlers for consume(); `stats` is the one consume() fills in.
+    ConsumeHandlers handlers(const ConsumeStats& stats);
+
+    // The connection came back: a marker line in the stream (not with --json).
+    void reconnected(std::optional<std::chrono::milliseconds> gap);
+
+    // The Ctrl-C summary (several lines).
+    std::string summary(const ConsumeStats& stats) const;
+
+private:
+    bool on_event(const ReceivedEvent& ev);
+    void on_burst();
+
+    TailOptions options_;
+    EventFilter filter_;
+    StdoutWriter& out_;
+    std::unique_ptr<EventFormatter> json_;
+    std::unique_ptr<TailLineFormatter> line_;
+    std::optional<RecordFile> record_;
+    TailSummary summary_;
+    const ConsumeStats* stats_ = nullptr;
+    std::uint64_t reconnects_seen_ = 0;
+    std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
+    std::string buf_;
+};
+
+// The columns of the terminal on fd, or 0 when it is not one.
+int terminal_width(int fd);
+
+}  // namespace rbus

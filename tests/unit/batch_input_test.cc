@@ -1,0 +1,88 @@
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <fstream>
+#include <sstream>
+
+#include "batch_input.h"
+
+using namespace rbus;
+
+TEST_CASE("--stdin lines: payload objects for one type; the rest invalid with a reason") {
+    Context ctx;
+    EnvelopeFields base;
+    base.type = "agent.task_started";
+    base.workspace_id = "ws-1";
+    LineParser p(BatchInput::payloads, base, ctx, 1 << 20);
+    std::string why;
+    auto ev = p.parse(3, R"({"n":1})", why);
+    REQUIRE(ev);
+    CHECK(ev->line == 3);
+    CHECK(ev->channel == "raptorflow.events.agent.task_started");
+    CHECK(ev->body == ev->envelope.dump());
+    CHECK(*ev->envelope.workspace_id() == "ws-1");
+    CHECK_FALSE(p.parse(4, "[1,2]", why));
+    CHECK(why == "payload must be a JSON object (got array)");
+    CHECK_FALSE(p.parse(5, "  ", why));
+    CHECK(why == "empty line");
+    CHECK_FALSE(p.parse(6, "{bad", why));
+    CHECK(why == "payload: invalid JSON");
+    LineParser small(BatchInput::payloads, base, ctx, 50);
+    CHECK_FALSE(small.parse(7, "{}", why));
+    CHECK(why.find("more than --max-bytes 50") != std::string::npos);
+}
+
+TEST_CASE("--envelopes lines keep their id, are canonical, and need a dotted type") {
+    Context ctx;
+    LineParser p(BatchInput::envelopes, {}, ctx, 1 << 20);
+    std::string why;
+    auto ev = p.parse(1, R"({"payload":{"a":1},"event_type":"x.legacy","correlation_id":"c","id":"abc"})", why);
+    REQUIRE(ev);
+    CHECK(ev->envelope.id() == "abc");
+    CHECK(*ev->envelope.request_id() == "c");
+    CHECK(ev->envelope.timestamp() != nullptr);  // missing: stamped now
+    CHECK(ev->body.rfind(R"({"id":"abc","type":"x.legacy","payload":{"a":1},"priority":"normal","request_id":"c")", 0) == 0);
+    CHECK_FALSE(p.parse(2, R"({"type":"heartbeat"})", why));
+    CHECK(why.find("needs at least two dotted words") != std::string::npos);
+    CHECK_FALSE(p.parse(3, R"({"type":"a.b","payload":[1]})", why));
+    CHECK(why == "payload must be a JSON object (got array)");
+    CHECK_FALSE(p.parse(4, "[]", why));
+}
+
+TEST_CASE("LineReader: lines without \\n or \\r, the last one even without a newline") {
+    int fds[2];
+    REQUIRE(::pipe(fds) == 0);
+    std::string data = "a\r\n\nb\nlast";
+    REQUIRE(::write(fds[1], data.data(), data.size()) == static_cast<ssize_t>(data.size()));
+    ::close(fds[1]);
+    int idle = 0;
+    LineReader r(fds[0], [&] { ++idle; });
+    std::vector<std::string> lines;
+    std::string line;
+    while (r.next(line)) lines.push_back(line);
+    ::close(fds[0]);
+    CHECK(lines == std::vector<std::string>{"a", "", "b", "last"});
+}
+
+TEST_CASE("dead-letter records: input for invalid lines, envelope for failed events") {
+    std::string path = "/tmp/rbus-dl-test-" + std::to_string(::getpid());
+    std::remove(path.c_str());
+    {
+        DeadLetter dl(path);
+        dl.invalid(2, "[1]", "payload must be a JSON object (got array)");
+        EnvelopeFields f;
+        f.type = "a.b";
+        f.id = "id-1";
+        dl.failed(5, Envelope::create(std::move(f)), "bus unreachable");
+        dl.flush();
+    }
+    std::ifstream in(path);
+    std::string l1, l2;
+    std::getline(in, l1);
+    std::getline(in, l2);
+    std::remove(path.c_str());
+    CHECK(l1 == R"x({"reason":"payload must be a JSON object (got array)","line":2,"input":"[1]"})x");
+    CHECK(l2.rfind(R"x({"reason":"bus unreachable","line":5,"envelope":{"id":"id-1","type":"a.b")x", 0) == 0);
+}

@@ -1,0 +1,43 @@
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <cstdlib>
+#include <string>
+
+#include "exec_handler.h"
+
+using namespace rbus;
+
+TEST_CASE("the handler reads the line on stdin and the variables in its environment") {
+    char tmpl[] = "/tmp/rbus-exec-test.XXXXXX";
+    int fd = ::mkstemp(tmpl);
+    REQUIRE(fd >= 0);
+    ::close(fd);
+    std::string out = tmpl;
+    ExecHandler h("cat > " + out + "; printf '%s|%s' \"$RBUS_EVENT_TYPE\" \"$RBUS_REQUEST_ID\" >> " + out);
+    HandlerResult r = h.run(R"({"type":"a.b"})", {{"RBUS_EVENT_TYPE", "a.b"}, {"RBUS_REQUEST_ID", ""}});
+    CHECK(r.ok());
+    FILE* f = std::fopen(out.c_str(), "r");
+    REQUIRE(f);
+    char buf[256] = {};
+    std::size_t n = std::fread(buf, 1, sizeof buf - 1, f);
+    std::fclose(f);
+    std::remove(out.c_str());
+    CHECK(std::string(buf, n) == "{\"type\":\"a.b\"}\na.b|");
+}
+
+TEST_CASE("exit status and signals are reported") {
+    CHECK(ExecHandler("exit 3").run("x", {}).exit_code == 3);
+    CHECK(ExecHandler("exit 3").run("x", {}).describe() == "exit 3");
+    HandlerResult killed = ExecHandler("kill -9 $$").run("x", {});
+    CHECK(killed.exit_code == 137);
+    CHECK(killed.describe() == "killed by signal 9");
+}
+
+TEST_CASE("a handler that ignores a large stdin does not hang the caller") {
+    std::string big(1 << 20, 'x');
+    CHECK(ExecHandler("exit 0").run(big, {}).ok());
+    CHECK(ExecHandler("head -c 10 >/dev/null").run(big, {}).ok());
+}

@@ -1,0 +1,125 @@
+#include <doctest/doctest.h>
+
+#include "error.h"
+#include "filter.h"
+
+using namespace rbus;
+
+namespace {
+Envelope event(const char* type, const char* payload, Priority prio = Priority::normal,
+               std::optional<std::string> ws = std::nullopt, std::optional<std::string> corr = std::nullopt,
+               std::optional<std::string> agent = std::nullopt) {
+    EnvelopeFields f;
+    f.type = type;
+    f.payload = Json::parse(payload);
+    f.priority = prio;
+    f.workspace_id = std::move(ws);
+    f.request_id = std::move(corr);
+    f.source_agent_id = std::move(agent);
+    return Envelope::create(f);
+}
+EventFilter compile(FilterOptions o, Context ctx = {}) { return EventFilter::compile(o, ctx); }
+}  // namespace
+
+TEST_CASE("field paths walk objects and arrays from the envelope root") {
+    Json doc = Json::parse(R"({"payload":{"a":{"b":7},"items":[10,20]},"priority":"high"})");
+    CHECK(*FieldPath::parse("payload.a.b").find(doc) == 7);
+    CHECK(*FieldPath::parse("payload.items.1").find(doc) == 20);
+    CHECK(FieldPath::parse("payload.items.2").find(doc) == nullptr);
+    CHECK(FieldPath::parse("payload.zz").find(doc) == nullptr);
+    CHECK(FieldPath::parse("priority.x").find(doc) == nullptr);
+    CHECK_THROWS_AS(FieldPath::parse(""), UsageError);
+    CHECK_THROWS_AS(FieldPath::parse("a..b"), UsageError);
+    CHECK_THROWS_AS(FieldPath::parse("a."), UsageError);
+}
+
+TEST_CASE("json_text: strings unquoted, everything else compact JSON") {
+    CHECK(json_text(Json("ok")) == "ok");
+    CHECK(json_text(Json(1)) == "1");
+    CHECK(json_text(Json(true)) == "true");
+    CHECK(json_text(Json(nullptr)) == "null");
+    CHECK(json_text(Json::parse(R"({"a":[1,2]})")) == R"({"a":[1,2]})");
+}
+
+TEST_CASE("an empty filter passes everything") {
+    EventFilter f = compile({});
+    CHECK(f.empty());
+    CHECK(f.matches(event("a.b", "{}")));
+}
+
+TEST_CASE("workspace, correlation and source agent come from the context") {
+    Context ctx;
+    ctx.workspace_id = "ws-1";
+    EventFilter f = compile({}, ctx);
+    CHECK(f.matches(event("a.b", "{}", Priority::normal, "ws-1")));
+    CHECK_FALSE(f.matches(event("a.b", "{}", Priority::normal, "ws-2")));
+    CHECK_FALSE(f.matches(event("a.b", "{}")));  // null workspace is not ws-1
+    ctx = {};
+    ctx.correlation_id = "c-1";
+    ctx.source_agent_id = "agent-7";
+    f = compile({}, ctx);
+    CHECK(f.matches(event("a.b", "{}", Priority::normal, std::nullopt, "c-1", "agent-7")));
+    CHECK_FALSE(f.matches(event("a.b", "{}", Priority::normal, std::nullopt, "c-1", "agent-8")));
+    CHECK_FALSE(f.matches(event("a.b", "{}", Priority::normal, std::nullopt, "c-2", "agent-7")));
+}
+
+TEST_CASE("--min-priority keeps that level and above") {
+    FilterOptions o;
+    o.min_priority = "high";
+    EventFilter f = compile(o);
+    CHECK_FALSE(f.matches(event("a.b", "{}", Priority::low)));
+    CHECK_FALSE(f.matches(event("a.b", "{}", Priority::normal)));
+    CHECK(f.matches(event("a.b", "{}", Priority::high)));
+    CHECK(f.matches(event("a.b", "{}", Priority::critical)));
+    o.min_priority = "urgent";
+    CHECK_THROWS_AS(compile(o), UsageError);
+}
+
+TEST_CASE("--where compares JSON text, strings unquoted; a missing path never equals") {
+    FilterOptions o;
+    o.where = {"payload.status=ok", "payload.n=3", "priority=high"};
+    EventFilter f = compile(o);
+    CHECK(f.matches(event("a.b", R"({"status":"ok","n":3})", Priority::high)));
+    CHECK_FALSE(f.matches(event("a.b", R"({"status":"ok","n":4})", Priority::high)));
+    CHECK_FALSE(f.matches(event("a.b", R"({"status":"ok"})", Priority::high)));
+    CHECK_FALSE(f.matches(event("a.b", R"({"status":"ok","n":3})", Priority::low)));
+    o.where = {"payload.flag=true", "request_id=null"};
+    CHECK(compile(o).matches(event("a.b", R"({"flag":true})")));
+    CHECK_FALSE(compile(o).matches(event("a.b", R"({"flag":"yes"})")));
+    o.where = {"payload.tags=[\"x\"]"};
+    CHECK(compile(o).matches(event("a.b", R"({"tags":["x"]})")));
+    o.where = {"payload.s="};
+    CHECK(compile(o).matches(event("a.b", R"({"s":""})")));
+    CHECK_FALSE(compile(o).matches(event("a.b", R"({})")));
+}
+
+TEST_CASE("--where PATH!=VALUE: a missing path is not equal") {
+    FilterOptions o;
+    o.where = {"payload.status!=failed"};
+    EventFilter f = compile(o);
+    CHECK(f.matches(event("a.b", R"({"status":"ok"})")));
+    CHECK(f.matches(event("a.b", R"({})")));
+    CHECK_FALSE(f.matches(event("a.b", R"({"status":"failed"})")));
+    auto w = EventFilter::parse_where("payload.url=http://x/?a=b");
+    CHECK(w.path.text() == "payload.url");
+    CHECK(w.value == "http://x/?a=b");
+    CHECK_FALSE(w.negate);
+    CHECK_THROWS_AS(EventFilter::parse_where("payload.status"), UsageError);
+    CHECK_THROWS_AS(EventFilter::parse_where("=x"), UsageError);
+    CHECK_THROWS_AS(EventFilter::parse_where("!=x"), UsageError);
+}
+
+TEST_CASE("--exclude drops types matching a name or glob") {
+    FilterOptions o;
+    o.exclude = {"agent.heartbeat", "model.*"};
+    EventFilter f = compile(o);
+    CHECK_FALSE(f.matches(event("agent.heartbeat", "{}")));
+    CHECK_FALSE(f.matches(event("model.inference_complete", "{}")));
+    CHECK(f.matches(event("agent.task_started", "{}")));
+    o.exclude = {"agent.task_[sc]*"};
+    f = compile(o);
+    CHECK_FALSE(f.matches(event("agent.task_started", "{}")));
+    CHECK(f.matches(event("agent.error", "{}")));
+    o.exclude = {""};
+    CHECK_THROWS_AS(compile(o), UsageError);
+}

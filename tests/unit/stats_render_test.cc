@@ -1,0 +1,146 @@
+#include <doctest/doctest.h>
+
+#include <regex>
+#include <set>
+#include <sstream>
+
+#include "stats_render.h"
+#include "timestamp.h"
+
+using namespace rbus;
+
+namespace {
+
+StatsReport sample_report(bool with_traffic) {
+    StatsReport r;
+    r.url = "redis://127.0.0.1:6379/0";
+    r.prefix = "raptorflow.events";
+    r.server.version = "7.0.15";
+    r.server.uptime_seconds = 42;
+    r.server.connected_clients = 3;
+    r.server.ping_rtt_ms = {0.1, 0.2, 0.3};
+    r.server.channels = {{"raptorflow.events.agent.task_started", 2}, {"raptorflow.events.x\"y", 11}};
+    r.server.pattern_subscriptions = 1;
+    r.server.published_counters = {{"raptorflow.events.agent.task_started", 1532}};
+    if (with_traffic) {
+        TrafficWindow w;
+        SystemTime now = *parse_timestamp("2026-11-26T16:10:31.000000Z");
+        w.add(R"({"type":"agent.task_started","workspace_id":"ws\\1","timestamp":"2026-11-26T16:10:30.000000Z"})", now);
+        w.add(R"({"type":"agent.task_started","priority":"high","timestamp":"2026-11-26T16:10:30.990000Z"})", now);
+        w.add("junk", now);
+        r.traffic = w.stats(2.0);
+    }
+    return r;
+}
+
+std::vector<std::string> lines_of(const std::string& text) {
+    std::vector<std::string> out;
+    std::istringstream is(text);
+    for (std::string line; std::getline(is, line);) out.push_back(line);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("stats JSON: one object, traffic null without a window") {
+    Json j = report_json(sample_report(false));
+    CHECK(j["url"] == "redis://127.0.0.1:6379/0");
+    CHECK(j["server"]["version"] == "7.0.15");
+    CHECK(j["server"]["ping_rtt_ms"]["samples"] == 3);
+    CHECK(j["channels"][0]["subscribers"] == 2);
+    CHECK(j["pattern_subscriptions"] == 1);
+    CHECK(j["published_counters"]["raptorflow.events.agent.task_started"] == 1532);
+    CHECK(j["workspace_id"].is_null());
+    CHECK(j["traffic"].is_null());
+}
+
+TEST_CASE("stats JSON: the window") {
+    Json t = report_json(sample_report(true))["traffic"];
+    CHECK(t["seconds"] == 2.0);
+    CHECK(t["events"] == 2);
+    CHECK(t["events_per_second"] == 1.0);
+    CHECK(t["invalid"] == 1);
+    CHECK(t["by_type"]["agent.task_started"]["events"] == 2);
+    CHECK(t["by_type"]["agent.task_started"]["per_second"] == 1.0);
+    CHECK(t["by_priority"]["high"]["events"] == 1);
+    CHECK(t["by_priority"]["normal"]["events"] == 1);
+    CHECK(t["by_workspace"]["ws\\1"]["events"] == 1);
+    CHECK(t["by_workspace"]["-"]["events"] == 1);
+    CHECK(t["lag_ms"]["samples"] == 2);
+    CHECK(t["lag_ms"]["p50"].get<double>() == doctest::Approx(10.0).epsilon(0.01));
+    CHECK(t["lag_ms"]["p99"] == 1000.0);
+    CHECK(t["lag_ms"]["max"] == 1000.0);
+}
+
+TEST_CASE("stats table: aligned columns, colour only when asked") {
+    std::string plain = render_table(sample_report(true), false);
+    CHECK(plain.find('\x1b') == std::string::npos);
+    CHECK(plain.find("SERVER  redis://127.0.0.1:6379/0") != std::string::npos);
+    CHECK(plain.find("TRAFFIC  2.00s window") != std::string::npos);
+    std::vector<std::string> channel_rows;
+    for (const auto& l : lines_of(plain))
+        if (l.find("CHANNEL ") != std::string::npos || l.find("  raptorflow.events.") == 0) channel_rows.push_back(l);
+    REQUIRE(channel_rows.size() == 3);
+    CHECK(channel_rows[0].size() == channel_rows[1].size());
+    CHECK(channel_rows[1].size() == channel_rows[2].size());
+    CHECK(channel_rows[1].substr(channel_rows[1].size() - 4) == "1532");
+    CHECK(channel_rows[2].back() == '-');  // no counter for that channel
+
+    std::string coloured = render_table(sample_report(true), true);
+    CHECK(coloured.find("\x1b[") != std::string::npos);
+    CHECK(render_table(sample_report(false), false).find("TRAFFIC") == std::string::npos);
+}
+
+TEST_CASE("prometheus: label values escaped") {
+    CHECK(prometheus_label_value("plain") == "plain");
+    CHECK(prometheus_label_value("a\"b\\c\nd") == "a\\\"b\\\\c\\nd");
+}
+
+TEST_CASE("prometheus: every sample has its family's TYPE; names and values valid") {
+    std::string text = render_prometheus(sample_report(true));
+    std::regex sample(R"(^([a-zA-Z_:][a-zA-Z0-9_:]*)(\{([a-zA-Z_][a-zA-Z0-9_]*="([^"\\]|\\.)*",?)*\})? (\S+)$)");
+    std::set<std::string> typed, summaries;
+    int samples = 0;
+    for (const auto& line : lines_of(text)) {
+        if (line.rfind("# HELP ", 0) == 0) continue;
+        std::smatch m;
+        if (line.rfind("# TYPE ", 0) == 0) {
+            std::istringstream is(line.substr(7));
+            std::string name, type;
+            is >> name >> type;
+            CHECK(typed.insert(name).second);  // one TYPE per family
+            if (type == "summary") summaries.insert(name);
+            continue;
+        }
+        REQUIRE_MESSAGE(std::regex_match(line, m, sample), line);
+        std::string name = m[1];
+        CHECK(name.rfind("rbus_", 0) == 0);
+        std::string family = name;
+        for (std::string suffix : {"_sum", "_count"})
+            if (name.size() > suffix.size() && name.ends_with(suffix) &&
+                summaries.count(name.substr(0, name.size() - suffix.size())))
+                family = name.substr(0, name.size() - suffix.size());
+        CHECK_MESSAGE(typed.count(family) == 1, line);
+        CHECK_NOTHROW((void)std::stod(m[5].str()));
+        ++samples;
+    }
+    CHECK(samples > 20);
+    CHECK(text.find("rbus_channel_subscribers{channel=\"raptorflow.events.x\\\"y\"} 11\n") != std::string::npos);
+    CHECK(text.find("rbus_events_per_second_by_workspace{workspace=\"ws\\\\1\"} 0.5\n") != std::string::npos);
+    CHECK(text.find("rbus_window_events_by_type{type=\"agent.task_started\"} 2\n") != std::string::npos);
+    CHECK(text.find("rbus_bus_lag_seconds{quantile=\"0.99\"} 1\n") != std::string::npos);
+    CHECK(text.find("rbus_bus_lag_seconds_count 2\n") != std::string::npos);
+    CHECK(render_prometheus(sample_report(false)).find("rbus_window_seconds") == std::string::npos);
+}
+
+TEST_CASE("--check lines") {
+    StatsReport r = sample_report(false);
+    CHECK(check_ok_line(r) ==
+          "OK redis://127.0.0.1:6379/0 reachable: redis 7.0.15, PING p50 0.20ms p99 0.30ms, 2 channel(s) under raptorflow.events");
+    CHECK(check_fail_line(r, {"a", "b"}) == "FAIL redis://127.0.0.1:6379/0: a; b (redis 7.0.15, PING p50 0.20ms p99 0.30ms)");
+    CHECK(check_unreachable_line("redis://h:1", "refused") == "UNREACHABLE redis://h:1: refused");
+    CHECK(format_ms(0.214) == "0.21ms");
+    CHECK(format_ms(10010) == "10.01s");
+    CHECK(format_bytes(512) == "512 B");
+    CHECK(format_bytes(1536) == "1.5 KiB");
+}

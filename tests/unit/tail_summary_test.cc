@@ -1,0 +1,50 @@
+#include <doctest/doctest.h>
+
+#include "tail_summary.h"
+
+using namespace rbus;
+
+namespace {
+Envelope make(const char* type, Priority p) {
+    EnvelopeFields f;
+    f.type = type;
+    f.priority = p;
+    return Envelope::create(f);
+}
+}  // namespace
+
+TEST_CASE("summary: events by type and by priority") {
+    TailSummary s;
+    s.shown(make("agent.task_started", Priority::normal));
+    s.shown(make("agent.task_started", Priority::normal));
+    s.shown(make("agent.error", Priority::critical));
+    s.shown(make("agent.task_completed", Priority::high));
+    s.shown(make("agent.task_started", Priority::low));
+    s.invalid();
+    TailSummary::Totals t;
+    t.received = 8;
+    t.reconnects = 1;
+    t.elapsed = std::chrono::milliseconds(12'300);
+    CHECK(s.render(t) ==
+          "rbus-tail: 5 events in 12.30s (8 received, 2 filtered out, 1 invalid, 1 reconnect)\n"
+          "by priority: critical 1, high 1, normal 2, low 1\n"
+          "by type:\n"
+          "  3  agent.task_started\n"
+          "  1  agent.error\n"
+          "  1  agent.task_completed\n");
+}
+
+TEST_CASE("summary of nothing is one line") {
+    TailSummary s;
+    CHECK(s.render({}) == "rbus-tail: 0 events in 0ms (0 received, 0 filtered out, 0 invalid, 0 reconnects)\n");
+}
+
+TEST_CASE("summary lists at most kMaxTypes types") {
+    TailSummary s;
+    for (std::size_t i = 0; i < TailSummary::kMaxTypes + 3; ++i)
+        s.shown(make(("t.n" + std::to_string(100 + i)).c_str(), Priority::normal));
+    std::string out = s.render({TailSummary::kMaxTypes + 3, 0, {}});
+    CHECK(out.find("  3  (3 more types)\n") != std::string::npos);
+    CHECK(out.find("t.n100") != std::string::npos);
+    CHECK(out.find("t.n142") == std::string::npos);
+}

@@ -1,0 +1,65 @@
+#include <doctest/doctest.h>
+
+#include "error.h"
+#include "template.h"
+#include "timestamp.h"
+
+using namespace rbus;
+
+namespace {
+Envelope sample() {
+    EnvelopeFields f;
+    f.type = "agent.task_started";
+    f.id = "0b6c2b9e-3f5a-4d8e-9a7b-1c2d3e4f5a6b";
+    f.payload = Json::parse(R"({"agent_id":"RES-001","n":3,"nested":{"ok":true,"list":[1,"x"]},"none":null})");
+    f.priority = Priority::high;
+    f.workspace_id = "ws-123";
+    f.timestamp = "2026-11-26T16:10:30.237319Z";
+    return Envelope::create(f);
+}
+std::string render(std::string_view tmpl, std::chrono::system_clock::time_point at = {}) {
+    Envelope e = sample();
+    BusMessage m{"raptorflow.events.agent.task_started", "", ""};
+    std::string out;
+    compile_template(tmpl)->format({m, e, at}, out);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("envelope fields, strings unquoted, null as nothing") {
+    CHECK(render("{type} {priority} {workspace_id} [{request_id}] {id}") ==
+          "agent.task_started high ws-123 [] 0b6c2b9e-3f5a-4d8e-9a7b-1c2d3e4f5a6b");
+    CHECK(render("{channel}") == "raptorflow.events.agent.task_started");
+    CHECK(render("{timestamp}") == "2026-11-26T16:10:30.237319Z");
+    CHECK(render("[{source_agent_id}]") == "[]");
+}
+
+TEST_CASE("payload and payload paths") {
+    CHECK(render("{payload}") == R"({"agent_id":"RES-001","n":3,"nested":{"ok":true,"list":[1,"x"]},"none":null})");
+    CHECK(render("{payload.agent_id}/{payload.n}/{payload.nested.ok}") == "RES-001/3/true");
+    CHECK(render("{payload.nested.list}") == R"([1,"x"])");
+    CHECK(render("{payload.nested.list.1}") == "x");
+    CHECK(render("<{payload.missing.deep}><{payload.none}>") == "<><>");
+}
+
+TEST_CASE("escapes and literal braces") {
+    CHECK(render("{type}\\t{priority}\\n") == "agent.task_started\thigh\n");
+    CHECK(render("{{\"t\":\"{type}\"}}") == "{\"t\":\"agent.task_started\"}");
+    CHECK(render("a\\\\b \\x") == "a\\b \\x");
+}
+
+TEST_CASE("received_at and lag_ms") {
+    auto sent = *parse_timestamp("2026-11-26T16:10:30.237319Z");
+    auto at = sent + std::chrono::microseconds(12345);
+    CHECK(render("{received_at}", at) == "2026-11-26T16:10:30.249664Z");
+    CHECK(render("{lag_ms}", at) == "12.345");
+}
+
+TEST_CASE("template errors are usage errors") {
+    CHECK_THROWS_AS(compile_template("{nope}"), UsageError);
+    CHECK_THROWS_AS(compile_template("{type"), UsageError);
+    CHECK_THROWS_AS(compile_template("type}"), UsageError);
+    CHECK_THROWS_AS(compile_template("{payload.}"), UsageError);
+    CHECK_THROWS_AS(compile_template("{}"), UsageError);
+    CHECK_THROWS_WITH(compile_template("{typo}"), doctest::Contains("unknown field {typo}"));
+}
