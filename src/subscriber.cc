@@ -50,6 +50,7 @@ void Subscriber::start() {
         if (r->type == REDIS_REPLY_ARRAY && r->elements >= 1) {
             std::string_view kind = reply_text(r->element[0]);
             if (kind == "subscribe" || kind == "psubscribe") ++confirmed;
+            else if (kind == "message" || kind == "pmessage") early_.push_back(std::move(r));
         }
     }
     logger().debug(fmt::format("subscribed to {} channel(s)/pattern(s) on {}", subs_.size(), conn_->peer()));
@@ -73,6 +74,16 @@ void Subscriber::ping() {
 }
 
 Subscriber::Wake Subscriber::poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message) {
+    if (!early_.empty()) {
+        std::vector<Reply> early = std::move(early_);
+        early_.clear();
+        for (std::size_t i = 0; i < early.size(); ++i)
+            if (!dispatch(early[i].get(), on_message)) {
+                for (std::size_t j = i + 1; j < early.size(); ++j) early_.push_back(std::move(early[j]));
+                break;
+            }
+        return Wake::messages;
+    }
     Reply first = conn_->read_reply(deadline);
     if (!first) {
         if (deadline && Clock::now() >= *deadline) return Wake::deadline;

@@ -48,7 +48,7 @@ public:
     // whether a silent connection is still alive. Throws IoError.
     void ping();
     // Drops the connection (after it was lost); start() opens a new one.
-    void close() { conn_.reset(); }
+    void close() { conn_.reset(); early_.clear(); }
     bool connected() const { return conn_ != nullptr; }
 
     const std::vector<Subscription>& subscriptions() const { return subs_; }
@@ -60,6 +60,10 @@ private:
     std::string client_name_;
     std::vector<Subscription> subs_;
     std::unique_ptr<Connection> conn_;
+    // Messages that arrived between the confirmations in start(): a channel
+    // confirmed first can deliver before the others are confirmed. Handed to
+    // on_message by the next poll(), in order, so none is lost.
+    std::vector<Reply> early_;
 };
 
 }  // namespace rbus

@@ -1,0 +1,373 @@
+#include "json_scan.h"
+
+#include <array>
+#include <cstdint>
+
+namespace rbus::jscan {
+namespace {
+
+constexpr int kDepthLimit = 4096;  // hard cap on max_depth: the container stack is fixed
+
+bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_digit(char c) { return c >= '0' && c <= '9'; }
+int hex_value(char c) {
+    if (c >= '0' && c <= '9') return c - '0';
+    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
+    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
+    return -1;
+}
+
+// Bytes a string may hold as they are: printable ASCII but '"' and '\\'.
+constexpr std::array<bool, 256> kPlain = [] {
+    std::array<bool, 256> t{};
+    for (int c = 0x20; c < 0x80; ++c) t[static_cast<std::size_t>(c)] = c != '"' && c != '\\';
+    return t;
+}();
+
+struct Scanner {
+    std::string_view s;
+    std::size_t i = 0;
+    Error err;
+
+    bool fail(const char* what) {
+        err = Error{what, i};
+        return false;
+    }
+    std::uint8_t byte(std::size_t k) const { return static_cast<std::uint8_t>(s[k]); }
+    bool cont(std::size_t k, std::uint8_t lo = 0x80, std::uint8_t hi = 0xBF) const {
+        return k < s.size() && byte(k) >= lo && byte(k) <= hi;
+    }
+
+    // One UTF-8 sequence starting at i (a byte >= 0x80).
+    bool utf8() {
+        std::uint8_t b = byte(i);
+        std::size_t n = 0;
+        if (b >= 0xC2 && b <= 0xDF) n = cont(i + 1) ? 2 : 0;
+        else if (b == 0xE0) n = cont(i + 1, 0xA0) && cont(i + 2) ? 3 : 0;
+        else if ((b >= 0xE1 && b <= 0xEC) || b == 0xEE || b == 0xEF) n = cont(i + 1) && cont(i + 2) ? 3 : 0;
+        else if (b == 0xED) n = cont(i + 1, 0x80, 0x9F) && cont(i + 2) ? 3 : 0;
+        else if (b == 0xF0) n = cont(i + 1, 0x90) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+        else if (b >= 0xF1 && b <= 0xF3) n = cont(i + 1) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+        else if (b == 0xF4) n = cont(i + 1, 0x80, 0x8F) && cont(i + 2) && cont(i + 3) ? 4 : 0;
+        if (n == 0) return fail("invalid UTF-8 in a string");
+        i += n;
+        return true;
+    }
+
+    // \uXXXX at i (pointing at the 'u'); stores the code unit.
+    bool hex4(unsigned& unit) {
+        if (i + 4 >= s.size()) return fail("truncated \\u escape");
+        unit = 0;
+        for (std::size_t k = 1; k <= 4; ++k) {
+            int h = hex_value(s[i + k]);
+            if (h < 0) return fail("invalid \\u escape");
+            unit = unit * 16 + static_cast<unsigned>(h);
+        }
+        i += 5;
+        return true;
+    }
+
+    bool escape() {  // i at the byte after the backslash
+        if (i >= s.size()) return fail("unterminated string");
+        char c = s[i];
+        if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
+            ++i;
+            return true;
+        }
+        if (c != 'u') return fail("invalid escape in a string");
+        unsigned unit = 0;
+        if (!hex4(unit)) return false;
+        if (unit >= 0xDC00 && unit <= 0xDFFF) return fail("lone low surrogate in a \\u escape");
+        if (unit >= 0xD800 && unit <= 0xDBFF) {
+            if (i + 1 >= s.size() || s[i] != '\\' || s[i + 1] != 'u') return fail("lone high surrogate in a \\u escape");
+            ++i;
+            if (!hex4(unit)) return false;
+            if (unit < 0xDC00 || unit > 0xDFFF) return fail("high surrogate without a low one in a \\u escape");
+        }
+        return true;
+    }
+
+    bool string() {  // i at the opening quote
+        ++i;
+        for (;;) {
+            while (i < s.size() && kPlain[byte(i)]) ++i;
+            if (i >= s.size()) return fail("unterminated string");
+            std::uint8_t b = byte(i);
+            if (b == '"') {
+                ++i;
+                return true;
+            }
+            if (b == '\\') {
+                ++i;
+                if (!escape()) return false;
+            } else if (b < 0x20) {
+                return fail("control character in a string");
+            } else if (!utf8()) {
+                return false;
+            }
+        }
+    }
+
+    bool digits() {
+        if (i >= s.size() || !is_digit(s[i])) return fail("invalid number");
+        while (i < s.size() && is_digit(s[i])) ++i;
+        return true;
+    }
+
+    bool number() {
+        if (s[i] == '-') ++i;
+        if (i >= s.size() || !is_digit(s[i])) return fail("invalid number");
+        if (s[i] == '0') ++i;
+        else digits();
+        if (i < s.size() && s[i] == '.') {
+            ++i;
+            if (!digits()) return false;
+        }
+        if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
+            ++i;
+            if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
+            if (!digits()) return false;
+        }
+        return true;
+    }
+
+    bool literal(std::string_view word) {
+        if (s.substr(i, word.size()) != word) return fail("invalid literal");
+        i += word.size();
+        return true;
+    }
+
+    void ws() {
+        while (i < s.size() && is_ws(s[i])) ++i;
+    }
+
+    bool key_colon() {  // i at a key's opening quote (expected); leaves i at the value
+        if (i >= s.size() || s[i] != '"') return fail("expected a string key");
+        if (!string()) return false;
+        ws();
+        if (i >= s.size() || s[i] != ':') return fail("expected ':' after a key");
+        ++i;
+        ws();
+        return true;
+    }
+
+    bool run(int max_depth) {
+        std::array<bool, kDepthLimit> is_object{};
+        int depth = 0;
+        for (;;) {
+            // a value at i
+            if (i >= s.size()) return fail("unexpected end of input");
+            char c = s[i];
+            bool scalar = true;
+            if (c == '{' || c == '[') {
+                if (depth >= max_depth) return fail("nested too deeply");
+                is_object[static_cast<std::size_t>(depth++)] = c == '{';
+                ++i;
+                ws();
+                char close = c == '{' ? '}' : ']';
+                if (i < s.size() && s[i] == close) {
+                    ++i;
+                    --depth;
+                } else {
+                    if (c == '{' && !key_colon()) return false;
+                    scalar = false;
+                }
+            } else if (c == '"') {
+                if (!string()) return false;
+            } else if (c == '-' || is_digit(c)) {
+                if (!number()) return false;
+            } else if (c == 't') {
+                if (!literal("true")) return false;
+            } else if (c == 'f') {
+                if (!literal("false")) return false;
+            } else if (c == 'n') {
+                if (!literal("null")) return false;
+            } else {
+                return fail("unexpected character");
+            }
+            if (!scalar) continue;
+            // after a value: close containers or move to the next element
+            for (;;) {
+                ws();
+                if (depth == 0) return i == s.size() || fail("unexpected characters after the value");
+                bool obj = is_object[static_cast<std::size_t>(depth - 1)];
+                if (i >= s.size()) return fail("unexpected end of input");
+                if (s[i] == ',') {
+                    ++i;
+                    ws();
+                    if (obj && !key_colon()) return false;
+                    break;
+                }
+                if (s[i] == (obj ? '}' : ']')) {
+                    ++i;
+                    --depth;
+                    continue;
+                }
+                return fail(obj ? "expected ',' or '}'" : "expected ',' or ']'");
+            }
+        }
+    }
+};
+
+}  // namespace
+
+std::size_t skip_ws(std::string_view s, std::size_t pos) {
+    while (pos < s.size() && is_ws(s[pos])) ++pos;
+    return pos;
+}
+
+Kind kind_at(std::string_view s, std::size_t pos) {
+    switch (s[pos]) {
+        case '{': return Kind::object;
+        case '[': return Kind::array;
+        case '"': return Kind::string;
+        case 't':
+        case 'f': return Kind::boolean;
+        case 'n': return Kind::null;
+        default: return Kind::number;
+    }
+}
+
+std::optional<Value> scan(std::string_view in, Error* err, int max_depth) {
+    Scanner sc{in, 0, Error{}};
+    sc.ws();
+    std::size_t start = sc.i;
+    if (start == in.size()) {
+        if (err) *err = Error{"empty input", start};
+        return std::nullopt;
+    }
+    int depth = max_depth < 0 ? 0 : (max_depth > kDepthLimit ? kDepthLimit : max_depth);
+    if (!sc.run(depth)) {
+        if (err) *err = sc.err;
+        return std::nullopt;
+    }
+    std::size_t end = in.size();
+    while (end > start && is_ws(in[end - 1])) --end;
+    return Value{kind_at(in, start), in.substr(start, end - start)};
+}
+
+namespace {
+std::size_t skip_string(std::string_view s, std::size_t pos) {  // pos at the opening quote
+    for (++pos; pos < s.size(); ++pos) {
+        if (s[pos] == '\\') ++pos;
+        else if (s[pos] == '"') return pos + 1;
+    }
+    return s.size();
+}
+}  // namespace
+
+std::size_t skip_value(std::string_view s, std::size_t pos) {
+    pos = skip_ws(s, pos);
+    if (pos >= s.size()) return pos;
+    char c = s[pos];
+    if (c == '"') return skip_string(s, pos);
+    if (c != '{' && c != '[') {
+        while (pos < s.size() && !is_ws(s[pos]) && s[pos] != ',' && s[pos] != '}' && s[pos] != ']' && s[pos] != ':')
+            ++pos;
+        return pos;
+    }
+    int depth = 0;
+    while (pos < s.size()) {
+        char d = s[pos];
+        if (d == '"') {
+            pos = skip_string(s, pos);
+            continue;
+        }
+        if (d == '{' || d == '[') ++depth;
+        else if ((d == '}' || d == ']') && --depth == 0) return pos + 1;
+        ++pos;
+    }
+    return pos;
+}
+
+bool is_compact(std::string_view t) {
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] == '"') i = skip_string(t, i) - 1;
+        else if (is_ws(t[i])) return false;
+    }
+    return true;
+}
+
+void append_compact(std::string& out, std::string_view t) {
+    std::size_t run = 0;  // start of the pending run of bytes to copy
+    for (std::size_t i = 0; i < t.size(); ++i) {
+        if (t[i] == '"') {
+            i = skip_string(t, i) - 1;
+        } else if (is_ws(t[i])) {
+            out.append(t.data() + run, i - run);
+            run = i + 1;
+        }
+    }
+    out.append(t.data() + run, t.size() - run);
+}
+
+namespace {
+void put_utf8(std::string& out, unsigned cp) {
+    if (cp < 0x80) {
+        out += static_cast<char>(cp);
+    } else if (cp < 0x800) {
+        out += static_cast<char>(0xC0 | (cp >> 6));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else if (cp < 0x10000) {
+        out += static_cast<char>(0xE0 | (cp >> 12));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    } else {
+        out += static_cast<char>(0xF0 | (cp >> 18));
+        out += static_cast<char>(0x80 | ((cp >> 12) & 0x3F));
+        out += static_cast<char>(0x80 | ((cp >> 6) & 0x3F));
+        out += static_cast<char>(0x80 | (cp & 0x3F));
+    }
+}
+
+bool read_hex4(std::string_view t, std::size_t at, unsigned& unit) {
+    if (at + 4 > t.size()) return false;
+    unit = 0;
+    for (std::size_t k = 0; k < 4; ++k) {
+        int h = hex_value(t[at + k]);
+        if (h < 0) return false;
+        unit = unit * 16 + static_cast<unsigned>(h);
+    }
+    return true;
+}
+}  // namespace
+
+bool decode_string(std::string_view token, std::string& out) {
+    if (token.size() < 2 || token.front() != '"' || token.back() != '"') return false;
+    std::string_view body = token.substr(1, token.size() - 2);
+    std::size_t run = 0;
+    for (std::size_t i = 0; i < body.size(); ++i) {
+        if (body[i] != '\\') continue;
+        out.append(body.data() + run, i - run);
+        if (++i >= body.size()) return false;
+        switch (body[i]) {
+            case 'b': out += '\b'; break;
+            case 'f': out += '\f'; break;
+            case 'n': out += '\n'; break;
+            case 'r': out += '\r'; break;
+            case 't': out += '\t'; break;
+            case 'u': {
+                unsigned unit = 0;
+                if (!read_hex4(body, i + 1, unit)) return false;
+                i += 4;
+                if (unit >= 0xDC00 && unit <= 0xDFFF) return false;
+                if (unit >= 0xD800 && unit <= 0xDBFF) {
+                    unsigned low = 0;
+                    if (i + 2 >= body.size() || body[i + 1] != '\\' || body[i + 2] != 'u' ||
+                        !read_hex4(body, i + 3, low) || low < 0xDC00 || low > 0xDFFF)
+                        return false;
+                    i += 6;
+                    unit = 0x10000 + ((unit - 0xD800) << 10) + (low - 0xDC00);
+                }
+                put_utf8(out, unit);
+                break;
+            }
+            default: out += body[i];  // " \ /
+        }
+        run = i + 1;
+    }
+    out.append(body.data() + run, body.size() - run);
+    return true;
+}
+
+}  // namespace rbus::jscan

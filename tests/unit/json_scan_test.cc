@@ -1,0 +1,94 @@
+#include "json_scan.h"
+
+#include <doctest/doctest.h>
+#include <nlohmann/json.hpp>
+
+#include <string>
+#include <vector>
+
+using namespace rbus;
+
+namespace {
+bool accepted(std::string_view s) { return jscan::scan(s).has_value(); }
+}  // namespace
+
+TEST_CASE("jscan accepts exactly what nlohmann accepts") {
+    std::vector<std::string> cases = {
+        "{}", "[]", "0", "-0", "1.5e10", "1E+2", "-12.25e-3", "\"\"", "true", "false", "null",
+        " {\"a\" : [1, 2, {\"b\": null}], \"c\": \"x\\n\\u00e9\\ud83d\\ude00\"} ",
+        "\"caf\xc3\xa9\"", "\"\xf0\x9f\x98\x80\"", "123456789012345678901234567890",
+        // invalid
+        "", " ", "{", "[1,]", "{\"a\":1,}", "{a:1}", "01", "1.", ".5", "-", "+1", "1e", "tru", "nul",
+        "\"abc", "\"a\\x\"", "\"\\u12\"", "\"\\ud800\"", "\"\\udc00\"", "\"\\ud800\\u0041\"",
+        "\"a\tb\"", std::string("\"a\0b\"", 5), "\"\xc3\"", "\"\xc0\xaf\"", "\"\xed\xa0\x80\"",
+        "\"\xf4\x90\x80\x80\"", "\"\xff\"", "{} {}", "[1] x", "{\"a\" 1}", "[1 2]", "{\"a\":}",
+    };
+    for (const auto& c : cases) {
+        CAPTURE(c);
+        CHECK(accepted(c) == nlohmann::json::accept(c));
+    }
+}
+
+TEST_CASE("jscan follows RFC 8259 on numbers a double cannot hold (nlohmann refuses them)") {
+    CHECK(accepted("1e400"));
+    CHECK(accepted("[-1e-400]"));
+    CHECK_FALSE(nlohmann::json::accept("1e400"));
+}
+
+TEST_CASE("jscan returns the value's span and kind, and reports where it failed") {
+    auto v = jscan::scan("  {\"a\":1}\n");
+    REQUIRE(v);
+    CHECK(v->kind == jscan::Kind::object);
+    CHECK(v->text == "{\"a\":1}");
+    CHECK(jscan::scan("\"s\"")->kind == jscan::Kind::string);
+    CHECK(jscan::scan("-1")->kind == jscan::Kind::number);
+    CHECK(jscan::scan("false")->kind == jscan::Kind::boolean);
+    jscan::Error e;
+    CHECK_FALSE(jscan::scan("{\"a\":1,}", &e));
+    CHECK(std::string(e.what) == "expected a string key");
+    CHECK(e.at == 7);
+}
+
+TEST_CASE("jscan bounds nesting without recursion") {
+    std::string deep(100000, '[');
+    jscan::Error e;
+    CHECK_FALSE(jscan::scan(deep, &e));
+    CHECK(std::string(e.what) == "nested too deeply");
+    std::string ok = std::string(100, '[') + std::string(100, ']');
+    CHECK(jscan::scan(ok, nullptr, 100));
+    CHECK_FALSE(jscan::scan(ok, nullptr, 99));
+}
+
+TEST_CASE("jscan compacts and iterates members") {
+    std::string_view t = "{ \"a\" : [1, 2] ,\"b\\\"\": \"x y\", \"c\":{\"d\": true} }";
+    REQUIRE(jscan::scan(t));
+    CHECK_FALSE(jscan::is_compact(t));
+    std::string out;
+    jscan::append_compact(out, t);
+    CHECK(out == "{\"a\":[1,2],\"b\\\"\":\"x y\",\"c\":{\"d\":true}}");
+    CHECK(jscan::is_compact(out));
+    CHECK(out == nlohmann::json::parse(t).dump());
+
+    std::vector<std::string> seen;
+    CHECK(jscan::for_each_member(out, [&](std::string_view k, jscan::Value v) {
+        seen.push_back(std::string(k) + "=" + std::string(v.text));
+        return true;
+    }));
+    CHECK(seen == std::vector<std::string>{"a=[1,2]", "b\\\"=\"x y\"", "c={\"d\":true}"});
+    CHECK(jscan::for_each_member("{}", [](std::string_view, jscan::Value) { return false; }));
+    CHECK_FALSE(jscan::for_each_member(out, [](std::string_view, jscan::Value) { return false; }));
+}
+
+TEST_CASE("jscan decodes strings like nlohmann") {
+    for (std::string tok : {"\"plain\"", "\"a\\\\b\\\"c\\/\"", "\"\\b\\f\\n\\r\\t\"", "\"\\u00e9\\u20ac\"",
+                            "\"\\ud83d\\ude00x\"", "\"caf\xc3\xa9\""}) {
+        CAPTURE(tok);
+        std::string out;
+        REQUIRE(jscan::decode_string(tok, out));
+        CHECK(out == nlohmann::json::parse(tok).get<std::string>());
+    }
+    std::string out;
+    CHECK_FALSE(jscan::decode_string("12", out));
+    CHECK(jscan::plain("abc"));
+    CHECK_FALSE(jscan::plain("a\\n"));
+}
