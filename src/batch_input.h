@@ -13,6 +13,9 @@
 #include "batch_publisher.h"
 #include "context.h"
 #include "envelope.h"
+#include "envelope_writer.h"
+#include "timestamp.h"
+#include "uuid.h"
 
 namespace rbus {
 
@@ -37,14 +40,16 @@ enum class BatchInput { payloads, envelopes };
 
 // Turns input lines into events: --stdin lines are payload objects for one TYPE,
 // --envelopes lines are whole envelopes (ids kept) in any shape rbus reads.
+// A --stdin line that is a plain JSON object is written into its envelope as text
+// (EnvelopeWriter); anything else goes through Envelope::create, which decides.
 class LineParser {
 public:
     // base: type, priority and context ids for --stdin (ignored for --envelopes).
-    LineParser(BatchInput input, EnvelopeFields base, const Context& ctx, std::size_t max_bytes)
-        : input_(input), base_(std::move(base)), ctx_(ctx), max_bytes_(max_bytes) {}
+    LineParser(BatchInput input, EnvelopeFields base, const Context& ctx, std::size_t max_bytes);
 
     // The event, or nullopt with `why` set, e.g. "payload must be a JSON object (got array)".
-    std::optional<BatchEvent> parse(std::uint64_t line_no, std::string_view line, std::string& why) const;
+    // Its channel and body stay valid until the next call.
+    std::optional<BatchEvent> parse(std::uint64_t line_no, std::string_view line, std::string& why);
 
 private:
     std::optional<Envelope> build(std::string_view line, std::string& why) const;
@@ -53,6 +58,10 @@ private:
     EnvelopeFields base_;
     const Context& ctx_;
     std::size_t max_bytes_;
+    std::optional<EnvelopeWriter> writer_;  // --stdin with valid base fields
+    UuidV4Generator ids_;
+    TimestampFormatter clock_;
+    std::string channel_, body_;
 };
 
 // "envelope is 2000000 bytes, more than --max-bytes 1048576"; empty when within the limit.

@@ -12,24 +12,31 @@
 #include <functional>
 #include <memory>
 #include <string>
+#include <string_view>
 
 #include "connection.h"
 #include "envelope.h"
 
 namespace rbus {
 
+// One event of a batch. The engine copies what add() is given; what it hands to
+// its handlers is valid during the call only.
 struct BatchEvent {
     std::uint64_t line = 0;  // input line number (1-based), for reports
-    Envelope envelope;
-    std::string channel;
-    std::string body;  // envelope.dump(): what is sent
+    std::string_view channel;
+    std::string_view body;  // the envelope as sent
 };
 
+// The envelope of an event, read back from its body (for logs, colour and dead letters).
+Envelope envelope_of(const BatchEvent& ev);
+
 struct BatchOptions {
-    std::size_t window_events = 1000;   // commands in flight at most
-    std::size_t window_bytes = 1 << 20;  // bytes in flight at most
+    std::size_t window_events = 10000;  // commands in flight at most
+    std::size_t window_bytes = 4 << 20;   // bytes in flight at most
+    std::size_t write_bytes = 128 * 1024;  // queued bytes that make one write
     int retries = 3;                     // reconnect attempts per outage
     bool record_metrics = false;         // INCR metrics:channel:{channel}:published after each PUBLISH
+    const char* command = "PUBLISH";     // SPUBLISH for sharded pub/sub (--sharded)
     std::chrono::milliseconds reply_timeout{10000};
     std::chrono::milliseconds backoff_initial{200};
     std::chrono::milliseconds backoff_max{2000};
@@ -55,8 +62,8 @@ public:
 
     // Opens the first connection; its ConnectError (unreachable at start) propagates.
     void start();
-    // Queues one event; waits for replies only when the window is full.
-    void add(BatchEvent ev);
+    // Queues (a copy of) one event; waits for replies only when the window is full.
+    void add(const BatchEvent& ev);
     // Sends what is queued and handles the replies already here, without waiting.
     void flush();
     // Sends everything and waits for every reply.
@@ -67,10 +74,16 @@ public:
     std::uint64_t reconnects() const { return reconnects_; }
 
 private:
+    // An event in flight: its channel and body sit in store_ at offset (minus
+    // store_base_), so that a batch costs no allocation per event.
     struct InFlight {
-        BatchEvent ev;
+        std::uint64_t line = 0;
+        std::size_t offset = 0;
+        std::uint32_t channel_size = 0, body_size = 0;
         bool acked = false;  // PUBLISH confirmed, only the INCR reply is awaited
     };
+    BatchEvent view(const InFlight& f) const;
+    void pop_front();
     void append(const BatchEvent& ev);
     // Runs op; on a lost connection reconnects and resends, or gives up on everything in flight.
     template <class Op>
@@ -87,7 +100,11 @@ private:
     Sleeper sleep_;
     std::unique_ptr<Connection> conn_;
     std::deque<InFlight> inflight_;
+    std::string store_;
+    std::size_t store_base_ = 0;
     std::size_t inflight_bytes_ = 0;
+    std::string metrics_key_;          // scratch
+    std::string head_channel_, head_;  // the command's RESP up to the body's size, for one channel
     bool down_ = false;
     std::string down_reason_;
     std::uint64_t published_ = 0, failed_ = 0, reconnects_ = 0;

@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "sentinel.h"
 #include "tls_transport.h"
 
 namespace rbus {
@@ -26,8 +27,6 @@ void warn_unused_tls_options(const TlsOptions& t) {
 
 std::unique_ptr<Transport> open_transport(const ConnectOptions& o) {
     const RedisUrl& url = o.url;
-    if (url.scheme == UrlScheme::sentinel)
-        throw UsageError(fmt::format("Sentinel URLs ({}) are not built into this version of rbus yet", url.redacted()));
     std::optional<TlsClientContext> tls;
     if (o.tls.enabled) {
         if (url.scheme == UrlScheme::unix_socket)
@@ -62,7 +61,7 @@ std::unique_ptr<Transport> open_transport(const ConnectOptions& o) {
 }
 
 // AUTH, CLIENT SETNAME, SELECT: the first commands on a new connection.
-void greet(Connection& conn, const ConnectOptions& o, std::string_view client_name) {
+void greet(Connection& conn, const ConnectOptions& o, std::string_view client_name, Greeting greeting) {
     const RedisUrl& url = o.url;
     auto timeout = o.connect_timeout;
     try {
@@ -75,16 +74,24 @@ void greet(Connection& conn, const ConnectOptions& o, std::string_view client_na
     } catch (const ReplyError& e) {
         throw ConnectError(fmt::format("authentication to {} failed: {}", url.redacted(), e.what()));
     }
-    try {
-        conn.command({"CLIENT", "SETNAME", client_name}, timeout);
-    } catch (const ReplyError& e) {
-        std::string_view msg = e.what();
+    auto setname_refused = [redacted = url.redacted()](std::string_view msg) {
         if (msg.rfind("NOAUTH", 0) == 0)
             throw ConnectError(fmt::format(
-                "{} requires a password: use --password-file, RAPTORBUS_PASSWORD or a URL with one",
-                url.redacted()));
+                "{} requires a password: use --password-file, RAPTORBUS_PASSWORD or a URL with one", redacted));
         // Other refusals (e.g. a proxy without CLIENT) are harmless.
         logger().debug(fmt::format("CLIENT SETNAME refused: {}", msg));
+    };
+    if (greeting == Greeting::pipelined && !o.tls.enabled) {
+        conn.append({"CLIENT", "SETNAME", client_name});
+        conn.defer_reply([setname_refused](const redisReply& r) {
+            if (r.type == REDIS_REPLY_ERROR) setname_refused(reply_text(&r));
+        });
+    } else {
+        try {
+            conn.command({"CLIENT", "SETNAME", client_name}, timeout);
+        } catch (const ReplyError& e) {
+            setname_refused(e.what());
+        }
     }
     if (url.db != 0) {
         try {
@@ -97,10 +104,12 @@ void greet(Connection& conn, const ConnectOptions& o, std::string_view client_na
 
 }  // namespace
 
-std::unique_ptr<Connection> connect_bus(const ConnectOptions& o, std::string_view client_name) {
+std::unique_ptr<Connection> connect_bus(const ConnectOptions& o, std::string_view client_name, Greeting greeting) {
+    // Sentinel: ask the sentinels for the master, then connect_bus to it.
+    if (o.url.scheme == UrlScheme::sentinel) return connect_sentinel_master(o, client_name);
     auto conn = std::make_unique<Connection>(open_transport(o));
     try {
-        greet(*conn, o, client_name);
+        greet(*conn, o, client_name, greeting);
     } catch (const TimeoutError&) {
         throw;
     } catch (const IoError& e) {

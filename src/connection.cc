@@ -1,5 +1,8 @@
 #include "connection.h"
 
+#include <charconv>
+#include <cstring>
+
 #include <fmt/format.h>
 
 #include "error.h"
@@ -11,20 +14,36 @@ Connection::Connection(std::unique_ptr<Transport> transport)
     if (!reader_) throw Error("out of memory creating the reply reader");
 }
 
-void Connection::append(const std::vector<std::string_view>& args) {
-    std::vector<const char*> argv;
-    std::vector<size_t> lens;
-    argv.reserve(args.size());
-    lens.reserve(args.size());
-    for (auto a : args) {
-        argv.push_back(a.data());
-        lens.push_back(a.size());
+namespace {
+
+void append_decimal(std::string& out, char tag, std::size_t n) {
+    char buf[24];
+    char* end = buf + sizeof buf;
+    char* p = end;
+    do {
+        *--p = static_cast<char>('0' + n % 10);
+        n /= 10;
+    } while (n > 0);
+    *--p = tag;
+    out.append(p, static_cast<std::size_t>(end - p));
+    out += "\r\n";
+}
+
+}  // namespace
+
+void append_resp(std::string& out, const std::string_view* args, std::size_t count) {
+    append_decimal(out, '*', count);
+    for (std::size_t i = 0; i < count; ++i) {
+        append_decimal(out, '$', args[i].size());
+        out.append(args[i]);
+        out += "\r\n";
     }
-    char* cmd = nullptr;
-    int len = redisFormatCommandArgv(&cmd, static_cast<int>(args.size()), argv.data(), lens.data());
-    if (len < 0 || !cmd) throw Error("out of memory formatting a command");
-    out_.append(cmd, static_cast<std::size_t>(len));
-    redisFreeCommand(cmd);
+}
+
+void Connection::append(const std::vector<std::string_view>& args) { append_resp(out_, args.data(), args.size()); }
+
+void Connection::append(std::initializer_list<std::string_view> args) {
+    append_resp(out_, args.begin(), args.size());
 }
 
 void Connection::flush(Deadline deadline) {
@@ -33,20 +52,105 @@ void Connection::flush(Deadline deadline) {
     out_.clear();
 }
 
-Reply Connection::buffered_reply() {
+Reply Connection::next_buffered() {
+    hand_over_to_reader();
     void* raw = nullptr;
     if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK)
         throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
     return Reply(static_cast<redisReply*>(raw));
 }
 
-Reply Connection::read_reply(Deadline deadline) {
+Reply Connection::buffered_reply() {
+    while (!deferred_.empty()) {
+        Reply r = next_buffered();
+        if (!r) return nullptr;
+        ReplyCheck check = std::move(deferred_.front());
+        deferred_.pop_front();
+        check(*r);
+    }
+    return next_buffered();
+}
+
+Reply Connection::read_next(Deadline deadline) {
     for (;;) {
-        if (Reply r = buffered_reply()) return r;
+        if (Reply r = next_buffered()) return r;
         std::size_t n = transport_->read_some(in_.data(), in_.size(), deadline);
         if (n == 0) return nullptr;
         if (redisReaderFeed(reader_.get(), in_.data(), n) != REDIS_OK)
             throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
+    }
+}
+
+bool Connection::take_deferred(Deadline deadline) {
+    while (!deferred_.empty()) {
+        Reply r = read_next(deadline);
+        if (!r) return false;
+        ReplyCheck check = std::move(deferred_.front());
+        deferred_.pop_front();
+        check(*r);
+    }
+    return true;
+}
+
+Reply Connection::read_reply(Deadline deadline) {
+    if (!take_deferred(deadline)) return nullptr;
+    return read_next(deadline);
+}
+
+void Connection::hand_over_to_reader() {
+    if (raw_pos_ >= raw_in_.size()) return;
+    if (redisReaderFeed(reader_.get(), raw_in_.data() + raw_pos_, raw_in_.size() - raw_pos_) != REDIS_OK)
+        throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
+    raw_in_.clear();
+    raw_pos_ = 0;
+}
+
+void Connection::take_back_from_reader() {
+    redisReader* r = reader_.get();
+    if (r->ridx != -1 || r->len <= r->pos) return;  // mid-reply, or nothing left
+    raw_in_.append(r->buf + r->pos, r->len - r->pos);
+    r->pos = r->len;
+}
+
+std::optional<IntegerReply> Connection::parse_integer_reply() {
+    const std::size_t avail = raw_in_.size() - raw_pos_;
+    if (avail == 0) return std::nullopt;
+    const char* p = raw_in_.data() + raw_pos_;
+    const char* crlf = static_cast<const char*>(memchr(p, '\r', avail));
+    if (!crlf || static_cast<std::size_t>(crlf - p) + 1 >= avail) {
+        if (avail > 64 * 1024) throw ProtocolError(fmt::format("protocol error from {}: reply line too long", peer()));
+        return std::nullopt;  // not all here yet
+    }
+    std::string_view line(p + 1, static_cast<std::size_t>(crlf - p) - 1);
+    if (crlf[1] != '\n') throw ProtocolError(fmt::format("protocol error from {}: bad line end", peer()));
+    IntegerReply r;
+    if (*p == ':') {
+        auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), r.value);
+        if (ec != std::errc() || end != line.data() + line.size())
+            throw ProtocolError(fmt::format("protocol error from {}: bad integer reply", peer()));
+    } else if (*p == '-') {
+        r.error = true;
+        r.text.assign(line);
+    } else {
+        throw ProtocolError(fmt::format("protocol error from {}: expected an integer reply, got '{}'", peer(),
+                                        *p >= 0x20 && *p < 0x7f ? *p : '?'));
+    }
+    raw_pos_ += static_cast<std::size_t>(crlf - p) + 2;
+    return r;
+}
+
+std::optional<IntegerReply> Connection::read_integer_reply(Deadline deadline) {
+    if (!take_deferred(deadline)) return std::nullopt;
+    take_back_from_reader();
+    for (;;) {
+        if (auto r = parse_integer_reply()) return r;
+        if (raw_pos_ > 0) {
+            raw_in_.erase(0, raw_pos_);
+            raw_pos_ = 0;
+        }
+        std::size_t n = transport_->read_some(in_.data(), in_.size(), deadline);
+        if (n == 0) return std::nullopt;
+        raw_in_.append(in_.data(), n);
     }
 }
 

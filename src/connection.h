@@ -4,7 +4,11 @@
 #include <hiredis/hiredis.h>
 
 #include <chrono>
+#include <deque>
+#include <functional>
+#include <initializer_list>
 #include <memory>
+#include <optional>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -26,12 +30,27 @@ inline std::string_view reply_text(const redisReply* r) {
     return r && r->str ? std::string_view(r->str, r->len) : std::string_view();
 }
 
+// Appends one command as binary-safe RESP, byte for byte what redisFormatCommandArgv
+// writes, without its allocations: *N, then $len and the bytes of each argument.
+void append_resp(std::string& out, const std::string_view* args, std::size_t count);
+
+// A reply to a command that answers with an integer (PUBLISH, INCR) or an error,
+// read without building a redisReply.
+struct IntegerReply {
+    bool error = false;
+    long long value = 0;
+    std::string text;  // the error's text
+};
+
 class Connection {
 public:
     explicit Connection(std::unique_ptr<Transport> transport);
 
     // Queues one command (binary safe); nothing is sent until flush().
     void append(const std::vector<std::string_view>& args);
+    void append(std::initializer_list<std::string_view> args);
+    // Appends bytes that already are RESP commands (see append_resp).
+    void append_raw(std::string_view resp) { out_.append(resp); }
     void flush(Deadline deadline);
     std::size_t pending_bytes() const { return out_.size(); }
 
@@ -40,6 +59,16 @@ public:
     Reply read_reply(Deadline deadline);
     // A reply already buffered, without touching the transport.
     Reply buffered_reply();
+    // read_reply for pipelines of PUBLISH / INCR: an integer or an error reply, or
+    // nullopt when the deadline passed (or a signal came) first. Any other kind of
+    // reply is a ProtocolError. Mixes freely with read_reply.
+    std::optional<IntegerReply> read_integer_reply(Deadline deadline);
+
+    // A reply not waited for (CLIENT SETNAME sent along with the first real command,
+    // saving a round trip): the next read takes it first and hands it to check, which
+    // may throw (e.g. ConnectError). Deferred replies are taken in order.
+    using ReplyCheck = std::function<void(const redisReply&)>;
+    void defer_reply(ReplyCheck check) { deferred_.push_back(std::move(check)); }
 
     // append + flush + read; a timeout throws TimeoutError, an error reply ReplyError.
     Reply command(const std::vector<std::string_view>& args, std::chrono::milliseconds timeout);
@@ -50,8 +79,22 @@ public:
 private:
     std::unique_ptr<Transport> transport_;
     std::unique_ptr<redisReader, ReaderDeleter> reader_;
+    // Bytes read by read_integer_reply and not yet used: handed to the hiredis
+    // reader before it reads again.
+    void hand_over_to_reader();
+    // Unused bytes of the hiredis reader taken back, when it is between replies.
+    void take_back_from_reader();
+    std::optional<IntegerReply> parse_integer_reply();
+    Reply next_buffered();
+    Reply read_next(Deadline deadline);
+    // Takes the deferred replies; false when the deadline passed first.
+    bool take_deferred(Deadline deadline);
+
     std::string out_;
     std::vector<char> in_;
+    std::string raw_in_;  // read_integer_reply's buffer
+    std::size_t raw_pos_ = 0;
+    std::deque<ReplyCheck> deferred_;
 };
 
 }  // namespace rbus

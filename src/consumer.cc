@@ -14,6 +14,7 @@
 #include "duration.h"
 #include "error.h"
 #include "log.h"
+#include "sharded_subscriber.h"
 #include "signals.h"
 
 namespace rbus {
@@ -57,12 +58,23 @@ ConsumeOptions consume_options(const ConsumeFlags& flags) {
     return o;
 }
 
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, CanonicalScanner& scanner) {
+    if (h.on_canonical) {
+        CanonicalEnvelope env;
+        if (scanner.scan(m.data, env)) return h.on_canonical(m, env);
+    }
+    ReadResult read = read_envelope(m.data);
+    return h.on_event(ReceivedEvent{m, read, Clock::now(), std::chrono::system_clock::now()});
+}
+
 namespace {
 
 // One run's state: its timers (deadline, idle, PING) and what happened.
+// Sub is a Subscriber or a ShardedSubscriber (same start/poll/ping/close).
+template <class Sub>
 class ConsumeLoop {
 public:
-    ConsumeLoop(Subscriber& sub, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st)
+    ConsumeLoop(Sub& sub, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st)
         : sub_(sub), o_(o), h_(h), st_(st), policy_(o.backoff) {}
 
     int run() {
@@ -109,11 +121,9 @@ private:
     std::optional<int> step() {
         auto wake = sub_.poll(next_wake(), [&](const BusMessage& m) {
             ++st_.received;
-            ReadResult read = read_envelope(m.data);
-            ReceivedEvent ev{m, read, Clock::now(), std::chrono::system_clock::now()};
-            if (h_.on_event(ev)) {
+            if (deliver_message(m, h_, scanner_)) {
                 ++st_.matched;
-                last_match_ = ev.received_at;
+                last_match_ = Clock::now();
                 if (o_.count && st_.matched >= *o_.count) {
                     done_ = true;
                     return false;
@@ -173,15 +183,18 @@ private:
         last_data_ = Clock::now();
         ping_sent_.reset();
         auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(last_data_ - lost_at);
-        logger().warn(fmt::format("reconnected after {}; events published meanwhile were not received",
-                                  format_duration(gap)));
+        std::string now_on;  // which node, e.g. a new master after a Sentinel failover
+        if constexpr (requires { sub_.peer(); }) now_on = fmt::format(" (now on {})", sub_.peer());
+        logger().warn(fmt::format("reconnected after {}; events published meanwhile were not received{}",
+                                  format_duration(gap), now_on));
         return std::nullopt;
     }
 
-    Subscriber& sub_;
+    Sub& sub_;
     const ConsumeOptions& o_;
     const ConsumeHandlers& h_;
     ConsumeStats& st_;
+    CanonicalScanner scanner_;
     ReconnectPolicy policy_;
     Deadline deadline_;
     Clock::time_point last_match_, last_data_;
@@ -193,7 +206,14 @@ private:
 
 int consume(Subscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats) {
     ConsumeStats local;
-    ConsumeLoop loop(sub, options, handlers, stats ? *stats : local);
+    ConsumeLoop<Subscriber> loop(sub, options, handlers, stats ? *stats : local);
+    return loop.run();
+}
+
+int consume(ShardedSubscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers,
+            ConsumeStats* stats) {
+    ConsumeStats local;
+    ConsumeLoop<ShardedSubscriber> loop(sub, options, handlers, stats ? *stats : local);
     return loop.run();
 }
 

@@ -10,6 +10,7 @@
 #include <string>
 #include <vector>
 
+#include "canonical.h"
 #include "envelope.h"
 #include "reconnect.h"
 #include "subscriber.h"
@@ -56,7 +57,16 @@ struct ConsumeHandlers {
     std::function<bool(const ReceivedEvent&)> on_event;
     // Called after each burst: the place to flush output.
     std::function<void()> on_burst;
+    // Optional fast path: a message that is a canonical envelope (canonical.h)
+    // comes here instead, without the full read; returns true when it matched.
+    // Set it only where the result is what on_event would give.
+    std::function<bool(const BusMessage&, const CanonicalEnvelope&)> on_canonical;
 };
+
+// One message through the handlers as the consume loop hands it over: to
+// on_canonical when set and the message is canonical, else read in full
+// (read_envelope) and given to on_event. Returns whether it matched.
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, CanonicalScanner& scanner);
 
 // What happened during a run, for --metrics and summaries.
 struct ConsumeStats {
@@ -70,6 +80,10 @@ struct ConsumeStats {
 // the first connection fails, or when the connection is lost and reconnecting
 // is off.
 int consume(Subscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers,
+            ConsumeStats* stats = nullptr);
+// The same loop over sharded subscriptions (--sharded), one connection per owning node.
+class ShardedSubscriber;
+int consume(ShardedSubscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers,
             ConsumeStats* stats = nullptr);
 
 // Creates the ready file (empty) or throws Error naming it.

@@ -30,6 +30,9 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
         ->group(conn);
     app.add_option("--password-file", o.password_file, "read the password from FILE (env RAPTORBUS_PASSWORD)")
         ->group(conn);
+    app.add_option("--sentinel-password-file", o.sentinel_password_file,
+                   "read the sentinels' password from FILE (redis+sentinel://; env RAPTORBUS_SENTINEL_PASSWORD)")
+        ->group(conn);
     app.add_flag("--tls", o.tls, "use TLS (on for rediss://)")->group(conn);
     app.add_option("--cacert", o.cacert, "CA certificate file for TLS")->group(conn);
     app.add_option("--cert", o.cert, "client certificate for TLS")->group(conn);
@@ -37,6 +40,10 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_flag("--insecure", o.insecure, "do not verify the server certificate")->group(conn);
     app.add_option("--sni", o.sni, "TLS server name to send and verify")->group(conn);
     app.add_option("--connect-timeout", o.connect_timeout, "connect timeout (default 5s)")->group(conn);
+    app.add_flag("--sharded", o.sharded,
+                 "sharded pub/sub: SPUBLISH/SSUBSCRIBE on each channel's slot owner (Redis 7+, cluster; env "
+                 "RAPTORBUS_SHARDED=1)")
+        ->group(conn);
     app.add_option("--prefix", o.prefix, "channel prefix (env RAPTORBUS_CHANNEL_PREFIX; default raptorflow.events)")
         ->group(ctx);
     app.add_option("-w,--workspace-id", o.workspace_id, "workspace id (env RAPTORBUS_WORKSPACE_ID)")->group(ctx);
@@ -195,6 +202,25 @@ void resolve_password(Context& c, const CommonOptions& o, const EnvLookup& env, 
     }
 }
 
+// The sentinels' own password (the URL's is the data nodes'): a file, the
+// environment or the config file; never argv.
+void resolve_sentinel_password(Context& c, const CommonOptions& o, const EnvLookup& env, const Config& config) {
+    std::string& source = c.sources["sentinel-password"];
+    std::string& password = c.connect.sentinel_password;
+    if (!o.sentinel_password_file.empty()) {
+        password = read_password_file(o.sentinel_password_file);
+        source = "--sentinel-password-file";
+    } else if (auto p = env("RAPTORBUS_SENTINEL_PASSWORD")) {
+        password = *p;
+        source = "RAPTORBUS_SENTINEL_PASSWORD";
+    } else if (const ConfigValue* f = config.get("sentinel-password-file")) {
+        password = read_password_file(config_path_value(f->text, config, env));
+        source = config_source(*f);
+    } else {
+        source = "none";
+    }
+}
+
 void resolve_tls(Context& c, const CommonOptions& o, const EnvLookup& env, const Config& config) {
     TlsOptions& tls = c.connect.tls;
     tls.enabled = pick_flag(o.tls, "--tls", config, "tls", c.sources);
@@ -248,6 +274,7 @@ Context resolve_context(const CommonOptions& o, const EnvLookup& env, const Conf
         throw UsageError(fmt::format("{}: {}", c.url_source.substr(7), e.what()));
     }
     resolve_password(c, o, env, config);
+    resolve_sentinel_password(c, o, env, config);
     resolve_tls(c, o, env, config);
 
     Picked timeout = pick(o.connect_timeout, "--connect-timeout", env, nullptr, config, "connect-timeout");
@@ -281,6 +308,12 @@ Context resolve_context(const CommonOptions& o, const EnvLookup& env, const Conf
     } else {
         c.fail_soft = pick_flag(o.fail_soft, "--fail-soft", config, "fail-soft", c.sources);
     }
+    if (auto sh = env("RAPTORBUS_SHARDED"); sh && !o.sharded) {
+        c.sharded = *sh == "1";
+        c.sources["sharded"] = "RAPTORBUS_SHARDED";
+    } else {
+        c.sharded = pick_flag(o.sharded, "--sharded", config, "sharded", c.sources);
+    }
     return c;
 }
 
@@ -297,6 +330,9 @@ std::string describe_context(const Context& c) {
     j["url_source"] = source("url");
     j["password"] = c.connect.url.password.empty() ? nlohmann::ordered_json(nullptr) : nlohmann::ordered_json("***");
     j["password_source"] = source("password");
+    j["sentinel_password"] = c.connect.sentinel_password.empty() ? nlohmann::ordered_json(nullptr)
+                                                                  : nlohmann::ordered_json("***");
+    j["sentinel_password_source"] = source("sentinel-password");
     j["tls"] = c.connect.tls.enabled;
     j["tls_source"] = source("tls");
     const TlsOptions& t = c.connect.tls;
@@ -324,6 +360,8 @@ std::string describe_context(const Context& c) {
     j["log_format_source"] = source("log-format");
     j["fail_soft"] = c.fail_soft;
     j["fail_soft_source"] = source("fail-soft");
+    j["sharded"] = c.sharded;
+    j["sharded_source"] = source("sharded");
     return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

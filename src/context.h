@@ -26,6 +26,9 @@ struct ConnectOptions {
     std::chrono::milliseconds connect_timeout{5000};
     // Bound on each command's reply on a live connection.
     std::chrono::milliseconds reply_timeout{10000};
+    // redis+sentinel://: AUTH to the sentinels (the URL's password is the
+    // data nodes'). Never printed.
+    std::string sentinel_password;
 };
 
 struct Context {
@@ -37,6 +40,7 @@ struct Context {
     LogLevel log_level = LogLevel::warn;
     LogFormat log_format = LogFormat::text;
     bool fail_soft = false;
+    bool sharded = false;  // --sharded: SPUBLISH/SSUBSCRIBE on the slot's owner (Redis Cluster)
     bool quiet = false;  // -q: errors only, and no data echo from rbus-publish
     bool url_password_on_argv = false;  // warn: visible to other users in ps
     std::string config_path;            // the config file read, or empty
@@ -53,6 +57,8 @@ struct CommonOptions {
     std::string url, password_file, cacert, cert, key, sni, connect_timeout;
     std::string prefix, workspace_id, correlation_id, source_agent_id, config, color, log_format;
     bool tls = false, insecure = false, fail_soft = false, quiet = false;
+    bool sharded = false;
+    std::string sentinel_password_file;
     bool print_context = false;
     int verbose = 0;
 };

@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "canonical.h"
 #include "error.h"
 
 namespace rbus {
@@ -54,6 +55,34 @@ const Json* FieldPath::find(const Json& root) const {
         } else {
             return nullptr;
         }
+    }
+    return at;
+}
+
+std::optional<jscan::Value> FieldPath::find_in_text(std::string_view root_text) const {
+    jscan::Value at{jscan::Kind::object, root_text};
+    for (const std::string& seg : segments_) {
+        std::optional<jscan::Value> next;
+        if (at.kind == jscan::Kind::object) {
+            jscan::for_each_member(at.text, [&](std::string_view key, jscan::Value v) {
+                // key lies between its quotes in the text: the token is one byte wider each side.
+                if (!token_equals(std::string_view(key.data() - 1, key.size() + 2), seg)) return true;
+                next = v;  // keys are unique in a canonical message
+                return false;
+            });
+        } else if (at.kind == jscan::Kind::array && all_digits(seg)) {
+            std::size_t want = std::stoul(seg), i = 0, pos = 1;
+            while (at.text[pos] != ']') {
+                std::size_t end = jscan::skip_value(at.text, pos);
+                if (i++ == want) {
+                    next = jscan::Value{jscan::kind_at(at.text, pos), at.text.substr(pos, end - pos)};
+                    break;
+                }
+                pos = at.text[end] == ',' ? end + 1 : end;
+            }
+        }
+        if (!next) return std::nullopt;
+        at = *next;
     }
     return at;
 }
@@ -111,6 +140,34 @@ EventFilter EventFilter::compile(const FilterOptions& opts, const Context& ctx) 
 bool EventFilter::empty() const {
     return !workspace_id_ && !correlation_id_ && !source_agent_id_ && !min_priority_ && where_.empty() &&
            exclude_.empty();
+}
+
+namespace {
+bool same_token(std::string_view token, const std::optional<std::string>& want) {
+    return !want || token_equals(token, *want);
+}
+}  // namespace
+
+bool EventFilter::matches(const CanonicalEnvelope& e) const {
+    if (!same_token(e.workspace_id, workspace_id_)) return false;
+    if (!same_token(e.request_id, correlation_id_)) return false;
+    if (!same_token(e.source_agent_id, source_agent_id_)) return false;
+    if (min_priority_ && e.priority < *min_priority_) return false;
+    std::string text;
+    for (const Where& w : where_) {
+        auto v = w.path.find_in_text(e.raw);
+        text.clear();
+        if (v) append_json_text(text, *v);
+        bool equal = v && text == w.value;
+        if (equal == w.negate) return false;
+    }
+    if (!exclude_.empty()) {
+        std::string type;
+        jscan::decode_string(e.type, type);
+        for (const std::string& x : exclude_)
+            if (::fnmatch(x.c_str(), type.c_str(), 0) == 0) return false;
+    }
+    return true;
 }
 
 bool EventFilter::matches(const Envelope& e) const {

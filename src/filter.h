@@ -11,12 +11,15 @@
 
 #include "context.h"
 #include "envelope.h"
+#include "json_scan.h"
 
 namespace CLI {
 class App;
 }
 
 namespace rbus {
+
+struct CanonicalEnvelope;
 
 // A dotted path from the envelope's root: "payload.status", "priority".
 // A segment of digits also indexes an array ("payload.items.0").
@@ -26,6 +29,8 @@ public:
     static FieldPath parse(std::string_view text);
     // The value at the path, or nullptr when any step is missing.
     const Json* find(const Json& root) const;
+    // The same walk over valid compact JSON text (a canonical message, canonical.h).
+    std::optional<jscan::Value> find_in_text(std::string_view root_text) const;
     const std::vector<std::string>& segments() const { return segments_; }
     const std::string& text() const { return text_; }
 
@@ -59,6 +64,8 @@ public:
 
     // True when the (valid, normalised) envelope passes every condition.
     bool matches(const Envelope& e) const;
+    // The same for a canonical message read on the fast path (canonical.h).
+    bool matches(const CanonicalEnvelope& e) const;
     bool empty() const;
 
     struct Where {

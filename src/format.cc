@@ -20,6 +20,7 @@ public:
     void format(const FormatInput& in, std::string& out) const override {
         out += color_ ? colorize_json(in.envelope.json()) : in.envelope.dump();
     }
+    bool prints_canonical_as_received() const override { return !color_; }
 
 private:
     bool color_;
@@ -96,6 +97,7 @@ private:
 class RawFormatter : public EventFormatter {
 public:
     void format(const FormatInput& in, std::string& out) const override { out += in.message.data; }
+    bool prints_canonical_as_received() const override { return true; }
 };
 
 std::string ansi(rang::fg colour) {

@@ -23,6 +23,9 @@ public:
     virtual ~EventFormatter() = default;
     // Appends the line (without its newline) to out.
     virtual void format(const FormatInput& in, std::string& out) const = 0;
+    // True when, for a canonical message (canonical.h), the line is the
+    // message's bytes as received: it may then be printed without a full read.
+    virtual bool prints_canonical_as_received() const { return false; }
 };
 
 // The normalised envelope as one JSON line (coloured when asked).

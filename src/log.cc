@@ -32,6 +32,26 @@ void Logger::configure(LogLevel level, LogFormat format, std::string program) {
     program_ = std::move(program);
 }
 
+namespace {
+
+// Text from the bus (a channel name, a type) may hold terminal escapes or line
+// breaks: one record stays one harmless line, control characters shown as \xNN.
+void append_printable(std::string& line, std::string_view text) {
+    static constexpr char kHex[] = "0123456789abcdef";
+    for (char ch : text) {
+        auto u = static_cast<unsigned char>(ch);
+        if (u >= 0x20 && u != 0x7f) {
+            line += ch;
+            continue;
+        }
+        line += "\\x";
+        line += kHex[u >> 4];
+        line += kHex[u & 0xf];
+    }
+}
+
+}  // namespace
+
 std::string Logger::render(LogLevel level, std::string_view message, const LogFields& fields) const {
     if (format_ == LogFormat::json) {
         nlohmann::ordered_json j;
@@ -47,12 +67,12 @@ std::string Logger::render(LogLevel level, std::string_view message, const LogFi
     line.reserve(64 + message.size());
     line += log_level_name(level);
     line += " bus - ";
-    line += message;
+    append_printable(line, message);
     for (const auto& [k, v] : fields) {
         line += ' ';
         line += k;
         line += '=';
-        line += v;
+        append_printable(line, v);
     }
     line += '\n';
     return line;

@@ -1,8 +1,11 @@
 #include "output.h"
 
+#include <poll.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
+#include <climits>
 #include <cstring>
 #include <sstream>
 
@@ -10,6 +13,7 @@
 #include <rang.hpp>
 
 #include "error.h"
+#include "signals.h"
 
 namespace rbus {
 
@@ -38,17 +42,46 @@ StdoutWriter::~StdoutWriter() {
     }
 }
 
+namespace {
+
+// After SIGINT/SIGTERM, stdout gets a short grace period and is then given up:
+// a reader that stopped reading must not keep the tool from exiting. Writes go
+// in pieces ending at a newline that fit in a pipe (PIPE_BUF: never blocks once
+// POLLOUT), so what is dropped is whole lines.
+constexpr int kSignalGraceMs = 1000;
+
+std::size_t piece_end(const std::string& buf, std::size_t off) {
+    std::size_t end = std::min(buf.size(), off + PIPE_BUF);
+    if (end == buf.size()) return end;
+    std::size_t nl = buf.rfind('\n', end - 1);
+    return nl != std::string::npos && nl >= off ? nl + 1 : end;
+}
+
+}  // namespace
+
 void StdoutWriter::flush() {
     std::size_t off = 0;
     while (off < buf_.size()) {
-        ssize_t n = ::write(fd_, buf_.data() + off, buf_.size() - off);
+        std::size_t len = buf_.size() - off;
+        if (pending_signal()) {
+            pollfd p{fd_, POLLOUT, 0};
+            if (::poll(&p, 1, kSignalGraceMs) <= 0 || !(p.revents & POLLOUT)) break;
+            len = piece_end(buf_, off) - off;
+        }
+        ssize_t n = ::write(fd_, buf_.data() + off, len);
         if (n > 0) {
             off += static_cast<std::size_t>(n);
             continue;
         }
         if (n < 0 && errno == EINTR) continue;
         buf_.clear();
-        if (n < 0 && errno == EPIPE) throw StdoutClosed{};
+        if (n < 0 && errno == EPIPE) {
+            if (keep_going_) {
+                closed_ = true;
+                return;
+            }
+            throw StdoutClosed{};
+        }
         throw Error(fmt::format("cannot write to stdout: {}", std::strerror(errno)));
     }
     buf_.clear();

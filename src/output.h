@@ -27,11 +27,17 @@ public:
     StdoutWriter(const StdoutWriter&) = delete;
     StdoutWriter& operator=(const StdoutWriter&) = delete;
 
+    // A publisher's stdout only echoes what was published: once its reader is gone,
+    // output is dropped and the work goes on (no StdoutClosed).
+    void keep_going_when_closed() { keep_going_ = true; }
+
     void write(std::string_view s) {
+        if (closed_) return;
         buf_.append(s);
         if (buf_.size() >= kFlushAt) flush();
     }
     void line(std::string_view s) {
+        if (closed_) return;
         buf_.append(s);
         buf_.push_back('\n');
         if (buf_.size() >= kFlushAt) flush();
@@ -44,6 +50,8 @@ private:
     static constexpr std::size_t kFlushAt = 64 * 1024;
     int fd_;
     std::string buf_;
+    bool keep_going_ = false;
+    bool closed_ = false;
 };
 
 // Compact JSON with ANSI colours (keys, strings, numbers, literals) via rang.

@@ -15,6 +15,7 @@
 #include "log.h"
 #include "output.h"
 #include "publish_run.h"
+#include "sharded_publisher.h"
 #include "signals.h"
 #include "tool.h"
 
@@ -37,11 +38,12 @@ struct InputFd {
 };
 
 void log_published(const BatchEvent& ev, long long receivers) {
+    Envelope env = envelope_of(ev);
     LogFields fields;
-    if (const std::string* w = ev.envelope.workspace_id()) fields.emplace_back("workspace_id", *w);
-    if (const std::string* c = ev.envelope.request_id()) fields.emplace_back("correlation_id", *c);
+    if (const std::string* w = env.workspace_id()) fields.emplace_back("workspace_id", *w);
+    if (const std::string* c = env.request_id()) fields.emplace_back("correlation_id", *c);
     fields.emplace_back("receivers", std::to_string(receivers));
-    logger().info(fmt::format("Published event {} to {}", ev.envelope.type(), ev.channel), fields);
+    logger().info(fmt::format("Published event {} to {}", env.type(), ev.channel), fields);
 }
 
 void print_summary(const Context& ctx, std::string_view line) {
@@ -63,12 +65,13 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
     InputFd input(req.envelopes);
     DeadLetter dead(req.dead_letter);
     StdoutWriter out;
+    out.keep_going_when_closed();  // | head -1 must not stop the publishing
     const bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
     const bool log_each = logger().enabled(LogLevel::info);
 
     std::uint64_t published = 0, failed = 0, invalid = 0, fewer = 0;
     auto print = [&](const BatchEvent& ev) {
-        if (!ctx.quiet) out.line(color ? colorize_json(ev.envelope.json()) : ev.body);
+        if (!ctx.quiet) out.line(color ? colorize_json(envelope_of(ev).json()) : ev.body);
     };
     BatchHandlers handlers;
     handlers.published = [&](const BatchEvent& ev, long long receivers) {
@@ -80,13 +83,13 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
     handlers.failed = [&](const BatchEvent& ev, const std::string& reason) {
         ++failed;
         logger().warn(fmt::format("line {}: not published: {}", ev.line, reason));
-        dead.failed(ev.line, ev.envelope, reason);
+        dead.failed(ev.line, envelope_of(ev), reason);
     };
     BatchOptions bo;
     bo.retries = req.retries;
     bo.record_metrics = record_metrics;
     bo.reply_timeout = ctx.connect.reply_timeout;
-    BatchPublisher engine([&] { return connect_bus(ctx.connect, "rbus-publish"); }, bo, handlers);
+    BusBatchPublisher engine(ctx, bo, handlers);  // one connection, or one per cluster master with --sharded
     if (!req.dry_run) engine.start();  // unreachable at start: exit 3, or 0 with --fail-soft
 
     LineReader reader(input.fd, [&] {
@@ -106,7 +109,7 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
             ++published;
             print(*ev);
         } else {
-            engine.add(std::move(*ev));
+            engine.add(*ev);
         }
     }
     if (!req.dry_run) engine.finish();

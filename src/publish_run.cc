@@ -14,6 +14,7 @@
 #include "payload.h"
 #include "placeholders.h"
 #include "publisher.h"
+#include "sharded_publisher.h"
 #include "signals.h"
 #include "subscriber.h"
 #include "tool.h"
@@ -55,6 +56,8 @@ int run_publish(const Context& ctx, const PublishRequest& req) {
     if (req.retries < 0) throw UsageError("--retries must be 0 or more");
     if (req.max_bytes == 0) throw UsageError("--max-bytes must be at least 1");
     bool record_metrics = req.record_metrics || process_env("RAPTORBUS_METRICS") == std::optional<std::string>("1");
+    if (ctx.sharded && !req.wait_for.empty() && !req.dry_run)
+        throw UsageError("--wait-for cannot be used with --sharded: the reply is awaited with a plain SUBSCRIBE");
     if (batch) return run_batch(ctx, req, record_metrics);
     if (!req.wait_for.empty() && !req.dry_run) return run_wait_for(ctx, req, record_metrics);
     return run_single(ctx, req, record_metrics);
@@ -96,7 +99,13 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
     Duration interval = req.interval.empty() ? Duration(0) : parse_duration(req.interval);
     Envelope first = maker.make(1);  // a bad payload is a usage error before connecting
     std::unique_ptr<Connection> conn;
-    if (!req.dry_run) conn = connect_bus(ctx.connect, "rbus-publish");
+    std::unique_ptr<ShardedPublisher> sharded;  // --sharded: SPUBLISH on the slot's owner
+    if (!req.dry_run && ctx.sharded) {
+        sharded = std::make_unique<ShardedPublisher>(ctx, "rbus-publish", record_metrics);
+        sharded->start();
+    } else if (!req.dry_run) {
+        conn = connect_bus(ctx.connect, "rbus-publish", Greeting::pipelined);
+    }
     PublishOptions po;
     po.record_metrics = record_metrics;
     RepeatResult result;
@@ -104,8 +113,8 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
         if (seq > 1 && interval.count() > 0) interruptible_sleep(interval);
         if ((result.signal = pending_signal())) break;
         Envelope env = seq == 1 ? std::move(first) : maker.make(seq);
-        if (conn) {
-            long long receivers = Publisher(*conn, ctx, po).publish(env);
+        if (conn || sharded) {
+            long long receivers = sharded ? sharded->publish(env) : Publisher(*conn, ctx, po).publish(env);
             if (receivers < req.min_receivers && !result.fewer)
                 result.fewer = fmt::format("event {} reached {} subscriber(s), fewer than --min-receivers {}",
                                            env.id(), receivers, req.min_receivers);
@@ -120,6 +129,7 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
 
 int run_single(const Context& ctx, const PublishRequest& req, bool record_metrics) {
     StdoutWriter out;
+    out.keep_going_when_closed();  // | head -1 must not stop the publishing
     bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
     bool repeating = !req.interval.empty();
     RepeatResult r = publish_repeats(ctx, req, record_metrics, [&](const Envelope& env) {

@@ -48,22 +48,34 @@ public:
     // whether a silent connection is still alive. Throws IoError.
     void ping();
     // Drops the connection (after it was lost); start() opens a new one.
-    void close() { conn_.reset(); early_.clear(); }
+    void close();
     bool connected() const { return conn_ != nullptr; }
+    // The node this subscription is on ("127.0.0.1:6379"), or "" when not connected.
+    std::string peer() const { return conn_ ? conn_->peer() : std::string(); }
 
     const std::vector<Subscription>& subscriptions() const { return subs_; }
 
 private:
+    // Appends what the transport has (at least a byte) to the buffer; 0 when the
+    // deadline passed or a signal came first.
+    std::size_t read_more(Deadline deadline);
+    std::string_view unread() const { return {buf_.data() + pos_, len_ - pos_}; }
+    // A frame that is not a pub/sub push, read by hiredis's reader.
+    Reply read_other(std::string_view frame);
+    [[noreturn]] void protocol_error();
     bool dispatch(redisReply* r, const std::function<bool(const BusMessage&)>& on_message);
 
     ConnectOptions options_;
     std::string client_name_;
     std::vector<Subscription> subs_;
     std::unique_ptr<Connection> conn_;
-    // Messages that arrived between the confirmations in start(): a channel
-    // confirmed first can deliver before the others are confirmed. Handed to
-    // on_message by the next poll(), in order, so none is lost.
-    std::vector<Reply> early_;
+    // Bytes received and not yet handed out: buf_[pos_, len_). Push frames are
+    // parsed in place (push_frame.h); the buffer moves only between reads.
+    // Messages that arrive while start() waits for the confirmations stay here
+    // and are handed out by the next poll(), in order, so none is lost.
+    std::vector<char> buf_;
+    std::size_t pos_ = 0, len_ = 0;
+    std::unique_ptr<redisReader, ReaderDeleter> reader_;
 };
 
 }  // namespace rbus

@@ -1,5 +1,6 @@
 #include "timestamp.h"
 
+#include <algorithm>
 #include <ctime>
 
 namespace rbus {
@@ -70,6 +71,26 @@ std::string format_timestamp(SystemTime t) {
     *out = 'Z';
     s.append(rest, sizeof rest);
     return s;
+}
+
+void TimestampFormatter::format(SystemTime t, char* out) {
+    const auto us = std::chrono::floor<microseconds>(t).time_since_epoch().count();
+    long long second = us / 1000000, micro = us % 1000000;
+    if (micro < 0) {
+        micro += 1000000;
+        --second;
+    }
+    if (!valid_ || second != second_) {
+        // A nanosecond system_clock spans the years 1678-2262: always kLength characters.
+        std::string full = format_timestamp(t);
+        full.copy(prefix_, sizeof prefix_);
+        second_ = second;
+        valid_ = true;
+    }
+    std::copy(prefix_, prefix_ + sizeof prefix_, out);
+    char* digits = out + sizeof prefix_;
+    put_digits(digits, micro, 6);
+    *digits = 'Z';
 }
 
 std::string now_timestamp() { return format_timestamp(std::chrono::system_clock::now()); }

@@ -14,6 +14,21 @@ using SystemTime = std::chrono::system_clock::time_point;
 std::string format_timestamp(SystemTime t);
 std::string now_timestamp();
 
+// format_timestamp for many events (batches): the part up to the second is formatted
+// once per second, the six microsecond digits for each event. Same text, same clock.
+class TimestampFormatter {
+public:
+    static constexpr std::size_t kLength = 27;  // 2026-11-26T16:10:30.237319Z
+    // Writes kLength characters (no NUL).
+    void format(SystemTime t, char* out);
+    void now(char* out) { format(std::chrono::system_clock::now(), out); }
+
+private:
+    long long second_ = 0;
+    bool valid_ = false;
+    char prefix_[20] = {};  // "2026-11-26T16:10:30."
+};
+
 // RFC 3339 / ISO 8601 date-time: `YYYY-MM-DD`, `T`, `t` or a space, `hh:mm:ss`, an optional
 // fraction of 1-9 digits (kept to the microsecond, truncated), then `Z`/`z`, `+hh:mm`,
 // `-hh:mm`, `+hhmm`, or nothing (naive: read as UTC, as RaptorFlow's BusEvent writes it).

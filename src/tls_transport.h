@@ -54,6 +54,7 @@ public:
     // Returns bytes OpenSSL already decrypted (SSL_pending) before polling the socket.
     std::size_t read_some(char* buf, std::size_t len, Deadline deadline) override;
     std::string peer() const override { return socket_->peer() + " (TLS)"; }
+    int fd() const override { return socket_->fd(); }
     // Protocol and cipher, e.g. "TLSv1.3 TLS_AES_256_GCM_SHA384".
     std::string session_description() const;
 

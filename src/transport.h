@@ -31,6 +31,8 @@ public:
     virtual std::size_t read_some(char* buf, std::size_t len, Deadline deadline) = 0;
     // A human description for logs, e.g. "127.0.0.1:6379".
     virtual std::string peer() const = 0;
+    // The socket to poll(2) when waiting on several connections at once; -1: none.
+    virtual int fd() const { return -1; }
 };
 
 // Waits until fd is readable (events=POLLIN) or writable (POLLOUT).
@@ -51,7 +53,7 @@ public:
     void write_all(std::string_view data, Deadline deadline) override;
     std::size_t read_some(char* buf, std::size_t len, Deadline deadline) override;
     std::string peer() const override { return peer_; }
-    int fd() const { return fd_; }
+    int fd() const override { return fd_; }
 
 private:
     SocketTransport(int fd, std::string peer) : fd_(fd), peer_(std::move(peer)) {}

@@ -95,6 +95,72 @@ std::string uuid_v4() {
     return to_text(with_version(b, 4));
 }
 
+namespace {
+
+std::uint64_t splitmix64(std::uint64_t& x) {
+    std::uint64_t z = (x += 0x9e3779b97f4a7c15ULL);
+    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
+    return z ^ (z >> 31);
+}
+
+std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
+
+// "00" .. "ff": two characters per byte.
+constexpr std::array<char, 512> kHexPairs = [] {
+    std::array<char, 512> t{};
+    constexpr char hex[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < 256; ++i) {
+        t[2 * i] = hex[i >> 4];
+        t[2 * i + 1] = hex[i & 15];
+    }
+    return t;
+}();
+
+}  // namespace
+
+UuidV4Generator::UuidV4Generator() {
+    std::random_device rd;
+    for (std::uint64_t& w : s_) w = (static_cast<std::uint64_t>(rd()) << 32) ^ rd();
+    if ((s_[0] | s_[1] | s_[2] | s_[3]) == 0) s_[0] = 1;  // the all-zero state is the one xoshiro cannot leave
+}
+
+UuidV4Generator::UuidV4Generator(std::uint64_t seed) {
+    for (std::uint64_t& w : s_) w = splitmix64(seed);
+}
+
+std::uint64_t UuidV4Generator::word() {
+    const std::uint64_t result = rotl(s_[1] * 5, 7) * 9;
+    const std::uint64_t t = s_[1] << 17;
+    s_[2] ^= s_[0];
+    s_[3] ^= s_[1];
+    s_[1] ^= s_[2];
+    s_[0] ^= s_[3];
+    s_[2] ^= t;
+    s_[3] = rotl(s_[3], 45);
+    return result;
+}
+
+void UuidV4Generator::next(char* out) {
+    Bytes b;
+    const std::uint64_t halves[2] = {word(), word()};
+    for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>(halves[i / 8] >> (i % 8 * 8));
+    b = with_version(b, 4);
+    // Where the two hex digits of each byte go in 8-4-4-4-12.
+    static constexpr unsigned char kAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+    for (std::size_t i = 0; i < 16; ++i) {
+        out[kAt[i]] = kHexPairs[2 * b[i]];
+        out[kAt[i] + 1] = kHexPairs[2 * b[i] + 1];
+    }
+    out[8] = out[13] = out[18] = out[23] = '-';
+}
+
+std::string UuidV4Generator::next() {
+    std::string s(36, '-');
+    next(s.data());
+    return s;
+}
+
 std::string uuid_v5(std::string_view name, std::string_view ns) {
     if (!is_uuid(ns)) throw std::invalid_argument("uuid_v5: the namespace is not a UUID");
     thread_local Sha1 sha1;

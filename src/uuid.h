@@ -2,6 +2,7 @@
 // messages that arrive without one, so every reader derives the same id.
 #pragma once
 
+#include <cstdint>
 #include <string>
 #include <string_view>
 
@@ -13,6 +14,21 @@ inline constexpr std::string_view kRbusNamespace = "6ba7b811-9dad-11d1-80b4-00c0
 
 // A random (version 4) UUID: lowercase, 36 characters.
 std::string uuid_v4();
+
+// Many UUID v4s, fast (batches): xoshiro256** seeded once from std::random_device,
+// instead of a shared mt19937_64 and a std::string per id. Not for secrets.
+class UuidV4Generator {
+public:
+    UuidV4Generator();
+    explicit UuidV4Generator(std::uint64_t seed);  // deterministic, for tests
+    // Writes the 36 characters of a new id (no terminating NUL).
+    void next(char* out);
+    std::string next();
+
+private:
+    std::uint64_t word();
+    std::uint64_t s_[4];
+};
 
 // A name-based (version 5, SHA-1) UUID of `name` in namespace `ns`, which must
 // satisfy is_uuid(). Deterministic: the same bytes always give the same id.

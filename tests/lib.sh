@@ -13,7 +13,8 @@ PIDFILE=$TEST_TMP/pids
 # Tests must not inherit the caller's bus context.
 unset REDIS_URL UPSTASH_REDIS_URL UPSTASH_REDIS_TOKEN RAPTORBUS_PASSWORD RAPTORBUS_CHANNEL_PREFIX \
       RAPTORBUS_WORKSPACE_ID RAPTORBUS_CORRELATION_ID RAPTORBUS_SOURCE_AGENT_ID RAPTORBUS_CONFIG \
-      RAPTORBUS_LOG_LEVEL RAPTORBUS_FAIL_SOFT RAPTORBUS_METRICS RAPTORBUS_SHARDED NO_COLOR CLICOLOR_FORCE
+      RAPTORBUS_LOG_LEVEL RAPTORBUS_FAIL_SOFT RAPTORBUS_METRICS RAPTORBUS_SHARDED RAPTORBUS_SENTINEL_PASSWORD \
+      NO_COLOR CLICOLOR_FORCE
 export XDG_CONFIG_HOME=$TEST_TMP/xdg
 
 cleanup() {
@@ -134,6 +135,40 @@ start_redis_unix() {
     printf -v "${name}_PID" '%s' "$pid"
 }
 
+# start_redis_cluster NAME [N]: a Redis Cluster of N masters (default 3, no
+# replicas) on free loopback ports (port+10000 free too: the cluster bus),
+# slots spread by `redis-cli --cluster create`; returns once every node says
+# cluster_state:ok. Sets ${NAME}_PORTS ("p1 p2 p3"), ${NAME}_PIDS and
+# ${NAME}_URL (every node as a seed: redis://127.0.0.1:p1,127.0.0.1:p2,...).
+cluster_ok() { redis-cli -p "$1" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; }
+start_redis_cluster() {
+    local name=$1 n=${2:-3} i port dir pid ports=() pids=() addrs=()
+    for i in $(seq "$n"); do
+        for _ in $(seq 50); do
+            port=$(free_port) || return 1
+            port_free $((port + 10000)) && break
+        done
+        dir=$TEST_TMP/cluster-$name-$port
+        mkdir -p "$dir"
+        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+            --logfile "$dir/redis.log" --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" \
+            --cluster-node-timeout 5000 &
+        pid=$!
+        track "$pid"
+        wait_until 10 redis-cli -p "$port" ping || { echo "cluster node $i did not start" >&2; return 1; }
+        ports+=("$port"); pids+=("$pid"); addrs+=("127.0.0.1:$port")
+    done
+    redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes > "$TEST_TMP/cluster-$name.log" 2>&1 ||
+        { cat "$TEST_TMP/cluster-$name.log" >&2; return 1; }
+    for port in "${ports[@]}"; do
+        wait_until 20 cluster_ok "$port" || { echo "cluster_state not ok on $port" >&2; return 1; }
+    done
+    printf -v "${name}_PORTS" '%s' "${ports[*]}"
+    printf -v "${name}_PIDS" '%s' "${pids[*]}"
+    local IFS=,
+    printf -v "${name}_URL" '%s' "redis://${addrs[*]}"
+}
+
 # restart_redis NAME: stops ${NAME}'s server and starts a new one on the same
 # port (a server restart as clients see it); updates ${NAME}_PID.
 restart_redis() {
@@ -149,6 +184,43 @@ restart_redis() {
     track "$pid"
     printf -v "${name}_PID" '%s' "$pid"
     wait_until 10 redis-cli -p "$port" ping
+}
+
+# start_sentinel NAME MASTER_NAME MASTER_PORT [CONF_LINE...]: a Redis Sentinel
+# (redis-server CONF --sentinel) on a free port, monitoring 127.0.0.1:MASTER_PORT
+# as MASTER_NAME with quorum 1, down-after 1s and failover-timeout 5s; extra
+# lines go into its sentinel.conf (in the test's temp dir). Sets ${NAME}_PORT, ${NAME}_PID.
+start_sentinel() {
+    local name=$1 master=$2 mport=$3; shift 3
+    local port dir pid line
+    for _ in 1 2 3 4 5; do
+        port=$(free_port) || return 1
+        dir=$TEST_TMP/sentinel-$name-$port
+        mkdir -p "$dir"
+        {
+            printf 'port %s\nbind 127.0.0.1\ndir %s\nlogfile %s/sentinel.log\n' "$port" "$dir" "$dir"
+            printf 'sentinel monitor %s 127.0.0.1 %s 1\n' "$master" "$mport"
+            printf 'sentinel down-after-milliseconds %s 1000\nsentinel failover-timeout %s 5000\n' "$master" "$master"
+            for line in "$@"; do printf '%s\n' "$line"; done
+        } > "$dir/sentinel.conf"
+        redis-server "$dir/sentinel.conf" --sentinel &
+        pid=$!
+        track "$pid"
+        # A sentinel logs no "ready" line: +monitor comes once it listens.
+        local end=$((SECONDS + 10)) up=
+        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do
+            grep -q "+monitor master" "$dir/sentinel.log" 2>/dev/null && { up=1; break; }
+            sleep 0.02
+        done
+        if [ -n "$up" ]; then
+            printf -v "${name}_PORT" '%s' "$port"
+            printf -v "${name}_PID" '%s' "$pid"
+            return 0
+        fi
+        kill "$pid" 2>/dev/null
+    done
+    echo "could not start redis-sentinel" >&2
+    return 1
 }
 
 stop_pid() {

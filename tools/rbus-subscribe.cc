@@ -5,6 +5,7 @@
 
 #include "consumer.h"
 #include "event_sink.h"
+#include "sharded_subscriber.h"
 #include "tool.h"
 
 using namespace rbus;
@@ -43,22 +44,25 @@ int main(int argc, char** argv) {
             if (!exec.empty()) so.exec.emplace(exec);
             so.exec_fail_fast = exec_fail_fast;
             ConsumeOptions co = consume_options(consume_flags);
-            Subscriber sub(ctx.connect, "rbus-subscribe", subscriptions_for(ctx, types, all));
+            std::vector<Subscription> subs = subscriptions_for(ctx, types, all);
+            if (ctx.sharded) check_sharded_subscriptions(subs);  // exit 2 before anything connects
 
             EventSink sink(std::move(so), out);
             ConsumeStats stats;
             auto report = [&] {
                 if (!metrics) return;
-                std::string line = metrics_json(stats, sink.invalid(), sink.failed(), sub.subscriptions()) + "\n";
+                std::string line = metrics_json(stats, sink.invalid(), sink.failed(), subs) + "\n";
                 ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
                 (void)rc;
             };
             ConsumeHandlers h;
             h.on_event = [&](const ReceivedEvent& ev) { return sink.on_event(ev); };
             h.on_burst = [&] { sink.on_burst(); };
+            if (sink.takes_canonical())
+                h.on_canonical = [&](const BusMessage& m, const CanonicalEnvelope& e) { return sink.on_canonical(m, e); };
             int rc = 0;
             try {
-                rc = consume(sub, co, h, &stats);
+                rc = consume_subscriptions(ctx, "rbus-subscribe", subs, co, h, &stats);
             } catch (...) {
                 report();
                 throw;

@@ -7,6 +7,7 @@
 #include "error.h"
 #include "filter.h"
 #include "output.h"
+#include "sharded_subscriber.h"
 #include "tail_session.h"
 #include "tool.h"
 
@@ -38,9 +39,9 @@ int main(int argc, char** argv) {
             tail.trace = trace.has_value();
             TailSession session(tail, std::move(filter), out);
 
-            Subscriber sub(ctx.connect, "rbus-tail", subscriptions_for(ctx, types, false));
+            std::vector<Subscription> subs = subscriptions_for(ctx, types, false);
             ConsumeStats stats;
-            int rc = consume(sub, co, session.handlers(stats), &stats);
+            int rc = consume_subscriptions(ctx, "rbus-tail", subs, co, session.handlers(stats), &stats);
             // Ctrl-C: what was seen, on stderr so that stdout stays the stream.
             if (rc == kExitSigint && !ctx.quiet) {
                 std::string text = session.summary(stats);

@@ -21,8 +21,8 @@ TEST_CASE("--stdin lines: payload objects for one type; the rest invalid with a 
     REQUIRE(ev);
     CHECK(ev->line == 3);
     CHECK(ev->channel == "raptorflow.events.agent.task_started");
-    CHECK(ev->body == ev->envelope.dump());
-    CHECK(*ev->envelope.workspace_id() == "ws-1");
+    CHECK(ev->body == envelope_of(*ev).dump());
+    CHECK(*envelope_of(*ev).workspace_id() == "ws-1");
     CHECK_FALSE(p.parse(4, "[1,2]", why));
     CHECK(why == "payload must be a JSON object (got array)");
     CHECK_FALSE(p.parse(5, "  ", why));
@@ -40,9 +40,10 @@ TEST_CASE("--envelopes lines keep their id, are canonical, and need a dotted typ
     std::string why;
     auto ev = p.parse(1, R"({"payload":{"a":1},"event_type":"x.legacy","correlation_id":"c","id":"abc"})", why);
     REQUIRE(ev);
-    CHECK(ev->envelope.id() == "abc");
-    CHECK(*ev->envelope.request_id() == "c");
-    CHECK(ev->envelope.timestamp() != nullptr);  // missing: stamped now
+    Envelope env = envelope_of(*ev);
+    CHECK(env.id() == "abc");
+    CHECK(*env.request_id() == "c");
+    CHECK(env.timestamp() != nullptr);  // missing: stamped now
     CHECK(ev->body.rfind(R"({"id":"abc","type":"x.legacy","payload":{"a":1},"priority":"normal","request_id":"c")", 0) == 0);
     CHECK_FALSE(p.parse(2, R"({"type":"heartbeat"})", why));
     CHECK(why.find("needs at least two dotted words") != std::string::npos);

@@ -1,5 +1,7 @@
 #include <doctest/doctest.h>
 
+#include <deque>
+#include <string>
 #include <vector>
 
 #include "batch_publisher.h"
@@ -11,13 +13,14 @@ using rbus::testing::FakeTransport;
 
 namespace {
 
+// The engine copies what add() is given: the bodies only have to outlive the call.
 BatchEvent event(std::uint64_t line) {
+    static std::deque<std::string> bodies;
     EnvelopeFields f;
     f.type = "agent.task_started";
     f.payload = Json{{"n", line}};
-    Envelope env = Envelope::create(std::move(f));
-    std::string body = env.dump();
-    return BatchEvent{line, std::move(env), "raptorflow.events.agent.task_started", std::move(body)};
+    bodies.push_back(Envelope::create(std::move(f)).dump());
+    return BatchEvent{line, "raptorflow.events.agent.task_started", bodies.back()};
 }
 
 // Hands out scripted connections in order; a null script means "refused".

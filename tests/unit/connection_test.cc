@@ -62,3 +62,48 @@ TEST_CASE("a closed connection is an IoError (exit 3), garbage a ProtocolError")
         CHECK(e.exit_code() == 3);
     }
 }
+
+TEST_CASE("append_resp writes what redisFormatCommandArgv writes") {
+    std::string binary("x\r\n\0y", 5);
+    std::string big(100000, 'b');
+    std::vector<std::string_view> args = {"PUBLISH", "raptorflow.events.a.b", binary, "", big};
+    std::vector<const char*> argv;
+    std::vector<size_t> lens;
+    for (auto a : args) {
+        argv.push_back(a.data());
+        lens.push_back(a.size());
+    }
+    char* cmd = nullptr;
+    int len = redisFormatCommandArgv(&cmd, static_cast<int>(args.size()), argv.data(), lens.data());
+    REQUIRE(len > 0);
+    std::string expected(cmd, static_cast<std::size_t>(len));
+    redisFreeCommand(cmd);
+    std::string out;
+    append_resp(out, args.data(), args.size());
+    CHECK(out == expected);
+}
+
+TEST_CASE("read_integer_reply: integers and errors without a redisReply, mixed with read_reply") {
+    auto t = std::make_unique<FakeTransport>();
+    t->chunks = {":1", "2\r\n-ERR no\r\n:-3\r", "\n+OK\r\n:7\r\n$3\r\nabc\r\n"};
+    Connection c(std::move(t));
+    auto a = c.read_integer_reply(std::nullopt);
+    REQUIRE(a);
+    CHECK_FALSE(a->error);
+    CHECK(a->value == 12);
+    auto e = c.read_integer_reply(std::nullopt);
+    REQUIRE(e);
+    CHECK(e->error);
+    CHECK(e->text == "ERR no");
+    auto n = c.read_integer_reply(std::nullopt);
+    REQUIRE(n);
+    CHECK(n->value == -3);
+    Reply ok = c.read_reply(std::nullopt);  // the bytes read ahead go to the hiredis reader
+    REQUIRE(ok);
+    CHECK(reply_text(ok.get()) == "OK");
+    auto seven = c.read_integer_reply(std::nullopt);  // and back
+    REQUIRE(seven);
+    CHECK(seven->value == 7);
+    CHECK_THROWS_AS(c.read_integer_reply(std::nullopt), ProtocolError);  // a bulk string is not an integer
+    CHECK_FALSE(Connection(std::make_unique<FakeTransport>()).read_integer_reply(std::nullopt));
+}

@@ -91,3 +91,17 @@ TEST_CASE("timestamps round-trip through format and parse") {
         CHECK(normalize_timestamp(text) == text);
     }
 }
+
+TEST_CASE("TimestampFormatter: the same text as format_timestamp, across seconds and days") {
+    TimestampFormatter f;
+    const SystemTime base = at(2026y / 11 / 26, 23h + 59min + 58s + 999990us);
+    for (microseconds step : {0us, 5us, 9us, 10us, 1000000us, 1000001us, 2000000us, 86400000000us, -1us}) {
+        SystemTime t = base + step;
+        char out[TimestampFormatter::kLength];
+        f.format(t, out);
+        CHECK(std::string(out, sizeof out) == format_timestamp(t));
+    }
+    char now[TimestampFormatter::kLength];
+    f.now(now);
+    CHECK(parse_timestamp(std::string(now, sizeof now)));
+}

@@ -64,3 +64,18 @@ TEST_CASE("is_uuid") {
     CHECK_FALSE(is_uuid("6ba7b811-9dad-11d1-80b400-c04fd430c8"));    // dash misplaced
     CHECK_FALSE(is_uuid("{ba7b811-9dad-11d1-80b4-00c04fd430c8}"));
 }
+
+TEST_CASE("UuidV4Generator: version 4 ids, distinct, deterministic for a seed") {
+    UuidV4Generator gen;
+    std::set<std::string> seen;
+    for (int i = 0; i < 2000; ++i) {
+        std::string id = gen.next();
+        check_shape(id, '4');
+        seen.insert(id);
+    }
+    CHECK(seen.size() == 2000);
+    UuidV4Generator a(42), b(42), c(43);
+    std::string first = a.next();
+    CHECK(first == b.next());
+    CHECK(first != c.next());
+}

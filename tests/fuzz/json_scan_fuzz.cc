@@ -1,0 +1,50 @@
+// libFuzzer target: the validating JSON scanner. Whatever the bytes, scan()
+// never reads out of bounds; what it accepts nlohmann accepts too (except
+// numbers out of double range), and the span helpers agree with the scan.
+#include <cstddef>
+#include <cstdint>
+#include <cstdlib>
+#include <string>
+#include <string_view>
+
+#include <nlohmann/json.hpp>
+
+#include "json_scan.h"
+
+using namespace rbus;
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
+    std::string_view in(reinterpret_cast<const char*>(data), size);
+    jscan::Error err;
+    std::optional<jscan::Value> v = jscan::scan(in, &err, 64);
+    if (!v) {
+        if (err.at > in.size()) std::abort();
+        return 0;
+    }
+    if (v->text.data() < in.data() || v->text.data() + v->text.size() > in.data() + in.size()) std::abort();
+    if (jscan::kind_at(v->text, 0) != v->kind) std::abort();
+    if (jscan::skip_value(v->text, 0) != v->text.size()) std::abort();
+    std::string compact;
+    jscan::append_compact(compact, v->text);
+    if (!jscan::is_compact(compact)) std::abort();
+    if (!jscan::scan(compact, nullptr, 64)) std::abort();
+    try {
+        (void)nlohmann::json::parse(v->text);
+    } catch (const nlohmann::json::exception& e) {
+        // Only a number out of double range may be refused by nlohmann.
+        if (std::string_view(e.what()).find("number overflow") == std::string_view::npos) std::abort();
+    }
+    if (v->kind == jscan::Kind::string) {
+        std::string decoded;
+        (void)jscan::decode_string(v->text, decoded);
+    }
+    if (v->kind == jscan::Kind::object) {
+        std::string key;
+        jscan::for_each_member(v->text, [&](std::string_view raw_key, const jscan::Value& member) {
+            key.clear();
+            (void)jscan::decode_string("\"" + std::string(raw_key) + "\"", key);
+            return jscan::skip_value(member.text, 0) == member.text.size();
+        });
+    }
+    return 0;
+}

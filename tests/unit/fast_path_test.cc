@@ -1,0 +1,158 @@
+// The fast path (canonical messages filtered on their spans and printed as
+// received) must print exactly what the full read prints, for every filter.
+#include <doctest/doctest.h>
+
+#include <unistd.h>
+
+#include <cstdio>
+#include <string>
+#include <vector>
+
+#include <fmt/format.h>
+
+#include "consumer.h"
+#include "event_sink.h"
+
+using namespace rbus;
+
+namespace {
+
+struct Run {
+    std::string out;      // everything printed
+    std::string matched;  // one 0/1 per message
+    int fast = 0;         // messages that took the fast path
+};
+
+Run run(const std::vector<std::string>& messages, const FilterOptions& fo, const Context& ctx, bool fast_path,
+        std::string_view format = "json") {
+    Run r;
+    std::FILE* file = std::tmpfile();
+    REQUIRE(file);
+    {
+        StdoutWriter out(fileno(file));
+        SinkOptions so;
+        so.formatter = make_formatter(format, false);
+        so.raw = is_raw_format(format);
+        so.filter = EventFilter::compile(fo, ctx);
+        so.invalid = InvalidPolicy::emit;
+        EventSink sink(std::move(so), out);
+        ConsumeHandlers h;
+        h.on_event = [&](const ReceivedEvent& ev) { return sink.on_event(ev); };
+        if (fast_path && sink.takes_canonical())
+            h.on_canonical = [&](const BusMessage& m, const CanonicalEnvelope& e) {
+                ++r.fast;
+                return sink.on_canonical(m, e);
+            };
+        CanonicalScanner scanner;
+        for (const std::string& m : messages)
+            r.matched += deliver_message(BusMessage{"raptorflow.events.x", m, {}}, h, scanner) ? '1' : '0';
+        out.flush();
+    }
+    std::rewind(file);
+    char buf[4096];
+    while (std::size_t n = std::fread(buf, 1, sizeof buf, file)) r.out.append(buf, n);
+    std::fclose(file);
+    return r;
+}
+
+std::string envelope(std::string_view type, std::string_view payload, std::string_view priority = "normal",
+                     std::string_view request_id = "null", std::string_view workspace_id = "\"ws-1\"",
+                     std::string_view source = "null") {
+    return fmt::format(R"({{"id":"7d3c6f2e-1a4b-4c5d-8e9f-0a1b2c3d4e5f","type":"{}","payload":{},"priority":"{}",)"
+                       R"("request_id":{},"source_agent_id":{},"workspace_id":{},"timestamp":"2026-11-26T16:10:30.237319Z"}})",
+                       type, payload, priority, request_id, source, workspace_id);
+}
+
+std::vector<std::string> messages() {
+    std::vector<std::string> m = {
+        // canonical rbus envelopes
+        envelope("agent.task_started", R"({"status":"ok","n":1,"items":["a","b"],"obj":{"a":1}})"),
+        envelope("agent.task_failed", R"({"status":"error","n":2.5})", "critical", "\"corr-1\"", "\"ws-2\"", "\"RES-001\""),
+        envelope("model.call", R"({"status":"ok","u":"café 🚀","esc":"a\"b\\c\nd\u0001"})", "high", "\"corr-1\""),
+        envelope("model.call", R"({"status":"ok","n":1})", "low", "null", "null"),
+        envelope("agent.heartbeat", R"({})", "normal", "\"c\\u0001rr\""),
+        envelope("heartbeat", R"({"s":"x","t":null,"b":true})", "high", "\"corr-1\"", "\"ws-1\"", "\"RES-001\""),
+        // whitespace and escape variants of canonical ones: the full read
+        R"({"id":"x","type":"agent.task_started","payload":{"status": "ok"},"priority":"high","request_id":null,)"
+        R"("source_agent_id":null,"workspace_id":"ws-1","timestamp":"2026-11-26T16:10:30.237319Z"})",
+        envelope("agent.task_started", R"({"status":"\u006fk","u":"caf\u00e9"})", "normal", "\"corr\\u002d1\""),
+        envelope("agent.task_started", R"({"n":1.50,"m":1E2})", "high", "\"corr-1\""),
+        envelope("agent.x", R"({"a":1,"a":2,"status":"ok"})"),
+        " " + envelope("agent.task_started", R"({"status":"ok"})"),
+        // the BusEvent shape with its extra keys, and the legacy dict
+        R"({"id":"e1","type":"agent.task_started","payload":{"status":"ok"},"priority":"high","request_id":"corr-1",)"
+        R"("source_agent_id":"RES-001","timestamp":"2026-11-26T16:10:30.237319","version":"1.0","retry_count":0,)"
+        R"("max_retries":3,"destination_guild":null})",
+        R"({"event_type":"agent.task_started","workspace_id":"ws-1","correlation_id":"corr-1","payload":{"status":"ok"},)"
+        R"("timestamp":"2026-11-26T16:10:30.237319"})",
+        // invalid ones
+        "not json", "[1,2]", R"({"payload":{}})", R"({"type":""})", "{\"type\":\"a.b\",\"x\":\"\xff\"}",
+        R"({"type":"a.b","priority":"urgent"})",
+    };
+    std::string extra = envelope("agent.task_started", R"({"status":"ok"})", "high", "\"corr-1\"");
+    extra.insert(extra.size() - 1, R"(,"trace":{"span":"s1"},"hops":[1,2])");
+    m.push_back(extra);
+    return m;
+}
+
+}  // namespace
+
+TEST_CASE("fast and full reads print the same bytes under every filter") {
+    std::vector<std::string> msgs = messages();
+    struct Case {
+        const char* name;
+        FilterOptions fo;
+        Context ctx;
+    };
+    std::vector<Case> cases;
+    auto add = [&](const char* name, FilterOptions fo, Context ctx = {}) { cases.push_back({name, fo, ctx}); };
+    add("none", {});
+    Context ws;
+    ws.workspace_id = "ws-1";
+    add("workspace", {}, ws);
+    Context corr;
+    corr.correlation_id = "corr-1";
+    add("correlation", {}, corr);
+    Context source;
+    source.source_agent_id = "RES-001";
+    add("source agent", {}, source);
+    Context escaped;
+    escaped.correlation_id = "c\x01rr";
+    add("correlation with a control character", {}, escaped);
+    add("min priority", {"high", {}, {}});
+    for (const char* w : {"payload.status=ok", "payload.status!=ok", "payload.n=1", "payload.n=2.5",
+                          "payload.items.1=b", "payload.items.9=b", "payload.obj={\"a\":1}", "priority=high",
+                          "request_id=null", "payload.u=café 🚀", "payload.esc=a\"b\\c\nd\x01", "payload.t=null",
+                          "payload.b=true", "payload.missing!=1", "payload=", "payload.status.deeper=x", "trace.span=s1",
+                          "hops.0=1", "workspace_id=ws-1", "type=heartbeat"})
+        add(w, {"", {w}, {}});
+    add("exclude pattern", {"", {}, {"agent.*"}});
+    add("exclude type", {"", {}, {"model.call"}});
+    add("everything", {"normal", {"payload.status=ok"}, {"agent.task_failed"}}, ws);
+
+    for (const Case& c : cases) {
+        for (std::string_view format : {"json", "raw"}) {
+            INFO("filter: ", c.name, ", format: ", format);
+            Run full = run(msgs, c.fo, c.ctx, false, format);
+            Run quick = run(msgs, c.fo, c.ctx, true, format);
+            CHECK(quick.out == full.out);
+            CHECK(quick.matched == full.matched);
+            CHECK(full.fast == 0);
+            CHECK(quick.fast == 7);  // the six canonical envelopes and the one with extra keys
+        }
+    }
+}
+
+TEST_CASE("the fast path is off where the line is not the message as received") {
+    std::vector<std::string> msgs = messages();
+    for (std::string_view format : {"payload", "pretty", "{type} {payload.status}"}) {
+        INFO(format);
+        Run r = run(msgs, {}, {}, true, format);
+        CHECK(r.fast == 0);
+        CHECK(r.out == run(msgs, {}, {}, false, format).out);
+    }
+    StdoutWriter out(-1);
+    SinkOptions so;
+    so.formatter = make_formatter("json", true);  // colour
+    CHECK_FALSE(EventSink(std::move(so), out).takes_canonical());
+}
