@@ -20,14 +20,16 @@ std::string pmessage(std::string_view pattern, std::string_view channel, std::st
 TEST_CASE("a message frame is read in place") {
     std::string data = "{\"id\":\"x\",\"text\":\"with\\r\\nCRLF\r\n inside\"}";
     std::string frame = message("raptorflow.events.a.b", data);
-    PushFrame f = next_push_frame(frame + "*3\r\n");
+    std::string buffered = frame + "*3\r\n";  // views into it must outlive the checks
+    PushFrame f = next_push_frame(buffered);
     CHECK(f.kind == Kind::message);
     CHECK(f.size == frame.size());
     CHECK(f.channel == "raptorflow.events.a.b");
     CHECK(f.data == data);
     CHECK(f.pattern.empty());
 
-    PushFrame empty = next_push_frame(message("c", ""));
+    std::string empty_frame = message("c", "");
+    PushFrame empty = next_push_frame(empty_frame);
     CHECK(empty.kind == Kind::message);
     CHECK(empty.data.empty());
 }
