@@ -83,9 +83,11 @@ void greet(Connection& conn, const ConnectOptions& o, std::string_view client_na
     };
     if (greeting == Greeting::pipelined && !o.tls.enabled) {
         conn.append({"CLIENT", "SETNAME", client_name});
-        conn.defer_reply([setname_refused](const redisReply& r) {
-            if (r.type == REDIS_REPLY_ERROR) setname_refused(reply_text(&r));
-        });
+        conn.defer_reply(
+            [setname_refused](const redisReply& r) {
+                if (r.type == REDIS_REPLY_ERROR) setname_refused(reply_text(&r));
+            },
+            timeout);
     } else {
         try {
             conn.command({"CLIENT", "SETNAME", client_name}, timeout);

@@ -64,7 +64,7 @@ Reply Connection::buffered_reply() {
     while (!deferred_.empty()) {
         Reply r = next_buffered();
         if (!r) return nullptr;
-        ReplyCheck check = std::move(deferred_.front());
+        ReplyCheck check = std::move(deferred_.front().check);
         deferred_.pop_front();
         check(*r);
     }
@@ -83,9 +83,23 @@ Reply Connection::read_next(Deadline deadline) {
 
 bool Connection::take_deferred(Deadline deadline) {
     while (!deferred_.empty()) {
-        Reply r = read_next(deadline);
-        if (!r) return false;
-        ReplyCheck check = std::move(deferred_.front());
+        auto bound = deferred_.front().bound;
+        Deadline wait = deadline;
+        bool bounded = false;
+        if (bound.count() > 0) {
+            auto limit = Clock::now() + bound;
+            if (!wait || limit < *wait) {
+                wait = limit;
+                bounded = true;
+            }
+        }
+        Reply r = read_next(wait);
+        if (!r) {
+            if (bounded && Clock::now() >= *wait)
+                throw TimeoutError(fmt::format("no reply from {} within {}ms", peer(), bound.count()));
+            return false;
+        }
+        ReplyCheck check = std::move(deferred_.front().check);
         deferred_.pop_front();
         check(*r);
     }

@@ -66,9 +66,14 @@ public:
 
     // A reply not waited for (CLIENT SETNAME sent along with the first real command,
     // saving a round trip): the next read takes it first and hands it to check, which
-    // may throw (e.g. ConnectError). Deferred replies are taken in order.
+    // may throw (e.g. ConnectError). Deferred replies are taken in order. With a
+    // bound, a deferred reply that does not come within it (counted from the first
+    // read that waits for it) throws TimeoutError, whatever the caller's deadline:
+    // a server that accepts but never answers is caught by --connect-timeout.
     using ReplyCheck = std::function<void(const redisReply&)>;
-    void defer_reply(ReplyCheck check) { deferred_.push_back(std::move(check)); }
+    void defer_reply(ReplyCheck check, std::chrono::milliseconds bound = std::chrono::milliseconds(0)) {
+        deferred_.push_back(Deferred{std::move(check), bound});
+    }
 
     // append + flush + read; a timeout throws TimeoutError, an error reply ReplyError.
     Reply command(const std::vector<std::string_view>& args, std::chrono::milliseconds timeout);
@@ -94,7 +99,11 @@ private:
     std::vector<char> in_;
     std::string raw_in_;  // read_integer_reply's buffer
     std::size_t raw_pos_ = 0;
-    std::deque<ReplyCheck> deferred_;
+    struct Deferred {
+        ReplyCheck check;
+        std::chrono::milliseconds bound;
+    };
+    std::deque<Deferred> deferred_;
 };
 
 }  // namespace rbus

@@ -107,3 +107,39 @@ TEST_CASE("read_integer_reply: integers and errors without a redisReply, mixed w
     CHECK_THROWS_AS(c.read_integer_reply(std::nullopt), ProtocolError);  // a bulk string is not an integer
     CHECK_FALSE(Connection(std::make_unique<FakeTransport>()).read_integer_reply(std::nullopt));
 }
+
+TEST_CASE("a deferred reply with a bound: a silent server is a TimeoutError within the bound") {
+    using namespace std::chrono_literals;
+    auto t = std::make_unique<FakeTransport>();
+    t->frozen = true;
+    Connection c(std::move(t));
+    bool checked = false;
+    c.defer_reply([&](const redisReply&) { checked = true; }, 50ms);
+    auto start = Clock::now();
+    // The caller would wait 10 s; the bound (the connect timeout) ends it first.
+    CHECK_THROWS_WITH_AS(c.read_reply(deadline_after(10s)), "no reply from fake:0 within 50ms", TimeoutError);
+    CHECK(Clock::now() - start < 5s);
+    CHECK_FALSE(checked);
+}
+
+TEST_CASE("a deferred reply with a bound: the caller's shorter deadline is a plain timeout") {
+    using namespace std::chrono_literals;
+    auto t = std::make_unique<FakeTransport>();
+    t->frozen = true;
+    Connection c(std::move(t));
+    c.defer_reply([](const redisReply&) {}, 10s);
+    CHECK_FALSE(c.read_reply(deadline_after(20ms)));
+}
+
+TEST_CASE("a deferred reply that comes is checked before the next reply is returned") {
+    using namespace std::chrono_literals;
+    auto t = std::make_unique<FakeTransport>();
+    t->chunks = {"+OK\r\n:3\r\n"};
+    Connection c(std::move(t));
+    std::string seen;
+    c.defer_reply([&](const redisReply& r) { seen = std::string(reply_text(&r)); }, 50ms);
+    Reply r = c.read_reply(deadline_after(1s));
+    REQUIRE(r);
+    CHECK(seen == "OK");
+    CHECK(r->integer == 3);
+}

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <deque>
+#include <thread>
 #include <string>
 
 #include "error.h"
@@ -14,11 +15,13 @@ public:
     std::string sent;
     std::deque<std::string> chunks;  // each read_some returns (part of) the front chunk
     bool closed_after = false;       // throw IoError when chunks run out
+    bool frozen = false;             // when chunks run out, wait out the deadline like a silent server
 
     void write_all(std::string_view data, Deadline) override { sent.append(data); }
-    std::size_t read_some(char* buf, std::size_t len, Deadline) override {
+    std::size_t read_some(char* buf, std::size_t len, Deadline deadline) override {
         if (chunks.empty()) {
             if (closed_after) throw IoError("connection closed by the server");
+            if (frozen && deadline) std::this_thread::sleep_until(*deadline);
             return 0;
         }
         std::string& front = chunks.front();
