@@ -1,6 +1,8 @@
-# Shared by the consumer benchmarks (subscribe.sh, rss.sh, latency.sh); sourced.
-# Sets ROOT BUILD SUB PUB TMP; bench_redis starts a private redis-server on a
-# free loopback port (sets PORT URL REDIS_PID) and the EXIT trap stops it by pid.
+# Shared by every benchmark in bench/ (publish, subscribe, oneshot, rss,
+# latency, sharded); sourced. Sets ROOT BUILD SUB PUB TMP. bench_start TYPE (or
+# bench_redis alone) starts a private redis-server on a free loopback port,
+# bench_cluster a private Redis Cluster; the EXIT trap (bench_cleanup) stops
+# every server started here by pid and removes TMP.
 set -euo pipefail
 ROOT=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 BUILD=${RBUS_BUILD:-$ROOT/build}
@@ -8,27 +10,78 @@ SUB=$BUILD/tools/rbus-subscribe
 PUB=$BUILD/tools/rbus-publish
 [ -x "$SUB" ] && [ -x "$PUB" ] || { echo "no $SUB or $PUB: build first (scripts/build)" >&2; exit 1; }
 TMP=$(mktemp -d "${TMPDIR:-/tmp}/rbus-bench.XXXXXX")
-REDIS_PID=
+export PYTHONDONTWRITEBYTECODE=1  # latency.py and rss.py import bench/benchlib.py: no __pycache__ in the tree
+REDIS_PIDS=()
 bench_cleanup() {
-    if [ -n "$REDIS_PID" ]; then kill "$REDIS_PID" 2>/dev/null && wait "$REDIS_PID" 2>/dev/null; fi
+    local p
+    for p in ${REDIS_PIDS[@]+"${REDIS_PIDS[@]}"}; do kill "$p" 2>/dev/null && wait "$p" 2>/dev/null || true; done
     rm -rf "$TMP"
 }
 trap bench_cleanup EXIT
 
-# No pub/sub output-buffer limit: a consumer slower than the publisher is
-# measured, not disconnected (the default 32mb/8mb limit would drop it).
-bench_redis() {
-    PORT=
+port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+# free_port [OFFSET]: prints a loopback port nobody listens on (with OFFSET,
+# port+OFFSET is free too: a cluster node's bus port).
+free_port() {
+    local p
     for _ in $(seq 100); do
-        local p=$((20000 + RANDOM % 30000))
-        (exec 3<>"/dev/tcp/127.0.0.1/$p") 2>/dev/null || { PORT=$p; break; }
+        p=$((20000 + RANDOM % 30000))
+        port_free "$p" && { [ -z "${1:-}" ] || port_free $((p + $1)); } && { echo "$p"; return 0; }
     done
-    [ -n "$PORT" ] || { echo "no free port" >&2; exit 1; }
-    redis-server --port "$PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$TMP" \
-        --logfile "$TMP/redis.log" --client-output-buffer-limit 'pubsub 0 0 0' &
+    echo "no free port" >&2; return 1
+}
+
+# redis_up PORT DIR [ARGS...]: a redis-server on PORT (files in DIR), its pid
+# kept for bench_cleanup (and in REDIS_PID); returns once it answers PING.
+redis_up() {
+    local port=$1 dir=$2; shift 2
+    mkdir -p "$dir"
+    redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+        --logfile "$dir/redis.log" "$@" &
     REDIS_PID=$!
-    for _ in $(seq 200); do redis-cli -p "$PORT" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
+    REDIS_PIDS+=("$REDIS_PID")
+    for _ in $(seq 200); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
     echo "redis-server did not start" >&2; exit 1
+}
+
+# bench_redis: one server (sets PORT URL REDIS_PID). No pub/sub output-buffer
+# limit: a consumer slower than the publisher is measured, not disconnected
+# (the default 32mb/8mb limit would drop it).
+bench_redis() {
+    PORT=$(free_port)
+    redis_up "$PORT" "$TMP" --client-output-buffer-limit 'pubsub 0 0 0'
+    URL=redis://127.0.0.1:$PORT
+}
+
+# bench_start TYPE: events of TYPE (sets TYPE CHANNEL) on a new bench_redis.
+bench_start() {
+    TYPE=$1
+    CHANNEL=raptorflow.events.$TYPE
+    bench_redis
+}
+
+# bench_cluster [N]: a Redis Cluster of N masters (default 3, no replicas),
+# slots spread by `redis-cli --cluster create`; returns once every node says
+# cluster_state:ok. Sets CLUSTER_PORTS (array) and CLUSTER_URL (every node a seed).
+bench_cluster() {
+    local n=${1:-3} i port addrs=()
+    CLUSTER_PORTS=()
+    for i in $(seq "$n"); do
+        port=$(free_port 10000)
+        redis_up "$port" "$TMP/node-$port" --cluster-enabled yes --cluster-config-file "$TMP/node-$port/nodes.conf" \
+            --cluster-node-timeout 5000
+        CLUSTER_PORTS+=("$port"); addrs+=("127.0.0.1:$port")
+    done
+    redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes > "$TMP/cluster.log" 2>&1 ||
+        { cat "$TMP/cluster.log" >&2; exit 1; }
+    for port in "${CLUSTER_PORTS[@]}"; do
+        for i in $(seq 400); do
+            redis-cli -p "$port" cluster info 2>/dev/null | grep -q '^cluster_state:ok' && break
+            [ "$i" = 400 ] && { echo "cluster_state not ok on $port" >&2; exit 1; }
+            sleep 0.05
+        done
+    done
+    CLUSTER_URL=redis://$(IFS=,; echo "${addrs[*]}")
 }
 
 # bench_resp N TYPE OUT: N real envelopes (rbus-publish --dry-run) of TYPE in

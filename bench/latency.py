@@ -23,6 +23,8 @@ import time
 import uuid
 from datetime import datetime, timezone
 
+from benchlib import subscribed_consumer
+
 K_BITS, K_SUB, K_HALF = 8, 256, 128
 
 
@@ -66,24 +68,6 @@ class Histogram:
         return self.max
 
 
-def resp(*args):
-    out = [b'*%d\r\n' % len(args)]
-    for a in args:
-        out.append(b'$%d\r\n%s\r\n' % (len(a), a))
-    return b''.join(out)
-
-
-def command(port, *args):
-    with socket.create_connection(('127.0.0.1', port)) as s:
-        s.sendall(resp(*args))
-        return s.recv(4096)
-
-
-def numsub(port, channel):
-    reply = command(port, b'PUBSUB', b'NUMSUB', channel)
-    return int(reply.split(b'\r\n')[-2][1:])
-
-
 def publish(port, channel, rate, seconds):
     """Paces PUBLISH of canonical envelopes; replies are drained without waiting."""
     s = socket.create_connection(('127.0.0.1', port))
@@ -122,13 +106,7 @@ def publish(port, channel, rate, seconds):
 
 
 def measure(port, channel, rate, seconds, warmup, cmd):
-    consumer = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while numsub(port, channel) < 1:
-            if time.monotonic() > deadline:
-                sys.exit('consumer did not subscribe')
-            time.sleep(0.01)
+    with subscribed_consumer(port, channel, cmd) as consumer:
         pub = subprocess.Popen([sys.executable, __file__, 'publish', str(port), channel.decode(), str(rate),
                                 str(seconds)], stdout=subprocess.PIPE)
         hist, got, pending = Histogram(), 0, b''
@@ -156,9 +134,6 @@ def measure(port, channel, rate, seconds, warmup, cmd):
         sent, achieved = pub.communicate(timeout=seconds + 30)[0].split()
         print(hist.percentile(50), hist.percentile(99), hist.percentile(99.9), hist.max, hist.count,
               int(sent), int(sent) - got, achieved.decode())
-    finally:
-        consumer.terminate()
-        consumer.wait()
 
 
 if __name__ == '__main__':

@@ -9,10 +9,7 @@
 source "$(dirname "$0")/consumer_lib.sh"
 SECONDS_RUN=${1:-6}
 RATE=${2:-10000}
-TYPE=bench.latency
-CHANNEL=raptorflow.events.$TYPE
-bench_redis
-URL=redis://127.0.0.1:$PORT
+bench_start bench.latency
 echo "rate $RATE/s for ${SECONDS_RUN}s, first 1s not recorded; load average $(load_avg)"
 
 measure() {  # measure NAME CMD...: prints the table row, sets P50 P99 P999

@@ -7,11 +7,8 @@
 # Usage: bench/oneshot.sh [RUNS]   (RBUS_BUILD selects the build)
 source "$(dirname "$0")/consumer_lib.sh"
 RUNS=${1:-31}
-TYPE=bench.oneshot
-CHANNEL=raptorflow.events.$TYPE
 PAYLOAD='{"n":1,"agent_id":"RES-001","status":"ok","text":"benchmark event number 1"}'
-bench_redis
-URL=redis://127.0.0.1:$PORT
+bench_start bench.oneshot
 export XDG_CONFIG_HOME=$TMP/config  # no user config file: the same work on every machine
 ENVELOPE=$("$PUB" --dry-run -w ws-bench "$TYPE" "$PAYLOAD")
 redis-cli -p "$PORT" subscribe "$CHANNEL" > /dev/null 2>&1 &

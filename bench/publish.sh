@@ -9,10 +9,7 @@
 source "$(dirname "$0")/consumer_lib.sh"
 N=${1:-200000}
 RUNS=${RUNS:-3}
-TYPE=bench.item
-CHANNEL=raptorflow.events.$TYPE
-bench_redis
-URL=redis://127.0.0.1:$PORT
+bench_start bench.item
 
 seq "$N" | sed 's/.*/{"n":&,"agent_id":"RES-001","status":"ok","text":"benchmark event number &"}/' > "$TMP/payloads"
 bench_resp "$N" "$TYPE" "$TMP/env"  # the same envelopes (-w ws-bench), prebuilt as RESP

@@ -11,16 +11,11 @@ VmHWM (peak resident set) from /proc/PID/status. Prints
 """
 import os
 import select
-import socket
 import subprocess
 import sys
 import time
 
-
-def numsub(port, channel):
-    with socket.create_connection(('127.0.0.1', port)) as s:
-        s.sendall(b'*3\r\n$6\r\nPUBSUB\r\n$6\r\nNUMSUB\r\n$%d\r\n%s\r\n' % (len(channel), channel))
-        return int(s.recv(4096).split(b'\r\n')[-2][1:])
+from benchlib import subscribed_consumer
 
 
 def hwm_kib(pid):
@@ -36,13 +31,7 @@ def main():
     port, per, first, total = int(port), int(per), int(first), int(total)
     channel = channel.encode()
     cmd = sys.argv[sys.argv.index('--') + 1:]
-    consumer = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    try:
-        deadline = time.monotonic() + 10
-        while numsub(port, channel) < 1:
-            if time.monotonic() > deadline:
-                sys.exit('consumer did not subscribe')
-            time.sleep(0.01)
+    with subscribed_consumer(port, channel, cmd) as consumer:
         pusher = subprocess.Popen(['sh', '-c', push])
         # redis-cli prints 3 confirmation lines before the messages.
         skip = 3 if per == 3 else 0
@@ -63,9 +52,6 @@ def main():
         at_total = hwm_kib(consumer.pid)
         pusher.wait()
         print(at_first or 0, at_total, max(0, lines - skip) // per)
-    finally:
-        consumer.terminate()
-        consumer.wait()
 
 
 if __name__ == '__main__':

@@ -10,10 +10,7 @@ source "$(dirname "$0")/consumer_lib.sh"
 TOTAL=${1:-1000000}
 CHUNK=100000
 [ "$TOTAL" -ge "$CHUNK" ] || CHUNK=$TOTAL
-TYPE=bench.item
-CHANNEL=raptorflow.events.$TYPE
-bench_redis
-URL=redis://127.0.0.1:$PORT
+bench_start bench.item
 bench_resp "$CHUNK" "$TYPE" "$TMP/env"
 PUSH="for i in \$(seq $((TOTAL / CHUNK))); do redis-cli -p $PORT --pipe < $TMP/env.resp > /dev/null; done"
 echo "events: $TOTAL (100,000 envelopes pushed $((TOTAL / CHUNK)) times); load average $(load_avg)"

@@ -12,9 +12,7 @@
 source "$(dirname "$0")/consumer_lib.sh"
 N=${1:-200000}
 RUNS=${2:-3}
-TYPE=bench.item
-CHANNEL=raptorflow.events.$TYPE
-bench_redis
+bench_start bench.item
 bench_resp "$N" "$TYPE" "$TMP/env"
 bytes=$(wc -c < "$TMP/env.json")
 printf 'envelopes: %d (%d bytes of JSON, %d bytes each on average); load average %s\n' \
@@ -56,7 +54,6 @@ one_run() {
     cli_got=$((($(cat "$TMP/cli.lines") - 3) / 3))
 }
 
-URL=redis://127.0.0.1:$PORT
 best_ratio=-1
 printf '%-4s %-30s %10s %8s %9s\n' run consumer messages/s lost time
 for run in $(seq "$RUNS"); do

@@ -7,7 +7,6 @@
 namespace rbus {
 namespace {
 
-using jscan::Kind;
 
 // Past this nesting, or this many keys in one object, the full read decides
 // (it is linear where the duplicate-key and nested scans here are not).
@@ -94,12 +93,12 @@ bool is_canonical_timestamp(std::string_view s) {
     return day <= (month == 2 && leap ? 29 : kDays[month - 1]);
 }
 
-bool CanonicalScanner::value(std::string_view text, Kind kind, int depth) {
+bool CanonicalScanner::value(std::string_view text, jscan::Kind kind, int depth) {
     switch (kind) {
-        case Kind::string: return is_canonical_string(text);
-        case Kind::number: return is_canonical_number(text);
-        case Kind::object: return object(text, depth + 1);
-        case Kind::array: {
+        case jscan::Kind::string: return is_canonical_string(text);
+        case jscan::Kind::number: return is_canonical_number(text);
+        case jscan::Kind::object: return object(text, depth + 1);
+        case jscan::Kind::array: {
             if (depth + 1 > kMaxFastDepth) return false;
             std::size_t i = 1;  // compact: no whitespace to skip
             if (text[i] == ']') return true;
@@ -132,7 +131,7 @@ bool CanonicalScanner::object(std::string_view text, int depth) {
 bool CanonicalScanner::scan(std::string_view raw, CanonicalEnvelope& env) {
     if (raw.empty() || raw.front() != '{' || raw.back() != '}') return false;
     auto top = jscan::scan(raw, nullptr, kMaxJsonDepth);
-    if (!top || top->kind != Kind::object || !jscan::is_compact(raw)) return false;
+    if (!top || top->kind != jscan::Kind::object || !jscan::is_compact(raw)) return false;
     env.raw = raw;
     std::size_t index = 0;
     keys_.clear();
@@ -146,12 +145,12 @@ bool CanonicalScanner::scan(std::string_view raw, CanonicalEnvelope& env) {
             return value(v.text, v.kind, 1);
         }
         if (key != kFields[index]) return false;
-        bool string = v.kind == Kind::string;
-        bool nullable = string || v.kind == Kind::null;
+        bool string = v.kind == jscan::Kind::string;
+        bool nullable = string || v.kind == jscan::Kind::null;
         switch (index++) {
             case 0: env.id = v.text; return string && is_canonical_string(v.text);
             case 1: env.type = v.text; return string && v.text.size() > 2 && is_canonical_string(v.text);
-            case 2: env.payload = v.text; return v.kind == Kind::object && object(v.text, 2);
+            case 2: env.payload = v.text; return v.kind == jscan::Kind::object && object(v.text, 2);
             case 3: {
                 auto p = string ? parse_priority(v.text.substr(1, v.text.size() - 2)) : std::nullopt;
                 if (p) env.priority = *p;
@@ -177,7 +176,7 @@ bool token_equals(std::string_view token, std::string_view text) {
 }
 
 void append_json_text(std::string& out, jscan::Value v) {
-    if (v.kind == Kind::string) jscan::decode_string(v.text, out);
+    if (v.kind == jscan::Kind::string) jscan::decode_string(v.text, out);
     else out.append(v.text);
 }
 

@@ -49,7 +49,9 @@ long long as_integer(const redisReply* r) {
 }
 
 HostPort parse_node(const redisReply* r, std::string_view fallback_host) {
-    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 || r->element[0]->type != REDIS_REPLY_STRING)
+    // The host is nil under cluster-preferred-endpoint-type unknown-endpoint.
+    if (r->type != REDIS_REPLY_ARRAY || r->elements < 2 ||
+        (r->element[0]->type != REDIS_REPLY_STRING && r->element[0]->type != REDIS_REPLY_NIL))
         throw ProtocolError("unexpected CLUSTER SLOTS reply: a node is not [host, port, ...]");
     HostPort n;
     n.host = std::string(reply_text(r->element[0]));
@@ -128,7 +130,8 @@ std::optional<Redirect> parse_redirect(std::string_view error, std::string_view 
     if (pec != std::errc() || pend != addr.data() + addr.size() || port == 0 || port > 65535) return std::nullopt;
     std::string_view host = addr.substr(0, colon);
     if (host.size() >= 2 && host.front() == '[' && host.back() == ']') host = host.substr(1, host.size() - 2);
-    r.target.host = std::string(host.empty() ? fallback_host : host);
+    // ":6381" (unknown-endpoint) and "?:6381" (hostname, none set): the host we asked.
+    r.target.host = std::string(host.empty() || host == "?" ? fallback_host : host);
     r.target.port = static_cast<uint16_t>(port);
     return r;
 }

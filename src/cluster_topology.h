@@ -44,15 +44,16 @@ struct ClusterTopology {
     static ClusterTopology standalone(HostPort node);
 };
 
-// Parses a CLUSTER SLOTS reply. An empty or "?" host (a node that does not
-// know its own address) becomes `fallback_host`, the host we asked. Throws
+// Parses a CLUSTER SLOTS reply. An empty, nil or "?" host (a node that does
+// not know its own address) becomes `fallback_host`, the host we asked. Throws
 // ProtocolError on a reply of another shape.
 ClusterTopology parse_cluster_slots(const redisReply* reply, std::string_view fallback_host);
 
 // A redirection from an error reply: "MOVED 3999 127.0.0.1:6381" (the slot
 // has a new owner: refresh the topology) or "ASK 3999 127.0.0.1:6381" (this
-// one command goes to the target, preceded by ASKING). An empty host
-// (":6381") becomes `fallback_host`.
+// one command goes to the target, preceded by ASKING). An empty or "?" host
+// (":6381", "?:6381") becomes `fallback_host`; IPv6 comes unbracketed
+// ("::1:6381") or in brackets.
 struct Redirect {
     enum class Kind { moved, ask } kind = Kind::moved;
     int slot = 0;

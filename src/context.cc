@@ -10,6 +10,7 @@
 
 #include "duration.h"
 #include "error.h"
+#include "text.h"
 
 namespace rbus {
 
@@ -131,11 +132,6 @@ std::string read_password_file(const std::string& path) {
     return s;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& ch : out) ch = static_cast<char>(std::tolower(static_cast<unsigned char>(ch)));
-    return out;
-}
 
 // Where a bad value came from, for its error message.
 std::string from(const Picked& p) { return p.source == "default" ? "" : fmt::format(" (from {})", p.source); }
@@ -354,7 +350,7 @@ std::string describe_context(const Context& c) {
     j["source_agent_id_source"] = source("source-agent-id");
     j["color"] = c.color_flag == ColorMode::always ? "always" : c.color_flag == ColorMode::never ? "never" : "auto";
     j["color_source"] = source("color");
-    j["log_level"] = lower(log_level_name(c.log_level));
+    j["log_level"] = ascii_lower(log_level_name(c.log_level));
     j["log_level_source"] = source("log-level");
     j["log_format"] = c.log_format == LogFormat::json ? "json" : "text";
     j["log_format_source"] = source("log-format");

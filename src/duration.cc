@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "text.h"
 
 namespace rbus {
 
@@ -13,8 +14,6 @@ namespace {
 constexpr std::uint64_t kMaxMs = 8760ULL * 3'600'000ULL;  // one year
 constexpr std::size_t kMaxFractionDigits = 9;
 
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 
 // The text as it may be shown inside quotes: control characters escaped.
 std::string shown(std::string_view text) {

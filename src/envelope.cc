@@ -11,6 +11,7 @@
 #include "error.h"
 #include "timestamp.h"
 #include "uuid.h"
+#include "text.h"
 
 namespace rbus {
 
@@ -33,8 +34,6 @@ std::string_view priority_name(Priority p) {
 }
 
 namespace {
-
-constexpr std::size_t npos = std::string_view::npos;
 
 // Offset of the first byte that breaks UTF-8, or npos.
 std::size_t utf8_error_at(std::string_view s) {
@@ -76,18 +75,6 @@ std::string json_quoted(std::string_view s, std::size_t max = 64) {
     std::string shown = Json(std::string(s.substr(0, max))).dump(-1, ' ', true, Json::error_handler_t::replace);
     if (s.size() > max) shown += "...";
     return shown;
-}
-
-// One printable ASCII line, at most `max` bytes.
-std::string one_line(std::string_view s, std::size_t max = 200) {
-    std::string out;
-    out.reserve(std::min(s.size(), max));
-    for (char ch : s.substr(0, max)) {
-        auto c = static_cast<unsigned char>(ch);
-        out += c >= 0x20 && c < 0x7f ? ch : '?';
-    }
-    if (s.size() > max) out += "...";
-    return out;
 }
 
 bool is_lower(char c) { return c >= 'a' && c <= 'z'; }
@@ -347,7 +334,7 @@ std::string without_tag(std::string_view what) {
     if (what.starts_with("[json.exception.")) {
         if (auto end = what.find("] "); end != npos) what.remove_prefix(end + 2);
     }
-    return one_line(what);
+    return printable_line(what);
 }
 
 // Why nlohmann refused the text, without its exception tag, position prefix and the
@@ -364,7 +351,7 @@ std::string parse_failure(std::string_view raw, std::string_view what, std::size
         auto tail = text.rfind("'; expected ");
         text = tail != npos && tail >= echo + 14 ? text.substr(0, echo) + text.substr(tail + 1) : text.substr(0, echo);
     }
-    return fmt::format("invalid JSON at byte {}: {}", position, one_line(text));
+    return fmt::format("invalid JSON at byte {}: {}", position, printable_line(text));
 }
 
 // The keys read_envelope knows, in canonical order; then those of the other shapes.
@@ -425,7 +412,7 @@ ReadResult read_envelope(std::string_view raw) try {
         !(priority->is_string() && parse_priority(priority->get_ref<const std::string&>()))) {
         std::string shown = priority->is_string()
                                 ? json_quoted(priority->get_ref<const std::string&>())
-                                : one_line(priority->dump(-1, ' ', true, Json::error_handler_t::replace), 64);
+                                : printable_line(priority->dump(-1, ' ', true, Json::error_handler_t::replace), 64);
         return invalid(fmt::format("unknown priority {}", shown), shape);
     }
 

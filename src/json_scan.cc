@@ -1,4 +1,5 @@
 #include "json_scan.h"
+#include "text.h"
 
 #include <array>
 #include <cstdint>
@@ -9,7 +10,6 @@ namespace {
 constexpr int kDepthLimit = 4096;  // hard cap on max_depth: the container stack is fixed
 
 bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
 int hex_value(char c) {
     if (c >= '0' && c <= '9') return c - '0';
     if (c >= 'a' && c <= 'f') return c - 'a' + 10;

@@ -1,4 +1,5 @@
 #include "push_frame.h"
+#include "text.h"
 
 #include <cstdint>
 
@@ -11,7 +12,6 @@ PushFrame malformed() {
     f.kind = Kind::malformed;
     return f;
 }
-constexpr std::size_t npos = std::string_view::npos;
 // Longer length fields than this are not RESP from a sane server (512 MB is Redis's cap).
 constexpr std::int64_t kMaxLength = std::int64_t{1} << 40;
 

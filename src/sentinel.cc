@@ -141,7 +141,7 @@ namespace {
 
 // The URL of one node behind the sentinels: same credentials, database and
 // TLS, a single host.
-ConnectOptions node_options(const ConnectOptions& o, const HostPort& hp) {
+ConnectOptions behind_sentinel(const ConnectOptions& o, const HostPort& hp) {
     ConnectOptions n = o;
     n.url.scheme = o.url.sentinel_tls ? UrlScheme::rediss : UrlScheme::redis;
     n.url.sentinel_tls = false;
@@ -153,7 +153,7 @@ ConnectOptions node_options(const ConnectOptions& o, const HostPort& hp) {
 // Sentinels have their own password (--sentinel-password-file), no ACL user
 // from the URL, and no databases.
 ConnectOptions sentinel_options(const ConnectOptions& o, const HostPort& hp) {
-    ConnectOptions s = node_options(o, hp);
+    ConnectOptions s = behind_sentinel(o, hp);
     s.url.username.clear();
     s.url.password = o.sentinel_password;
     s.url.db = 0;
@@ -184,7 +184,7 @@ SentinelIo real_io(const ConnectOptions& o, std::string_view client_name) {
     SentinelIo io;
     std::string client(client_name);
     io.open_sentinel = [&o, client](const HostPort& hp) { return open_sentinel(o, hp, client); };
-    io.open_node = [&o, client](const HostPort& hp) { return connect_bus(node_options(o, hp), client); };
+    io.open_node = [&o, client](const HostPort& hp) { return connect_bus(behind_sentinel(o, hp), client); };
     io.pause = [](std::chrono::milliseconds d) {
         if (pending_signal()) return false;
         ::poll(nullptr, 0, static_cast<int>(d.count()));

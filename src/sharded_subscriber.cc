@@ -36,12 +36,6 @@ struct ShardedSubscriber::Node {
 
 namespace {
 
-int remaining_ms(Deadline until) {
-    if (!until) return -1;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*until - Clock::now()).count();
-    return static_cast<int>(std::clamp<long long>(left, 0, 60'000));
-}
-
 Deadline earliest(Deadline a, Deadline b) {
     if (!a) return b;
     if (!b) return a;
@@ -202,7 +196,7 @@ bool ShardedSubscriber::pump(Deadline until, const std::function<bool(const BusM
         fds.push_back(pollfd{fd, POLLIN, 0});
         who.push_back(n.get());
     }
-    int rc = ::poll(fds.empty() ? nullptr : fds.data(), fds.size(), remaining_ms(until));
+    int rc = ::poll(fds.empty() ? nullptr : fds.data(), fds.size(), poll_timeout_ms(until));
     if (rc < 0) {
         if (errno == EINTR) return false;
         throw IoError(fmt::format("poll failed: {}", std::strerror(errno)));

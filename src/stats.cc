@@ -9,6 +9,9 @@
 
 #include "bus.h"
 #include "error.h"
+#include "log.h"
+#include "sharded_subscriber.h"
+#include "stats_nodes.h"
 #include "output.h"
 #include "signals.h"
 #include "stats_render.h"
@@ -37,66 +40,30 @@ std::string info_field(std::string_view info, std::string_view key) {
     return {};
 }
 
-namespace {
-
-long long to_ll(const std::string& s) {
-    try {
-        return s.empty() ? 0 : std::stoll(s);
-    } catch (...) {
-        return 0;
-    }
-}
-
-}  // namespace
-
 ServerSnapshot snapshot_server(Connection& conn, const Context& ctx, int ping_samples) {
     ServerSnapshot s;
     auto timeout = ctx.connect.reply_timeout;
-    for (int i = 0; i < ping_samples; ++i) {
-        auto t0 = Clock::now();
-        conn.command({"PING"}, timeout);
-        s.ping_rtt_ms.push_back(std::chrono::duration<double, std::milli>(Clock::now() - t0).count());
-    }
-    Reply info = conn.command({"INFO"}, timeout);
-    std::string_view text = reply_text(info.get());
-    s.version = info_field(text, "redis_version");
-    s.uptime_seconds = to_ll(info_field(text, "uptime_in_seconds"));
-    s.connected_clients = to_ll(info_field(text, "connected_clients"));
+    NodeSnapshot self;
+    read_node_info(conn, timeout, ping_samples, self);
+    s.version = std::move(self.version);
+    s.uptime_seconds = self.uptime_seconds;
+    s.connected_clients = self.connected_clients;
+    s.ping_rtt_ms = std::move(self.ping_rtt_ms);
 
-    Reply chans = conn.command({"PUBSUB", "CHANNELS", ctx.channel_for("*")}, timeout);
-    std::vector<std::string> names;
-    for (std::size_t i = 0; i < chans->elements; ++i) names.emplace_back(reply_text(chans->element[i]));
-    std::sort(names.begin(), names.end());
-    if (!names.empty()) {
-        std::vector<std::string_view> args{"PUBSUB", "NUMSUB"};
-        for (const auto& n : names) args.push_back(n);
-        Reply numsub = conn.command(args, timeout);
-        for (std::size_t i = 0; i + 1 < numsub->elements; i += 2)
-            s.channels.push_back({std::string(reply_text(numsub->element[i])), numsub->element[i + 1]->integer});
+    Reply info = conn.command({"INFO", "cluster"}, timeout);
+    s.cluster = info_field(reply_text(info.get()), "cluster_enabled") == "1";
+    if (!s.cluster) {
+        s.channels = channel_subscribers(conn, ctx, ctx.sharded);
+        if (!ctx.sharded) s.pattern_subscriptions = conn.command({"PUBSUB", "NUMPAT"}, timeout)->integer;
+        read_published_counters(conn, timeout, s.published_counters);
+        return s;
     }
-    s.pattern_subscriptions = conn.command({"PUBSUB", "NUMPAT"}, timeout)->integer;
-
-    // metrics:channel:{channel}:published counters, as RaptorBus keeps them.
-    std::string cursor = "0";
-    std::vector<std::string> keys;
-    do {
-        Reply r = conn.command({"SCAN", cursor, "MATCH", "metrics:channel:*:published", "COUNT", "1000"}, timeout);
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw ProtocolError("unexpected SCAN reply");
-        cursor = std::string(reply_text(r->element[0]));
-        for (std::size_t i = 0; i < r->element[1]->elements; ++i)
-            keys.emplace_back(reply_text(r->element[1]->element[i]));
-    } while (cursor != "0" && keys.size() < 100000);
-    if (!keys.empty()) {
-        std::vector<std::string_view> args{"MGET"};
-        for (const auto& k : keys) args.push_back(k);
-        Reply values = conn.command(args, timeout);
-        constexpr std::string_view head = "metrics:channel:", tail = ":published";
-        for (std::size_t i = 0; i < keys.size() && i < values->elements; ++i) {
-            const std::string& k = keys[i];
-            std::string channel = k.substr(head.size(), k.size() - head.size() - tail.size());
-            s.published_counters[channel] = to_ll(std::string(reply_text(values->element[i])));
-        }
-    }
+    Reply state = conn.command({"CLUSTER", "INFO"}, timeout);
+    s.cluster_state = info_field(reply_text(state.get()), "cluster_state");
+    ClusterTopology topology = discover_topology(ctx.connect, "rbus-stats");
+    s.nodes = snapshot_nodes(ctx, topology, ping_samples, s.published_counters);
+    s.channels = sum_channels(s.nodes);
+    s.pattern_subscriptions = sum_patterns(s.nodes);
     return s;
 }
 
@@ -110,21 +77,45 @@ namespace {
 constexpr std::chrono::milliseconds kSignalSlice{200};
 }  // namespace
 
-TrafficSampler::TrafficSampler(const Context& ctx)
-    : sub_(ctx.connect, "rbus-stats", {{ctx.channel_for("*"), true}}), window_(ctx.workspace_id) {}
+TrafficSampler::TrafficSampler(const Context& ctx, const ServerSnapshot& server) : window_(ctx.workspace_id) {
+    if (!ctx.sharded) {
+        sub_.emplace(ctx.connect, "rbus-stats", std::vector<Subscription>{{ctx.channel_for("*"), true}});
+        return;
+    }
+    std::vector<Subscription> subs;
+    for (const auto& c : server.channels) subs.push_back({c.channel, false});
+    if (subs.empty())
+        logger().warn(fmt::format("--sharded: no sharded channel under {}.* has subscribers; nothing to sample "
+                                  "(sharded pub/sub has no patterns)",
+                                  ctx.prefix));
+    else
+        sharded_ = std::make_unique<ShardedSubscriber>(ctx.connect, "rbus-stats", std::move(subs));
+}
+
+TrafficSampler::~TrafficSampler() = default;
 
 void TrafficSampler::start() {
-    sub_.start();
+    if (sub_) sub_->start();
+    if (sharded_) sharded_->start();
     window_start_ = Clock::now();
 }
 
 TrafficStats TrafficSampler::sample_until(Clock::time_point end) {
     while (!pending_signal() && Clock::now() < end) {
         // Short slices, so that a signal is seen soon even if a wait resumes after EINTR.
-        sub_.poll(std::min(end, Clock::now() + kSignalSlice), [&](const BusMessage& m) {
+        Deadline slice = std::min(end, Clock::now() + kSignalSlice);
+        auto count = [&](const BusMessage& m) {
             window_.add(m.data, std::chrono::system_clock::now());
             return true;
-        });
+        };
+        if (sub_) {
+            sub_->poll(slice, count);
+        } else if (sharded_) {
+            sharded_->poll(slice, count);
+        } else {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*slice - Clock::now()).count();
+            ::poll(nullptr, 0, static_cast<int>(std::max<long long>(left, 1)));
+        }
     }
     auto now = Clock::now();
     TrafficStats s = window_.stats(std::chrono::duration<double>(now - window_start_).count());
@@ -159,6 +150,10 @@ std::vector<std::string> check_failures(const StatsReport& report, const Context
         long long n = report.server.subscribers_of(ctx.channel_for(m.type));
         if (n < m.count) failures.push_back(fmt::format("{} has {} subscriber(s) < {}", m.type, n, m.count));
     }
+    if (report.server.cluster && report.server.cluster_state != "ok")
+        failures.push_back(fmt::format("cluster_state {}", report.server.cluster_state));
+    for (const auto& n : report.server.nodes)
+        if (!n.error.empty()) failures.push_back(fmt::format("node {} unreadable: {}", n.node, n.error));
     return failures;
 }
 
@@ -180,7 +175,7 @@ int run_check(const Context& ctx, const StatsOptions& o, StdoutWriter& out) {
         auto conn = connect_bus(ctx.connect, "rbus-stats");
         report.server = snapshot_server(*conn, ctx, o.ping_samples);
         if (o.duration && o.duration->count() > 0) {
-            TrafficSampler sampler(ctx);
+            TrafficSampler sampler(ctx, report.server);
             sampler.start();
             report.traffic = sampler.sample_until(Clock::now() + *o.duration);
         }
@@ -207,7 +202,7 @@ int run_watch(const Context& ctx, const StatsOptions& o, StdoutWriter& out, bool
     auto conn = connect_bus(ctx.connect, "rbus-stats");
     std::optional<TrafficSampler> sampler;
     if (!o.duration || o.duration->count() > 0) {
-        sampler.emplace(ctx);
+        sampler.emplace(ctx, ctx.sharded ? snapshot_server(*conn, ctx, 1) : ServerSnapshot{});
         sampler->start();
     }
     auto next = Clock::now() + o.interval;
@@ -250,7 +245,7 @@ int run_stats(const Context& ctx, const StatsOptions& o) {
     report.server = snapshot_server(*conn, ctx, o.ping_samples);
     Duration window = o.duration.value_or(kDefaultWindow);
     if (window.count() > 0) {
-        TrafficSampler sampler(ctx);
+        TrafficSampler sampler(ctx, report.server);
         sampler.start();
         report.traffic = sampler.sample_until(Clock::now() + window);
     }

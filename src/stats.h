@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -18,9 +19,25 @@
 
 namespace rbus {
 
+class ShardedSubscriber;
+
 struct ChannelSubscribers {
     std::string channel;
     long long subscribers = 0;
+};
+
+// One node of a Redis Cluster, over its own connection.
+struct NodeSnapshot {
+    std::string node;   // "host:port"
+    std::string role;   // "master" or "replica"
+    std::string error;  // why the node could not be read; empty when it was
+    int slots = 0;      // hash slots it serves (masters)
+    std::string version;
+    long long uptime_seconds = 0;
+    long long connected_clients = 0;
+    std::vector<double> ping_rtt_ms;
+    std::vector<ChannelSubscribers> channels;  // subscriptions held on this node
+    long long pattern_subscriptions = 0;
 };
 
 struct ServerSnapshot {
@@ -31,12 +48,20 @@ struct ServerSnapshot {
     std::vector<ChannelSubscribers> channels;
     long long pattern_subscriptions = 0;  // PUBSUB NUMPAT
     std::map<std::string, long long> published_counters;  // channel → metrics:channel:{channel}:published
+    // A cluster: the node connected to above, the cluster's own state
+    // (CLUSTER INFO cluster_state), and every node; channels and counters then
+    // cover the whole cluster.
+    bool cluster = false;
+    std::string cluster_state;
+    std::vector<NodeSnapshot> nodes;
 
     // NUMSUB of one channel as listed; 0 when it has no subscribers.
     long long subscribers_of(std::string_view channel) const;
 };
 
 // Takes ping_samples PINGs and reads INFO, PUBSUB and the metrics counters (SCAN, never KEYS).
+// With ctx.sharded, the channels are the sharded ones (PUBSUB SHARDCHANNELS/SHARDNUMSUB).
+// On a cluster, also reads every node (stats_nodes.h).
 ServerSnapshot snapshot_server(Connection& conn, const Context& ctx, int ping_samples);
 
 // Nearest-rank percentile (p in 0..100) of values; 0 when empty.
@@ -55,9 +80,12 @@ struct StatsReport {
 };
 
 // Watches PSUBSCRIBE {prefix}.* and counts what arrives, window after window.
+// Sharded pub/sub has no patterns: with ctx.sharded it watches, with
+// SSUBSCRIBE, the sharded channels the snapshot found (those with subscribers).
 class TrafficSampler {
 public:
-    explicit TrafficSampler(const Context& ctx);
+    TrafficSampler(const Context& ctx, const ServerSnapshot& server);
+    ~TrafficSampler();
     // Connects and waits for the subscription; the first window starts then.
     void start();
     // Counts messages until `end` or a SIGINT/SIGTERM, then returns the window
@@ -65,7 +93,8 @@ public:
     TrafficStats sample_until(Clock::time_point end);
 
 private:
-    Subscriber sub_;
+    std::optional<Subscriber> sub_;
+    std::unique_ptr<ShardedSubscriber> sharded_;
     TrafficWindow window_;
     Clock::time_point window_start_;
 };

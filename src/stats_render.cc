@@ -3,10 +3,10 @@
 #include <algorithm>
 #include <functional>
 #include <set>
-#include <sstream>
 
 #include <fmt/format.h>
-#include <rang.hpp>
+
+#include "table.h"
 
 namespace rbus {
 namespace {
@@ -41,63 +41,6 @@ Json traffic_json(const TrafficStats& t) {
               {"no_timestamp", t.no_timestamp}}}};
 }
 
-// A table cell: its text, a colour, and whether it is aligned to the right.
-enum class Paint { none, head, name, number, warn };
-struct Cell {
-    std::string text;
-    Paint paint = Paint::none;
-    bool right = false;
-};
-using Row = std::vector<Cell>;
-
-Cell num(std::string text, Paint p = Paint::number) { return {std::move(text), p, true}; }
-
-class Painter {
-public:
-    explicit Painter(bool color) : color_(color) {
-        if (color_) rang::setControlMode(rang::control::Force);
-    }
-    std::string operator()(std::string_view text, Paint p) const {
-        if (!color_ || p == Paint::none || text.empty()) return std::string(text);
-        std::ostringstream os;
-        switch (p) {
-            case Paint::head: os << rang::style::bold; break;
-            case Paint::name: os << rang::fg::blue; break;
-            case Paint::number: os << rang::fg::cyan; break;
-            case Paint::warn: os << rang::fg::red << rang::style::bold; break;
-            case Paint::none: break;
-        }
-        os << text << rang::style::reset;
-        return os.str();
-    }
-
-private:
-    bool color_;
-};
-
-// Pads on the plain text, then paints, so that colour never breaks alignment.
-void put_rows(std::string& out, const std::vector<Row>& rows, const Painter& paint) {
-    std::vector<std::size_t> width;
-    for (const auto& r : rows)
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            if (width.size() <= i) width.push_back(0);
-            width[i] = std::max(width[i], r[i].text.size());
-        }
-    for (const auto& r : rows) {
-        std::string line = "  ";
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            std::size_t pad = width[i] - r[i].text.size();
-            bool last = i + 1 == r.size();
-            if (r[i].right) line += std::string(pad, ' ');
-            line += paint(r[i].text, r[i].paint);
-            if (!r[i].right && !last) line += std::string(pad, ' ');
-            if (!last) line += "  ";
-        }
-        while (!line.empty() && line.back() == ' ') line.pop_back();
-        out += line + "\n";
-    }
-}
-
 void put_flows(std::string& out, std::string_view title, const std::map<std::string, FlowCount>& flows,
                const TrafficStats& t, const Painter& paint) {
     if (flows.empty()) return;
@@ -110,6 +53,49 @@ void put_flows(std::string& out, std::string_view title, const std::map<std::str
         rows.push_back({{name, Paint::name}, num(std::to_string(c.events)),
                         num(fmt::format("{:.2f}", t.per_second(c.events))), num(format_bytes(static_cast<double>(c.bytes)))});
     put_rows(out, rows, paint);
+}
+
+Json nodes_json(const std::vector<NodeSnapshot>& nodes) {
+    Json out = Json::array();
+    for (const auto& n : nodes) {
+        Json channels = Json::array();
+        for (const auto& c : n.channels) channels.push_back({{"channel", c.channel}, {"subscribers", c.subscribers}});
+        out.push_back({{"node", n.node},
+                       {"role", n.role},
+                       {"slots", n.slots},
+                       {"error", n.error.empty() ? Json(nullptr) : Json(n.error)},
+                       {"version", n.version},
+                       {"uptime_seconds", n.uptime_seconds},
+                       {"connected_clients", n.connected_clients},
+                       {"ping_rtt_ms", {{"samples", n.ping_rtt_ms.size()},
+                                        {"p50", percentile(n.ping_rtt_ms, 50)},
+                                        {"p99", percentile(n.ping_rtt_ms, 99)}}},
+                       {"channels", channels},
+                       {"pattern_subscriptions", n.pattern_subscriptions}});
+    }
+    return out;
+}
+
+long long node_subscribers(const NodeSnapshot& n) {
+    long long total = 0;
+    for (const auto& c : n.channels) total += c.subscribers;
+    return total;
+}
+
+std::vector<Row> node_rows(const std::vector<NodeSnapshot>& nodes) {
+    std::vector<Row> rows{{{"NODE", Paint::head}, {"ROLE", Paint::head}, num("SLOTS", Paint::head),
+                           {"VERSION", Paint::head}, num("CLIENTS", Paint::head), num("PING P99", Paint::head),
+                           num("SUBSCRIBERS", Paint::head)}};
+    for (const auto& n : nodes) {
+        if (!n.error.empty()) {
+            rows.push_back({{n.node, Paint::name}, {n.role}, num(std::to_string(n.slots)), {n.error, Paint::warn}});
+            continue;
+        }
+        rows.push_back({{n.node, Paint::name}, {n.role}, num(std::to_string(n.slots)), {n.version, Paint::number},
+                        num(std::to_string(n.connected_clients)), num(format_ms(percentile(n.ping_rtt_ms, 99))),
+                        num(std::to_string(node_subscribers(n) + n.pattern_subscriptions))});
+    }
+    return rows;
 }
 
 }  // namespace
@@ -148,6 +134,8 @@ Json report_json(const StatsReport& r) {
     Json counters = Json::object();
     for (const auto& [ch, n] : s.published_counters) counters[ch] = n;
     j["published_counters"] = counters;
+    j["cluster_state"] = s.cluster ? Json(s.cluster_state) : Json(nullptr);
+    j["nodes"] = nodes_json(s.nodes);
     j["traffic"] = r.traffic ? traffic_json(*r.traffic) : Json(nullptr);
     return j;
 }
@@ -182,6 +170,11 @@ std::string render_table(const StatsReport& r, bool color) {
                             num(counter == s.published_counters.end() ? "-" : std::to_string(counter->second))});
         }
         put_rows(out, rows, paint);
+    }
+
+    if (s.cluster) {
+        heading(fmt::format("NODES  cluster_state {}  ({} node(s))", s.cluster_state, s.nodes.size()));
+        put_rows(out, node_rows(s.nodes), paint);
     }
 
     if (!r.traffic) return out;
@@ -261,6 +254,23 @@ private:
     std::string out_;
 };
 
+void put_node_families(Exposition& e, const ServerSnapshot& s) {
+    e.gauge("rbus_cluster_state_ok", "1 when CLUSTER INFO says cluster_state:ok.", s.cluster_state == "ok" ? 1 : 0);
+    e.family("rbus_cluster_node_up", "gauge", "1 when the cluster node could be read, by node and role.");
+    for (const auto& n : s.nodes) e.sample("rbus_cluster_node_up", {{"node", n.node}, {"role", n.role}}, n.error.empty() ? 1 : 0);
+    e.family("rbus_cluster_node_slots", "gauge", "Hash slots the node serves.");
+    for (const auto& n : s.nodes) e.sample("rbus_cluster_node_slots", {{"node", n.node}}, n.slots);
+    e.family("rbus_cluster_node_connected_clients", "gauge", "Clients connected to the node.");
+    for (const auto& n : s.nodes)
+        if (n.error.empty())
+            e.sample("rbus_cluster_node_connected_clients", {{"node", n.node}}, static_cast<double>(n.connected_clients));
+    e.family("rbus_cluster_node_subscriptions", "gauge", "Channel and pattern subscriptions under the prefix held on the node.");
+    for (const auto& n : s.nodes)
+        if (n.error.empty())
+            e.sample("rbus_cluster_node_subscriptions", {{"node", n.node}},
+                     static_cast<double>(node_subscribers(n) + n.pattern_subscriptions));
+}
+
 }  // namespace
 
 std::string render_prometheus(const StatsReport& r) {
@@ -279,6 +289,7 @@ std::string render_prometheus(const StatsReport& r) {
     for (const auto& c : s.channels) e.sample("rbus_channel_subscribers", {{"channel", c.channel}}, static_cast<double>(c.subscribers));
     e.gauge("rbus_pattern_subscriptions", "Pattern subscriptions on the server (PUBSUB NUMPAT).",
             static_cast<double>(s.pattern_subscriptions));
+    if (s.cluster) put_node_families(e, s);
     e.family("rbus_channel_published_total", "counter", "The metrics:channel:{channel}:published counters.");
     for (const auto& [ch, n] : s.published_counters)
         e.sample("rbus_channel_published_total", {{"channel", ch}}, static_cast<double>(n));
@@ -310,6 +321,7 @@ std::string check_ok_line(const StatsReport& r) {
     std::string line = fmt::format("OK {} reachable: redis {}, PING p50 {:.2f}ms p99 {:.2f}ms, {} channel(s) under {}",
                                    r.url, s.version, percentile(s.ping_rtt_ms, 50), percentile(s.ping_rtt_ms, 99),
                                    s.channels.size(), r.prefix);
+    if (s.cluster) line += fmt::format(", cluster_state {}, {} node(s)", s.cluster_state, s.nodes.size());
     if (r.traffic)
         line += fmt::format(", {:.2f} events/s over {:.2f}s", r.traffic->per_second(r.traffic->total.events),
                             r.traffic->seconds);

@@ -10,26 +10,12 @@
 #include "output.h"
 #include "signals.h"
 #include "version.h"
+#include "text.h"
 
 namespace rbus {
 namespace {
 
 std::string g_tool = "rbus";
-
-// CLI11 messages may span lines; the contract is one line. Other control
-// characters (an ESC echoed from a hostile argument) are shown as \xNN.
-std::string one_line(std::string_view in) {
-    std::string s;
-    s.reserve(in.size());
-    for (char ch : in) {
-        auto u = static_cast<unsigned char>(ch);
-        if (ch == '\n' || ch == '\r') s.push_back(' ');
-        else if (u < 0x20 || u == 0x7f) s += fmt::format("\\x{:02x}", u);
-        else s.push_back(ch);
-    }
-    while (!s.empty() && s.back() == ' ') s.pop_back();
-    return s;
-}
 
 // "rbus-publish" reads the config file's [publish] section.
 std::string_view config_section(std::string_view tool) {
@@ -42,7 +28,7 @@ std::string_view config_section(std::string_view tool) {
 std::string_view tool_name() { return g_tool; }
 
 void print_error(std::string_view tool, std::string_view message) {
-    std::string line = fmt::format("{}: error: {}\n", tool, one_line(message));
+    std::string line = fmt::format("{}: error: {}\n", tool, single_line(message));  // CLI11 messages may span lines
     ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
     (void)rc;
 }

@@ -17,14 +17,15 @@
 #include "error.h"
 
 namespace rbus {
-namespace {
 
-int remaining_ms(Deadline deadline) {
+int poll_timeout_ms(Deadline deadline) {
     if (!deadline) return -1;
     auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
     if (left.count() <= 0) return 0;
     return left.count() > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(left.count());
 }
+
+namespace {
 
 void set_nonblocking(int fd) {
     int flags = fcntl(fd, F_GETFL, 0);
@@ -49,7 +50,7 @@ std::string connect_with_timeout(int fd, const sockaddr* addr, socklen_t len,
 bool wait_fd(int fd, short events, Deadline deadline) {
     for (;;) {
         pollfd p{fd, events, 0};
-        int rc = ::poll(&p, 1, remaining_ms(deadline));
+        int rc = ::poll(&p, 1, poll_timeout_ms(deadline));
         if (rc > 0) return true;
         if (rc == 0) {
             if (!deadline || Clock::now() >= *deadline) return false;

@@ -21,6 +21,9 @@ inline Deadline deadline_after(std::chrono::milliseconds d) {
     return Clock::now() + d;
 }
 
+// The poll(2) timeout that ends at the deadline: -1 (wait) without one, 0 once passed.
+int poll_timeout_ms(Deadline deadline);
+
 class Transport {
 public:
     virtual ~Transport() = default;

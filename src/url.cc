@@ -3,15 +3,12 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "text.h"
 
 namespace rbus {
 
 namespace {
 
-constexpr auto npos = std::string_view::npos;
-
-bool is_digit(char c) { return c >= '0' && c <= '9'; }
-bool is_alpha(char c) { return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z'); }
 bool is_hex(char c) { return is_digit(c) || (c >= 'a' && c <= 'f') || (c >= 'A' && c <= 'F'); }
 bool is_control(char c) {
     auto u = static_cast<unsigned char>(c);
@@ -33,12 +30,6 @@ bool valid_scheme(std::string_view s) {
     return true;
 }
 
-std::string lower(std::string_view s) {
-    std::string out(s);
-    for (char& c : out)
-        if (c >= 'A' && c <= 'Z') c = static_cast<char>(c - 'A' + 'a');
-    return out;
-}
 
 std::string escape_controls(std::string_view s) {
     std::string out;
@@ -100,7 +91,7 @@ std::string redact_url(std::string_view raw) {
     std::size_t sep = raw.find("://");
     if (sep != npos && valid_scheme(raw.substr(0, sep))) {
         start = sep + 3;
-        scheme = lower(raw.substr(0, sep));
+        scheme = ascii_lower(raw.substr(0, sep));
     }
     std::string out(raw.substr(0, start));
     std::string_view rest = raw.substr(start);
@@ -317,11 +308,11 @@ RedisUrl parse_url(std::string_view text) {
 
     std::size_t sep = text.find("://");
     if (sep == npos || !valid_scheme(text.substr(0, sep))) {
-        if (lower(text.substr(0, 5)) == "unix:") fail(text, "write unix:///path/to.sock (three slashes)");
+        if (ascii_lower(text.substr(0, 5)) == "unix:") fail(text, "write unix:///path/to.sock (three slashes)");
         fail(text, "missing the scheme, e.g. redis://localhost:6379");
     }
     std::string_view scheme_text = text.substr(0, sep);
-    std::string scheme = lower(scheme_text);
+    std::string scheme = ascii_lower(scheme_text);
     std::string_view rest = text.substr(sep + 3);
 
     if (scheme == "https" || scheme == "http")

@@ -107,7 +107,7 @@ stats_per_node() {
     expect_eq "$(jq '.nodes | length' <<< "$json")" 3 "three nodes"
     expect_eq "$(jq -r '[.nodes[].role] | unique | join(",")' <<< "$json")" master "roles"
     expect_eq "$(jq -r '.nodes[0].version' <<< "$json")" "$(redis-cli -p "$P1" info server | sed -n 's/^redis_version:\(.*\)\r$/\1/p')" "version"
-    expect_eq "$(jq -r --arg ch "$PREFIX.$T2" '.server.channels[] | select(.channel==$ch) | .subscribers' <<< "$json")" 1 \
+    expect_eq "$(jq -r --arg ch "$PREFIX.$T2" '.channels[] | select(.channel==$ch) | .subscribers' <<< "$json")" 1 \
         "sharded channel counted with PUBSUB SHARDNUMSUB"
     local table
     table=$(rbus-stats --sharded -u "$C_URL" --duration 0 --color never) || die "table failed"

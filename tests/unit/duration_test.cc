@@ -19,7 +19,7 @@ std::string duration_error(std::string_view text) {
     return "";
 }
 
-void check_rejected(std::string_view text) {
+void check_duration_rejected(std::string_view text) {
     CAPTURE(text);
     std::string msg = duration_error(text);
     CHECK_FALSE(msg.empty());
@@ -58,7 +58,7 @@ TEST_CASE("compound durations") {
     CHECK(parse_duration("1h30m") == milliseconds(5400000));
     CHECK(parse_duration("1m30s") == milliseconds(90000));
     CHECK(parse_duration("1s500ms") == milliseconds(1500));
-    check_rejected("1h30");
+    check_duration_rejected("1h30");
     CHECK(duration_error("1h30") == "invalid duration \"1h30\": use a unit, e.g. 250ms, 5s, 2m, 1h");
 }
 
@@ -70,42 +70,42 @@ TEST_CASE("a bare number needs a unit") {
 }
 
 TEST_CASE("negative, garbage and overflow are rejected") {
-    check_rejected("");
-    check_rejected("-1s");
+    check_duration_rejected("");
+    check_duration_rejected("-1s");
     CHECK(duration_error("-1s").find("negative") != std::string::npos);
-    check_rejected("-0s");
-    check_rejected("+1s");
-    check_rejected("5d");
+    check_duration_rejected("-0s");
+    check_duration_rejected("+1s");
+    check_duration_rejected("5d");
     CHECK(duration_error("5d") == "invalid duration \"5d\": unknown unit \"d\": use ms, s, m or h");
-    check_rejected("5S");
-    check_rejected("5sec");
-    check_rejected("5us");
-    check_rejected("s");
-    check_rejected("ms");
-    check_rejected(".5s");
-    check_rejected("1.s");
-    check_rejected("1..5s");
-    check_rejected("1.5.5s");
-    check_rejected(" 5s");
-    check_rejected("5s ");
-    check_rejected("1 s");
-    check_rejected("5s\n");
-    check_rejected("5s\r\nx");
+    check_duration_rejected("5S");
+    check_duration_rejected("5sec");
+    check_duration_rejected("5us");
+    check_duration_rejected("s");
+    check_duration_rejected("ms");
+    check_duration_rejected(".5s");
+    check_duration_rejected("1.s");
+    check_duration_rejected("1..5s");
+    check_duration_rejected("1.5.5s");
+    check_duration_rejected(" 5s");
+    check_duration_rejected("5s ");
+    check_duration_rejected("1 s");
+    check_duration_rejected("5s\n");
+    check_duration_rejected("5s\r\nx");
     CHECK(duration_error("5s\n").find("\\x0a") != std::string::npos);
-    check_rejected("1e3ms");
-    check_rejected("0x10s");
-    check_rejected("abc");
-    check_rejected("0.1ms");  // below the resolution
+    check_duration_rejected("1e3ms");
+    check_duration_rejected("0x10s");
+    check_duration_rejected("abc");
+    check_duration_rejected("0.1ms");  // below the resolution
     CHECK(duration_error("0.1ms").find("1ms") != std::string::npos);
 }
 
 TEST_CASE("overflow") {
     CHECK(parse_duration("8760h") == milliseconds(8760LL * 3600000));
-    check_rejected("8761h");
-    check_rejected("8760h1ms");
-    check_rejected("99999999999999h");
-    check_rejected("18446744073709551617ms");
-    check_rejected("99999999999999999999999999s");
+    check_duration_rejected("8761h");
+    check_duration_rejected("8760h1ms");
+    check_duration_rejected("99999999999999h");
+    check_duration_rejected("18446744073709551617ms");
+    check_duration_rejected("99999999999999999999999999s");
     CHECK(duration_error("8761h").find("too long") != std::string::npos);
 }
 

@@ -15,13 +15,13 @@ using namespace rbus;
 namespace {
 
 constexpr std::string_view kId = "0b7c2f4e-8a41-4d6b-9f3e-2c5d7a9b1e04";
-constexpr std::string_view kTs = "2026-11-26T16:10:30.237319Z";
+constexpr std::string_view kWriterTs = "2026-11-26T16:10:30.237319Z";
 
 // What rbus-publish --stdin built before the fast way: parse, Envelope::create, dump.
 std::string slow_way(EnvelopeFields f, std::string_view line) {
     f.payload = parse_payload_object(line, "payload");
     f.id = std::string(kId);
-    f.timestamp = std::string(kTs);
+    f.timestamp = std::string(kWriterTs);
     return Envelope::create(std::move(f)).dump();
 }
 
@@ -60,7 +60,7 @@ TEST_CASE("EnvelopeWriter: byte for byte what Envelope::create(...).dump() gives
     for (const std::string& line : kTricky) {
         CAPTURE(line);
         std::string fast;
-        if (!writer.append(fast, line, kId, kTs)) {
+        if (!writer.append(fast, line, kId, kWriterTs)) {
             // Only a key with escapes may leave the fast way ("\/" above).
             CHECK(line.find(R"("\/":)") != std::string::npos);
             continue;
@@ -72,7 +72,7 @@ TEST_CASE("EnvelopeWriter: byte for byte what Envelope::create(...).dump() gives
 TEST_CASE("EnvelopeWriter: default fields (nulls, normal) and appending after existing text") {
     EnvelopeWriter writer(base());
     std::string out = "prefix|";
-    REQUIRE(writer.append(out, R"({"a":1})", kId, kTs));
+    REQUIRE(writer.append(out, R"({"a":1})", kId, kWriterTs));
     CHECK(out == std::string("prefix|") + slow_way(base(), R"({"a":1})"));
 }
 
@@ -86,13 +86,13 @@ TEST_CASE("EnvelopeWriter: what it cannot write is left to Envelope::create, out
     for (const std::string& line : refused) {
         CAPTURE(line);
         std::string out = "keep";
-        CHECK_FALSE(writer.append(out, line, kId, kTs));
+        CHECK_FALSE(writer.append(out, line, kId, kWriterTs));
         CHECK(out == "keep");
     }
     std::string deep(511, '[');  // the payload object plus 511 levels: one too many
     deep = "{\"a\":" + deep + std::string(511, ']') + "}";
     std::string out;
-    CHECK_FALSE(writer.append(out, deep, kId, kTs));
+    CHECK_FALSE(writer.append(out, deep, kId, kWriterTs));
     CHECK_THROWS_AS(slow_way(base(), deep), UsageError);
 }
 

@@ -10,7 +10,7 @@ using namespace rbus;
 using rbus::testing::FakeTransport;
 
 namespace {
-Envelope sample() {
+Envelope publish_sample() {
     EnvelopeFields f;
     f.type = "agent.task_started";
     return Envelope::create(std::move(f));
@@ -25,7 +25,7 @@ TEST_CASE("publish sends PUBLISH on {prefix}.{type} and returns the receivers; m
     Context ctx;
     PublishOptions po;
     po.record_metrics = true;
-    Envelope env = sample();
+    Envelope env = publish_sample();
     CHECK(Publisher(conn, ctx, po).publish(env) == 2);
     std::string body = env.dump();
     std::string expected = fmt::format("*3\r\n$7\r\nPUBLISH\r\n$36\r\nraptorflow.events.agent.task_started\r\n${}\r\n{}\r\n",
@@ -40,12 +40,12 @@ TEST_CASE("an error reply to PUBLISH is a ReplyError; no reply is a timeout") {
         t->chunks = {"-NOPERM no\r\n"};
         Connection conn(std::move(t));
         Context ctx;
-        CHECK_THROWS_AS(Publisher(conn, ctx, {}).publish(sample()), ReplyError);
+        CHECK_THROWS_AS(Publisher(conn, ctx, {}).publish(publish_sample()), ReplyError);
     }
     {
         Connection conn(std::make_unique<FakeTransport>());
         Context ctx;
         ctx.connect.reply_timeout = std::chrono::milliseconds(20);
-        CHECK_THROWS_AS(Publisher(conn, ctx, {}).publish(sample()), TimeoutError);
+        CHECK_THROWS_AS(Publisher(conn, ctx, {}).publish(publish_sample()), TimeoutError);
     }
 }

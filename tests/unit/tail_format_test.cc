@@ -17,7 +17,7 @@ struct Utc {
     }
 };
 
-std::string render(const EventFormatter& f, const Envelope& e) {
+std::string tail_render(const EventFormatter& f, const Envelope& e) {
     BusMessage m{"raptorflow.events.x", "", ""};
     std::string out;
     f.format({m, e, std::chrono::system_clock::now()}, out);
@@ -36,7 +36,7 @@ Envelope make(std::string type, const char* payload, Priority prio = Priority::h
     return Envelope::create(f);
 }
 
-Envelope sample() { return make("agent.task_started", R"({"agent_id":"RES-001","detail":"on and on and on and on"})"); }
+Envelope tail_sample() { return make("agent.task_started", R"({"agent_id":"RES-001","detail":"on and on and on and on"})"); }
 
 std::string strip_sgr(const std::string& s) {
     std::string out;
@@ -54,33 +54,33 @@ std::string strip_sgr(const std::string& s) {
 
 TEST_CASE("piped: the full line, never cut, no colour") {
     Utc utc;
-    std::string line = render(*make_tail_line_formatter({}), sample());
+    std::string line = tail_render(*make_tail_line_formatter({}), tail_sample());
     CHECK(line == "16:10:30.237 high     agent.task_started  ws=ws-123 corr=corr-456  "
                   R"({"agent_id":"RES-001","detail":"on and on and on and on"})");
     Envelope bare = make("x.y", "{}", Priority::normal, std::nullopt);
     bare.json()["workspace_id"] = nullptr;
-    CHECK(render(*make_tail_line_formatter({}), bare) == "16:10:30.237 normal   x.y  ws=- corr=-  {}");
+    CHECK(tail_render(*make_tail_line_formatter({}), bare) == "16:10:30.237 normal   x.y  ws=- corr=-  {}");
 }
 
 TEST_CASE("on a terminal the payload is cut to the width, counting columns") {
     Utc utc;
     Envelope e = make("agent.task_started", R"({"text":"日本語のテキストがとても長く続きます、まだまだ続きます、まだまだ"})");
     for (int width : {120, 121, 130}) {
-        std::string line = render(*make_tail_line_formatter({false, width, false}), e);
+        std::string line = tail_render(*make_tail_line_formatter({false, width, false}), e);
         CHECK(display_width(line) <= width);
         CHECK(display_width(line) >= width - 1);  // a wide character may leave one column
         CHECK(line.find("…") != std::string::npos);
         CHECK(line.rfind("16:10:30.237 high     agent.task_started  ws=ws-123 corr=corr-456  {\"text\":", 0) == 0);
     }
-    std::string roomy = render(*make_tail_line_formatter({false, 200, false}), e);
-    CHECK(roomy == render(*make_tail_line_formatter({}), e));
+    std::string roomy = tail_render(*make_tail_line_formatter({false, 200, false}), e);
+    CHECK(roomy == tail_render(*make_tail_line_formatter({}), e));
 }
 
 TEST_CASE("a narrow terminal gives up columns by width and never wraps") {
     Utc utc;
     Envelope e = make("agent.task_started", R"({"agent_id":"RES-001"})", Priority::critical,
                       "6f1c2b9e-2d4a-4f7e-9c1a-0b5e8d7f3a21");
-    auto at = [&](int width) { return render(*make_tail_line_formatter({false, width, false}), e); };
+    auto at = [&](int width) { return tail_render(*make_tail_line_formatter({false, width, false}), e); };
     CHECK(at(120) == "16:10:30.237 critical agent.task_started  ws=ws-123 corr=6f1c2b9e-2d4a-4f7e-9c1a-0b5e8d7f3a21  "
                      "{\"agent_id\":\"RES-001\"}");
     CHECK(at(100) == "16:10:30.237 critical agent.task_started  ws=ws-123 corr=6f1c2b9e…  {\"agent_id\":\"RES-001\"}");
@@ -89,9 +89,9 @@ TEST_CASE("a narrow terminal gives up columns by width and never wraps") {
     CHECK(at(40) == "16:10:30 crit agent.task_started  {\"age…");
     CHECK(at(20) == "16:10:30 crit agent…");
     for (int width = 10; width <= 130; ++width)
-        CHECK(display_width(strip_sgr(render(*make_tail_line_formatter({true, width, false}), e))) <= width);
+        CHECK(display_width(strip_sgr(tail_render(*make_tail_line_formatter({true, width, false}), e))) <= width);
     // Without the correlation column, the time carries the flow's colour.
-    std::string coloured = render(*make_tail_line_formatter({true, 60, false}), e);
+    std::string coloured = tail_render(*make_tail_line_formatter({true, 60, false}), e);
     CHECK(coloured.rfind("\x1b[" + std::string(correlation_color("6f1c2b9e-2d4a-4f7e-9c1a-0b5e8d7f3a21")) +
                              "m16:10:30.237\x1b[0m", 0) == 0);
 }
@@ -99,20 +99,20 @@ TEST_CASE("a narrow terminal gives up columns by width and never wraps") {
 TEST_CASE("colour: alarms stand out, a correlation id keeps its colour") {
     Utc utc;
     auto f = make_tail_line_formatter({true, 0, false});
-    std::string failed = render(*f, make("agent.task_failed", "{}", Priority::normal));
+    std::string failed = tail_render(*f, make("agent.task_failed", "{}", Priority::normal));
     CHECK(failed.find("\x1b[1;31magent.task_failed\x1b[0m") != std::string::npos);
-    std::string error = render(*f, make("model.error", "{}", Priority::low));
+    std::string error = tail_render(*f, make("model.error", "{}", Priority::low));
     CHECK(error.find("\x1b[1;31mmodel.error\x1b[0m") != std::string::npos);
     CHECK(is_alarming("normal", "agent.error"));
     CHECK(is_alarming("low", "workflow.step-failed"));
     CHECK(is_alarming("critical", "agent.task_started"));
     CHECK_FALSE(is_alarming("high", "agent.error_budget"));
     CHECK_FALSE(is_alarming("high", "agent.terror"));
-    std::string critical = render(*f, make("agent.task_started", "{}", Priority::critical));
+    std::string critical = tail_render(*f, make("agent.task_started", "{}", Priority::critical));
     CHECK(critical.find("\x1b[1;31mcritical") != std::string::npos);
-    std::string calm = render(*f, make("agent.task_started", "{}", Priority::normal));
+    std::string calm = tail_render(*f, make("agent.task_started", "{}", Priority::normal));
     CHECK(calm.find("1;31") == std::string::npos);
-    CHECK(strip_sgr(calm) == render(*make_tail_line_formatter({}), make("agent.task_started", "{}", Priority::normal)));
+    CHECK(strip_sgr(calm) == tail_render(*make_tail_line_formatter({}), make("agent.task_started", "{}", Priority::normal)));
 
     std::string colour(correlation_color("corr-456"));
     CHECK(calm.find("\x1b[" + colour + "mcorr-456") != std::string::npos);
@@ -131,9 +131,9 @@ TEST_CASE("colour: alarms stand out, a correlation id keeps its colour") {
 TEST_CASE("--trace adds the time since the flow's first event") {
     Utc utc;
     auto f = make_tail_line_formatter({false, 0, true});
-    CHECK(render(*f, make("flow.start", "{}", Priority::normal, "c1", "2026-11-26T16:10:30.000000Z")) ==
+    CHECK(tail_render(*f, make("flow.start", "{}", Priority::normal, "c1", "2026-11-26T16:10:30.000000Z")) ==
           "16:10:30.000 normal   flow.start  ws=ws-123 corr=c1 +0.000s  {}");
-    CHECK(render(*f, make("flow.done", "{}", Priority::normal, "c1", "2026-11-26T16:10:31.250000Z")) ==
+    CHECK(tail_render(*f, make("flow.done", "{}", Priority::normal, "c1", "2026-11-26T16:10:31.250000Z")) ==
           "16:10:31.250 normal   flow.done  ws=ws-123 corr=c1 +1.250s  {}");
 }
 
@@ -141,7 +141,7 @@ TEST_CASE("control characters in fields never reach the terminal") {
     Utc utc;
     Envelope e = make("x.y", R"({"a":"\u001b[2J"})");
     e.json()["workspace_id"] = "ws\x1b]0;pwned\x07";
-    std::string line = render(*make_tail_line_formatter({}), e);
+    std::string line = tail_render(*make_tail_line_formatter({}), e);
     CHECK(line.find('\x1b') == std::string::npos);
     CHECK(line.find('\x07') == std::string::npos);
     CHECK(line.find("ws=ws\\u001b]0;pwned\\u0007") != std::string::npos);

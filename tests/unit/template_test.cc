@@ -7,7 +7,7 @@
 using namespace rbus;
 
 namespace {
-Envelope sample() {
+Envelope template_sample() {
     EnvelopeFields f;
     f.type = "agent.task_started";
     f.id = "0b6c2b9e-3f5a-4d8e-9a7b-1c2d3e4f5a6b";
@@ -17,8 +17,8 @@ Envelope sample() {
     f.timestamp = "2026-11-26T16:10:30.237319Z";
     return Envelope::create(f);
 }
-std::string render(std::string_view tmpl, std::chrono::system_clock::time_point at = {}) {
-    Envelope e = sample();
+std::string render_template(std::string_view tmpl, std::chrono::system_clock::time_point at = {}) {
+    Envelope e = template_sample();
     BusMessage m{"raptorflow.events.agent.task_started", "", ""};
     std::string out;
     compile_template(tmpl)->format({m, e, at}, out);
@@ -27,32 +27,32 @@ std::string render(std::string_view tmpl, std::chrono::system_clock::time_point 
 }  // namespace
 
 TEST_CASE("envelope fields, strings unquoted, null as nothing") {
-    CHECK(render("{type} {priority} {workspace_id} [{request_id}] {id}") ==
+    CHECK(render_template("{type} {priority} {workspace_id} [{request_id}] {id}") ==
           "agent.task_started high ws-123 [] 0b6c2b9e-3f5a-4d8e-9a7b-1c2d3e4f5a6b");
-    CHECK(render("{channel}") == "raptorflow.events.agent.task_started");
-    CHECK(render("{timestamp}") == "2026-11-26T16:10:30.237319Z");
-    CHECK(render("[{source_agent_id}]") == "[]");
+    CHECK(render_template("{channel}") == "raptorflow.events.agent.task_started");
+    CHECK(render_template("{timestamp}") == "2026-11-26T16:10:30.237319Z");
+    CHECK(render_template("[{source_agent_id}]") == "[]");
 }
 
 TEST_CASE("payload and payload paths") {
-    CHECK(render("{payload}") == R"({"agent_id":"RES-001","n":3,"nested":{"ok":true,"list":[1,"x"]},"none":null})");
-    CHECK(render("{payload.agent_id}/{payload.n}/{payload.nested.ok}") == "RES-001/3/true");
-    CHECK(render("{payload.nested.list}") == R"([1,"x"])");
-    CHECK(render("{payload.nested.list.1}") == "x");
-    CHECK(render("<{payload.missing.deep}><{payload.none}>") == "<><>");
+    CHECK(render_template("{payload}") == R"({"agent_id":"RES-001","n":3,"nested":{"ok":true,"list":[1,"x"]},"none":null})");
+    CHECK(render_template("{payload.agent_id}/{payload.n}/{payload.nested.ok}") == "RES-001/3/true");
+    CHECK(render_template("{payload.nested.list}") == R"([1,"x"])");
+    CHECK(render_template("{payload.nested.list.1}") == "x");
+    CHECK(render_template("<{payload.missing.deep}><{payload.none}>") == "<><>");
 }
 
 TEST_CASE("escapes and literal braces") {
-    CHECK(render("{type}\\t{priority}\\n") == "agent.task_started\thigh\n");
-    CHECK(render("{{\"t\":\"{type}\"}}") == "{\"t\":\"agent.task_started\"}");
-    CHECK(render("a\\\\b \\x") == "a\\b \\x");
+    CHECK(render_template("{type}\\t{priority}\\n") == "agent.task_started\thigh\n");
+    CHECK(render_template("{{\"t\":\"{type}\"}}") == "{\"t\":\"agent.task_started\"}");
+    CHECK(render_template("a\\\\b \\x") == "a\\b \\x");
 }
 
 TEST_CASE("received_at and lag_ms") {
     auto sent = *parse_timestamp("2026-11-26T16:10:30.237319Z");
     auto at = sent + std::chrono::microseconds(12345);
-    CHECK(render("{received_at}", at) == "2026-11-26T16:10:30.249664Z");
-    CHECK(render("{lag_ms}", at) == "12.345");
+    CHECK(render_template("{received_at}", at) == "2026-11-26T16:10:30.249664Z");
+    CHECK(render_template("{lag_ms}", at) == "12.345");
 }
 
 TEST_CASE("template errors are usage errors") {
