@@ -187,6 +187,10 @@ private:
         if constexpr (requires { sub_.peer(); }) now_on = fmt::format(" (now on {})", sub_.peer());
         logger().warn(fmt::format("reconnected after {}; events published meanwhile were not received{}",
                                   format_duration(gap), now_on));
+        if (h_.on_reconnect) {
+            h_.on_reconnect(gap);
+            if (h_.on_burst) h_.on_burst();
+        }
         return std::nullopt;
     }
 

@@ -57,6 +57,9 @@ struct ConsumeHandlers {
     std::function<bool(const ReceivedEvent&)> on_event;
     // Called after each burst: the place to flush output.
     std::function<void()> on_burst;
+    // Called once a lost connection is back (after resubscribing), with how
+    // long it was down: the place to mark the gap in the output.
+    std::function<void(std::chrono::milliseconds gap)> on_reconnect;
     // Optional fast path: a message that is a canonical envelope (canonical.h)
     // comes here instead, without the full read; returns true when it matched.
     // Set it only where the result is what on_event would give.

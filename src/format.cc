@@ -1,15 +1,10 @@
 #include "format.h"
 
-#include <ctime>
-
 #include <fmt/format.h>
-#include <rang.hpp>
-#include <sstream>
 
 #include "error.h"
 #include "output.h"
 #include "template.h"
-#include "timestamp.h"
 
 namespace rbus {
 namespace {
@@ -100,61 +95,7 @@ public:
     bool prints_canonical_as_received() const override { return true; }
 };
 
-std::string ansi(rang::fg colour) {
-    std::ostringstream os;
-    rang::setControlMode(rang::control::Force);
-    os << colour;
-    return os.str();
-}
-std::string ansi(rang::style s) {
-    std::ostringstream os;
-    rang::setControlMode(rang::control::Force);
-    os << s;
-    return os.str();
-}
 
-class TailFormatter : public EventFormatter {
-public:
-    explicit TailFormatter(TailStyle style) : style_(style) {}
-
-    void format(const FormatInput& in, std::string& out) const override {
-        const Envelope& e = in.envelope;
-        auto when = in.received_at;
-        if (const std::string* ts = e.timestamp())
-            if (auto parsed = parse_timestamp(*ts)) when = *parsed;
-        std::string prio(e.priority_text());
-        std::string type(e.type());
-        std::string ws = e.workspace_id() ? *e.workspace_id() : "-";
-        std::string corr = e.request_id() ? *e.request_id() : "-";
-        std::string payload = e.payload().dump(-1, ' ', false, Json::error_handler_t::replace);
-        bool alarming = prio == "critical" || ends_with(type, ".error") || ends_with(type, ".failed");
-
-        std::string head = fmt::format("{} {:<8} {}  ws={} corr={}  ", local_time_ms(when), prio, type, ws, corr);
-        if (style_.width > 0) {
-            int room = style_.width - static_cast<int>(head.size());
-            if (room < 8) room = 8;
-            if (static_cast<int>(payload.size()) > room) payload = payload.substr(0, static_cast<std::size_t>(room - 1)) + "…";
-        }
-        if (!style_.color) {
-            out += head;
-            out += payload;
-            return;
-        }
-        std::string reset = ansi(rang::style::reset);
-        out += ansi(rang::style::dim) + local_time_ms(when) + reset + ' ';
-        out += (alarming ? ansi(rang::fg::red) + ansi(rang::style::bold) : ansi(rang::fg::yellow));
-        out += fmt::format("{:<8}", prio) + reset + ' ';
-        out += (alarming ? ansi(rang::fg::red) + ansi(rang::style::bold) : ansi(rang::style::bold)) + type + reset;
-        out += fmt::format("  ws={} corr={}  ", ws, corr);
-        out += payload;
-    }
-
-private:
-    static bool ends_with(const std::string& s, std::string_view suffix) {
-        return s.size() >= suffix.size() && s.compare(s.size() - suffix.size(), suffix.size(), suffix) == 0;
-    }
-    TailStyle style_;
-};
 
 }  // namespace
 
@@ -183,16 +124,6 @@ std::string invalid_record(std::string_view channel, std::string_view raw, std::
     j["raw"] = std::string(raw);
     j["error"] = std::string(error);
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
-}
-
-std::unique_ptr<EventFormatter> make_tail_formatter(TailStyle style) { return std::make_unique<TailFormatter>(style); }
-
-std::string local_time_ms(std::chrono::system_clock::time_point t) {
-    auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count();
-    std::time_t secs = static_cast<std::time_t>(ms / 1000);
-    std::tm tm{};
-    localtime_r(&secs, &tm);
-    return fmt::format("{:02}:{:02}:{:02}.{:03}", tm.tm_hour, tm.tm_min, tm.tm_sec, ms % 1000);
 }
 
 }  // namespace rbus

@@ -46,14 +46,4 @@ inline bool is_raw_format(std::string_view spec) { return spec == "raw"; }
 // {"invalid":true,"channel":…,"raw":…,"error":…} (bytes that are not UTF-8 replaced by U+FFFD).
 std::string invalid_record(std::string_view channel, std::string_view raw, std::string_view error);
 
-struct TailStyle {
-    bool color = false;
-    int width = 0;  // terminal columns; 0 = never cut
-};
-// rbus-tail's human line: time, priority, type, workspace, correlation, payload.
-std::unique_ptr<EventFormatter> make_tail_formatter(TailStyle style);
-
-// HH:MM:SS.mmm in local time.
-std::string local_time_ms(std::chrono::system_clock::time_point t);
-
 }  // namespace rbus

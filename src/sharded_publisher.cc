@@ -114,9 +114,30 @@ void BusBatchPublisher::start() {
                                topology_.cluster ? "" : " (a standalone server)"));
 }
 
+std::unique_ptr<Connection> BusBatchPublisher::connect_following(Target& target) {
+    try {
+        return connect_bus(node_options(ctx_.connect, target.node), "rbus-publish");
+    } catch (const ConnectError& e) {
+        std::vector<HostPort> others;
+        for (const auto& m : topology_.masters())
+            if (!same_node(m, target.node)) others.push_back(m);
+        try {
+            topology_ = discover_topology(ctx_.connect, "rbus-publish", others);
+        } catch (const ConnectError&) {
+            throw e;
+        }
+        std::optional<HostPort> owner = topology_.owner(target.slot);
+        if (!owner || same_node(*owner, target.node)) throw;  // no failover (yet): the engine's backoff waits
+        logger().warn(fmt::format("{} is down ({}); its slots are now served by {}", node_name(target.node), e.what(),
+                                  node_name(*owner)));
+        target.node = *owner;
+        return connect_bus(node_options(ctx_.connect, target.node), "rbus-publish");
+    }
+}
+
 BatchPublisher& BusBatchPublisher::engine_for(const HostPort& node) {
-    for (auto& [addr, engine] : engines_)
-        if (same_node(addr, node)) return *engine;
+    for (auto& [target, engine] : engines_)
+        if (same_node(target->node, node)) return *engine;
     BatchOptions o = options_;
     o.command = "SPUBLISH";
     o.record_metrics = false;  // the counter key is in another slot: see send_metrics()
@@ -135,10 +156,16 @@ BatchPublisher& BusBatchPublisher::engine_for(const HostPort& node) {
         hops_.erase(ev.line);
         if (handlers_.failed) handlers_.failed(ev, reason);
     };
-    auto engine = std::make_unique<BatchPublisher>(
-        [this, node] { return connect_bus(node_options(ctx_.connect, node), "rbus-publish"); }, o, std::move(h));
+    auto target = std::make_shared<Target>(Target{node, 0});
+    for (const auto& r : topology_.ranges)
+        if (same_node(r.master, node)) {
+            target->slot = r.first;
+            break;
+        }
+    auto engine = std::make_unique<BatchPublisher>([this, target] { return connect_following(*target); }, o,
+                                                   std::move(h));
     engine->start();
-    engines_.emplace_back(node, std::move(engine));
+    engines_.emplace_back(std::move(target), std::move(engine));
     return *engines_.back().second;
 }
 
@@ -195,7 +222,7 @@ void BusBatchPublisher::redirect_pending() {
             logger().info(fmt::format("line {}: {}; sending again", r.line, r.error));
             route(ev);
         }
-        for (auto& [addr, engine] : engines_) engine->flush();
+        for (auto& [target, engine] : engines_) engine->flush();
     }
 }
 
@@ -207,14 +234,14 @@ void BusBatchPublisher::add(const BatchEvent& ev) {
 
 void BusBatchPublisher::flush() {
     if (plain_) return plain_->flush();
-    for (auto& [addr, engine] : engines_) engine->flush();
+    for (auto& [target, engine] : engines_) engine->flush();
     redirect_pending();
 }
 
 void BusBatchPublisher::finish() {
     if (plain_) return plain_->finish();
     for (;;) {
-        for (auto& [addr, engine] : engines_) engine->finish();
+        for (auto& [target, engine] : engines_) engine->finish();
         if (redirected_.empty()) break;
         redirect_pending();  // events sent again are confirmed by the next round
     }

@@ -59,7 +59,8 @@ private:
 
 // The batch engine of rbus-publish: with --sharded, one pipelined
 // BatchPublisher (SPUBLISH) per owning master, events redirected by MOVED/ASK
-// sent again to their new owner; without, one BatchPublisher (PUBLISH) as before.
+// sent again to their new owner, a failed master's events sent on to the
+// replica that took its slots; without, one BatchPublisher (PUBLISH) as before.
 class BusBatchPublisher {
 public:
     BusBatchPublisher(const Context& ctx, BatchOptions options, BatchHandlers handlers);
@@ -77,7 +78,16 @@ private:
         std::uint64_t line;
         std::string channel, body, error;
     };
+    // Where one engine sends: its node, and a slot the node served when the
+    // engine began, to find the node's successor after a failover.
+    struct Target {
+        HostPort node;
+        int slot = 0;
+    };
     BatchPublisher& engine_for(const HostPort& node);
+    // Connects to the target; when that fails and the cluster has given the
+    // target's slots to another master (a failover), follows them there.
+    std::unique_ptr<Connection> connect_following(Target& target);
     void route(const BatchEvent& ev);
     void redirect_pending();
     void send_metrics();
@@ -88,7 +98,7 @@ private:
     std::unique_ptr<BatchPublisher> plain_;
     // --sharded:
     ClusterTopology topology_;
-    std::vector<std::pair<HostPort, std::unique_ptr<BatchPublisher>>> engines_;
+    std::vector<std::pair<std::shared_ptr<Target>, std::unique_ptr<BatchPublisher>>> engines_;
     std::vector<Redirected> redirected_;
     std::map<std::string, long long> published_per_channel_;  // for --record-metrics
     std::unique_ptr<NodeConnections> nodes_;

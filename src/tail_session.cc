@@ -43,13 +43,11 @@ ConsumeHandlers TailSession::handlers(const ConsumeStats& stats) {
     ConsumeHandlers h;
     h.on_event = [this](const ReceivedEvent& ev) { return on_event(ev); };
     h.on_burst = [this] { on_burst(); };
+    h.on_reconnect = [this](std::chrono::milliseconds gap) { reconnected(gap); };
     return h;
 }
 
 bool TailSession::on_event(const ReceivedEvent& ev) {
-    // Without a reconnect hook from consume(), a reconnect shows in its
-    // counter: the marker goes before the first event after it.
-    if (stats_ && stats_->reconnects != reconnects_seen_) reconnected(std::nullopt);
     if (!ev.read.ok()) {
         summary_.invalid();
         logger().warn(fmt::format("skipped invalid message on {}: {}", ev.message.channel, ev.read.error));
@@ -76,12 +74,10 @@ void TailSession::on_burst() {
     if (line_ && options_.terminal) line_->set_width(terminal_width(STDOUT_FILENO));
 }
 
-void TailSession::reconnected(std::optional<std::chrono::milliseconds> gap) {
-    if (stats_) reconnects_seen_ = stats_->reconnects;
+void TailSession::reconnected(std::chrono::milliseconds gap) {
     if (!line_) return;  // --json: stdout stays exactly what rbus-subscribe prints
-    std::string text = gap ? fmt::format("-- reconnected after {}; events published meanwhile were not received --",
-                                         format_duration(*gap))
-                           : std::string("-- reconnected; events published meanwhile were not received --");
+    std::string text =
+        fmt::format("-- reconnected after {}; events published meanwhile were not received --", format_duration(gap));
     out_.line(tail_marker_line(text, line_->style()));
 }
 

@@ -39,7 +39,7 @@ public:
     ConsumeHandlers handlers(const ConsumeStats& stats);
 
     // The connection came back: a marker line in the stream (not with --json).
-    void reconnected(std::optional<std::chrono::milliseconds> gap);
+    void reconnected(std::chrono::milliseconds gap);
 
     // The Ctrl-C summary (several lines).
     std::string summary(const ConsumeStats& stats) const;
@@ -56,7 +56,6 @@ private:
     std::optional<RecordFile> record_;
     TailSummary summary_;
     const ConsumeStats* stats_ = nullptr;
-    std::uint64_t reconnects_seen_ = 0;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::string buf_;
 };

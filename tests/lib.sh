@@ -43,10 +43,13 @@ wait_until() {
 
 port_free() { ! (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
+# free_port [LOW SPAN]: a free port in LOW..LOW+SPAN-1 (default 20000..32767,
+# below the kernel's ephemeral range, so that no outgoing connection takes it
+# between the check and the server's bind).
 free_port() {
-    local p
+    local p low=${1:-20000} span=${2:-12768}
     for _ in $(seq 200); do
-        p=$((20000 + RANDOM % 30000))
+        p=$((low + RANDOM % span))
         port_free "$p" && { echo "$p"; return 0; }
     done
     return 1
@@ -135,30 +138,41 @@ start_redis_unix() {
     printf -v "${name}_PID" '%s' "$pid"
 }
 
-# start_redis_cluster NAME [N]: a Redis Cluster of N masters (default 3, no
-# replicas) on free loopback ports (port+10000 free too: the cluster bus),
+# start_redis_cluster NAME [N] [R]: a Redis Cluster of N masters (default 3)
+# with R replicas each (default 0; then a 1 s node timeout, so that a failover
+# comes quickly) on free loopback ports (port+10000 free too: the cluster bus),
 # slots spread by `redis-cli --cluster create`; returns once every node says
-# cluster_state:ok. Sets ${NAME}_PORTS ("p1 p2 p3"), ${NAME}_PIDS and
-# ${NAME}_URL (every node as a seed: redis://127.0.0.1:p1,127.0.0.1:p2,...).
+# cluster_state:ok. Sets ${NAME}_PORTS ("p1 p2 p3 ...", masters first), ${NAME}_PIDS
+# and ${NAME}_URL (every node as a seed: redis://127.0.0.1:p1,127.0.0.1:p2,...).
 cluster_ok() { redis-cli -p "$1" cluster info 2>/dev/null | grep -q '^cluster_state:ok'; }
 start_redis_cluster() {
-    local name=$1 n=${2:-3} i port dir pid ports=() pids=() addrs=()
-    for i in $(seq "$n"); do
-        for _ in $(seq 50); do
-            port=$(free_port) || return 1
-            port_free $((port + 10000)) && break
+    local name=$1 n=${2:-3} replicas=${3:-0} i port dir pid ports=() pids=() addrs=() extra=()
+    extra=(--cluster-node-timeout 5000)
+    # Replicas: in sync at once (no diskless-sync delay), and allowed to take
+    # over however long their link was down, within a 1 s node timeout.
+    [ "$replicas" -gt 0 ] && extra=(--cluster-node-timeout 1000 --repl-diskless-sync-delay 0 --cluster-replica-validity-factor 0)
+    for i in $(seq $((n * (1 + replicas)))); do
+        pid=
+        for _ in 1 2 3 4 5; do
+            # Node and cluster bus ports (port+10000) both below the ephemeral range.
+            for _ in $(seq 50); do
+                port=$(free_port 10000 12000) || return 1
+                port_free $((port + 10000)) && break
+            done
+            dir=$TEST_TMP/cluster-$name-$port
+            mkdir -p "$dir"
+            redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
+                --logfile "$dir/redis.log" --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" \
+                "${extra[@]}" &
+            pid=$!
+            track "$pid"
+            wait_until 10 redis-cli -p "$port" ping && break
+            kill "$pid" 2>/dev/null; pid=
         done
-        dir=$TEST_TMP/cluster-$name-$port
-        mkdir -p "$dir"
-        redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" \
-            --logfile "$dir/redis.log" --cluster-enabled yes --cluster-config-file "$dir/nodes.conf" \
-            --cluster-node-timeout 5000 &
-        pid=$!
-        track "$pid"
-        wait_until 10 redis-cli -p "$port" ping || { echo "cluster node $i did not start" >&2; return 1; }
+        [ -n "$pid" ] || { echo "cluster node $i did not start: $(tail -3 "$dir/redis.log" 2>/dev/null)" >&2; return 1; }
         ports+=("$port"); pids+=("$pid"); addrs+=("127.0.0.1:$port")
     done
-    redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes > "$TEST_TMP/cluster-$name.log" 2>&1 ||
+    redis-cli --cluster create "${addrs[@]}" --cluster-replicas "$replicas" --cluster-yes > "$TEST_TMP/cluster-$name.log" 2>&1 ||
         { cat "$TEST_TMP/cluster-$name.log" >&2; return 1; }
     for port in "${ports[@]}"; do
         wait_until 20 cluster_ok "$port" || { echo "cluster_state not ok on $port" >&2; return 1; }

@@ -30,19 +30,6 @@ TEST_CASE("json formatter prints the envelope as dumped") {
     CHECK(render(*make_json_formatter(true), e).find("\x1b[") != std::string::npos);
 }
 
-TEST_CASE("tail line: time, priority, type, workspace, correlation, payload") {
-    setenv("TZ", "UTC", 1);
-    tzset();
-    std::string line = render(*make_tail_formatter({false, 0}), sample());
-    CHECK(line == "16:10:30.237 high     agent.task_started  ws=ws-123 corr=corr-456  "
-                  "{\"agent_id\":\"RES-001\",\"detail\":\"a long text that goes on and on and on and on and on\"}");
-    std::string cut = render(*make_tail_formatter({false, 80}), sample());
-    CHECK(cut.size() <= 80 + 2);  // the ellipsis is 3 bytes, 1 column
-    CHECK(cut.substr(cut.size() - 3) == "…");
-    std::string coloured = render(*make_tail_formatter({true, 0}), sample());
-    CHECK(coloured.find("\x1b[") != std::string::npos);
-}
-
 TEST_CASE("--format picks a formatter once; unknown names are usage errors") {
     Envelope e = sample();
     CHECK(render(*make_formatter("json", false), e) == e.dump());
