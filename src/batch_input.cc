@@ -87,10 +87,27 @@ LineParser::LineParser(BatchInput input, EnvelopeFields base, const Context& ctx
     }
 }
 
+bool LineParser::pass_through(std::string_view line) {
+    CanonicalEnvelope env;
+    if (!scanner_.scan(line, env)) return false;
+    std::string_view type = env.type.substr(1, env.type.size() - 2);
+    if (!jscan::plain(type)) return false;
+    try {
+        validate_type(type);
+    } catch (const UsageError&) {
+        return false;  // the full read says why
+    }
+    body_.assign(line);
+    channel_ = ctx_.channel_for(type);
+    return true;
+}
+
 std::optional<BatchEvent> LineParser::parse(std::uint64_t line_no, std::string_view line, std::string& why) {
     body_.clear();
     bool written = false;
-    if (writer_) {
+    if (input_ == BatchInput::envelopes) {
+        written = pass_through(line);
+    } else if (writer_) {
         char id[36], ts[TimestampFormatter::kLength];
         ids_.next(id);
         clock_.now(ts);

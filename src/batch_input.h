@@ -11,6 +11,7 @@
 #include <string_view>
 
 #include "batch_publisher.h"
+#include "canonical.h"
 #include "context.h"
 #include "envelope.h"
 #include "envelope_writer.h"
@@ -53,12 +54,16 @@ public:
 
 private:
     std::optional<Envelope> build(std::string_view line, std::string& why) const;
+    // --envelopes: a line that already is a canonical envelope (canonical.h)
+    // with a valid type is published as it is, without the full read.
+    bool pass_through(std::string_view line);
 
     BatchInput input_;
     EnvelopeFields base_;
     const Context& ctx_;
     std::size_t max_bytes_;
     std::optional<EnvelopeWriter> writer_;  // --stdin with valid base fields
+    CanonicalScanner scanner_;               // --envelopes
     UuidV4Generator ids_;
     TimestampFormatter clock_;
     std::string channel_, body_;

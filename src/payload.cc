@@ -39,20 +39,8 @@ namespace {
 
 // JSON for user-given text: no exceptions, a bounded nesting depth.
 Json parse_json_text(std::string_view text, std::string_view what) {
-    int depth = 0, max_depth = 0;
-    bool in_string = false, escaped = false;
-    for (char ch : text) {
-        if (in_string) {
-            if (escaped) escaped = false;
-            else if (ch == '\\') escaped = true;
-            else if (ch == '"') in_string = false;
-            continue;
-        }
-        if (ch == '"') in_string = true;
-        else if (ch == '{' || ch == '[') max_depth = std::max(max_depth, ++depth);
-        else if (ch == '}' || ch == ']') --depth;
-    }
-    if (max_depth > 512) throw UsageError(fmt::format("{}: JSON nested too deeply (more than 512 levels)", what));
+    if (json_depth(text) > kMaxJsonDepth)
+        throw UsageError(fmt::format("{}: JSON nested too deeply (more than {} levels)", what, kMaxJsonDepth));
     Json v = Json::parse(text.begin(), text.end(), nullptr, false);
     if (v.is_discarded()) throw UsageError(fmt::format("{}: invalid JSON", what));
     return v;

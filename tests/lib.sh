@@ -67,14 +67,8 @@ start_redis() {
             --logfile "$dir/redis.log" "$@" &
         pid=$!
         track "$pid"
-        if wait_until 10 redis-cli -p "$port" ping; then
-            printf -v "${name}_PORT" '%s' "$port"
-            printf -v "${name}_PID" '%s' "$pid"
-            printf -v "${name}_URL" '%s' "redis://127.0.0.1:$port"
-            return 0
-        fi
-        # A server that needs a password still answers (NOAUTH): check the log instead.
-        if grep -q "Ready to accept connections" "$dir/redis.log" 2>/dev/null; then
+        # A server that needs a password answers PING with NOAUTH: its log says it is ready.
+        if wait_until 10 redis-cli -p "$port" ping || grep -q "Ready to accept connections" "$dir/redis.log" 2>/dev/null; then
             printf -v "${name}_PORT" '%s' "$port"
             printf -v "${name}_PID" '%s' "$pid"
             printf -v "${name}_URL" '%s' "redis://127.0.0.1:$port"

@@ -52,6 +52,31 @@ TEST_CASE("--envelopes lines keep their id, are canonical, and need a dotted typ
     CHECK_FALSE(p.parse(4, "[]", why));
 }
 
+TEST_CASE("--envelopes: a canonical line is published byte for byte, as the full read would write it") {
+    Context ctx;
+    LineParser p(BatchInput::envelopes, {}, ctx, 1 << 20);
+    std::string why;
+    const std::string canonical =
+        R"({"id":"e-1","type":"agent.task_started","payload":{"n":1,"s":"café ok"},"priority":"high",)"
+        R"("request_id":"c-1","source_agent_id":null,"workspace_id":"ws","timestamp":"2026-11-27T00:00:00.000000Z","extra":[1]})";
+    auto ev = p.parse(1, canonical, why);
+    REQUIRE(ev);
+    CHECK(ev->body == canonical);
+    CHECK(ev->channel == "raptorflow.events.agent.task_started");
+    CHECK(envelope_of(*ev).dump() == canonical);  // what the full read gives
+    // The same event written another way takes the full read, to the same bytes.
+    std::string spaced = canonical;
+    spaced.insert(1, " ");
+    auto slow = p.parse(2, spaced, why);
+    REQUIRE(slow);
+    CHECK(slow->body == canonical);
+    // Canonical in shape but with a type the full read refuses: refused with its reason.
+    std::string bad_type = canonical;
+    bad_type.replace(bad_type.find("agent.task_started"), 18, "Agent.Task_Started");
+    CHECK_FALSE(p.parse(3, bad_type, why));
+    CHECK_FALSE(why.empty());
+}
+
 TEST_CASE("LineReader: lines without \\n or \\r, the last one even without a newline") {
     int fds[2];
     REQUIRE(::pipe(fds) == 0);
