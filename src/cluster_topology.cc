@@ -165,11 +165,18 @@ ClusterTopology read_topology(Connection& conn, const HostPort& self, std::chron
     try {
         Reply r = conn.command({"CLUSTER", "SLOTS"}, timeout);
         ClusterTopology t = parse_cluster_slots(r.get(), self.host);
-        if (t.ranges.empty()) throw Error(fmt::format("{} is a cluster node that serves no slots yet", node_name(self)));
+        if (t.ranges.empty())
+            throw ConnectError(fmt::format("{} is a cluster node that serves no slots yet", node_name(self)));
         return t;
     } catch (const ReplyError& e) {
-        // "ERR This instance has cluster support disabled": a standalone server.
-        logger().debug(fmt::format("{}: CLUSTER SLOTS refused ({}): a standalone server", node_name(self), e.what()));
+        std::string_view why = e.what();
+        // "ERR This instance has cluster support disabled", or a proxy without
+        // CLUSTER ("ERR unknown command"): one server. Anything else (NOPERM,
+        // LOADING) is not a topology to guess.
+        if (why.find("cluster support disabled") == std::string_view::npos &&
+            why.find("unknown command") == std::string_view::npos)
+            throw ConnectError(fmt::format("{} refused CLUSTER SLOTS: {}", node_name(self), why));
+        logger().debug(fmt::format("{}: cluster support disabled: a standalone server", node_name(self)));
         return ClusterTopology::standalone(self);
     }
 }

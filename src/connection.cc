@@ -9,6 +9,12 @@
 
 namespace rbus {
 
+long long integer_of(const redisReply* r, std::string_view command) {
+    if (!r || r->type != REDIS_REPLY_INTEGER)
+        throw ProtocolError(fmt::format("unexpected reply to {}: not an integer", command));
+    return r->integer;
+}
+
 Connection::Connection(std::unique_ptr<Transport> transport)
     : transport_(std::move(transport)), reader_(redisReaderCreate()), in_(64 * 1024) {
     if (!reader_) throw Error("out of memory creating the reply reader");

@@ -30,6 +30,10 @@ inline std::string_view reply_text(const redisReply* r) {
     return r && r->str ? std::string_view(r->str, r->len) : std::string_view();
 }
 
+// The integer of a reply to `command` (PUBLISH, NUMPAT, ...); any other kind
+// of reply is a ProtocolError naming the command.
+long long integer_of(const redisReply* r, std::string_view command);
+
 // Appends one command as binary-safe RESP, byte for byte what redisFormatCommandArgv
 // writes, without its allocations: *N, then $len and the bytes of each argument.
 void append_resp(std::string& out, const std::string_view* args, std::size_t count);

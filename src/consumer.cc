@@ -79,7 +79,11 @@ public:
 
     int run() {
         deadline_ = deadline_after(o_.timeout);
-        sub_.start();
+        try {
+            sub_.start();
+        } catch (const Interrupted& e) {
+            return e.exit_code();  // Ctrl-C while subscribing: 130/143, the final --metrics as usual
+        }
         if (!o_.ready_file.empty()) touch_ready_file(o_.ready_file);
         last_match_ = last_data_ = Clock::now();
         done_ = o_.count && *o_.count == 0;
@@ -174,6 +178,9 @@ private:
             try {
                 sub_.start();
                 break;
+            } catch (const Interrupted& e) {
+                sub_.close();
+                return end_burst(e.exit_code());
             } catch (const ConnectError& e) {
                 sub_.close();
                 logger().info(fmt::format("reconnect attempt {} failed: {}", policy_.attempts(), e.what()));

@@ -60,4 +60,14 @@ public:
     using Error::Error;
 };
 
+// A SIGINT/SIGTERM ended a wait: the tool exits 130/143 without an error line.
+class Interrupted : public Error {
+public:
+    explicit Interrupted(int exit_code) : Error("interrupted"), code_(exit_code) {}
+    int exit_code() const override { return code_; }
+
+private:
+    int code_;
+};
+
 }  // namespace rbus

@@ -2,6 +2,7 @@
 
 #include <fcntl.h>
 #include <poll.h>
+#include <signal.h>
 #include <spawn.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -12,11 +13,27 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "signals.h"
 
 extern char** environ;
 
 namespace rbus {
 namespace {
+
+// We were told to stop (SIGTERM, or SIGINT not sent to the whole process
+// group) while a handler runs: pass SIGTERM on, give it 2 s, then SIGKILL.
+// Returns true once the child is reaped (its status in `status`).
+bool stop_child(pid_t pid, int& status) {
+    ::kill(pid, SIGTERM);
+    for (int i = 0; i < 100; ++i) {
+        if (::waitpid(pid, &status, WNOHANG) == pid) return true;
+        ::poll(nullptr, 0, 20);
+    }
+    ::kill(pid, SIGKILL);
+    while (::waitpid(pid, &status, 0) != pid)
+        if (errno != EINTR) return true;  // already gone
+    return true;
+}
 
 // The handler's environment: ours, with `vars` replacing same-named entries.
 std::vector<std::string> child_env(const std::vector<std::pair<std::string, std::string>>& vars) {
@@ -113,6 +130,7 @@ HandlerResult ExecHandler::run(std::string_view input,
         pid_t w = ::waitpid(pid, &status, 0);
         if (w == pid) reaped = true;
         else if (w < 0 && errno != EINTR) throw Error(fmt::format("--exec: waitpid: {}", std::strerror(errno)));
+        else if (w < 0 && pending_signal()) reaped = stop_child(pid, status);
     }
     return HandlerResult{decode_status(status)};
 }

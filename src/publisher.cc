@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "signals.h"
 
 namespace rbus {
 
@@ -20,7 +21,10 @@ long long Publisher::publish(const Envelope& env) {
     int replies = options_.record_metrics ? 2 : 1;
     for (int i = 0; i < replies; ++i) {
         Reply r = conn_.read_reply(deadline);
-        if (!r) throw TimeoutError(fmt::format("no reply from {} to PUBLISH", conn_.peer()));
+        if (!r) {
+            throw_if_interrupted();
+            throw TimeoutError(fmt::format("no reply from {} to PUBLISH", conn_.peer()));
+        }
         if (r->type == REDIS_REPLY_ERROR)
             throw ReplyError(fmt::format("{} refused {}: {}", conn_.peer(), i == 0 ? "PUBLISH" : "INCR",
                                          reply_text(r.get())));

@@ -72,6 +72,7 @@ PushFrame measure(std::string_view buf) {
         if (type == '+' || type == '-') {
             std::size_t lf = buf.find('\n', pos);
             if (lf == npos) return {};
+            if (lf == pos || buf[lf - 1] != '\r') return malformed();  // hiredis waits for CRLF: not RESP
             next = lf + 1;
         } else if (!header_number(buf, pos + 1, n, next, bad)) {
             return {};

@@ -78,7 +78,8 @@ void ShardedPublisher::start() { topology_ = discover_topology(nodes_.options(),
 long long ShardedPublisher::publish(const Envelope& env) {
     std::string channel = ctx_.channel_for(env.type());
     std::string body = env.dump();
-    long long receivers = nodes_.command_for_slot(topology_, hash_slot(channel), {"SPUBLISH", channel, body})->integer;
+    long long receivers =
+        integer_of(nodes_.command_for_slot(topology_, hash_slot(channel), {"SPUBLISH", channel, body}).get(), "SPUBLISH");
     if (record_metrics_) {
         std::string key = metrics_key(channel);
         try {
@@ -212,7 +213,7 @@ void BusBatchPublisher::redirect_pending() {
                     Reply reply = conn->command({"SPUBLISH", ev.channel, ev.body}, options_.reply_timeout);
                     hops_.erase(ev.line);
                     if (options_.record_metrics) ++published_per_channel_[r.channel];
-                    if (handlers_.published) handlers_.published(ev, reply->integer);
+                    if (handlers_.published) handlers_.published(ev, integer_of(reply.get(), "SPUBLISH"));
                 } catch (const Error& e) {
                     hops_.erase(ev.line);
                     if (handlers_.failed) handlers_.failed(ev, fmt::format("after {}: {}", r.error, e.what()));

@@ -14,6 +14,7 @@
 #include "crc16.h"
 #include "error.h"
 #include "log.h"
+#include "signals.h"
 
 namespace rbus {
 
@@ -246,8 +247,10 @@ void ShardedSubscriber::start() {
     while (!all_confirmed()) {
         resolve_pending();
         if (all_confirmed()) break;
-        bool got = pump(earliest(deadline, next_due()), keep);
-        if (!got && deadline && Clock::now() >= *deadline)
+        pump(earliest(deadline, next_due()), keep);
+        throw_if_interrupted();
+        // Checked whatever came: traffic on confirmed channels must not keep a refused one waiting forever.
+        if (deadline && Clock::now() >= *deadline)
             throw TimeoutError(fmt::format("the cluster did not confirm the sharded subscriptions within {}ms",
                                            options_.connect_timeout.count()));
     }

@@ -29,4 +29,8 @@ int pending_signal() { return g_signal; }
 
 int signal_exit_code(int signo) { return signo == SIGINT ? kExitSigint : kExitSigterm; }
 
+void throw_if_interrupted() {
+    if (int s = pending_signal()) throw Interrupted(signal_exit_code(s));
+}
+
 }  // namespace rbus

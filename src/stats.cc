@@ -54,7 +54,7 @@ ServerSnapshot snapshot_server(Connection& conn, const Context& ctx, int ping_sa
     s.cluster = info_field(reply_text(info.get()), "cluster_enabled") == "1";
     if (!s.cluster) {
         s.channels = channel_subscribers(conn, ctx, ctx.sharded);
-        if (!ctx.sharded) s.pattern_subscriptions = conn.command({"PUBSUB", "NUMPAT"}, timeout)->integer;
+        if (!ctx.sharded) s.pattern_subscriptions = integer_of(conn.command({"PUBSUB", "NUMPAT"}, timeout).get(), "PUBSUB NUMPAT");
         read_published_counters(conn, timeout, s.published_counters);
         return s;
     }

@@ -51,7 +51,7 @@ std::vector<ChannelSubscribers> channel_subscribers(Connection& conn, const Cont
     Reply numsub = conn.command(args, timeout);
     if (numsub->type != REDIS_REPLY_ARRAY) throw ProtocolError(fmt::format("unexpected PUBSUB {} reply", count));
     for (std::size_t i = 0; i + 1 < numsub->elements; i += 2)
-        out.push_back({std::string(reply_text(numsub->element[i])), numsub->element[i + 1]->integer});
+        out.push_back({std::string(reply_text(numsub->element[i])), integer_of(numsub->element[i + 1], count)});
     return out;
 }
 
@@ -61,7 +61,8 @@ void read_published_counters(Connection& conn, std::chrono::milliseconds timeout
     std::vector<std::string> keys;
     do {
         Reply r = conn.command({"SCAN", cursor, "MATCH", "metrics:channel:*:published", "COUNT", "1000"}, timeout);
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw ProtocolError("unexpected SCAN reply");
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY)
+            throw ProtocolError("unexpected SCAN reply");
         cursor = std::string(reply_text(r->element[0]));
         for (std::size_t i = 0; i < r->element[1]->elements; ++i)
             keys.emplace_back(reply_text(r->element[1]->element[i]));
@@ -71,10 +72,10 @@ void read_published_counters(Connection& conn, std::chrono::milliseconds timeout
     Deadline deadline = deadline_after(timeout);
     conn.flush(deadline);
     constexpr std::string_view head = "metrics:channel:", tail = ":published";
-    for (const auto& k : keys) {
+    for (const auto& k : keys) {  // each matched metrics:channel:*:published
         Reply v = conn.read_reply(deadline);
         if (!v) throw TimeoutError(fmt::format("no reply from {} within {}ms", conn.peer(), timeout.count()));
-        if (v->type != REDIS_REPLY_STRING) continue;  // gone since SCAN, or not a counter
+        if (v->type != REDIS_REPLY_STRING || k.size() < head.size() + tail.size()) continue;  // gone, or not a counter
         into[k.substr(head.size(), k.size() - head.size() - tail.size())] += to_ll(reply_text(v.get()));
     }
 }
@@ -92,7 +93,7 @@ std::vector<NodeSnapshot> snapshot_nodes(const Context& ctx, const ClusterTopolo
             auto conn = connect_bus(node_options(ctx.connect, node), "rbus-stats");
             read_node_info(*conn, ctx.connect.reply_timeout, ping_samples, n);
             n.channels = channel_subscribers(*conn, ctx, ctx.sharded);
-            if (!ctx.sharded) n.pattern_subscriptions = conn->command({"PUBSUB", "NUMPAT"}, ctx.connect.reply_timeout)->integer;
+            if (!ctx.sharded) n.pattern_subscriptions = integer_of(conn->command({"PUBSUB", "NUMPAT"}, ctx.connect.reply_timeout).get(), "PUBSUB NUMPAT");
             if (master) read_published_counters(*conn, ctx.connect.reply_timeout, counters);
         } catch (const Error& e) {
             n.error = e.what();

@@ -9,6 +9,7 @@
 #include "log.h"
 #include "push_frame.h"
 #include "sentinel.h"
+#include "signals.h"
 
 namespace rbus {
 
@@ -98,8 +99,11 @@ void Subscriber::start() {
     while (confirmed < subs_.size()) {
         PushFrame f = next_push_frame(unread().substr(seen));
         if (f.kind == PushFrame::Kind::incomplete) {
-            if (read_more(deadline) == 0 && deadline && Clock::now() >= *deadline)
-                throw TimeoutError(fmt::format("{} did not confirm the subscriptions in time", conn_->peer()));
+            if (read_more(deadline) == 0) {
+                throw_if_interrupted();
+                if (deadline && Clock::now() >= *deadline)
+                    throw TimeoutError(fmt::format("{} did not confirm the subscriptions in time", conn_->peer()));
+            }
             continue;
         }
         if (f.kind == PushFrame::Kind::malformed) protocol_error();

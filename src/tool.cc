@@ -72,6 +72,8 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
         return run(ctx);
     } catch (const StdoutClosed&) {
         return kExitOk;
+    } catch (const Interrupted& e) {
+        return e.exit_code();
     } catch (const ConnectError& e) {
         if (ctx.fail_soft) {
             logger().warn(fmt::format("bus unreachable, continuing (--fail-soft): {}", e.what()));

@@ -29,8 +29,9 @@ public:
     virtual ~Transport() = default;
     // Writes everything or throws IoError / TimeoutError.
     virtual void write_all(std::string_view data, Deadline deadline) = 0;
-    // Reads at least one byte; returns 0 only when the deadline passed first.
-    // Throws IoError when the peer closed or the socket failed.
+    // Reads at least one byte; returns 0 when the deadline passed first or a
+    // signal interrupted the wait (check pending_signal()). Throws IoError
+    // when the peer closed or the socket failed.
     virtual std::size_t read_some(char* buf, std::size_t len, Deadline deadline) = 0;
     // A human description for logs, e.g. "127.0.0.1:6379".
     virtual std::string peer() const = 0;

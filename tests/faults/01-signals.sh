@@ -146,9 +146,25 @@ publish_into_head_publishes_everything() {
     wait_until 15 eval '[ "$(grep -c "^{\"id\"" "$TEST_TMP/p.sub")" -ge 23000 ]' || die "--count stopped early"
 }
 
+# SIGTERM (a service manager's stop) while an --exec handler hangs: the
+# handler gets SIGTERM too, and rbus-subscribe exits 143 at once.
+sigterm_during_a_hanging_handler() {
+    local rc start
+    bg_ready X timeout -k 2 30 rbus-subscribe --exec "echo started > $TEST_TMP/handler; exec sleep 60" exec.hang
+    rbus-publish -q exec.hang || die "publish"
+    wait_until 10 test -s "$TEST_TMP/handler" || die "handler did not start: $(cat "$TEST_TMP/X.err")"
+    start=$(date +%s%N)
+    kill -TERM "$(pgrep -P "$X_PID" rbus-subscribe)"
+    rc=0; wait "$X_PID" || rc=$?
+    expect_code "$rc" 143 "SIGTERM during the handler"
+    [ $(( ($(date +%s%N) - start) / 1000000 )) -lt 5000 ] || die "took more than 5 s to stop"
+    wait_until 5 sh -c "! pgrep -x -f \"sleep 60\" > /dev/null" || die "handler left running"
+}
+
 case_ "SIGINT/SIGTERM at random points of a subscription: 130/143, whole lines, --metrics" signal_subscribe_mid_stream
 case_ "SIGINT rbus-tail, SIGTERM rbus-stats mid-window" signal_tail_and_stats
 case_ "SIGTERM mid-batch: 143, summary, stdout = published" signal_batch_publish
 case_ "SIGTERM with a stdout nobody reads: exits 143 anyway" signal_with_stalled_reader
 case_ "rbus-tail | head -1: exit 0, quiet" sigpipe_head_quietly
 case_ "rbus-publish --stdin/--count | head -1: everything still published" publish_into_head_publishes_everything
+case_ "SIGTERM while an --exec handler hangs: 143 at once, the handler stopped too" sigterm_during_a_hanging_handler

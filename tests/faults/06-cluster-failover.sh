@@ -35,7 +35,7 @@ master_killed_during_sharded_traffic() {
     wait_until 10 replica_of "$old" > /dev/null || die "no replica of $old"
     new=$(replica_of "$old")
     wait_until 20 sh -c "redis-cli -p $new info replication | grep -q '^master_link_status:up'" || die "replica $new not in sync"
-    bg_ready S rbus-subscribe --sharded -u "$F_URL" "$type" --count 2
+    bg_ready S timeout -k 2 60 rbus-subscribe --sharded -u "$F_URL" "$type" --count 2
     fifo=$TEST_TMP/fifo
     mkfifo "$fifo"
     timeout -k 2 60 rbus-publish --sharded -u "$F_URL" --stdin --retries 10 "$type" < "$fifo" \

@@ -80,6 +80,10 @@ TEST_CASE("other frames are measured for hiredis") {
 
 TEST_CASE("bytes that are not RESP are malformed") {
     CHECK(next_push_frame("hello\r\n").kind == Kind::malformed);
+    // A status line must end in CRLF, as the hiredis reader expects: a bare LF is not RESP.
+    CHECK(next_push_frame("+OK\n").kind == Kind::malformed);
+    CHECK(next_push_frame("*2\r\n+a\n+b\r\n").kind == Kind::malformed);
+    CHECK(next_push_frame("+OK\r\n").kind != Kind::malformed);
     CHECK(next_push_frame("$x\r\n").kind == Kind::malformed);
     CHECK(next_push_frame("*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nxy\r\n").kind == Kind::malformed);
 }
