@@ -7,16 +7,13 @@
 
 #include "canonical.h"
 #include "error.h"
+#include "text.h"
 
 namespace rbus {
 namespace {
 
-bool all_digits(const std::string& s) {
-    if (s.empty() || s.size() > 9) return false;
-    for (char ch : s)
-        if (ch < '0' || ch > '9') return false;
-    return true;
-}
+// A path segment that indexes an array: 1 to 9 digits.
+bool is_array_index(std::string_view s) { return s.size() <= 9 && all_digits(s); }
 
 bool same_text(const std::string* field, const std::optional<std::string>& want) {
     return !want || (field && *field == *want);
@@ -48,7 +45,7 @@ const Json* FieldPath::find(const Json& root) const {
             auto it = at->find(seg);
             if (it == at->end()) return nullptr;
             at = &*it;
-        } else if (at->is_array() && all_digits(seg)) {
+        } else if (at->is_array() && is_array_index(seg)) {
             std::size_t i = std::stoul(seg);
             if (i >= at->size()) return nullptr;
             at = &(*at)[i];
@@ -70,7 +67,7 @@ std::optional<jscan::Value> FieldPath::find_in_text(std::string_view root_text) 
                 next = v;  // keys are unique in a canonical message
                 return false;
             });
-        } else if (at.kind == jscan::Kind::array && all_digits(seg)) {
+        } else if (at.kind == jscan::Kind::array && is_array_index(seg)) {
             std::size_t want = std::stoul(seg), i = 0, pos = 1;
             while (at.text[pos] != ']') {
                 std::size_t end = jscan::skip_value(at.text, pos);

@@ -50,4 +50,7 @@ RedisUrl parse_url(std::string_view text);
 // other than db become ***, and control characters are escaped (\xNN).
 std::string redact_url(std::string_view raw);
 
+// RFC 3986 scheme syntax: ALPHA *( ALPHA / DIGIT / "+" / "-" / "." ).
+bool valid_url_scheme(std::string_view s);
+
 }  // namespace rbus
