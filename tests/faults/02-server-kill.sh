@@ -74,6 +74,13 @@ batch_survives_sigkill() {
     echo 'not json' >&7
     wait_until 15 eval '[ "$(grep -c "" "$TEST_TMP/b.out")" -ge 1000 ]' || die "batch did not start"
     pkill -STOP -P "$pub" -x rbus-publish || die "no rbus-publish"
+    # Redis acknowledges a PUBLISH once the message is queued for the
+    # subscriber, not once it is sent: a crash loses what a slow subscriber
+    # had not read yet, whatever the publisher does. So the crash comes once
+    # the first subscriber has everything the server took (the publisher is
+    # frozen: only its commands in flight are at stake, and it must resend them).
+    wait_until 15 sh -c "[ \"\$(grep -c '^{\"id\"' $TEST_TMP/sub1)\" -ge \"\$(redis-cli -p $B_PORT info commandstats | sed -n 's/^cmdstat_publish:calls=\([0-9]*\),.*/\1/p')\" ]" ||
+        { pkill -CONT -P "$pub"; die "the first subscriber did not catch up"; }
     crash_and_restart B || { pkill -CONT -P "$pub"; die "restart"; }
     redis-cli -p "$B_PORT" subscribe raptorflow.events.crash.batch > "$TEST_TMP/sub2" 7>&- &
     track $!
