@@ -7,6 +7,7 @@
 #include <doctest/doctest.h>
 
 #include "envelope.h"
+#include "envelope_fixtures.h"
 #include "error.h"
 #include "uuid.h"
 
@@ -14,20 +15,7 @@ using namespace rbus;
 
 namespace {
 
-constexpr const char* kReadTs = "2026-11-26T16:10:30.237319Z";
-
-EnvelopeFields read_fields(std::string type, Json payload = Json::object()) {
-    EnvelopeFields f;
-    f.type = std::move(type);
-    f.payload = std::move(payload);
-    return f;
-}
-
-std::vector<std::string> read_keys(const Json& j) {
-    std::vector<std::string> out;
-    for (auto it = j.begin(); it != j.end(); ++it) out.push_back(it.key());
-    return out;
-}
+constexpr const char* kReadTs = rbus::testing::kFixedTimestamp;
 
 bool printable_reason(const std::string& s) {
     for (char c : s)
@@ -57,7 +45,7 @@ Envelope read_ok(std::string_view raw) {
 // ---- Reading: the three shapes ----------------------------------------------------------
 
 TEST_CASE("read: the rbus shape round-trips byte for byte") {
-    EnvelopeFields f = read_fields("agent.task_started", Json{{"k", "v"}});
+    EnvelopeFields f = rbus::testing::fields("agent.task_started", Json{{"k", "v"}});
     f.request_id = "r1";
     Envelope sent = Envelope::create(std::move(f));
     ReadResult r = read_envelope(sent.dump());
@@ -102,7 +90,7 @@ TEST_CASE("read: legacy with both request_id and correlation_id keeps correlatio
     Envelope e = read_ok(R"({"event_type":"a","request_id":"r","correlation_id":"c"})");
     CHECK(*e.request_id() == "r");
     CHECK(e.json()["correlation_id"] == "c");
-    CHECK(read_keys(e.json()).back() == "correlation_id");
+    CHECK(rbus::testing::keys(e.json()).back() == "correlation_id");
 }
 
 TEST_CASE("read: with a type, event_type and correlation_id are plain unknown keys") {
@@ -111,7 +99,7 @@ TEST_CASE("read: with a type, event_type and correlation_id are plain unknown ke
     CHECK(r.shape == Shape::rbus);
     CHECK(r.envelope->type() == "a.b");
     CHECK(r.envelope->request_id() == nullptr);
-    CHECK(read_keys(r.envelope->json()) == std::vector<std::string>{"id", "type", "payload", "priority", "request_id",
+    CHECK(rbus::testing::keys(r.envelope->json()) == std::vector<std::string>{"id", "type", "payload", "priority", "request_id",
                                                                "source_agent_id", "workspace_id", "timestamp",
                                                                "event_type", "correlation_id"});
 }
@@ -231,7 +219,7 @@ TEST_CASE("read: deep nesting is refused before parsing") {
 
 TEST_CASE("read: arbitrary bytes never crash or throw") {
     std::mt19937 rng(12345);
-    EnvelopeFields f = read_fields("agent.task_started", Json{{"a", Json::array({1, "x"})}});
+    EnvelopeFields f = rbus::testing::fields("agent.task_started", Json{{"a", Json::array({1, "x"})}});
     f.id = "6f1c4a52-3d47-4c0b-9a53-1f0e3f5b8a11";
     f.timestamp = kReadTs;  // fixed, so that every run mutates the same bytes
     const std::string valid = Envelope::create(std::move(f)).dump();

@@ -6,6 +6,7 @@
 
 #include <doctest/doctest.h>
 
+#include "envelope_fixtures.h"
 #include "error.h"
 #include "timestamp.h"
 #include "uuid.h"
@@ -14,14 +15,9 @@ using namespace rbus;
 
 namespace {
 
-constexpr const char* kTs = "2026-11-26T16:10:30.237319Z";
-
-EnvelopeFields fields(std::string type, Json payload = Json::object()) {
-    EnvelopeFields f;
-    f.type = std::move(type);
-    f.payload = std::move(payload);
-    return f;
-}
+constexpr const char* kTs = rbus::testing::kFixedTimestamp;
+using rbus::testing::fields;
+using rbus::testing::keys;
 
 // The message of the UsageError that create() throws, or "" when it does not throw.
 std::string create_error(EnvelopeFields f) {
@@ -40,12 +36,6 @@ std::string type_error(std::string_view type) {
         return e.what();
     }
     return "";
-}
-
-std::vector<std::string> keys(const Json& j) {
-    std::vector<std::string> out;
-    for (auto it = j.begin(); it != j.end(); ++it) out.push_back(it.key());
-    return out;
 }
 
 bool is_printable_line(const std::string& s) {
