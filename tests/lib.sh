@@ -80,11 +80,12 @@ start_redis() {
     return 1
 }
 
-# wait_log_ready LOGFILE PID: true once redis-server logged that it is ready;
-# false when it died or 10 s passed (for servers redis-cli -p cannot ping).
+# wait_log_ready LOGFILE PID [PATTERN]: true once the server logged PATTERN
+# (default: that it is ready); false when it died or 10 s passed (for servers
+# redis-cli -p cannot ping, and sentinels, whose sign of life is +monitor).
 wait_log_ready() {
-    local end=$((SECONDS + 10))
-    until grep -qi "ready to accept connections" "$1" 2>/dev/null; do
+    local end=$((SECONDS + 10)) pattern=${3:-ready to accept connections}
+    until grep -qiF -- "$pattern" "$1" 2>/dev/null; do
         kill -0 "$2" 2>/dev/null || return 1
         [ "$SECONDS" -ge "$end" ] && return 1
         sleep 0.02
@@ -215,12 +216,7 @@ start_sentinel() {
         pid=$!
         track "$pid"
         # A sentinel logs no "ready" line: +monitor comes once it listens.
-        local end=$((SECONDS + 10)) up=
-        while kill -0 "$pid" 2>/dev/null && [ "$SECONDS" -lt "$end" ]; do
-            grep -q "+monitor master" "$dir/sentinel.log" 2>/dev/null && { up=1; break; }
-            sleep 0.02
-        done
-        if [ -n "$up" ]; then
+        if wait_log_ready "$dir/sentinel.log" "$pid" "+monitor master"; then
             printf -v "${name}_PORT" '%s' "$port"
             printf -v "${name}_PID" '%s' "$pid"
             return 0
