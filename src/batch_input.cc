@@ -89,7 +89,7 @@ LineParser::LineParser(BatchInput input, EnvelopeFields base, const Context& ctx
 
 bool LineParser::pass_through(std::string_view line) {
     CanonicalEnvelope env;
-    if (!scanner_.scan(line, env)) return false;
+    if (!scan_canonical(line, env)) return false;
     std::string_view type = env.type.substr(1, env.type.size() - 2);
     if (!jscan::plain(type)) return false;
     try {

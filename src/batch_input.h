@@ -63,7 +63,6 @@ private:
     const Context& ctx_;
     std::size_t max_bytes_;
     std::optional<EnvelopeWriter> writer_;  // --stdin with valid base fields
-    CanonicalScanner scanner_;               // --envelopes
     UuidV4Generator ids_;
     TimestampFormatter clock_;
     std::string channel_, body_;

@@ -10,9 +10,9 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "envelope.h"
+#include "json_canon.h"  // is_canonical_string, is_canonical_number
 #include "json_scan.h"
 
 namespace rbus {
@@ -25,26 +25,13 @@ struct CanonicalEnvelope {
     Priority priority = Priority::normal;
 };
 
-class CanonicalScanner {
-public:
-    // True when raw is canonical; then env holds its spans. Anything else
-    // (other shapes, whitespace, escapes or numbers nlohmann writes another
-    // way, duplicate keys, deep nesting, invalid JSON) is false: the caller
-    // takes the full read, which decides what it is.
-    bool scan(std::string_view raw, CanonicalEnvelope& env);
+// True when raw is canonical; then env holds its spans. Anything else
+// (other shapes, whitespace, escapes or numbers nlohmann writes another
+// way, duplicate keys, deep nesting, invalid JSON) is false: the caller
+// takes the full read, which decides what it is. One pass of jscan::scan
+// checks the JSON; the envelope's own fields are checked on its spans.
+bool scan_canonical(std::string_view raw, CanonicalEnvelope& env);
 
-private:
-    bool value(std::string_view text, jscan::Kind kind, int depth);
-    bool object(std::string_view text, int depth);
-    std::vector<std::string_view> keys_;  // of the open objects, to find duplicates; reused
-};
-
-// Whether a valid JSON string token (with quotes) is as nlohmann writes it:
-// raw UTF-8, only the escapes \" \\ \b \f \n \r \t and \u00XX (lowercase)
-// for the other control characters.
-bool is_canonical_string(std::string_view token);
-// Whether a valid JSON number is as nlohmann writes it after reading it.
-bool is_canonical_number(std::string_view text);
 // Whether a timestamp string body is already RFC 3339 UTC with microseconds
 // and Z, as normalize_timestamp() would leave it.
 bool is_canonical_timestamp(std::string_view text);

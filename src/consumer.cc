@@ -58,10 +58,10 @@ ConsumeOptions consume_options(const ConsumeFlags& flags) {
     return o;
 }
 
-bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, CanonicalScanner& scanner) {
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h) {
     if (h.on_canonical) {
         CanonicalEnvelope env;
-        if (scanner.scan(m.data, env)) return h.on_canonical(m, env);
+        if (scan_canonical(m.data, env)) return h.on_canonical(m, env);
     }
     ReadResult read = read_envelope(m.data);
     return h.on_event(ReceivedEvent{m, read, Clock::now(), std::chrono::system_clock::now()});
@@ -125,7 +125,7 @@ private:
     std::optional<int> step() {
         auto wake = sub_.poll(next_wake(), [&](const BusMessage& m) {
             ++st_.received;
-            if (deliver_message(m, h_, scanner_)) {
+            if (deliver_message(m, h_)) {
                 ++st_.matched;
                 last_match_ = Clock::now();
                 if (o_.count && st_.matched >= *o_.count) {
@@ -205,7 +205,6 @@ private:
     const ConsumeOptions& o_;
     const ConsumeHandlers& h_;
     ConsumeStats& st_;
-    CanonicalScanner scanner_;
     ReconnectPolicy policy_;
     Deadline deadline_;
     Clock::time_point last_match_, last_data_;

@@ -69,7 +69,7 @@ struct ConsumeHandlers {
 // One message through the handlers as the consume loop hands it over: to
 // on_canonical when set and the message is canonical, else read in full
 // (read_envelope) and given to on_event. Returns whether it matched.
-bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, CanonicalScanner& scanner);
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h);
 
 // What happened during a run, for --metrics and summaries.
 struct ConsumeStats {

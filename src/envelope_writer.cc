@@ -28,13 +28,16 @@ EnvelopeWriter::EnvelopeWriter(const EnvelopeFields& base) {
 bool EnvelopeWriter::append(std::string& out, std::string_view payload_line, std::string_view id,
                             std::string_view timestamp) const {
     // Envelope::create allows kMaxJsonDepth - 1 levels in the payload: the envelope adds one.
-    auto v = jscan::scan(payload_line, nullptr, kMaxJsonDepth - 1);
+    bool canonical = false;
+    auto v = jscan::scan(payload_line, canonical, nullptr, kMaxJsonDepth - 1);
     if (!v || v->kind != jscan::Kind::object) return false;
     const std::size_t start = out.size();
     out += "{\"id\":\"";
     out += id;
     out += type_part_;
-    if (!append_canonical_json(out, v->text)) {
+    if (canonical) {
+        out += v->text;  // already as nlohmann would print it
+    } else if (!append_canonical_json(out, v->text)) {
         out.resize(start);
         return false;
     }

@@ -1,6 +1,7 @@
 #include "json_canon.h"
 
 #include <algorithm>
+#include <charconv>
 #include <array>
 #include <cerrno>
 #include <cmath>
@@ -17,6 +18,7 @@ namespace rbus {
 namespace {
 
 bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
+bool is_hex_lower(char c) { return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'f'); }
 
 // The end of the string token starting at the quote at pos; *escaped when it holds a backslash.
 std::size_t string_end(std::string_view s, std::size_t pos, bool* escaped) {
@@ -221,6 +223,44 @@ bool append_canonical_json(std::string& out, std::string_view valid) {
     thread_local Scratch scratch;  // reused: no allocation per call once warm
     scratch.keys.clear();
     return Canonicalizer(out, valid, scratch).run(start);
+}
+
+bool is_canonical_string(std::string_view t) {
+    for (std::size_t i = t.find('\\'); i != std::string_view::npos; i = t.find('\\', i)) {
+        char c = t[i + 1];
+        if (c == '"' || c == '\\' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
+            i += 2;
+            continue;
+        }
+        // \u00XX for a control character that has no short escape.
+        if (c != 'u' || t.substr(i + 2, 2) != "00" || (t[i + 4] != '0' && t[i + 4] != '1') || !is_hex_lower(t[i + 5]))
+            return false;
+        std::string_view code = t.substr(i + 4, 2);
+        if (code == "08" || code == "09" || code == "0a" || code == "0c" || code == "0d") return false;
+        i += 6;
+    }
+    return true;
+}
+
+bool is_canonical_number(std::string_view t) {
+    const char* first = t.data();
+    const char* last = t.data() + t.size();
+    if (t.find_first_of(".eE") == std::string_view::npos) {
+        if (t[0] == '-') {  // nlohmann: an int64 when it fits, else a double
+            std::int64_t v = 0;
+            auto r = std::from_chars(first, last, v);
+            return r.ec == std::errc() && r.ptr == last && v != 0;  // "-0" reads as 0
+        }
+        std::uint64_t v = 0;
+        auto r = std::from_chars(first, last, v);
+        return r.ec == std::errc() && r.ptr == last;
+    }
+    double d = 0;
+    auto r = std::from_chars(first, last, d);
+    if (r.ec != std::errc() || r.ptr != last) return false;  // out of range: the full read decides
+    std::array<char, 64> buf{};
+    char* end = nlohmann::detail::to_chars(buf.data(), buf.data() + buf.size(), d);
+    return std::string_view(buf.data(), static_cast<std::size_t>(end - buf.data())) == t;
 }
 
 }  // namespace rbus

@@ -17,4 +17,11 @@ namespace rbus {
 // a key with escapes, a duplicate key, a number beyond a double's range.
 bool append_canonical_json(std::string& out, std::string_view valid);
 
+// Whether a valid JSON string token (with quotes) is as nlohmann writes it:
+// raw UTF-8, only the escapes \" \\ \b \f \n \r \t and \u00XX (lowercase)
+// for the other control characters.
+bool is_canonical_string(std::string_view token);
+// Whether a valid JSON number is as nlohmann writes it after reading it.
+bool is_canonical_number(std::string_view text);
+
 }  // namespace rbus

@@ -1,8 +1,12 @@
 #include "json_scan.h"
-#include "text.h"
 
 #include <array>
+#include <bit>
 #include <cstdint>
+#include <cstring>
+
+#include "json_canon.h"
+#include "text.h"
 
 namespace rbus::jscan {
 namespace {
@@ -24,10 +28,43 @@ constexpr std::array<bool, 256> kPlain = [] {
     return t;
 }();
 
+// Past this nesting, or this many keys in the open objects, a scan that tracks
+// the canonical form stops tracking it and answers "not canonical".
+constexpr int kMaxCanonDepth = 32;
+constexpr std::size_t kMaxCanonKeys = 128;
+
+// The bytes of 8 (read little-endian) that are not kPlain (below 0x20, '"', '\\',
+// 0x80 and up), as the high bit of each byte. Bits above the lowest one may be
+// false alarms (a borrow carries into the next byte); the lowest one is exact.
+std::uint64_t special_bytes(std::uint64_t w) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101ULL, kHighs = 0x8080808080808080ULL;
+    auto zero_bytes = [](std::uint64_t v) { return (v - kOnes) & ~v & kHighs; };
+    const std::uint64_t below_space = (w - kOnes * 0x20) & ~w & kHighs;
+    return below_space | zero_bytes(w ^ (kOnes * '"')) | zero_bytes(w ^ (kOnes * '\\')) | (w & kHighs);
+}
+
+std::uint64_t little_endian(std::uint64_t w) {
+    if constexpr (std::endian::native == std::endian::big) return __builtin_bswap64(w);
+    return w;
+}
+
+// kCanon: also tells whether the value is in canonical form (json_canon.h), in
+// the same pass: no whitespace inside, strings and numbers as nlohmann writes
+// them, no duplicate keys.
+template <bool kCanon>
 struct Scanner {
     std::string_view s;
     std::size_t i = 0;
     Error err;
+    bool canonical = kCanon;
+    // Keys of the open objects (while canonical), innermost last; key_base[d] is
+    // where the keys of the object at depth d + 1 start.
+    struct Key {  // a raw key token in s; trivial, so that the key store is never zeroed
+        std::uint32_t at, size;
+    };
+    std::array<Key, kMaxCanonKeys>* keys = nullptr;
+    std::array<std::uint8_t, kMaxCanonDepth>* key_base = nullptr;
+    std::size_t nkeys = 0;
 
     bool fail(const char* what) {
         err = Error{what, i};
@@ -87,18 +124,33 @@ struct Scanner {
         return true;
     }
 
+    // Moves i to the next byte that is not kPlain (or the end): 8 bytes at a time.
+    void skip_plain() {
+        for (std::uint64_t w; i + sizeof w <= s.size(); i += sizeof w) {
+            std::memcpy(&w, s.data() + i, sizeof w);
+            if (std::uint64_t special = special_bytes(little_endian(w))) {
+                i += static_cast<std::size_t>(std::countr_zero(special)) / 8;
+                return;
+            }
+        }
+        while (i < s.size() && kPlain[byte(i)]) ++i;
+    }
+
     bool string() {  // i at the opening quote
-        ++i;
+        const std::size_t start = i++;
+        bool escaped = false;
         for (;;) {
-            while (i < s.size() && kPlain[byte(i)]) ++i;
+            skip_plain();
             if (i >= s.size()) return fail("unterminated string");
             std::uint8_t b = byte(i);
             if (b == '"') {
                 ++i;
+                if (kCanon && escaped && canonical) canonical = is_canonical_string(s.substr(start, i - start));
                 return true;
             }
             if (b == '\\') {
                 ++i;
+                escaped = true;
                 if (!escape()) return false;
             } else if (b < 0x20) {
                 return fail("control character in a string");
@@ -115,19 +167,26 @@ struct Scanner {
     }
 
     bool number() {
+        const std::size_t start = i;
         if (s[i] == '-') ++i;
         if (i >= s.size() || !is_digit(s[i])) return fail("invalid number");
         if (s[i] == '0') ++i;
         else digits();
+        bool integer = true;
         if (i < s.size() && s[i] == '.') {
             ++i;
+            integer = false;
             if (!digits()) return false;
         }
         if (i < s.size() && (s[i] == 'e' || s[i] == 'E')) {
             ++i;
+            integer = false;
             if (i < s.size() && (s[i] == '+' || s[i] == '-')) ++i;
             if (!digits()) return false;
         }
+        // Short integers other than -0 are written back as they are; the rest is checked.
+        if (kCanon && canonical && (!integer || i - start > 18 || (s[start] == '-' && s[start + 1] == '0')))
+            canonical = is_canonical_number(s.substr(start, i - start));
         return true;
     }
 
@@ -140,14 +199,44 @@ struct Scanner {
     void ws() {
         while (i < s.size() && is_ws(s[i])) ++i;
     }
-
-    bool key_colon() {  // i at a key's opening quote (expected); leaves i at the value
-        if (i >= s.size() || s[i] != '"') return fail("expected a string key");
-        if (!string()) return false;
+    // Whitespace inside the value: not canonical.
+    void inner_ws() {
+        if (i >= s.size() || !is_ws(s[i])) return;
+        if (kCanon) canonical = false;
         ws();
+    }
+
+    // A key of the object at depth (while canonical): not canonical when it repeats.
+    void add_key(int depth, std::size_t at, std::size_t size) {
+        const std::size_t first = (*key_base)[static_cast<std::size_t>(depth - 1)];
+        for (std::size_t k = first; k < nkeys; ++k) {
+            const Key& other = (*keys)[k];
+            if (other.size == size && std::memcmp(s.data() + other.at, s.data() + at, size) == 0) {
+                canonical = false;  // with canonical escapes, equal raw keys are exactly the equal keys
+                return;
+            }
+        }
+        if (nkeys == kMaxCanonKeys) {
+            canonical = false;
+            return;
+        }
+        (*keys)[nkeys++] = Key{static_cast<std::uint32_t>(at), static_cast<std::uint32_t>(size)};
+    }
+    void open_object(int depth) {  // depth counts the object just opened
+        if (depth > kMaxCanonDepth) canonical = false;
+        else (*key_base)[static_cast<std::size_t>(depth - 1)] = static_cast<std::uint8_t>(nkeys);
+    }
+    void close_object(int depth) { nkeys = (*key_base)[static_cast<std::size_t>(depth - 1)]; }
+
+    bool key_colon(int depth) {  // i at a key's opening quote (expected); leaves i at the value
+        if (i >= s.size() || s[i] != '"') return fail("expected a string key");
+        const std::size_t start = i;
+        if (!string()) return false;
+        if (kCanon && canonical) add_key(depth, start, i - start);
+        inner_ws();
         if (i >= s.size() || s[i] != ':') return fail("expected ':' after a key");
         ++i;
-        ws();
+        inner_ws();
         return true;
     }
 
@@ -155,6 +244,12 @@ struct Scanner {
         // Each level is written when it opens, before it is read: not zeroed,
         // which would cost 4 KiB of stores per message.
         std::array<bool, kDepthLimit> is_object;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+        std::array<Key, kMaxCanonKeys> key_store;  // NOLINT(cppcoreguidelines-pro-type-member-init)
+        std::array<std::uint8_t, kMaxCanonDepth> base_store;    // NOLINT(cppcoreguidelines-pro-type-member-init)
+        if (kCanon) {
+            keys = &key_store;
+            key_base = &base_store;
+        }
         int depth = 0;
         for (;;) {
             // a value at i
@@ -165,13 +260,16 @@ struct Scanner {
                 if (depth >= max_depth) return fail("nested too deeply");
                 is_object[static_cast<std::size_t>(depth++)] = c == '{';
                 ++i;
-                ws();
+                inner_ws();
                 char close = c == '{' ? '}' : ']';
                 if (i < s.size() && s[i] == close) {
                     ++i;
                     --depth;
                 } else {
-                    if (c == '{' && !key_colon()) return false;
+                    if (c == '{') {
+                        if (kCanon && canonical) open_object(depth);
+                        if (!key_colon(depth)) return false;
+                    }
                     scalar = false;
                 }
             } else if (c == '"') {
@@ -190,18 +288,22 @@ struct Scanner {
             if (!scalar) continue;
             // after a value: close containers or move to the next element
             for (;;) {
-                ws();
-                if (depth == 0) return i == s.size() || fail("unexpected characters after the value");
+                if (depth == 0) {
+                    ws();
+                    return i == s.size() || fail("unexpected characters after the value");
+                }
+                inner_ws();
                 bool obj = is_object[static_cast<std::size_t>(depth - 1)];
                 if (i >= s.size()) return fail("unexpected end of input");
                 if (s[i] == ',') {
                     ++i;
-                    ws();
-                    if (obj && !key_colon()) return false;
+                    inner_ws();
+                    if (obj && !key_colon(depth)) return false;
                     break;
                 }
                 if (s[i] == (obj ? '}' : ']')) {
                     ++i;
+                    if (kCanon && canonical && obj) close_object(depth);
                     --depth;
                     continue;
                 }
@@ -230,8 +332,11 @@ Kind kind_at(std::string_view s, std::size_t pos) {
     }
 }
 
-std::optional<Value> scan(std::string_view in, Error* err, int max_depth) {
-    Scanner sc{in, 0, Error{}};
+namespace {
+template <bool kCanon>
+std::optional<Value> scan_with(std::string_view in, Error* err, int max_depth, bool* canonical) {
+    Scanner<kCanon> sc{in, 0, Error{}};
+    if (kCanon && in.size() > UINT32_MAX) sc.canonical = false;  // keys are kept as 32-bit offsets
     sc.ws();
     std::size_t start = sc.i;
     if (start == in.size()) {
@@ -243,9 +348,19 @@ std::optional<Value> scan(std::string_view in, Error* err, int max_depth) {
         if (err) *err = sc.err;
         return std::nullopt;
     }
+    if (canonical) *canonical = sc.canonical;
     std::size_t end = in.size();
     while (end > start && is_ws(in[end - 1])) --end;
     return Value{kind_at(in, start), in.substr(start, end - start)};
+}
+}  // namespace
+
+std::optional<Value> scan(std::string_view in, Error* err, int max_depth) {
+    return scan_with<false>(in, err, max_depth, nullptr);
+}
+
+std::optional<Value> scan(std::string_view in, bool& canonical, Error* err, int max_depth) {
+    return scan_with<true>(in, err, max_depth, &canonical);
 }
 
 namespace {

@@ -32,6 +32,14 @@ struct Error {
 // whitespace around it, nested at most max_depth arrays/objects deep.
 std::optional<Value> scan(std::string_view in, Error* err = nullptr, int max_depth = 512);
 
+// scan(), and in the same pass whether the value is already in canonical form:
+// what nlohmann's parse-then-dump would print (json_canon.h) — no whitespace
+// inside it, strings and numbers as nlohmann writes them (is_canonical_string,
+// is_canonical_number), no key twice in an object. Such a value can be passed
+// through as it is. False also past 32 levels of objects or 128 keys in the
+// open objects, where the answer is left to append_canonical_json or a parser.
+std::optional<Value> scan(std::string_view in, bool& canonical, Error* err = nullptr, int max_depth = 512);
+
 // Offset just past the value starting at `pos` (after any whitespace) in `s`,
 // which must be valid JSON (from scan()); no validation is done.
 std::size_t skip_value(std::string_view s, std::size_t pos);

@@ -1,9 +1,11 @@
 // libFuzzer target: the validating JSON scanner. Whatever the bytes, scan()
 // never reads out of bounds; what it accepts nlohmann accepts too (except
 // numbers out of double range), and the span helpers agree with the scan.
+// What it calls canonical is exactly what nlohmann's parse and dump print.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -28,11 +30,17 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     jscan::append_compact(compact, v->text);
     if (!jscan::is_compact(compact)) std::abort();
     if (!jscan::scan(compact, nullptr, 64)) std::abort();
+    bool canonical = false;
+    std::optional<jscan::Value> again = jscan::scan(in, canonical, nullptr, 64);
+    if (!again || again->text != v->text) std::abort();  // tracking the form changes nothing else
     try {
-        (void)nlohmann::json::parse(v->text);
+        auto parsed = nlohmann::ordered_json::parse(v->text);
+        // What scan() calls canonical is passed through: it must be what a parse and dump prints.
+        if (canonical && parsed.dump() != v->text) std::abort();
     } catch (const nlohmann::json::exception& e) {
         // Only a number out of double range may be refused by nlohmann.
         if (std::string_view(e.what()).find("number overflow") == std::string_view::npos) std::abort();
+        if (canonical) std::abort();
     }
     if (v->kind == jscan::Kind::string) {
         std::string decoded;

@@ -15,9 +15,8 @@ std::string slow(std::string_view raw) {
     return r.ok() ? r.envelope->dump() : "invalid: " + r.error;
 }
 bool fast(std::string_view raw) {
-    CanonicalScanner s;
     CanonicalEnvelope e;
-    return s.scan(raw, e);
+    return scan_canonical(raw, e);
 }
 constexpr const char* kHead = R"({"id":"7d3c6f2e-1a4b-4c5d-8e9f-0a1b2c3d4e5f","type":"agent.task_started","payload":)";
 constexpr const char* kTail =
@@ -27,9 +26,8 @@ std::string with_payload(std::string_view payload) { return kHead + std::string(
 
 TEST_CASE("a canonical envelope is recognised and its spans are set") {
     std::string raw = with_payload(R"({"agent_id":"RES-001","n":1})");
-    CanonicalScanner s;
     CanonicalEnvelope e;
-    REQUIRE(s.scan(raw, e));
+    REQUIRE(scan_canonical(raw, e));
     CHECK(e.raw == raw);
     CHECK(e.id == "\"7d3c6f2e-1a4b-4c5d-8e9f-0a1b2c3d4e5f\"");
     CHECK(e.type == "\"agent.task_started\"");

@@ -138,17 +138,25 @@ TEST_CASE("append_canonical_json: random JSON texts agree with nlohmann's parse 
             }
         }
     };
-    int written = 0;
+    int written = 0, passed_through = 0;
     for (int i = 0; i < 3000; ++i) {
         std::string text = ws() + value(0) + ws();
         CAPTURE(text);
         REQUIRE(jscan::scan(text));
         std::string out;
         Json parsed = Json::parse(text, nullptr, false);
+        bool canonical = false;
+        auto scanned = jscan::scan(text, canonical);
+        REQUIRE(scanned);
+        if (canonical) {  // passed through as it is: it must be what a parse and dump prints
+            ++passed_through;
+            CHECK(scanned->text == parsed.dump(-1, ' ', false, Json::error_handler_t::replace));
+        }
         if (!append_canonical_json(out, text)) continue;  // duplicates, 1e-400's neighbours in range...
         ++written;
         REQUIRE_FALSE(parsed.is_discarded());
         CHECK(out == parsed.dump(-1, ' ', false, Json::error_handler_t::replace));
     }
     CHECK(written > 1500);
+    CHECK(passed_through > 300);
 }

@@ -43,9 +43,8 @@ Run run(const std::vector<std::string>& messages, const FilterOptions& fo, const
                 ++r.fast;
                 return sink.on_canonical(m, e);
             };
-        CanonicalScanner scanner;
         for (const std::string& m : messages)
-            r.matched += deliver_message(BusMessage{"raptorflow.events.x", m, {}}, h, scanner) ? '1' : '0';
+            r.matched += deliver_message(BusMessage{"raptorflow.events.x", m, {}}, h) ? '1' : '0';
         out.flush();
     }
     std::rewind(file);
