@@ -15,28 +15,29 @@
 
 namespace rbus {
 
-bool LineReader::next(std::string& line) {
+bool LineReader::next(std::string_view& line) {
     for (;;) {
         std::size_t nl = buf_.find('\n', pos_);
         if (nl != std::string::npos || (eof_ && pos_ < buf_.size())) {
             std::size_t end = nl == std::string::npos ? buf_.size() : nl;
-            line.assign(buf_, pos_, end - pos_);
-            if (!line.empty() && line.back() == '\r') line.pop_back();
+            line = std::string_view(buf_).substr(pos_, end - pos_);
+            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
             pos_ = nl == std::string::npos ? buf_.size() : nl + 1;
             return true;
         }
         if (eof_ || pending_signal()) return false;
-        buf_.erase(0, pos_);
+        buf_.erase(0, pos_);  // the lines handed out so far are no longer used
         pos_ = 0;
         pollfd p{fd_, POLLIN, 0};
         if (on_idle_ && ::poll(&p, 1, 0) == 0) on_idle_();  // the next read would wait
-        char chunk[64 * 1024];
-        ssize_t n = ::read(fd_, chunk, sizeof chunk);
-        if (n > 0) {
-            buf_.append(chunk, static_cast<std::size_t>(n));
-        } else if (n == 0) {
+        constexpr std::size_t kChunk = 64 * 1024;
+        const std::size_t kept = buf_.size();
+        buf_.resize(kept + kChunk);
+        ssize_t n = ::read(fd_, buf_.data() + kept, kChunk);
+        buf_.resize(kept + (n > 0 ? static_cast<std::size_t>(n) : 0));
+        if (n == 0) {
             eof_ = true;
-        } else if (errno != EINTR) {
+        } else if (n < 0 && errno != EINTR) {
             throw Error(fmt::format("cannot read the input: {}", std::strerror(errno)));
         }
     }

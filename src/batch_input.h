@@ -25,9 +25,10 @@ namespace rbus {
 class LineReader {
 public:
     LineReader(int fd, std::function<void()> on_idle) : fd_(fd), on_idle_(std::move(on_idle)) {}
-    // The next line without its "\n" (nor a "\r" before it). False at the end of the
-    // input or when SIGINT/SIGTERM arrived. Throws Error when reading fails.
-    bool next(std::string& line);
+    // The next line without its "\n" (nor a "\r" before it), valid until the next
+    // call. False at the end of the input or when SIGINT/SIGTERM arrived. Throws
+    // Error when reading fails.
+    bool next(std::string_view& line);
 
 private:
     int fd_;

@@ -33,7 +33,10 @@ Envelope envelope_of(const BatchEvent& ev) {
 BatchPublisher::BatchPublisher(Connector connect, BatchOptions options, BatchHandlers handlers, Sleeper sleep)
     : connect_(std::move(connect)), options_(options), handlers_(std::move(handlers)), sleep_(std::move(sleep)) {}
 
-void BatchPublisher::start() { conn_ = connect_(); }
+void BatchPublisher::start() {
+    conn_ = connect_();
+    store_.reserve(options_.window_bytes + options_.window_bytes / 2);  // grows only for unusually big events
+}
 
 bool BatchPublisher::window_full(std::size_t next_bytes) const {
     if (inflight_.empty()) return false;
@@ -67,10 +70,11 @@ void BatchPublisher::append(const BatchEvent& ev) {
                             ev.channel);
     }
     char size[24];
-    char* size_end = std::to_chars(size, size + sizeof size, ev.body.size()).ptr;
+    char* size_end = std::to_chars(size, size + sizeof size - 2, ev.body.size()).ptr;
+    *size_end++ = '\r';
+    *size_end++ = '\n';
     conn_->append_raw(head_);
     conn_->append_raw({size, static_cast<std::size_t>(size_end - size)});
-    conn_->append_raw("\r\n");
     conn_->append_raw(ev.body);
     conn_->append_raw("\r\n");
     if (options_.record_metrics) {

@@ -5,6 +5,10 @@
 #include <cstdint>
 #include <cstring>
 
+#ifdef __SSE2__
+#include <emmintrin.h>
+#endif
+
 #include "json_canon.h"
 #include "text.h"
 
@@ -124,8 +128,22 @@ struct Scanner {
         return true;
     }
 
-    // Moves i to the next byte that is not kPlain (or the end): 8 bytes at a time.
+    // Moves i to the next byte that is not kPlain (or the end): 16 bytes at a time
+    // with SSE2, 8 at a time in a 64-bit word, the rest one by one.
     void skip_plain() {
+#ifdef __SSE2__
+        for (; i + 16 <= s.size(); i += 16) {
+            const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(s.data() + i));
+            // Signed bytes below 0x20 are the control characters and every byte from 0x80 on.
+            const __m128i special = _mm_or_si128(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
+                                                              _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))),
+                                                 _mm_cmplt_epi8(v, _mm_set1_epi8(0x20)));
+            if (const int mask = _mm_movemask_epi8(special)) {
+                i += static_cast<std::size_t>(std::countr_zero(static_cast<unsigned>(mask)));
+                return;
+            }
+        }
+#endif
         for (std::uint64_t w; i + sizeof w <= s.size(); i += sizeof w) {
             std::memcpy(&w, s.data() + i, sizeof w);
             if (std::uint64_t special = special_bytes(little_endian(w))) {

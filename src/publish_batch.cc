@@ -96,7 +96,8 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
         if (!req.dry_run) engine.finish();  // input is slow: confirm what was sent
         out.flush();
     });
-    std::string line, why;
+    std::string_view line;
+    std::string why;
     std::uint64_t line_no = 0;
     while (reader.next(line)) {
         ++line_no;

@@ -4,6 +4,7 @@
 
 #include <array>
 #include <cstdint>
+#include <cstring>
 #include <memory>
 #include <random>
 #include <stdexcept>
@@ -142,15 +143,14 @@ std::uint64_t UuidV4Generator::word() {
 }
 
 void UuidV4Generator::next(char* out) {
-    Bytes b;
-    const std::uint64_t halves[2] = {word(), word()};
-    for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>(halves[i / 8] >> (i % 8 * 8));
-    b = with_version(b, 4);
+    std::uint64_t high = word(), low = word();  // bytes 0-7 and 8-15, byte 0 the lowest
+    high = (high & ~(0xF0ULL << 48)) | (0x40ULL << 48);  // byte 6: version 4
+    low = (low & ~0xC0ULL) | 0x80ULL;                     // byte 8: the RFC 4122 variant
     // Where the two hex digits of each byte go in 8-4-4-4-12.
     static constexpr unsigned char kAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
-    for (std::size_t i = 0; i < 16; ++i) {
-        out[kAt[i]] = kHexPairs[2 * b[i]];
-        out[kAt[i] + 1] = kHexPairs[2 * b[i] + 1];
+    for (std::size_t i = 0; i < 8; ++i) {
+        std::memcpy(out + kAt[i], &kHexPairs[2 * ((high >> (8 * i)) & 0xFF)], 2);
+        std::memcpy(out + kAt[i + 8], &kHexPairs[2 * ((low >> (8 * i)) & 0xFF)], 2);
     }
     out[8] = out[13] = out[18] = out[23] = '-';
 }

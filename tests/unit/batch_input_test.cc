@@ -86,8 +86,8 @@ TEST_CASE("LineReader: lines without \\n or \\r, the last one even without a new
     int idle = 0;
     LineReader r(fds[0], [&] { ++idle; });
     std::vector<std::string> lines;
-    std::string line;
-    while (r.next(line)) lines.push_back(line);
+    std::string_view line;
+    while (r.next(line)) lines.emplace_back(line);
     ::close(fds[0]);
     CHECK(lines == std::vector<std::string>{"a", "", "b", "last"});
 }
