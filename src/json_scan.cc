@@ -79,8 +79,8 @@ struct Scanner {
         return k < s.size() && byte(k) >= lo && byte(k) <= hi;
     }
 
-    // One UTF-8 sequence starting at i (a byte >= 0x80).
-    bool utf8() {
+    // One UTF-8 sequence starting at i (a byte >= 0x80). Out of line, as escape(): string() stays small.
+    [[gnu::noinline]] bool utf8() {
         std::uint8_t b = byte(i);
         std::size_t n = 0;
         if (b >= 0xC2 && b <= 0xDF) n = cont(i + 1) ? 2 : 0;
@@ -108,7 +108,7 @@ struct Scanner {
         return true;
     }
 
-    bool escape() {  // i at the byte after the backslash
+    [[gnu::noinline]] bool escape() {  // i at the byte after the backslash
         if (i >= s.size()) return fail("unterminated string");
         char c = s[i];
         if (c == '"' || c == '\\' || c == '/' || c == 'b' || c == 'f' || c == 'n' || c == 'r' || c == 't') {
