@@ -127,7 +127,7 @@ void Connection::hand_over_to_reader() {
 
 void Connection::take_back_from_reader() {
     redisReader* r = reader_.get();
-    if (r->ridx != -1 || r->len <= r->pos) return;  // mid-reply, or nothing left
+    if (r->ridx != -1 || r->len <= r->pos) return;  // mid-reply (read_integer_reply lets hiredis finish), or nothing left
     raw_in_.append(r->buf + r->pos, r->len - r->pos);
     r->pos = r->len;
 }
@@ -161,6 +161,20 @@ std::optional<IntegerReply> Connection::parse_integer_reply() {
 
 std::optional<IntegerReply> Connection::read_integer_reply(Deadline deadline) {
     if (!take_deferred(deadline)) return std::nullopt;
+    if (reader_->ridx != -1) {  // read_reply stopped in the middle of a reply: hiredis finishes it
+        Reply r = read_next(deadline);
+        if (!r) return std::nullopt;
+        IntegerReply out;
+        if (r->type == REDIS_REPLY_ERROR) {
+            out.error = true;
+            out.text.assign(reply_text(r.get()));
+        } else if (r->type == REDIS_REPLY_INTEGER) {
+            out.value = r->integer;
+        } else {
+            throw ProtocolError(fmt::format("protocol error from {}: expected an integer reply", peer()));
+        }
+        return out;
+    }
     take_back_from_reader();
     for (;;) {
         if (auto r = parse_integer_reply()) return r;

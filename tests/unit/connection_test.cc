@@ -143,3 +143,31 @@ TEST_CASE("a deferred reply that comes is checked before the next reply is retur
     CHECK(seen == "OK");
     CHECK(r->integer == 3);
 }
+
+TEST_CASE("read_integer_reply after a read_reply that stopped mid-reply: the reply is finished, not misread") {
+    using namespace std::chrono_literals;
+    auto t = std::make_unique<FakeTransport>();
+    FakeTransport* transport = t.get();
+    t->chunks = {"$4\r\n"};
+    t->frozen = true;
+    Connection c(std::move(t));
+    CHECK_FALSE(c.read_reply(deadline_after(20ms)));  // half a reply in the hiredis reader
+    transport->chunks = {":9\r\n\r\n"};  // the bulk string's bytes look like an integer reply
+    // The bulk string is not an integer: a ProtocolError, not the 9 inside it.
+    CHECK_THROWS_AS(c.read_integer_reply(deadline_after(1s)), ProtocolError);
+
+    auto t2 = std::make_unique<FakeTransport>();
+    FakeTransport* transport2 = t2.get();
+    t2->chunks = {":4"};
+    t2->frozen = true;
+    Connection c2(std::move(t2));
+    CHECK_FALSE(c2.read_reply(deadline_after(20ms)));
+    transport2->chunks = {"2\r\n-ERR x\r\n"};
+    auto v = c2.read_integer_reply(deadline_after(1s));
+    REQUIRE(v);
+    CHECK(v->value == 42);
+    auto e = c2.read_integer_reply(deadline_after(1s));
+    REQUIRE(e);
+    CHECK(e->error);
+    CHECK(e->text == "ERR x");
+}
