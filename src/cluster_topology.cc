@@ -104,6 +104,12 @@ ClusterTopology parse_cluster_slots(const redisReply* reply, std::string_view fa
         t.ranges.push_back(std::move(r));
     }
     std::sort(t.ranges.begin(), t.ranges.end(), [](const SlotRange& a, const SlotRange& b) { return a.first < b.first; });
+    for (std::size_t k = 1; k < t.ranges.size(); ++k) {  // one owner per slot, or owner() would guess
+        const SlotRange &a = t.ranges[k - 1], &b = t.ranges[k];
+        if (b.first <= a.last)
+            throw ProtocolError(fmt::format("unexpected CLUSTER SLOTS reply: slots {}-{} and {}-{} overlap", a.first,
+                                            a.last, b.first, b.last));
+    }
     return t;
 }
 

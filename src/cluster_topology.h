@@ -46,7 +46,7 @@ struct ClusterTopology {
 
 // Parses a CLUSTER SLOTS reply. An empty, nil or "?" host (a node that does
 // not know its own address) becomes `fallback_host`, the host we asked. Throws
-// ProtocolError on a reply of another shape.
+// ProtocolError on a reply of another shape, or when two ranges share a slot.
 ClusterTopology parse_cluster_slots(const redisReply* reply, std::string_view fallback_host);
 
 // A redirection from an error reply: "MOVED 3999 127.0.0.1:6381" (the slot

@@ -209,6 +209,8 @@ TEST_CASE("a CLUSTER SLOTS reply of another shape is a ProtocolError") {
         topo_array({topo_range(-1, 100, {node})}),            // negative slot
         topo_array({topo_range(0, 16384, {node})}),           // past the last slot
         topo_array({topo_range(0, 100, {node, ":3\r\n"})}),   // a replica that is not a node
+        topo_array({topo_range(0, 100, {node}), topo_range(100, 200, {node})}),  // slot 100 twice
+        topo_array({topo_range(50, 60, {node}), topo_range(0, 100, {node})}),    // a range inside another
     };
     for (const std::string& resp : bad) {
         CAPTURE(resp);
