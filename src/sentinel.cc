@@ -75,7 +75,13 @@ std::string parse_role_reply(const redisReply* r) {
 SentinelAnswer ask_sentinels(const std::vector<HostPort>& sentinels, const std::string& master_name,
                              const SentinelIo& io) {
     SentinelAnswer answer;
-    for (const HostPort& s : sentinels) {
+    std::vector<HostPort> order = sentinels;
+    if (io.last_answered && !io.last_answered->empty()) {
+        auto it = std::find_if(order.begin(), order.end(),
+                               [&](const HostPort& s) { return format_host_port(s) == *io.last_answered; });
+        if (it != order.end()) std::rotate(order.begin(), it, it + 1);  // it first, the others in their order
+    }
+    for (const HostPort& s : order) {
         std::string where = format_host_port(s);
         try {
             auto conn = io.open_sentinel(s);
@@ -84,6 +90,7 @@ SentinelAnswer ask_sentinels(const std::vector<HostPort>& sentinels, const std::
             answer.master = parse_master_addr_reply(r.get());
             if (answer.master) {
                 answer.sentinel = where;
+                if (io.last_answered) *io.last_answered = where;
                 return answer;
             }
             answer.notes.push_back(fmt::format("sentinel {} does not know a master named \"{}\"", where, master_name));
@@ -191,6 +198,8 @@ SentinelIo real_io(const ConnectOptions& o, std::string_view client_name) {
         return pending_signal() == 0;
     };
     io.command_timeout = o.connect_timeout;
+    static const auto last_answered = std::make_shared<std::string>();  // one process, one set of sentinels
+    io.last_answered = last_answered;
     return io;
 }
 

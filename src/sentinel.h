@@ -40,6 +40,11 @@ struct SentinelIo {
     // came (stop trying).
     std::function<bool(std::chrono::milliseconds)> pause;
     std::chrono::milliseconds command_timeout{5000};
+    // Where the sentinel that last named the master is kept ("host:port"): it is
+    // asked first next time, so that an unreachable sentinel earlier in the list
+    // delays one round (one connect timeout), not every PING tick. Null: the
+    // sentinels are asked in the order given.
+    std::shared_ptr<std::string> last_answered;
 };
 
 // What the sentinels said, in the order they were asked.

@@ -262,3 +262,30 @@ TEST_CASE("a PING tick's check: has the master moved away from this connection?"
     a.master = HostPort{"::1", 6379};
     CHECK_FALSE(moved_master(a, "[::1]:6379"));
 }
+
+TEST_CASE("the sentinel that answered last is asked first: an unreachable one costs one round, not every tick") {
+    World w;
+    w.sentinels["10.0.0.2:26379"] = {addr_reply("10.0.0.9", "6379"), addr_reply("10.0.0.9", "6379"), kNil};
+    SentinelIo io = w.io();
+    io.last_answered = std::make_shared<std::string>();
+    SentinelAnswer first = ask_sentinels(kTwo, "m", io);
+    CHECK(first.sentinel == "10.0.0.2:26379");
+    CHECK(w.log == std::vector<std::string>{"sentinel 10.0.0.1:26379", "sentinel 10.0.0.2:26379"});
+    CHECK(*io.last_answered == "10.0.0.2:26379");
+    w.log.clear();
+    SentinelAnswer second = ask_sentinels(kTwo, "m", io);  // 10.0.0.1 is not tried again
+    REQUIRE(second.master);
+    CHECK(w.log == std::vector<std::string>{"sentinel 10.0.0.2:26379"});
+    w.log.clear();
+    // When it no longer knows the master, the others are asked, in their order.
+    SentinelAnswer third = ask_sentinels(kTwo, "m", io);
+    CHECK_FALSE(third.master);
+    CHECK(w.log == std::vector<std::string>{"sentinel 10.0.0.2:26379", "sentinel 10.0.0.1:26379"});
+    // Without a place to keep it, the given order every time.
+    World plain;
+    plain.sentinels["10.0.0.2:26379"] = {addr_reply("10.0.0.9", "6379")};
+    (void)ask_sentinels(kTwo, "m", plain.io());
+    (void)ask_sentinels(kTwo, "m", plain.io());
+    CHECK(plain.log == std::vector<std::string>{"sentinel 10.0.0.1:26379", "sentinel 10.0.0.2:26379",
+                                                "sentinel 10.0.0.1:26379", "sentinel 10.0.0.2:26379"});
+}
