@@ -1,16 +1,22 @@
 // libFuzzer target: read_envelope must never throw or crash, whatever the bytes,
-// and what it accepts must dump and read back as a valid envelope.
+// and what it accepts must dump and read back as a valid envelope. What the fast
+// path (scan_canonical) passes through as it is must be exactly what the full
+// read and dump print.
 #include <cstddef>
 #include <cstdint>
 #include <cstdlib>
 #include <string>
 #include <string_view>
 
+#include "canonical.h"
 #include "envelope.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view raw(reinterpret_cast<const char*>(data), size);
     rbus::ReadResult r = rbus::read_envelope(raw);
+    rbus::CanonicalEnvelope canonical;
+    const bool fast = rbus::scan_canonical(raw, canonical);
+    if (fast && (!r.ok() || r.envelope->dump() != raw)) std::abort();
     (void)rbus::json_depth(raw);
     (void)rbus::is_valid_utf8(raw);
     if (!r.ok()) {
