@@ -36,8 +36,9 @@ std::optional<Value> scan(std::string_view in, Error* err = nullptr, int max_dep
 // what nlohmann's parse-then-dump would print (json_canon.h) — no whitespace
 // inside it, strings and numbers as nlohmann writes them (is_canonical_string,
 // is_canonical_number), no key twice in an object. Such a value can be passed
-// through as it is. False also past 32 levels of objects or 128 keys in the
-// open objects, where the answer is left to append_canonical_json or a parser.
+// through as it is. False also for an object nested deeper than 32 levels
+// (arrays count) or past 128 keys in the open objects: the answer is then left
+// to append_canonical_json or a parser.
 std::optional<Value> scan(std::string_view in, bool& canonical, Error* err = nullptr, int max_depth = 512);
 
 // Offset just past the value starting at `pos` (after any whitespace) in `s`,

@@ -90,7 +90,6 @@ SentinelAnswer ask_sentinels(const std::vector<HostPort>& sentinels, const std::
             answer.master = parse_master_addr_reply(r.get());
             if (answer.master) {
                 answer.sentinel = where;
-                if (io.last_answered) *io.last_answered = where;
                 return answer;
             }
             answer.notes.push_back(fmt::format("sentinel {} does not know a master named \"{}\"", where, master_name));
@@ -130,13 +129,18 @@ ResolvedMaster resolve_master(const std::vector<HostPort>& sentinels, const std:
                 logger().debug(fmt::format("ROLE refused by {}: {}; trusting the sentinel", addr, e.what()));
                 role = "master";
             }
-            if (role == "master") return {std::move(node), *answer.master, answer.sentinel};
+            if (role == "master") {
+                if (io.last_answered) *io.last_answered = answer.sentinel;  // its word checked out
+                return {std::move(node), *answer.master, answer.sentinel};
+            }
             why = fmt::format("{} (named by sentinel {}) is a {}, not a master", addr, answer.sentinel,
                               role == "slave" ? "replica" : role);
         } catch (const ConnectError& e) {
             why = fmt::format("master {} (named by sentinel {}): {}", addr, answer.sentinel, e.what());
         }
-        // The node is down or demoted: a failover is probably under way.
+        // The node is down or demoted: a failover is probably under way. A sentinel
+        // that named it is no longer the one to ask first.
+        if (io.last_answered && *io.last_answered == answer.sentinel) io.last_answered->clear();
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up_at - Clock::now());
         if (left.count() <= 0 || !io.pause(std::min(left, std::chrono::milliseconds(200))))
             throw ConnectError(fmt::format("no master \"{}\" found within {}ms: {}", master_name, within.count(), why));
@@ -233,7 +237,8 @@ std::unique_ptr<Connection> connect_sentinel_master(const ConnectOptions& o, std
 }
 
 void check_sentinel_master(const ConnectOptions& o, std::string_view peer) {
-    SentinelAnswer answer = ask_sentinels(o.url.hosts, o.url.sentinel_master, real_io(o, tool_name()));
+    SentinelIo io = real_io(o, tool_name());
+    SentinelAnswer answer = ask_sentinels(o.url.hosts, o.url.sentinel_master, io);
     if (!answer.master) {
         logger().debug(fmt::format("master check skipped: {}", join(answer.notes)));
         return;
@@ -241,6 +246,7 @@ void check_sentinel_master(const ConnectOptions& o, std::string_view peer) {
     if (auto moved = moved_master(answer, peer))
         throw IoError(fmt::format("sentinel {} reports master \"{}\" at {}, no longer {}", answer.sentinel,
                                   o.url.sentinel_master, *moved, peer_address(peer)));
+    *io.last_answered = answer.sentinel;  // it names the master this connection was checked against
 }
 
 }  // namespace rbus

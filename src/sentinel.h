@@ -40,10 +40,12 @@ struct SentinelIo {
     // came (stop trying).
     std::function<bool(std::chrono::milliseconds)> pause;
     std::chrono::milliseconds command_timeout{5000};
-    // Where the sentinel that last named the master is kept ("host:port"): it is
-    // asked first next time, so that an unreachable sentinel earlier in the list
-    // delays one round (one connect timeout), not every PING tick. Null: the
-    // sentinels are asked in the order given.
+    // Where the sentinel whose master checked out last is kept ("host:port"; set by
+    // resolve_master once ROLE says master, and by a PING tick's check when the
+    // answer is the connected node; cleared when the node it named is down or a
+    // replica): it is asked first next time, so that an unreachable sentinel
+    // earlier in the list delays one round (one connect timeout), not every PING
+    // tick. Null: the sentinels are asked in the order given.
     std::shared_ptr<std::string> last_answered;
 };
 

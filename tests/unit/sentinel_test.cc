@@ -263,24 +263,31 @@ TEST_CASE("a PING tick's check: has the master moved away from this connection?"
     CHECK_FALSE(moved_master(a, "[::1]:6379"));
 }
 
-TEST_CASE("the sentinel that answered last is asked first: an unreachable one costs one round, not every tick") {
+TEST_CASE("the sentinel whose master checked out is asked first: an unreachable one costs one round, not every tick") {
     World w;
-    w.sentinels["10.0.0.2:26379"] = {addr_reply("10.0.0.9", "6379"), addr_reply("10.0.0.9", "6379"), kNil};
+    w.sentinels["10.0.0.2:26379"] = {addr_reply("10.0.0.9", "6379")};
+    w.nodes["10.0.0.9:6379"] = {kMaster};
     SentinelIo io = w.io();
     io.last_answered = std::make_shared<std::string>();
-    SentinelAnswer first = ask_sentinels(kTwo, "m", io);
-    CHECK(first.sentinel == "10.0.0.2:26379");
-    CHECK(w.log == std::vector<std::string>{"sentinel 10.0.0.1:26379", "sentinel 10.0.0.2:26379"});
-    CHECK(*io.last_answered == "10.0.0.2:26379");
+    ResolvedMaster m = resolve_master(kTwo, "m", std::chrono::milliseconds(1000), io);
+    CHECK(m.sentinel == "10.0.0.2:26379");
+    CHECK(w.log == std::vector<std::string>{"sentinel 10.0.0.1:26379", "sentinel 10.0.0.2:26379", "node 10.0.0.9:6379"});
+    CHECK(*io.last_answered == "10.0.0.2:26379");  // recorded once ROLE said master
     w.log.clear();
-    SentinelAnswer second = ask_sentinels(kTwo, "m", io);  // 10.0.0.1 is not tried again
-    REQUIRE(second.master);
+    SentinelAnswer again = ask_sentinels(kTwo, "m", io);  // 10.0.0.1 is not tried again
+    REQUIRE(again.master);
     CHECK(w.log == std::vector<std::string>{"sentinel 10.0.0.2:26379"});
-    w.log.clear();
-    // When it no longer knows the master, the others are asked, in their order.
-    SentinelAnswer third = ask_sentinels(kTwo, "m", io);
-    CHECK_FALSE(third.master);
-    CHECK(w.log == std::vector<std::string>{"sentinel 10.0.0.2:26379", "sentinel 10.0.0.1:26379"});
+
+    // A sentinel that names a replica (it lost touch) is no longer asked first.
+    World stale;
+    stale.sentinels["10.0.0.1:26379"] = {addr_reply("10.0.0.8", "6379")};
+    stale.nodes["10.0.0.8:6379"] = {kReplica};
+    stale.max_pauses = 0;
+    SentinelIo stale_io = stale.io();
+    stale_io.last_answered = std::make_shared<std::string>("10.0.0.1:26379");
+    CHECK_THROWS_AS(resolve_master(kTwo, "m", std::chrono::milliseconds(1000), stale_io), ConnectError);
+    CHECK(stale_io.last_answered->empty());
+
     // Without a place to keep it, the given order every time.
     World plain;
     plain.sentinels["10.0.0.2:26379"] = {addr_reply("10.0.0.9", "6379")};
