@@ -12,7 +12,6 @@
 #include <string_view>
 
 #include "envelope.h"
-#include "json_canon.h"  // is_canonical_string, is_canonical_number
 #include "json_scan.h"
 
 namespace rbus {

@@ -1,7 +1,5 @@
 #include "envelope_writer.h"
 
-#include <algorithm>
-
 #include "json_canon.h"
 #include "json_scan.h"
 
@@ -33,23 +31,15 @@ bool EnvelopeWriter::append(std::string& out, std::string_view payload_line, std
     bool canonical = false;
     auto v = jscan::scan(payload_line, canonical, nullptr, kMaxJsonDepth - 1);
     if (!v || v->kind != jscan::Kind::object) return false;
-    static constexpr std::string_view kOpen = "{\"id\":\"", kClose = "\"}";
     const std::size_t start = out.size();
-    if (canonical) {  // the payload is already as nlohmann prints it: one resize, the parts copied in
-        out.resize(start + kOpen.size() + id.size() + type_part_.size() + v->text.size() + rest_part_.size() +
-                   timestamp.size() + kClose.size());
-        char* p = out.data() + start;
-        for (std::string_view part : {kOpen, id, std::string_view(type_part_), v->text, std::string_view(rest_part_),
-                                      timestamp, kClose})
-            p = std::copy(part.begin(), part.end(), p);
-        return true;
-    }
-    out.append(kOpen).append(id).append(type_part_);
-    if (!append_canonical_json(out, v->text)) {
+    out.append("{\"id\":\"").append(id).append(type_part_);
+    if (canonical) {
+        out.append(v->text);  // already as nlohmann prints it
+    } else if (!append_canonical_json(out, v->text)) {
         out.resize(start);
         return false;
     }
-    out.append(rest_part_).append(timestamp).append(kClose);
+    out.append(rest_part_).append(timestamp).append("\"}");
     return true;
 }
 

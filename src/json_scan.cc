@@ -415,27 +415,6 @@ std::size_t skip_value(std::string_view s, std::size_t pos) {
     return pos;
 }
 
-bool is_compact(std::string_view t) {
-    for (std::size_t i = 0; i < t.size(); ++i) {
-        if (t[i] == '"') i = skip_string(t, i) - 1;
-        else if (is_ws(t[i])) return false;
-    }
-    return true;
-}
-
-void append_compact(std::string& out, std::string_view t) {
-    std::size_t run = 0;  // start of the pending run of bytes to copy
-    for (std::size_t i = 0; i < t.size(); ++i) {
-        if (t[i] == '"') {
-            i = skip_string(t, i) - 1;
-        } else if (is_ws(t[i])) {
-            out.append(t.data() + run, i - run);
-            run = i + 1;
-        }
-    }
-    out.append(t.data() + run, t.size() - run);
-}
-
 namespace {
 void put_utf8(std::string& out, unsigned cp) {
     if (cp < 0x80) {

@@ -48,12 +48,6 @@ std::size_t skip_value(std::string_view s, std::size_t pos);
 // Offset of the first non-whitespace byte at or after pos.
 std::size_t skip_ws(std::string_view s, std::size_t pos);
 
-// True when a valid value has no whitespace outside its strings.
-bool is_compact(std::string_view valid_text);
-
-// Appends a valid value to out without the whitespace outside its strings.
-void append_compact(std::string& out, std::string_view valid_text);
-
 // Kind of the valid value starting at s[pos] (no whitespace before it).
 Kind kind_at(std::string_view s, std::size_t pos);
 

@@ -23,16 +23,38 @@ constexpr int hex_value(char c) {
 
 constexpr bool is_dash_position(std::size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
 
-std::string to_text(const Bytes& b) {
-    static constexpr char kHex[] = "0123456789abcdef";
-    std::string s(36, '-');
-    std::size_t out = 0;
-    for (unsigned char byte : b) {
-        if (is_dash_position(out)) ++out;
-        s[out++] = kHex[byte >> 4];
-        s[out++] = kHex[byte & 15];
+// "00" .. "ff": two characters per byte.
+constexpr std::array<char, 512> kHexPairs = [] {
+    std::array<char, 512> t{};
+    constexpr char hex[] = "0123456789abcdef";
+    for (std::size_t i = 0; i < 256; ++i) {
+        t[2 * i] = hex[i >> 4];
+        t[2 * i + 1] = hex[i & 15];
     }
-    return s;
+    return t;
+}();
+
+// A UUID's 16 bytes as two words: bytes 0-7 in `high`, 8-15 in `low`, byte 0
+// (and byte 8) the lowest, so that a random id is just two random words.
+struct Words {
+    std::uint64_t high, low;
+};
+
+Words with_version(Words w, unsigned version) {
+    w.high = (w.high & ~(0xF0ULL << 48)) | (static_cast<std::uint64_t>(version) << 52);  // byte 6
+    w.low = (w.low & ~0xC0ULL) | 0x80ULL;  // byte 8: the RFC 4122 variant
+    return w;
+}
+
+// The 36 characters of 8-4-4-4-12 (no NUL).
+void write_text(Words w, char* out) {
+    // Where the two hex digits of each byte go.
+    static constexpr unsigned char kAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
+    for (std::size_t i = 0; i < 8; ++i) {
+        std::memcpy(out + kAt[i], &kHexPairs[2 * ((w.high >> (8 * i)) & 0xFF)], 2);
+        std::memcpy(out + kAt[i + 8], &kHexPairs[2 * ((w.low >> (8 * i)) & 0xFF)], 2);
+    }
+    out[8] = out[13] = out[18] = out[23] = '-';
 }
 
 // Precondition: is_uuid(s).
@@ -43,12 +65,6 @@ Bytes from_text(std::string_view s) {
         if (s[i] == '-') ++i;
         b[k++] = static_cast<unsigned char>(hex_value(s[i]) * 16 + hex_value(s[i + 1]));
     }
-    return b;
-}
-
-Bytes with_version(Bytes b, unsigned version) {
-    b[6] = static_cast<unsigned char>((b[6] & 0x0f) | (version << 4));
-    b[8] = static_cast<unsigned char>((b[8] & 0x3f) | 0x80);  // RFC 4122 variant
     return b;
 }
 
@@ -85,15 +101,8 @@ private:
 }  // namespace
 
 std::string uuid_v4() {
-    thread_local std::mt19937_64 rng{[] {
-        std::random_device rd;
-        std::seed_seq seq{rd(), rd(), rd(), rd(), rd(), rd(), rd(), rd()};
-        return std::mt19937_64(seq);
-    }()};
-    Bytes b;
-    const std::uint64_t halves[2] = {rng(), rng()};
-    for (std::size_t i = 0; i < 16; ++i) b[i] = static_cast<unsigned char>(halves[i / 8] >> (i % 8 * 8));
-    return to_text(with_version(b, 4));
+    thread_local UuidV4Generator generator;
+    return generator.next();
 }
 
 namespace {
@@ -106,17 +115,6 @@ std::uint64_t splitmix64(std::uint64_t& x) {
 }
 
 std::uint64_t rotl(std::uint64_t x, int k) { return (x << k) | (x >> (64 - k)); }
-
-// "00" .. "ff": two characters per byte.
-constexpr std::array<char, 512> kHexPairs = [] {
-    std::array<char, 512> t{};
-    constexpr char hex[] = "0123456789abcdef";
-    for (std::size_t i = 0; i < 256; ++i) {
-        t[2 * i] = hex[i >> 4];
-        t[2 * i + 1] = hex[i & 15];
-    }
-    return t;
-}();
 
 }  // namespace
 
@@ -143,16 +141,8 @@ std::uint64_t UuidV4Generator::word() {
 }
 
 void UuidV4Generator::next(char* out) {
-    std::uint64_t high = word(), low = word();  // bytes 0-7 and 8-15, byte 0 the lowest
-    high = (high & ~(0xF0ULL << 48)) | (0x40ULL << 48);  // byte 6: version 4
-    low = (low & ~0xC0ULL) | 0x80ULL;                     // byte 8: the RFC 4122 variant
-    // Where the two hex digits of each byte go in 8-4-4-4-12.
-    static constexpr unsigned char kAt[16] = {0, 2, 4, 6, 9, 11, 14, 16, 19, 21, 24, 26, 28, 30, 32, 34};
-    for (std::size_t i = 0; i < 8; ++i) {
-        std::memcpy(out + kAt[i], &kHexPairs[2 * ((high >> (8 * i)) & 0xFF)], 2);
-        std::memcpy(out + kAt[i + 8], &kHexPairs[2 * ((low >> (8 * i)) & 0xFF)], 2);
-    }
-    out[8] = out[13] = out[18] = out[23] = '-';
+    const std::uint64_t high = word();
+    write_text(with_version({high, word()}, 4), out);
 }
 
 std::string UuidV4Generator::next() {
@@ -167,9 +157,14 @@ std::string uuid_v5(std::string_view name, std::string_view ns) {
     const Bytes ns_bytes = from_text(ns);
     const auto digest =
         sha1.digest({reinterpret_cast<const char*>(ns_bytes.data()), ns_bytes.size()}, name);
-    Bytes b;
-    for (std::size_t i = 0; i < 16; ++i) b[i] = digest[i];
-    return to_text(with_version(b, 5));
+    Words w{0, 0};
+    for (std::size_t i = 0; i < 8; ++i) {
+        w.high |= static_cast<std::uint64_t>(digest[i]) << (8 * i);
+        w.low |= static_cast<std::uint64_t>(digest[i + 8]) << (8 * i);
+    }
+    std::string text(36, '-');
+    write_text(with_version(w, 5), text.data());
+    return text;
 }
 
 bool is_uuid(std::string_view s) {

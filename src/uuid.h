@@ -16,7 +16,7 @@ inline constexpr std::string_view kRbusNamespace = "6ba7b811-9dad-11d1-80b4-00c0
 std::string uuid_v4();
 
 // Many UUID v4s, fast (batches): xoshiro256** seeded once from std::random_device,
-// instead of a shared mt19937_64 and a std::string per id. Not for secrets.
+// without a std::string per id. uuid_v4() draws from one per thread. Not for secrets.
 class UuidV4Generator {
 public:
     UuidV4Generator();

@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "canonical.h"
+#include "json_canon.h"
 #include "timestamp.h"
 
 using namespace rbus;
