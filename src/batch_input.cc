@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "named_file.h"
 #include "payload.h"
 #include "signals.h"
 #include "timestamp.h"
@@ -16,31 +17,48 @@
 namespace rbus {
 
 bool LineReader::next(std::string_view& line) {
+    if (dropped_ > 0) dropped_ = 0;
     for (;;) {
-        std::size_t nl = buf_.find('\n', pos_);
-        if (nl != std::string::npos || (eof_ && pos_ < buf_.size())) {
+        std::size_t nl = buf_.find('\n', scan_);
+        if (nl != std::string::npos || (eof_ && (pos_ < buf_.size() || dropped_ > 0))) {
             std::size_t end = nl == std::string::npos ? buf_.size() : nl;
+            line_bytes_ = end - pos_ + dropped_;
+            if (line_bytes_ > max_line_) {
+                dropped_ = line_bytes_ - max_line_;
+                end = pos_ + max_line_;
+            }
             line = std::string_view(buf_).substr(pos_, end - pos_);
-            if (!line.empty() && line.back() == '\r') line.remove_suffix(1);
-            pos_ = nl == std::string::npos ? buf_.size() : nl + 1;
+            if (dropped_ == 0 && !line.empty() && line.back() == '\r') line.remove_suffix(1);
+            pos_ = scan_ = nl == std::string::npos ? buf_.size() : nl + 1;
             return true;
         }
-        if (eof_ || pending_signal()) return false;
-        buf_.erase(0, pos_);  // the lines handed out so far are no longer used
-        pos_ = 0;
-        pollfd p{fd_, POLLIN, 0};
-        if (on_idle_ && ::poll(&p, 1, 0) == 0) on_idle_();  // the next read would wait
-        constexpr std::size_t kChunk = 64 * 1024;
-        const std::size_t kept = buf_.size();
-        buf_.resize(kept + kChunk);
-        ssize_t n = ::read(fd_, buf_.data() + kept, kChunk);
-        buf_.resize(kept + (n > 0 ? static_cast<std::size_t>(n) : 0));
-        if (n == 0) {
-            eof_ = true;
-        } else if (n < 0 && errno != EINTR) {
-            throw Error(fmt::format("cannot read the input: {}", std::strerror(errno)));
+        scan_ = buf_.size();  // searched up to here: never again
+        if (buf_.size() - pos_ > max_line_) {  // too long already: keep its start only
+            dropped_ += buf_.size() - pos_ - max_line_;
+            buf_.resize(pos_ + max_line_);
+            scan_ = buf_.size();
         }
+        if (eof_ || pending_signal() || !read_more()) return false;
     }
+}
+
+bool LineReader::read_more() {
+    buf_.erase(0, pos_);  // the lines handed out so far are no longer used
+    scan_ -= pos_;
+    pos_ = 0;
+    pollfd p{fd_, POLLIN, 0};
+    if (on_idle_ && ::poll(&p, 1, 0) == 0) on_idle_();  // the next read would wait
+    constexpr std::size_t kChunk = 64 * 1024;
+    const std::size_t kept = buf_.size();
+    buf_.resize(kept + kChunk);
+    ssize_t n = ::read(fd_, buf_.data() + kept, kChunk);
+    buf_.resize(kept + (n > 0 ? static_cast<std::size_t>(n) : 0));
+    if (n == 0) {
+        eof_ = true;
+    } else if (n < 0 && errno != EINTR) {
+        throw Error(fmt::format("cannot read the input: {}", std::strerror(errno)));
+    }
+    return true;
 }
 
 std::string oversize_reason(std::size_t bytes, std::size_t max_bytes) {
@@ -65,9 +83,7 @@ std::optional<Envelope> LineParser::build(std::string_view line, std::string& wh
             return std::nullopt;
         }
         Envelope env = std::move(*r.envelope);
-        validate_type(env.type());
-        if (!env.payload().is_object())
-            throw UsageError(fmt::format("payload must be a JSON object (got {})", env.payload().type_name()));
+        validate_republished(env);
         if (!env.timestamp()) env.json()["timestamp"] = now_timestamp();
         return env;
     } catch (const UsageError& e) {
@@ -91,10 +107,18 @@ LineParser::LineParser(BatchInput input, EnvelopeFields base, const Context& ctx
 bool LineParser::pass_through(std::string_view line) {
     CanonicalEnvelope env;
     if (!scan_canonical(line, env)) return false;
+    // The spans are JSON tokens: without a backslash, each is its own text.
     std::string_view type = env.type.substr(1, env.type.size() - 2);
-    if (!jscan::plain(type)) return false;
     try {
-        validate_type(type);
+        const std::pair<const char*, std::string_view> fields[] = {
+            {"id", env.id}, {"type", env.type}, {"request_id", env.request_id},
+            {"source_agent_id", env.source_agent_id}, {"workspace_id", env.workspace_id}};
+        for (auto [name, token] : fields) {
+            if (token == "null") continue;
+            std::string_view text = token.substr(1, token.size() - 2);
+            if (!jscan::plain(text)) return false;  // escapes: the full read decodes and decides
+            validate_republished_text(name, text);
+        }
     } catch (const UsageError&) {
         return false;  // the full read says why
     }
@@ -126,8 +150,12 @@ std::optional<BatchEvent> LineParser::parse(std::uint64_t line_no, std::string_v
 
 DeadLetter::DeadLetter(const std::string& path) : path_(path) {
     if (path.empty()) return;
-    file_ = std::fopen(path.c_str(), "a");
-    if (!file_) throw UsageError(fmt::format("cannot open dead-letter file {}: {}", path, std::strerror(errno)));
+    int fd = open_for_appending(path, "dead-letter file");  // a FIFO works, within the deadline
+    file_ = ::fdopen(fd, "a");
+    if (!file_) {
+        ::close(fd);
+        throw UsageError(fmt::format("cannot open dead-letter file {}: {}", path, std::strerror(errno)));
+    }
 }
 
 DeadLetter::~DeadLetter() {

@@ -22,19 +22,32 @@ namespace rbus {
 
 // Reads lines from fd. Before a read that would wait for the producer, calls on_idle,
 // so that a slow producer (a pipe, a fifo) never leaves events unsent or unconfirmed.
+// Each byte is searched for the line end once (linear in the input, however long
+// the line), and a line longer than max_line is not kept past max_line bytes.
 class LineReader {
 public:
-    LineReader(int fd, std::function<void()> on_idle) : fd_(fd), on_idle_(std::move(on_idle)) {}
+    LineReader(int fd, std::function<void()> on_idle, std::size_t max_line = std::string::npos)
+        : fd_(fd), on_idle_(std::move(on_idle)), max_line_(max_line) {}
     // The next line without its "\n" (nor a "\r" before it), valid until the next
     // call. False at the end of the input or when SIGINT/SIGTERM arrived. Throws
     // Error when reading fails.
     bool next(std::string_view& line);
+    // The line just handed out was longer than max_line: `line` is its first
+    // max_line bytes, the rest was read and dropped; line_bytes() is its length.
+    bool too_long() const { return dropped_ > 0; }
+    std::size_t line_bytes() const { return line_bytes_; }
 
 private:
+    bool read_more();
+
     int fd_;
     std::function<void()> on_idle_;
+    std::size_t max_line_;
     std::string buf_;
-    std::size_t pos_ = 0;
+    std::size_t pos_ = 0;      // start of the current line
+    std::size_t scan_ = 0;     // where the search for its end goes on
+    std::size_t dropped_ = 0;  // bytes of the current line beyond max_line_, not kept
+    std::size_t line_bytes_ = 0;
     bool eof_ = false;
 };
 

@@ -34,8 +34,8 @@ std::unique_ptr<Transport> open_transport(const ConnectOptions& o) {
                                          url.redacted()));
         static bool warned = false;  // once per process, not on every reconnect
         if (o.tls.insecure && !std::exchange(warned, true))
-            logger().warn("--insecure: the server's certificate is not verified; the connection and the password "
-                          "can be intercepted");
+            logger().security("--insecure: the server's certificate is not verified; the connection and the password "
+                              "can be intercepted");
         tls.emplace(o.tls);  // bad certificate files fail here, before connecting
     } else {
         warn_unused_tls_options(o.tls);
@@ -110,6 +110,7 @@ std::unique_ptr<Connection> connect_bus(const ConnectOptions& o, std::string_vie
     // Sentinel: ask the sentinels for the master, then connect_bus to it.
     if (o.url.scheme == UrlScheme::sentinel) return connect_sentinel_master(o, client_name);
     auto conn = std::make_unique<Connection>(open_transport(o));
+    conn->set_max_reply_bytes(o.max_reply_bytes);
     try {
         greet(*conn, o, client_name, greeting);
     } catch (const TimeoutError&) {

@@ -162,6 +162,7 @@ std::vector<NodeChannels> group_by_owner(const ClusterTopology& topology, const 
 ConnectOptions node_options(const ConnectOptions& base, const HostPort& node) {
     ConnectOptions o = base;
     if (node.host.empty()) return o;  // the URL's own Unix socket
+    check_credentials_target(base.cluster_hosts, base.url.hosts, node, "the cluster's topology");
     if (o.url.scheme == UrlScheme::unix_socket) o.url.scheme = UrlScheme::redis;
     o.url.hosts = {node};
     return o;

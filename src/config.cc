@@ -1,5 +1,7 @@
 #include "config.h"
 
+#include <unistd.h>
+
 #include <array>
 #include <fstream>
 #include <sstream>
@@ -8,13 +10,14 @@
 #include <toml++/toml.h>
 
 #include "error.h"
+#include "named_file.h"
 
 namespace rbus {
 namespace {
 
 constexpr std::array<std::string_view, 16> kStringKeys = {
     "url", "password-file", "prefix", "workspace-id", "correlation-id", "source-agent-id", "cacert", "cert",
-    "key", "sni", "connect-timeout", "color", "log-format", "sentinel-password-file",
+    "key", "sni", "connect-timeout", "color", "log-format", "sentinel-password-file", "cluster-hosts",
 };
 constexpr std::array<std::string_view, 4> kBoolKeys = {"tls", "insecure", "fail-soft", "sharded"};
 constexpr std::array<std::string_view, 4> kSections = {"publish", "subscribe", "tail", "stats"};
@@ -110,15 +113,8 @@ Config Config::load(const std::string& flag_path, const EnvLookup& env, std::str
                 return Config();
         }
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        if (!required) return Config();
-        throw UsageError(fmt::format("cannot read config file {}", path));
-    }
-    std::stringstream ss;
-    ss << in.rdbuf();
-    if (in.bad()) throw UsageError(fmt::format("cannot read config file {}", path));
-    return parse(ss.str(), path, section);
+    if (!required && ::access(path.c_str(), F_OK) != 0) return Config();
+    return parse(read_named_file(path, "config file", 1024 * 1024), path, section);
 }
 
 const ConfigValue* Config::get(std::string_view key) const {

@@ -79,9 +79,16 @@ Reply Connection::buffered_reply() {
 
 Reply Connection::read_next(Deadline deadline) {
     for (;;) {
-        if (Reply r = next_buffered()) return r;
+        if (Reply r = next_buffered()) {
+            unanswered_ = 0;
+            return r;
+        }
         std::size_t n = transport_->read_some(in_.data(), in_.size(), deadline);
         if (n == 0) return nullptr;
+        // Whatever the length headers say (a "$9999999999"), no reply is buffered past the bound.
+        unanswered_ += n;
+        if (unanswered_ > max_reply_bytes_)
+            throw ProtocolError(fmt::format("a reply from {} is larger than {} bytes: not read", peer(), max_reply_bytes_));
         if (redisReaderFeed(reader_.get(), in_.data(), n) != REDIS_OK)
             throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
     }

@@ -57,6 +57,9 @@ public:
     void append_raw(std::string_view resp) { out_.append(resp); }
     void flush(Deadline deadline);
     std::size_t pending_bytes() const { return out_.size(); }
+    // No reply larger than this is buffered: read_reply throws ProtocolError
+    // once that many bytes arrived without a whole reply (default 32 MiB).
+    void set_max_reply_bytes(std::size_t n) { max_reply_bytes_ = n; }
 
     // The next reply, or nullptr when the deadline passed (or a signal came)
     // before a whole reply arrived. Throws IoError / ProtocolError.
@@ -101,6 +104,8 @@ private:
 
     std::string out_;
     std::vector<char> in_;
+    std::size_t max_reply_bytes_ = 32 * 1024 * 1024;
+    std::size_t unanswered_ = 0;  // bytes read since the last whole reply
     std::string raw_in_;  // read_integer_reply's buffer
     std::size_t raw_pos_ = 0;
     struct Deferred {

@@ -1,6 +1,5 @@
 #include "consumer.h"
 
-#include <fcntl.h>
 #include <poll.h>
 #include <unistd.h>
 
@@ -14,39 +13,32 @@
 #include "duration.h"
 #include "error.h"
 #include "log.h"
+#include "named_file.h"
 #include "sharded_subscriber.h"
 #include "signals.h"
 
 namespace rbus {
 
-void touch_ready_file(const std::string& path) {
-    int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
-    if (fd < 0) throw Error(fmt::format("cannot create ready file {}: {}", path, std::strerror(errno)));
-    ::close(fd);
-}
-
 void add_consume_options(CLI::App& app, ConsumeFlags& flags) {
-    app.add_option_function<std::uint64_t>(
-           "-n,--count",
-           [&flags](const std::uint64_t& n) {
-               flags.count = n;
-               flags.count_given = true;
-           },
-           "exit 0 after N matching events")
-        ->type_name("N");
+    app.add_option("-n,--count", flags.count, "exit 0 after N matching events")->type_name("N");
     app.add_option("--timeout", flags.timeout, "give up after DUR (exit 124 if --count was not reached)")
         ->type_name("DUR");
     app.add_option("--idle", flags.idle, "exit 0 once no matching event arrived for DUR")->type_name("DUR");
-    app.add_option("--ready-file", flags.ready_file, "create PATH once every subscription is confirmed")
+    app.add_option("--ready-file", flags.ready_file,
+                   "create PATH once every subscription is confirmed (removed at start, kept after exit)")
         ->type_name("PATH");
     app.add_flag("--no-reconnect", flags.no_reconnect, "exit 3 when the connection is lost instead of reconnecting");
+    app.add_option("--max-bytes", flags.max_bytes,
+                   "a larger message is invalid, never read as JSON (default 16777216; --format raw prints it)")
+        ->type_name("N");
     app.add_option("--ping-interval", flags.ping_interval, "PING after DUR of silence to detect a dead connection (default 5s; 0: never)")
         ->type_name("DUR");
 }
 
 ConsumeOptions consume_options(const ConsumeFlags& flags) {
     ConsumeOptions o;
-    if (flags.count_given) o.count = flags.count;
+    if (!flags.count.empty()) o.count = parse_count("--count", flags.count);
+    if (!flags.max_bytes.empty()) o.max_bytes = parse_max_bytes(flags.max_bytes);
     if (!flags.timeout.empty()) o.timeout = parse_duration(flags.timeout);
     if (!flags.idle.empty()) {
         o.idle = parse_duration(flags.idle);
@@ -58,7 +50,16 @@ ConsumeOptions consume_options(const ConsumeFlags& flags) {
     return o;
 }
 
-bool deliver_message(const BusMessage& m, const ConsumeHandlers& h) {
+std::string oversize_message(std::size_t bytes, std::size_t max_bytes) {
+    return fmt::format("message is {} bytes, more than --max-bytes {}", bytes, max_bytes);
+}
+
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, std::size_t max_bytes) {
+    if (m.data.size() > max_bytes) {  // at the message boundary: nothing parses it
+        ReadResult too_large;
+        too_large.error = oversize_message(m.data.size(), max_bytes);
+        return h.on_event(ReceivedEvent{m, too_large, Clock::now(), std::chrono::system_clock::now()});
+    }
     if (h.on_canonical) {
         CanonicalEnvelope env;
         if (scan_canonical(m.data, env)) return h.on_canonical(m, env);
@@ -79,12 +80,13 @@ public:
 
     int run() {
         deadline_ = deadline_after(o_.timeout);
+        if (!o_.ready_file.empty()) remove_stale_ready_file(o_.ready_file);
         try {
             sub_.start();
         } catch (const Interrupted& e) {
             return e.exit_code();  // Ctrl-C while subscribing: 130/143, the final --metrics as usual
         }
-        if (!o_.ready_file.empty()) touch_ready_file(o_.ready_file);
+        if (!o_.ready_file.empty()) create_ready_file(o_.ready_file);
         last_match_ = last_data_ = Clock::now();
         done_ = o_.count && *o_.count == 0;
         while (!done_) {
@@ -125,7 +127,7 @@ private:
     std::optional<int> step() {
         auto wake = sub_.poll(next_wake(), [&](const BusMessage& m) {
             ++st_.received;
-            if (deliver_message(m, h_)) {
+            if (deliver_message(m, h_, o_.max_bytes)) {
                 ++st_.matched;
                 last_match_ = Clock::now();
                 if (o_.count && st_.matched >= *o_.count) {

@@ -3,6 +3,7 @@
 // PING a silent connection and reconnect when it is lost.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
@@ -13,6 +14,7 @@
 #include "canonical.h"
 #include "envelope.h"
 #include "reconnect.h"
+#include "size_flags.h"
 #include "subscriber.h"
 
 namespace CLI {
@@ -25,18 +27,17 @@ struct ConsumeOptions {
     std::optional<std::uint64_t> count;     // stop with 0 after this many matching events
     std::chrono::milliseconds timeout{0};   // 0: none
     std::chrono::milliseconds idle{0};      // 0: none; stop with 0 after this long without a match
-    std::string ready_file;                 // created once subscribed
+    std::string ready_file;                 // removed at start, created once subscribed (named_file.h)
+    std::size_t max_bytes = kReaderMaxBytes;  // a larger message is invalid, never read as JSON
     bool reconnect = true;                  // false: a lost connection ends the run (exit 3)
     std::chrono::milliseconds ping_interval{5000};  // PING after this much silence; 0: never
     ReconnectPolicy::Backoff backoff;
 };
 
 // The consume flags as given: -n/--count, --timeout, --idle, --ready-file,
-// --no-reconnect, --ping-interval.
+// --no-reconnect, --ping-interval, --max-bytes.
 struct ConsumeFlags {
-    std::uint64_t count = 0;
-    bool count_given = false;
-    std::string timeout, idle, ready_file, ping_interval;
+    std::string count, timeout, idle, ready_file, ping_interval, max_bytes;
     bool no_reconnect = false;
 };
 // Adds those flags (used by rbus-subscribe and rbus-tail).
@@ -68,8 +69,20 @@ struct ConsumeHandlers {
 
 // One message through the handlers as the consume loop hands it over: to
 // on_canonical when set and the message is canonical, else read in full
-// (read_envelope) and given to on_event. Returns whether it matched.
-bool deliver_message(const BusMessage& m, const ConsumeHandlers& h);
+// (read_envelope) and given to on_event. A message larger than max_bytes is
+// never read: it goes to on_event as invalid, with its size. Returns whether it matched.
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, std::size_t max_bytes = kReaderMaxBytes);
+
+// "message is 20000000 bytes, more than --max-bytes 16777216" (not read).
+std::string oversize_message(std::size_t bytes, std::size_t max_bytes);
+
+// The bound on a frame from the server for a reader with --max-bytes N: a
+// message up to it is received and, past N, reported invalid by its size;
+// only a larger frame (which a Redis with its default 32 MB pub/sub buffer
+// limit never sends) ends the connection. At least 32 MiB + 1 MiB of framing.
+inline std::size_t reply_bound(std::size_t max_bytes) {
+    return std::max<std::size_t>(max_bytes, 32 * 1024 * 1024) + 1024 * 1024;
+}
 
 // What happened during a run, for --metrics and summaries.
 struct ConsumeStats {
@@ -88,8 +101,5 @@ int consume(Subscriber& sub, const ConsumeOptions& options, const ConsumeHandler
 class ShardedSubscriber;
 int consume(ShardedSubscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers,
             ConsumeStats* stats = nullptr);
-
-// Creates the ready file (empty) or throws Error naming it.
-void touch_ready_file(const std::string& path);
 
 }  // namespace rbus

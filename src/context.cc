@@ -1,5 +1,7 @@
 #include "context.h"
 
+#include <sys/stat.h>
+
 #include <cctype>
 #include <fstream>
 #include <sstream>
@@ -10,6 +12,7 @@
 
 #include "duration.h"
 #include "error.h"
+#include "named_file.h"
 #include "text.h"
 
 namespace rbus {
@@ -41,6 +44,13 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_flag("--insecure", o.insecure, "do not verify the server certificate")->group(conn);
     app.add_option("--sni", o.sni, "TLS server name to send and verify")->group(conn);
     app.add_option("--connect-timeout", o.connect_timeout, "connect timeout (default 5s)")->group(conn);
+    app.add_option("--cluster-hosts", o.cluster_hosts,
+                   "send credentials only to these hosts besides the URL's (CIDR|HOST,...), wherever the cluster "
+                   "or a sentinel points")
+        ->type_name("LIST")->group(conn);
+    app.add_flag("--no-auth-warning", o.no_auth_warning,
+                 "no warning about a password on the command line or in a file others can read")
+        ->group(conn);
     app.add_flag("--sharded", o.sharded,
                  "sharded pub/sub: SPUBLISH/SSUBSCRIBE on each channel's slot owner (Redis 7+, cluster; env "
                  "RAPTORBUS_SHARDED=1)")
@@ -121,12 +131,18 @@ bool pick_flag(bool flag, std::string_view flag_name, const Config& config, std:
     return false;
 }
 
-std::string read_password_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError(fmt::format("cannot read password file {}", path));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    std::string s = ss.str();
+// ssh refuses a private key others can read; a password file gets a warning.
+void check_secret_file_mode(Context& c, const std::string& path, std::string_view what) {
+    struct stat st {};
+    if (::stat(path.c_str(), &st) != 0 || !S_ISREG(st.st_mode)) return;  // a pipe, <(...), a FIFO: nothing to say
+    if (st.st_mode & (S_IRGRP | S_IROTH))
+        c.security_warnings.push_back({true, fmt::format("{} {} can be read by other users (mode {:04o}): chmod 600 it",
+                                                         what, path, st.st_mode & 07777)});
+}
+
+std::string read_password_file(Context& c, const std::string& path) {
+    check_secret_file_mode(c, path, "password file");
+    std::string s = read_named_file(path, "password file", 64 * 1024);
     while (!s.empty() && (s.back() == '\n' || s.back() == '\r')) s.pop_back();
     if (s.empty()) throw UsageError(fmt::format("password file {} is empty", path));
     return s;
@@ -182,7 +198,7 @@ void resolve_password(Context& c, const CommonOptions& o, const EnvLookup& env, 
         source = "url (" + c.url_source + ")";
         if (c.url_source == "--url") c.url_password_on_argv = true;
     } else if (!o.password_file.empty()) {
-        url.password = read_password_file(o.password_file);
+        url.password = read_password_file(c, o.password_file);
         source = "--password-file";
     } else if (auto p = env("RAPTORBUS_PASSWORD")) {
         url.password = *p;
@@ -191,7 +207,7 @@ void resolve_password(Context& c, const CommonOptions& o, const EnvLookup& env, 
         url.password = *t;
         source = "UPSTASH_REDIS_TOKEN";
     } else if (const ConfigValue* f = config.get("password-file")) {
-        url.password = read_password_file(config_path_value(f->text, config, env));
+        url.password = read_password_file(c, config_path_value(f->text, config, env));
         source = config_source(*f);
     } else {
         source = "none";
@@ -204,13 +220,13 @@ void resolve_sentinel_password(Context& c, const CommonOptions& o, const EnvLook
     std::string& source = c.sources["sentinel-password"];
     std::string& password = c.connect.sentinel_password;
     if (!o.sentinel_password_file.empty()) {
-        password = read_password_file(o.sentinel_password_file);
+        password = read_password_file(c, o.sentinel_password_file);
         source = "--sentinel-password-file";
     } else if (auto p = env("RAPTORBUS_SENTINEL_PASSWORD")) {
         password = *p;
         source = "RAPTORBUS_SENTINEL_PASSWORD";
     } else if (const ConfigValue* f = config.get("sentinel-password-file")) {
-        password = read_password_file(config_path_value(f->text, config, env));
+        password = read_password_file(c, config_path_value(f->text, config, env));
         source = config_source(*f);
     } else {
         source = "none";
@@ -272,6 +288,23 @@ Context resolve_context(const CommonOptions& o, const EnvLookup& env, const Conf
     resolve_password(c, o, env, config);
     resolve_sentinel_password(c, o, env, config);
     resolve_tls(c, o, env, config);
+    c.no_auth_warning = o.no_auth_warning;
+    Picked hosts = pick(o.cluster_hosts, "--cluster-hosts", env, nullptr, config, "cluster-hosts");
+    c.sources["cluster-hosts"] = hosts.source;
+    if (hosts.value) c.connect.cluster_hosts = HostAllowList::parse(*hosts.value);
+    if (!c.config_path.empty()) {
+        // A config file others can change could point the credentials anywhere.
+        struct stat st {};
+        if (::stat(c.config_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IWGRP | S_IWOTH)))
+            c.security_warnings.push_back({false, fmt::format("config file {} can be changed by other users (mode "
+                                                              "{:04o}): chmod go-w it",
+                                                              c.config_path, st.st_mode & 07777)});
+        else if (::stat(c.config_path.c_str(), &st) == 0 && S_ISREG(st.st_mode) && (st.st_mode & (S_IRGRP | S_IROTH)) &&
+                 !c.connect.url.password.empty() && c.url_source.rfind("config ", 0) == 0)
+            c.security_warnings.push_back({true, fmt::format("config file {} holds a password and can be read by other "
+                                                             "users (mode {:04o}): chmod 600 it",
+                                                             c.config_path, st.st_mode & 07777)});
+    }
 
     Picked timeout = pick(o.connect_timeout, "--connect-timeout", env, nullptr, config, "connect-timeout");
     c.sources["connect-timeout"] = timeout.source;

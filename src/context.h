@@ -6,7 +6,9 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <vector>
 
+#include "cluster_hosts.h"
 #include "config.h"
 #include "env.h"
 #include "log.h"
@@ -29,6 +31,18 @@ struct ConnectOptions {
     // redis+sentinel://: AUTH to the sentinels (the URL's password is the
     // data nodes'). Never printed.
     std::string sentinel_password;
+    // --cluster-hosts: where the credentials may follow the topology (empty: anywhere).
+    HostAllowList cluster_hosts;
+    // The largest reply (or pub/sub frame) read from a server; a larger one is
+    // refused before it is buffered (exit 3). Readers raise it with --max-bytes.
+    std::size_t max_reply_bytes = 32 * 1024 * 1024;
+};
+
+// A warning kept until the logger is set up; `auth` ones are about the password
+// (--no-auth-warning silences them).
+struct SecurityWarning {
+    bool auth = false;
+    std::string text;
 };
 
 struct Context {
@@ -43,6 +57,8 @@ struct Context {
     bool sharded = false;  // --sharded: SPUBLISH/SSUBSCRIBE on the slot's owner (Redis Cluster)
     bool quiet = false;  // -q: errors only, and no data echo from rbus-publish
     bool url_password_on_argv = false;  // warn: visible to other users in ps
+    bool no_auth_warning = false;       // --no-auth-warning
+    std::vector<SecurityWarning> security_warnings;  // printed once logging is set up, -q or not
     std::string config_path;            // the config file read, or empty
     // Where each setting came from, by config key ("url", "prefix", "password",
     // ...): "--url", "REDIS_URL", "config FILE:LINE", "default", ...
@@ -60,6 +76,8 @@ struct CommonOptions {
     bool sharded = false;
     std::string sentinel_password_file;
     bool print_context = false;
+    bool no_auth_warning = false;
+    std::string cluster_hosts;
     int verbose = 0;
 };
 

@@ -112,6 +112,33 @@ void validate_type(std::string_view t) {
     if (words < 2) throw bad(fmt::format("needs at least two dotted words, {}", kLike));
 }
 
+void validate_republished_text(std::string_view field, std::string_view value) {
+    if (value.empty()) throw UsageError(fmt::format("invalid {}: must not be empty", field));
+    if (value.size() > kMaxIdLength)
+        throw UsageError(fmt::format("invalid {} {}: longer than {} characters", field, json_quoted(value), kMaxIdLength));
+    if (utf8_error_at(value) != npos) throw UsageError(fmt::format("invalid {} {}: not valid UTF-8", field, json_quoted(value)));
+    for (std::size_t i = 0; i < value.size(); ++i) {
+        auto c = static_cast<unsigned char>(value[i]);
+        bool c1 = c == 0xc2 && i + 1 < value.size() && static_cast<unsigned char>(value[i + 1]) < 0xa0;  // U+0080..U+009F
+        if (c < 0x20 || c == 0x7f || c1)
+            throw UsageError(fmt::format("invalid {} {}: contains a control character", field, json_quoted(value)));
+    }
+}
+
+void validate_republished(const Envelope& e) {
+    validate_republished_text("id", e.id());
+    validate_republished_text("type", e.type());
+    const std::pair<const char*, const std::string*> context[] = {
+        {"request_id", e.request_id()}, {"source_agent_id", e.source_agent_id()}, {"workspace_id", e.workspace_id()}};
+    for (auto [name, value] : context)
+        if (value) validate_republished_text(name, *value);
+    if (!e.payload().is_object())
+        throw UsageError(fmt::format("payload must be a JSON object (got {})", e.payload().type_name()));
+    if (const std::string* ts = e.timestamp(); ts && !normalize_timestamp(*ts))
+        throw UsageError(fmt::format("invalid timestamp {}: expected RFC 3339, like 2026-11-26T16:10:30.237319Z",
+                                     json_quoted(*ts)));
+}
+
 Envelope Envelope::create(EnvelopeFields f) {
     validate_type(f.type);
     if (!f.payload.is_object())

@@ -22,6 +22,19 @@ std::string_view priority_name(Priority);
 // `invalid event type "Foo": must be lowercase dotted words like agent.task_started`.
 void validate_type(std::string_view type);
 
+class Envelope;
+
+// An envelope read from a file or a queue and published again (--envelopes;
+// record replay and DLQ redrive use the same): SPEC §1's reading rules (any
+// non-empty type, an RFC 3339 timestamp when there is one) and, in id, type,
+// request_id, source_agent_id and workspace_id, at most 200 characters of
+// UTF-8 without control characters (C0, DEL, C1). Throws UsageError naming
+// the field. The dotted-type rule is for types typed on the command line.
+void validate_republished(const Envelope& envelope);
+
+// The text rule above for one field, e.g. on the span of a canonical message.
+void validate_republished_text(std::string_view field, std::string_view value);
+
 // Limits: the length of a type and of a given id, and how deep JSON may nest.
 inline constexpr std::size_t kMaxTypeLength = 200;
 inline constexpr std::size_t kMaxIdLength = 200;

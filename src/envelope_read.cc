@@ -163,6 +163,8 @@ ReadResult read_envelope(std::string_view raw) try {
     if (raw.size() > static_cast<std::size_t>(kMaxJsonDepth) && json_depth(raw) > kMaxJsonDepth)
         return invalid(fmt::format("nesting too deep (more than {} levels)", kMaxJsonDepth));
     if (raw.find_first_not_of(" \t\r\n") == npos) return invalid("empty message");
+    // The JSON parser stops at a NUL as at the end of the text: `{...}\0junk` must not pass.
+    if (std::size_t nul = raw.find('\0'); nul != npos) return invalid(fmt::format("invalid JSON at byte {}: a NUL byte", nul));
     Json doc;
     if (DomBuilder builder(doc); !Json::sax_parse(raw.data(), raw.data() + raw.size(), &builder))
         return invalid(parse_failure(raw, builder.error, builder.error_position));

@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "log.h"
+#include "safe_text.h"
 
 namespace rbus {
 
@@ -33,14 +34,22 @@ void EventSink::handle_invalid(const ReceivedEvent& ev) {
 
 void EventSink::run_handler(const ReceivedEvent& ev) {
     const Envelope& e = *ev.read.envelope;
-    auto text = [](const std::string* s) { return s ? *s : std::string(); };
+    // A variable cannot hold a NUL (it would end the value early) and a shell
+    // handler splits on newlines: the fields are escaped as template fields
+    // are (\u0000, \n); the envelope on the handler's stdin is exact.
+    auto text = [](std::string_view s) {
+        std::string out;
+        append_template_escaped(out, s);
+        return out;
+    };
+    auto optional = [&](const std::string* s) { return s ? text(*s) : std::string(); };
     std::vector<std::pair<std::string, std::string>> vars = {
-        {"RBUS_EVENT_ID", std::string(e.id())},
-        {"RBUS_EVENT_TYPE", std::string(e.type())},
-        {"RBUS_CHANNEL", std::string(ev.message.channel)},
-        {"RBUS_PRIORITY", std::string(e.priority_text())},
-        {"RBUS_REQUEST_ID", text(e.request_id())},
-        {"RBUS_WORKSPACE_ID", text(e.workspace_id())},
+        {"RBUS_EVENT_ID", text(e.id())},
+        {"RBUS_EVENT_TYPE", text(e.type())},
+        {"RBUS_CHANNEL", text(ev.message.channel)},
+        {"RBUS_PRIORITY", text(e.priority_text())},
+        {"RBUS_REQUEST_ID", optional(e.request_id())},
+        {"RBUS_WORKSPACE_ID", optional(e.workspace_id())},
     };
     HandlerResult r = o_.exec->run(e.dump(), vars);
     if (r.ok()) return;

@@ -3,7 +3,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <signal.h>
-#include <spawn.h>
+#include <sys/prctl.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -20,19 +20,81 @@ extern char** environ;
 namespace rbus {
 namespace {
 
-// We were told to stop (SIGTERM, or SIGINT not sent to the whole process
-// group) while a handler runs: pass SIGTERM on, give it 2 s, then SIGKILL.
-// Returns true once the child is reaped (its status in `status`).
-bool stop_child(pid_t pid, int& status) {
-    ::kill(pid, SIGTERM);
-    for (int i = 0; i < 100; ++i) {
-        if (::waitpid(pid, &status, WNOHANG) == pid) return true;
+constexpr int kGraceMs = 2000;  // SIGTERM, then SIGKILL after this
+
+// The handler's group while it runs, for the SIGTSTP/SIGCONT handlers.
+volatile sig_atomic_t g_group = 0;
+
+// Ctrl-Z stops rbus's own group only (the handler has its own): stop the
+// handler's group too, then stop as the default action would.
+extern "C" void on_tstp(int) {
+    int saved = errno;
+    if (g_group > 0) ::kill(-g_group, SIGTSTP);
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    ::sigaction(SIGTSTP, &dfl, nullptr);
+    ::raise(SIGTSTP);  // pending until this handler returns: then rbus stops
+    errno = saved;
+}
+
+extern "C" void on_cont(int) {
+    int saved = errno;
+    if (g_group > 0) ::kill(-g_group, SIGCONT);
+    struct sigaction sa {};
+    sa.sa_handler = on_tstp;
+    sigemptyset(&sa.sa_mask);
+    ::sigaction(SIGTSTP, &sa, nullptr);  // ready for the next Ctrl-Z
+    errno = saved;
+}
+
+// Passes job control on to the handler's group while it runs.
+class JobControlForwarding {
+public:
+    explicit JobControlForwarding(pid_t group) {
+        g_group = group;
+        struct sigaction sa {};
+        sigemptyset(&sa.sa_mask);
+        sa.sa_handler = on_tstp;
+        ::sigaction(SIGTSTP, &sa, &old_tstp_);
+        sa.sa_handler = on_cont;
+        ::sigaction(SIGCONT, &sa, &old_cont_);
+    }
+    ~JobControlForwarding() {
+        ::sigaction(SIGTSTP, &old_tstp_, nullptr);
+        ::sigaction(SIGCONT, &old_cont_, nullptr);
+        g_group = 0;
+    }
+    JobControlForwarding(const JobControlForwarding&) = delete;
+    JobControlForwarding& operator=(const JobControlForwarding&) = delete;
+
+private:
+    struct sigaction old_tstp_ {}, old_cont_ {};
+};
+
+// Reaps pid within ms; true when it was reaped (its status in `status`).
+bool reap_within(pid_t pid, int& status, int ms) {
+    for (int waited = 0;; waited += 20) {
+        pid_t w = ::waitpid(pid, &status, WNOHANG);
+        if (w == pid || (w < 0 && errno == ECHILD)) return true;
+        if (waited >= ms) return false;
         ::poll(nullptr, 0, 20);
     }
-    ::kill(pid, SIGKILL);
+}
+
+// Ends the handler's whole group: SIGTERM and a grace period, or SIGKILL at once.
+void end_group(pid_t pid, int& status, bool at_once) {
+    if (!at_once) {
+        ::kill(-pid, SIGTERM);
+        ::kill(-pid, SIGCONT);  // a stopped group must be able to act on it
+        if (reap_within(pid, status, kGraceMs)) {
+            ::kill(-pid, SIGKILL);  // what it started and left behind
+            return;
+        }
+    }
+    ::kill(-pid, SIGKILL);
     while (::waitpid(pid, &status, 0) != pid)
-        if (errno != EINTR) return true;  // already gone
-    return true;
+        if (errno != EINTR) return;  // already gone
 }
 
 // The handler's environment: ours, with `vars` replacing same-named entries.
@@ -64,9 +126,27 @@ int decode_status(int status) {
     return 1;
 }
 
+// In the child, between fork and exec: only async-signal-safe calls.
+[[noreturn]] void exec_child(int stdin_fd, pid_t parent, char* const argv[], char* const envp[]) {
+    ::setpgid(0, 0);
+    ::prctl(PR_SET_PDEATHSIG, SIGTERM);
+    if (::getppid() != parent) ::_exit(127);  // rbus died before the line above
+    struct sigaction dfl {};
+    dfl.sa_handler = SIG_DFL;
+    sigemptyset(&dfl.sa_mask);
+    for (int sig : {SIGPIPE, SIGINT, SIGTERM, SIGTSTP, SIGCONT}) ::sigaction(sig, &dfl, nullptr);
+    sigset_t none;
+    sigemptyset(&none);
+    ::sigprocmask(SIG_SETMASK, &none, nullptr);
+    if (::dup2(stdin_fd, STDIN_FILENO) < 0) ::_exit(127);
+    ::execve("/bin/sh", argv, envp);
+    ::_exit(127);
+}
+
 }  // namespace
 
 std::string HandlerResult::describe() const {
+    if (timed_out) return "timed out, its process group ended";
     if (exit_code > 128) return fmt::format("killed by signal {}", exit_code - 128);
     return fmt::format("exit {}", exit_code);
 }
@@ -77,20 +157,6 @@ HandlerResult ExecHandler::run(std::string_view input,
     if (::pipe2(p, O_CLOEXEC) != 0) throw Error(fmt::format("--exec: cannot create a pipe: {}", std::strerror(errno)));
     Fd read_end{p[0]}, write_end{p[1]};
 
-    posix_spawn_file_actions_t actions;
-    posix_spawn_file_actions_init(&actions);
-    posix_spawn_file_actions_adddup2(&actions, read_end.fd, STDIN_FILENO);
-    posix_spawnattr_t attr;
-    posix_spawnattr_init(&attr);
-    // The handler gets default SIGPIPE/SIGINT/SIGTERM dispositions, not ours.
-    sigset_t defaults;
-    sigemptyset(&defaults);
-    sigaddset(&defaults, SIGPIPE);
-    sigaddset(&defaults, SIGINT);
-    sigaddset(&defaults, SIGTERM);
-    posix_spawnattr_setsigdefault(&attr, &defaults);
-    posix_spawnattr_setflags(&attr, POSIX_SPAWN_SETSIGDEF);
-
     std::vector<std::string> env = child_env(vars);
     std::vector<char*> envp;
     for (std::string& e : env) envp.push_back(e.data());
@@ -98,39 +164,46 @@ HandlerResult ExecHandler::run(std::string_view input,
     std::string sh = "sh", dash_c = "-c", cmd = command_;
     char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
 
-    pid_t pid = 0;
-    int rc = ::posix_spawn(&pid, "/bin/sh", &actions, &attr, argv, envp.data());
-    posix_spawn_file_actions_destroy(&actions);
-    posix_spawnattr_destroy(&attr);
-    if (rc != 0) throw Error(fmt::format("--exec: cannot start /bin/sh: {}", std::strerror(rc)));
+    const pid_t parent = ::getpid();
+    pid_t pid = ::fork();
+    if (pid < 0) throw Error(fmt::format("--exec: cannot start /bin/sh: {}", std::strerror(errno)));
+    if (pid == 0) exec_child(read_end.fd, parent, argv, envp.data());
+    ::setpgid(pid, pid);  // also here: no race with the kill(-pid) below
     read_end.reset();
+    JobControlForwarding forwarding(pid);
 
+    Deadline own = deadline_after(limits_.timeout);
+    auto deadline_passed = [&](Clock::time_point now) {
+        return (own && now >= *own) || (limits_.run_deadline && now >= *limits_.run_deadline);
+    };
     // Feed stdin without blocking forever on a handler that does not read it:
     // stop writing once it exited, or when it closed its stdin (EPIPE).
     std::string line(input);
     line += '\n';
     std::size_t off = 0;
     int status = 0;
-    bool reaped = false;
     ::fcntl(write_end.fd, F_SETFL, O_NONBLOCK);
-    while (off < line.size() && !reaped) {
-        ssize_t n = ::write(write_end.fd, line.data() + off, line.size() - off);
-        if (n > 0) {
-            off += static_cast<std::size_t>(n);
-            continue;
+    while (true) {
+        if (off < line.size()) {
+            ssize_t n = ::write(write_end.fd, line.data() + off, line.size() - off);
+            if (n > 0) off += static_cast<std::size_t>(n);
+            else if (n < 0 && errno != EAGAIN && errno != EINTR) off = line.size();  // EPIPE: it wants no more
+            if (off >= line.size()) write_end.reset();
         }
-        if (n < 0 && errno != EAGAIN && errno != EINTR) break;  // EPIPE: it does not want more
-        pollfd pfd{write_end.fd, POLLOUT, 0};
-        ::poll(&pfd, 1, 50);
         pid_t w = ::waitpid(pid, &status, WNOHANG);
-        if (w == pid) reaped = true;
-    }
-    write_end.reset();
-    while (!reaped) {
-        pid_t w = ::waitpid(pid, &status, 0);
-        if (w == pid) reaped = true;
-        else if (w < 0 && errno != EINTR) throw Error(fmt::format("--exec: waitpid: {}", std::strerror(errno)));
-        else if (w < 0 && pending_signal()) reaped = stop_child(pid, status);
+        if (w == pid || (w < 0 && errno == ECHILD)) break;
+        if (pending_signal()) {
+            end_group(pid, status, false);
+            break;
+        }
+        auto now = Clock::now();
+        if (deadline_passed(now)) {
+            bool run_over = limits_.run_deadline && now >= *limits_.run_deadline;
+            end_group(pid, status, run_over);  // the run's deadline: at once
+            return HandlerResult{decode_status(status), true};
+        }
+        pollfd pfd{write_end.fd, POLLOUT, 0};
+        ::poll(&pfd, write_end.fd >= 0 ? 1 : 0, 20);  // the handler's end is checked every 20 ms
     }
     return HandlerResult{decode_status(status)};
 }

@@ -1,25 +1,42 @@
 // --exec CMD: one `sh -c CMD` per matching event, run in order (each waited
 // for), the envelope's JSON line on its stdin and the event's identity in its
 // environment (RBUS_EVENT_ID, RBUS_EVENT_TYPE, RBUS_CHANNEL, RBUS_PRIORITY,
-// RBUS_REQUEST_ID, RBUS_WORKSPACE_ID). Started with posix_spawn.
+// RBUS_REQUEST_ID, RBUS_WORKSPACE_ID).
+//
+// Each handler runs in a process group of its own, so that whatever it starts
+// (`sh -c 'sleep 15'` forks sleep) ends with it: at the run's deadline the
+// whole group is killed at once; at --exec-timeout, or when rbus is told to
+// stop (SIGINT/SIGTERM), the group gets SIGTERM and, 2 s later, SIGKILL. The
+// handler dies with rbus (PR_SET_PDEATHSIG), and stops and continues with it
+// (Ctrl-Z: SIGTSTP and SIGCONT are passed on to its group).
 #pragma once
 
+#include <chrono>
 #include <string>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "transport.h"  // Deadline
+
 namespace rbus {
 
 struct HandlerResult {
     int exit_code = 0;  // the handler's exit status, or 128+N when killed by signal N
-    bool ok() const { return exit_code == 0; }
-    std::string describe() const;  // "exit 3" / "killed by signal 9"
+    bool timed_out = false;  // ended by rbus at --exec-timeout or the run's deadline
+    bool ok() const { return exit_code == 0 && !timed_out; }
+    std::string describe() const;  // "exit 3" / "killed by signal 9" / "timed out after 2s"
+};
+
+struct ExecLimits {
+    std::chrono::milliseconds timeout{0};  // --exec-timeout: 0 none
+    Deadline run_deadline;                 // --timeout: the group is killed at once when it comes
 };
 
 class ExecHandler {
 public:
-    explicit ExecHandler(std::string command) : command_(std::move(command)) {}
+    explicit ExecHandler(std::string command, ExecLimits limits = {})
+        : command_(std::move(command)), limits_(limits) {}
 
     // Runs the command once: `input` (plus a newline) on its stdin, `vars` added
     // to (or replacing in) this process's environment. Returns once it exited.
@@ -30,6 +47,7 @@ public:
 
 private:
     std::string command_;
+    ExecLimits limits_;
 };
 
 }  // namespace rbus

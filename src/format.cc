@@ -4,6 +4,7 @@
 
 #include "error.h"
 #include "output.h"
+#include "safe_text.h"
 #include "template.h"
 
 namespace rbus {
@@ -11,26 +12,31 @@ namespace {
 
 class JsonFormatter : public EventFormatter {
 public:
-    explicit JsonFormatter(bool color) : color_(color) {}
+    JsonFormatter(bool color, bool terminal) : color_(color), terminal_(terminal) {}
     void format(const FormatInput& in, std::string& out) const override {
-        out += color_ ? colorize_json(in.envelope.json()) : in.envelope.dump();
+        if (color_) out += colorize_json(in.envelope.json());  // escapes hidden controls itself
+        else if (terminal_) out += json_terminal_safe(in.envelope.dump());
+        else out += in.envelope.dump();
     }
-    bool prints_canonical_as_received() const override { return !color_; }
+    bool prints_canonical_as_received() const override { return !color_ && !terminal_; }
 
 private:
-    bool color_;
+    bool color_, terminal_;
 };
 
 // Indented JSON; colours as colorize_json's (keys blue, strings green,
 // literals magenta, numbers cyan).
-void pretty(std::string& out, const Json& v, bool color, int depth) {
+void pretty(std::string& out, const Json& v, bool color, bool terminal, int depth) {
     auto paint = [&](const char* code, const std::string& text) {
         if (color) out += code;
         out += text;
         if (color) out += "\x1b[0m";
     };
     auto indent = [&](int d) { out.append(static_cast<std::size_t>(d) * 2, ' '); };
-    auto dump = [](const Json& j) { return j.dump(-1, ' ', false, Json::error_handler_t::replace); };
+    auto dump = [terminal](const Json& j) {
+        std::string text = j.dump(-1, ' ', false, Json::error_handler_t::replace);
+        return terminal ? json_terminal_safe(text) : text;
+    };
     if (v.is_object() && !v.empty()) {
         out += "{\n";
         bool first = true;
@@ -40,7 +46,7 @@ void pretty(std::string& out, const Json& v, bool color, int depth) {
             indent(depth + 1);
             paint("\x1b[34m", dump(Json(it.key())));
             out += ": ";
-            pretty(out, it.value(), color, depth + 1);
+            pretty(out, it.value(), color, terminal, depth + 1);
         }
         out += '\n';
         indent(depth);
@@ -52,7 +58,7 @@ void pretty(std::string& out, const Json& v, bool color, int depth) {
             if (!first) out += ",\n";
             first = false;
             indent(depth + 1);
-            pretty(out, e, color, depth + 1);
+            pretty(out, e, color, terminal, depth + 1);
         }
         out += '\n';
         indent(depth);
@@ -70,23 +76,27 @@ void pretty(std::string& out, const Json& v, bool color, int depth) {
 
 class PrettyFormatter : public EventFormatter {
 public:
-    explicit PrettyFormatter(bool color) : color_(color) {}
-    void format(const FormatInput& in, std::string& out) const override { pretty(out, in.envelope.json(), color_, 0); }
+    PrettyFormatter(bool color, bool terminal) : color_(color), terminal_(terminal) {}
+    void format(const FormatInput& in, std::string& out) const override {
+        pretty(out, in.envelope.json(), color_, terminal_, 0);
+    }
 
 private:
-    bool color_;
+    bool color_, terminal_;
 };
 
 class PayloadFormatter : public EventFormatter {
 public:
-    explicit PayloadFormatter(bool color) : color_(color) {}
+    PayloadFormatter(bool color, bool terminal) : color_(color), terminal_(terminal) {}
     void format(const FormatInput& in, std::string& out) const override {
         const Json& p = in.envelope.payload();
-        out += color_ ? colorize_json(p) : p.dump(-1, ' ', false, Json::error_handler_t::replace);
+        if (color_) out += colorize_json(p);
+        else if (terminal_) out += json_terminal_safe(p.dump(-1, ' ', false, Json::error_handler_t::replace));
+        else out += p.dump(-1, ' ', false, Json::error_handler_t::replace);
     }
 
 private:
-    bool color_;
+    bool color_, terminal_;
 };
 
 class RawFormatter : public EventFormatter {
@@ -99,18 +109,24 @@ public:
 
 }  // namespace
 
-std::unique_ptr<EventFormatter> make_json_formatter(bool color) { return std::make_unique<JsonFormatter>(color); }
+std::unique_ptr<EventFormatter> make_json_formatter(bool color, bool terminal) {
+    return std::make_unique<JsonFormatter>(color, terminal || color);
+}
 
-std::unique_ptr<EventFormatter> make_pretty_formatter(bool color) { return std::make_unique<PrettyFormatter>(color); }
+std::unique_ptr<EventFormatter> make_pretty_formatter(bool color, bool terminal) {
+    return std::make_unique<PrettyFormatter>(color, terminal || color);
+}
 
-std::unique_ptr<EventFormatter> make_payload_formatter(bool color) { return std::make_unique<PayloadFormatter>(color); }
+std::unique_ptr<EventFormatter> make_payload_formatter(bool color, bool terminal) {
+    return std::make_unique<PayloadFormatter>(color, terminal || color);
+}
 
 std::unique_ptr<EventFormatter> make_raw_formatter() { return std::make_unique<RawFormatter>(); }
 
-std::unique_ptr<EventFormatter> make_formatter(std::string_view spec, bool color) {
-    if (spec == "json") return make_json_formatter(color);
-    if (spec == "pretty") return make_pretty_formatter(color);
-    if (spec == "payload") return make_payload_formatter(color);
+std::unique_ptr<EventFormatter> make_formatter(std::string_view spec, bool color, bool terminal) {
+    if (spec == "json") return make_json_formatter(color, terminal);
+    if (spec == "pretty") return make_pretty_formatter(color, terminal);
+    if (spec == "payload") return make_payload_formatter(color, terminal);
     if (spec == "raw") return make_raw_formatter();
     if (spec.find('{') != std::string_view::npos) return compile_template(spec);
     throw UsageError(fmt::format("invalid --format \"{}\": use json, payload, pretty, raw or a template such as '{{type}} {{id}}'",

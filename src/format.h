@@ -28,18 +28,20 @@ public:
     virtual bool prints_canonical_as_received() const { return false; }
 };
 
+// `terminal` (implied by `color`): C1 controls and bidi characters in strings are
+// written as \uXXXX (json_terminal_safe), the same JSON value, harmless to read.
 // The normalised envelope as one JSON line (coloured when asked).
-std::unique_ptr<EventFormatter> make_json_formatter(bool color);
+std::unique_ptr<EventFormatter> make_json_formatter(bool color, bool terminal = false);
 // The normalised envelope as indented JSON over several lines.
-std::unique_ptr<EventFormatter> make_pretty_formatter(bool color);
+std::unique_ptr<EventFormatter> make_pretty_formatter(bool color, bool terminal = false);
 // Only the payload, as one compact JSON line.
-std::unique_ptr<EventFormatter> make_payload_formatter(bool color);
+std::unique_ptr<EventFormatter> make_payload_formatter(bool color, bool terminal = false);
 // The message's bytes exactly as received.
 std::unique_ptr<EventFormatter> make_raw_formatter();
 
 // --format: json|payload|pretty|raw, or a TEMPLATE (any value containing '{',
 // see template.h). Compiled once; throws UsageError for anything else.
-std::unique_ptr<EventFormatter> make_formatter(std::string_view spec, bool color);
+std::unique_ptr<EventFormatter> make_formatter(std::string_view spec, bool color, bool terminal = false);
 inline bool is_raw_format(std::string_view spec) { return spec == "raw"; }
 
 // What --invalid emit prints for a message that is not an envelope:

@@ -4,6 +4,7 @@
 
 #include <nlohmann/json.hpp>
 
+#include "safe_text.h"
 #include "timestamp.h"
 
 namespace rbus {
@@ -34,19 +35,25 @@ void Logger::configure(LogLevel level, LogFormat format, std::string program) {
 
 namespace {
 
-// Text from the bus (a channel name, a type) may hold terminal escapes or line
-// breaks: one record stays one harmless line, control characters shown as \xNN.
+// Text from the bus (a channel name, a type) may hold terminal escapes, line
+// breaks or bidi overrides: one record stays one harmless line, C0 controls
+// shown as \xNN as before, the others as terminal_safe writes them.
 void append_printable(std::string& line, std::string_view text) {
     static constexpr char kHex[] = "0123456789abcdef";
-    for (char ch : text) {
-        auto u = static_cast<unsigned char>(ch);
-        if (u >= 0x20 && u != 0x7f) {
-            line += ch;
-            continue;
+    for (std::size_t i = 0; i < text.size();) {
+        auto u = static_cast<unsigned char>(text[i]);
+        if (u >= 0x20 && u < 0x7f) {
+            line += text[i++];
+        } else if (u < 0x20 || u == 0x7f) {
+            line += "\\x";
+            line += kHex[u >> 4];
+            line += kHex[u & 0xf];
+            ++i;
+        } else {
+            std::size_t len = decode_utf8(text, i).len;
+            line += terminal_safe(text.substr(i, len));
+            i += len;
         }
-        line += "\\x";
-        line += kHex[u >> 4];
-        line += kHex[u & 0xf];
     }
 }
 
@@ -61,7 +68,7 @@ std::string Logger::render(LogLevel level, std::string_view message, const LogFi
         j["program"] = program_;
         j["message"] = message;
         for (const auto& [k, v] : fields) j[std::string(k)] = v;
-        return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace) + "\n";
+        return json_terminal_safe(lossless_json(j).dump()) + "\n";
     }
     std::string line;
     line.reserve(64 + message.size());
@@ -82,6 +89,12 @@ void Logger::log(LogLevel level, std::string_view message, const LogFields& fiel
     if (!enabled(level)) return;
     std::string line = render(level, message, fields);
     // One write per line so that lines from concurrent processes do not interleave.
+    ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
+    (void)rc;
+}
+
+void Logger::security(std::string_view message) const {
+    std::string line = render(LogLevel::warn, message, {});
     ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
     (void)rc;
 }

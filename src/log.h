@@ -27,6 +27,9 @@ public:
     void warn(std::string_view m, const LogFields& f = {}) const { log(LogLevel::warn, m, f); }
     void info(std::string_view m, const LogFields& f = {}) const { log(LogLevel::info, m, f); }
     void debug(std::string_view m, const LogFields& f = {}) const { log(LogLevel::debug, m, f); }
+    // A security warning (--insecure, a password on argv, a secret file others
+    // can read): a WARN line whatever the level, -q included.
+    void security(std::string_view m) const;
     // Renders one line without writing it (used by log() and by tests).
     std::string render(LogLevel level, std::string_view message, const LogFields& fields) const;
 

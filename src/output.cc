@@ -13,6 +13,7 @@
 #include <rang.hpp>
 
 #include "error.h"
+#include "safe_text.h"
 #include "signals.h"
 
 namespace rbus {
@@ -99,7 +100,8 @@ void colorize(std::ostream& os, const Json& v) {
             for (auto it = v.begin(); it != v.end(); ++it) {
                 if (!first) os << ',';
                 first = false;
-                os << rang::fg::blue << Json(it.key()).dump() << rang::style::reset << ':';
+                os << rang::fg::blue << json_terminal_safe(Json(it.key()).dump(-1, ' ', false, Json::error_handler_t::replace))
+                   << rang::style::reset << ':';
                 colorize(os, it.value());
             }
             os << '}';
@@ -117,7 +119,8 @@ void colorize(std::ostream& os, const Json& v) {
             break;
         }
         case Json::value_t::string:
-            os << rang::fg::green << v.dump(-1, ' ', false, Json::error_handler_t::replace)
+            // Coloured JSON is read by a person: no bidi override or C1 control as such.
+            os << rang::fg::green << json_terminal_safe(v.dump(-1, ' ', false, Json::error_handler_t::replace))
                << rang::style::reset;
             break;
         case Json::value_t::null:

@@ -54,7 +54,8 @@ private:
     bool closed_ = false;
 };
 
-// Compact JSON with ANSI colours (keys, strings, numbers, literals) via rang.
+// Compact JSON with ANSI colours (keys, strings, numbers, literals) via rang;
+// C1 controls and bidi characters in strings as \uXXXX (json_terminal_safe).
 std::string colorize_json(const Json& value);
 
 }  // namespace rbus

@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "named_file.h"
 
 namespace rbus {
 
@@ -16,11 +17,7 @@ std::string read_text_file(const std::string& path) {
         std::string s((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
         return s;
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) throw UsageError(fmt::format("cannot read file {}", path));
-    std::stringstream ss;
-    ss << in.rdbuf();
-    return ss.str();
+    return read_named_file(path, "file");
 }
 
 std::string_view json_kind(const Json& v) {
@@ -41,6 +38,9 @@ namespace {
 Json parse_json_text(std::string_view text, std::string_view what) {
     if (json_depth(text) > kMaxJsonDepth)
         throw UsageError(fmt::format("{}: JSON nested too deeply (more than {} levels)", what, kMaxJsonDepth));
+    // The JSON parser stops at a NUL as at the end of the text: `{...}\0junk` must not pass.
+    if (std::size_t nul = text.find('\0'); nul != std::string_view::npos)
+        throw UsageError(fmt::format("{}: invalid JSON: a NUL byte at byte {}", what, nul));
     Json v = Json::parse(text.begin(), text.end(), nullptr, false);
     if (v.is_discarded()) throw UsageError(fmt::format("{}: invalid JSON", what));
     return v;

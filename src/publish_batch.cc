@@ -13,6 +13,7 @@
 #include "bus.h"
 #include "error.h"
 #include "log.h"
+#include "named_file.h"
 #include "output.h"
 #include "publish_run.h"
 #include "sharded_publisher.h"
@@ -27,8 +28,7 @@ struct InputFd {
     int fd = 0;
     explicit InputFd(const std::optional<std::string>& path) {
         if (!path || path->empty() || *path == "-") return;
-        fd = ::open(path->c_str(), O_RDONLY | O_CLOEXEC);
-        if (fd < 0) throw UsageError(fmt::format("cannot read file {}: {}", *path, std::strerror(errno)));
+        fd = open_for_reading(*path, "file");  // a FIFO waits for its writer within the deadline
     }
     ~InputFd() {
         if (fd > 0) ::close(fd);
@@ -95,13 +95,17 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
     LineReader reader(input.fd, [&] {
         if (!req.dry_run) engine.finish();  // input is slow: confirm what was sent
         out.flush();
-    });
+    }, req.max_bytes);
     std::string_view line;
     std::string why;
     std::uint64_t line_no = 0;
     while (reader.next(line)) {
         ++line_no;
-        std::optional<BatchEvent> ev = parser.parse(line_no, line, why);
+        std::optional<BatchEvent> ev;
+        if (reader.too_long())  // read no further than --max-bytes: never parsed
+            why = fmt::format("line is {} bytes, more than --max-bytes {}", reader.line_bytes(), req.max_bytes);
+        else
+            ev = parser.parse(line_no, line, why);
         if (!ev) {
             ++invalid;
             logger().warn(fmt::format("line {}: {}", line_no, why));

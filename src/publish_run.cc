@@ -14,6 +14,7 @@
 #include "payload.h"
 #include "placeholders.h"
 #include "publisher.h"
+#include "safe_text.h"
 #include "sharded_publisher.h"
 #include "signals.h"
 #include "subscriber.h"
@@ -190,7 +191,9 @@ int run_wait_for(const Context& ctx, const PublishRequest& req, bool record_metr
     }
     StdoutWriter out;
     bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
-    if (!ctx.quiet) out.line(color ? colorize_json(reply->json()) : reply->dump());
+    // The reply came from the bus: on a terminal its hidden controls are escaped.
+    if (!ctx.quiet)
+        out.line(color ? colorize_json(reply->json()) : out.is_tty() ? json_terminal_safe(reply->dump()) : reply->dump());
     out.flush();
     if (r.fewer) {
         print_error(tool_name(), *r.fewer);

@@ -153,6 +153,7 @@ namespace {
 // The URL of one node behind the sentinels: same credentials, database and
 // TLS, a single host.
 ConnectOptions behind_sentinel(const ConnectOptions& o, const HostPort& hp) {
+    check_credentials_target(o.cluster_hosts, {}, hp, "a sentinel");
     ConnectOptions n = o;
     n.url.scheme = o.url.sentinel_tls ? UrlScheme::rediss : UrlScheme::redis;
     n.url.sentinel_tls = false;

@@ -288,11 +288,13 @@ void ShardedSubscriber::ping() {
 
 int consume_subscriptions(const Context& ctx, const std::string& client_name, const std::vector<Subscription>& subs,
                           const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats) {
+    ConnectOptions connect = ctx.connect;
+    connect.max_reply_bytes = reply_bound(options.max_bytes);
     if (ctx.sharded) {
-        ShardedSubscriber sub(ctx.connect, client_name, subs);
+        ShardedSubscriber sub(connect, client_name, subs);
         return consume(sub, options, handlers, stats);
     }
-    Subscriber sub(ctx.connect, client_name, subs);
+    Subscriber sub(connect, client_name, subs);
     return consume(sub, options, handlers, stats);
 }
 

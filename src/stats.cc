@@ -8,6 +8,7 @@
 #include <fmt/format.h>
 
 #include "bus.h"
+#include "consumer.h"
 #include "error.h"
 #include "log.h"
 #include "sharded_subscriber.h"
@@ -77,7 +78,10 @@ namespace {
 constexpr std::chrono::milliseconds kSignalSlice{200};
 }  // namespace
 
-TrafficSampler::TrafficSampler(const Context& ctx, const ServerSnapshot& server) : window_(ctx.workspace_id) {
+TrafficSampler::TrafficSampler(const Context& given, const ServerSnapshot& server, std::size_t max_bytes)
+    : window_(given.workspace_id, max_bytes) {
+    Context ctx = given;
+    ctx.connect.max_reply_bytes = reply_bound(max_bytes);
     if (!ctx.sharded) {
         sub_.emplace(ctx.connect, "rbus-stats", std::vector<Subscription>{{ctx.channel_for("*"), true}});
         return;
@@ -164,6 +168,8 @@ StatsReport new_report(const Context& ctx) {
     r.url = ctx.connect.url.redacted();
     r.prefix = ctx.prefix;
     r.workspace = ctx.workspace_id;
+    r.tls = ctx.connect.tls.enabled;
+    r.tls_verified = r.tls && !ctx.connect.tls.insecure;
     return r;
 }
 
@@ -175,7 +181,7 @@ int run_check(const Context& ctx, const StatsOptions& o, StdoutWriter& out) {
         auto conn = connect_bus(ctx.connect, "rbus-stats");
         report.server = snapshot_server(*conn, ctx, o.ping_samples);
         if (o.duration && o.duration->count() > 0) {
-            TrafficSampler sampler(ctx, report.server);
+            TrafficSampler sampler(ctx, report.server, o.max_bytes);
             sampler.start();
             report.traffic = sampler.sample_until(Clock::now() + *o.duration);
         }
@@ -202,7 +208,7 @@ int run_watch(const Context& ctx, const StatsOptions& o, StdoutWriter& out, bool
     auto conn = connect_bus(ctx.connect, "rbus-stats");
     std::optional<TrafficSampler> sampler;
     if (!o.duration || o.duration->count() > 0) {
-        sampler.emplace(ctx, ctx.sharded ? snapshot_server(*conn, ctx, 1) : ServerSnapshot{});
+        sampler.emplace(ctx, ctx.sharded ? snapshot_server(*conn, ctx, 1) : ServerSnapshot{}, o.max_bytes);
         sampler->start();
     }
     auto next = Clock::now() + o.interval;
@@ -245,7 +251,7 @@ int run_stats(const Context& ctx, const StatsOptions& o) {
     report.server = snapshot_server(*conn, ctx, o.ping_samples);
     Duration window = o.duration.value_or(kDefaultWindow);
     if (window.count() > 0) {
-        TrafficSampler sampler(ctx, report.server);
+        TrafficSampler sampler(ctx, report.server, o.max_bytes);
         sampler.start();
         report.traffic = sampler.sample_until(Clock::now() + window);
     }

@@ -75,6 +75,7 @@ struct StatsReport {
     std::string url;  // redacted
     std::string prefix;
     std::optional<std::string> workspace;
+    bool tls = false, tls_verified = false;  // --insecure: TLS without checking the certificate
     ServerSnapshot server;
     std::optional<TrafficStats> traffic;  // absent with --duration 0
 };
@@ -84,7 +85,7 @@ struct StatsReport {
 // SSUBSCRIBE, the sharded channels the snapshot found (those with subscribers).
 class TrafficSampler {
 public:
-    TrafficSampler(const Context& ctx, const ServerSnapshot& server);
+    TrafficSampler(const Context& ctx, const ServerSnapshot& server, std::size_t max_bytes);
     ~TrafficSampler();
     // Connects and waits for the subscription; the first window starts then.
     void start();
@@ -121,6 +122,7 @@ struct StatsOptions {
     bool json = false, prometheus = false, watch = false, check = false;
     Duration interval{1000};  // --watch refresh, and its window
     int ping_samples = 10;
+    std::size_t max_bytes = 16 * 1024 * 1024;  // --max-bytes: a larger message is invalid, not read
     CheckThresholds thresholds;
 };
 inline constexpr Duration kDefaultWindow{5000};

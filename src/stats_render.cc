@@ -6,6 +6,7 @@
 
 #include <fmt/format.h>
 
+#include "safe_text.h"
 #include "table.h"
 
 namespace rbus {
@@ -121,6 +122,7 @@ Json report_json(const StatsReport& r) {
     j["url"] = r.url;
     j["prefix"] = r.prefix;
     j["workspace_id"] = r.workspace ? Json(*r.workspace) : Json(nullptr);
+    j["tls"] = {{"enabled", r.tls}, {"certificate_verified", r.tls_verified}};
     j["server"] = {{"version", s.version},
                    {"uptime_seconds", s.uptime_seconds},
                    {"connected_clients", s.connected_clients},
@@ -137,14 +139,16 @@ Json report_json(const StatsReport& r) {
     j["cluster_state"] = s.cluster ? Json(s.cluster_state) : Json(nullptr);
     j["nodes"] = nodes_json(s.nodes);
     j["traffic"] = r.traffic ? traffic_json(*r.traffic) : Json(nullptr);
-    return j;
+    // Names come from the bus and the server: a byte that is not UTF-8 must not
+    // make the document invalid.
+    return lossless_json(j);
 }
 
 std::string render_table(const StatsReport& r, bool color) {
     Painter paint(color);
     const ServerSnapshot& s = r.server;
     std::string out;
-    auto heading = [&](std::string_view text) { out += paint(text, Paint::head) + "\n"; };
+    auto heading = [&](std::string_view text) { out += paint(terminal_safe(text), Paint::head) + "\n"; };
 
     heading(fmt::format("SERVER  {}", r.url));
     put_rows(out,
@@ -200,13 +204,19 @@ std::string render_table(const StatsReport& r, bool color) {
 }
 
 std::string prometheus_label_value(std::string_view value) {
+    // The exposition format escapes \\, " and newline; other controls and bytes
+    // that are not UTF-8 are written as text first (\u000d, \xff), one-to-one.
     std::string out;
     out.reserve(value.size());
-    for (char ch : value) {
-        if (ch == '\\') out += "\\\\";
-        else if (ch == '"') out += "\\\"";
-        else if (ch == '\n') out += "\\n";
-        else out += ch;
+    for (std::size_t i = 0; i < value.size();) {
+        Utf8Char d = decode_utf8(value, i);
+        std::string_view ch = value.substr(i, d.len);
+        i += d.len;
+        if (ch == "\\") out += "\\\\";
+        else if (ch == "\"") out += "\\\"";
+        else if (ch == "\n") out += "\\n";
+        else if (d.valid && !is_hidden_control(d.cp)) out += ch;
+        else out += "\\" + terminal_safe(ch);  // \u000d becomes \\u000d on the wire
     }
     return out;
 }
@@ -322,21 +332,24 @@ std::string check_ok_line(const StatsReport& r) {
                                    r.url, s.version, percentile(s.ping_rtt_ms, 50), percentile(s.ping_rtt_ms, 99),
                                    s.channels.size(), r.prefix);
     if (s.cluster) line += fmt::format(", cluster_state {}, {} node(s)", s.cluster_state, s.nodes.size());
+    if (r.tls && !r.tls_verified) line += ", TLS certificate NOT verified (--insecure)";
     if (r.traffic)
         line += fmt::format(", {:.2f} events/s over {:.2f}s", r.traffic->per_second(r.traffic->total.events),
                             r.traffic->seconds);
-    return line;
+    return terminal_safe(line);
 }
 
 std::string check_fail_line(const StatsReport& r, const std::vector<std::string>& failures) {
     std::string joined;
     for (const auto& f : failures) joined += (joined.empty() ? "" : "; ") + f;
-    return fmt::format("FAIL {}: {} (redis {}, PING p50 {:.2f}ms p99 {:.2f}ms)", r.url, joined, r.server.version,
-                       percentile(r.server.ping_rtt_ms, 50), percentile(r.server.ping_rtt_ms, 99));
+    return terminal_safe(fmt::format("FAIL {}: {} (redis {}, PING p50 {:.2f}ms p99 {:.2f}ms{})", r.url, joined,
+                                     r.server.version, percentile(r.server.ping_rtt_ms, 50),
+                                     percentile(r.server.ping_rtt_ms, 99),
+                                     r.tls && !r.tls_verified ? ", TLS certificate NOT verified (--insecure)" : ""));
 }
 
 std::string check_unreachable_line(std::string_view url, std::string_view reason) {
-    return fmt::format("UNREACHABLE {}: {}", url, reason);
+    return terminal_safe(fmt::format("UNREACHABLE {}: {}", url, reason));
 }
 
 }  // namespace rbus

@@ -21,10 +21,11 @@ std::string render_table(const StatsReport& report, bool color);
 // Text exposition format 0.0.4: # HELP and # TYPE before each family, rbus_* names.
 std::string render_prometheus(const StatsReport& report);
 
-// A label value escaped for the exposition format: \ " and newline.
+// A label value escaped for the exposition format (\\ \" \n); other control
+// characters and bytes that are not UTF-8 as the text \u000d, \xff.
 std::string prometheus_label_value(std::string_view value);
 
-// The one status line of --check.
+// The one status line of --check, names from the server escaped (terminal_safe).
 std::string check_ok_line(const StatsReport& report);
 std::string check_fail_line(const StatsReport& report, const std::vector<std::string>& failures);
 std::string check_unreachable_line(std::string_view url, std::string_view reason);

@@ -50,6 +50,11 @@ std::size_t Subscriber::read_more(Deadline deadline) {
         // After a large message, give the memory back.
         if (buf_.size() > 4 * kReadSize) std::vector<char>(kReadSize).swap(buf_);
     }
+    // Only the start of one frame is buffered here: whatever its length header
+    // says, it is never buffered past the bound (a clear exit 3).
+    if (len_ - pos_ > options_.max_reply_bytes)
+        throw ProtocolError(fmt::format("a message from {} is larger than {} bytes: not read", conn_->peer(),
+                                        options_.max_reply_bytes));
     if (buf_.size() - len_ < kReadSize / 2) {
         if (pos_ > 0) {  // only the start of a frame is left: move it to the front
             std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);

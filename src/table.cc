@@ -5,6 +5,9 @@
 
 #include <rang.hpp>
 
+#include "safe_text.h"
+#include "tail_columns.h"
+
 namespace rbus {
 
 Painter::Painter(bool color) : color_(color) {
@@ -26,19 +29,27 @@ std::string Painter::operator()(std::string_view text, Paint p) const {
 }
 
 void put_rows(std::string& out, const std::vector<Row>& rows, const Painter& paint) {
-    std::vector<std::size_t> width;
-    for (const auto& r : rows)
-        for (std::size_t i = 0; i < r.size(); ++i) {
-            if (width.size() <= i) width.push_back(0);
-            width[i] = std::max(width[i], r[i].text.size());
-        }
+    // Cells hold names from the bus and the server: escaped before they are
+    // measured, so that neither an escape sequence nor the alignment gets through.
+    std::vector<std::vector<std::string>> shown;
+    std::vector<int> width;
     for (const auto& r : rows) {
+        auto& cells = shown.emplace_back();
+        for (std::size_t i = 0; i < r.size(); ++i) {
+            cells.push_back(terminal_safe(r[i].text));
+            if (width.size() <= i) width.push_back(0);
+            width[i] = std::max(width[i], display_width(cells.back()));
+        }
+    }
+    for (std::size_t row = 0; row < rows.size(); ++row) {
+        const Row& r = rows[row];
         std::string line = "  ";
         for (std::size_t i = 0; i < r.size(); ++i) {
-            std::size_t pad = width[i] - r[i].text.size();
+            const std::string& text = shown[row][i];
+            auto pad = static_cast<std::size_t>(width[i] - display_width(text));
             bool last = i + 1 == r.size();
             if (r[i].right) line += std::string(pad, ' ');
-            line += paint(r[i].text, r[i].paint);
+            line += paint(text, r[i].paint);
             if (!r[i].right && !last) line += std::string(pad, ' ');
             if (!last) line += "  ";
         }

@@ -4,7 +4,7 @@
 #include <array>
 #include <cstdint>
 
-#include <fmt/format.h>
+#include "safe_text.h"
 
 namespace rbus {
 namespace {
@@ -60,37 +60,6 @@ bool in(const std::array<Range, N>& table, char32_t cp) {
     return it != table.begin() && cp <= std::prev(it)->last;
 }
 
-struct Decoded {
-    char32_t cp = 0;
-    std::size_t len = 1;
-    bool valid = false;
-};
-
-// One UTF-8 sequence at s[i] (strict: no overlongs, surrogates or > U+10FFFF).
-Decoded decode(std::string_view s, std::size_t i) {
-    auto b = static_cast<unsigned char>(s[i]);
-    if (b < 0x80) return {b, 1, true};
-    std::size_t len;
-    char32_t cp, min;
-    if ((b & 0xE0) == 0xC0) {
-        len = 2, cp = b & 0x1F, min = 0x80;
-    } else if ((b & 0xF0) == 0xE0) {
-        len = 3, cp = b & 0x0F, min = 0x800;
-    } else if ((b & 0xF8) == 0xF0) {
-        len = 4, cp = b & 0x07, min = 0x10000;
-    } else {
-        return {};
-    }
-    if (i + len > s.size()) return {};
-    for (std::size_t k = 1; k < len; ++k) {
-        auto c = static_cast<unsigned char>(s[i + k]);
-        if ((c & 0xC0) != 0x80) return {};
-        cp = (cp << 6) | (c & 0x3F);
-    }
-    if (cp < min || cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF)) return {};
-    return {cp, len, true};
-}
-
 }  // namespace
 
 int codepoint_width(char32_t cp) {
@@ -103,7 +72,7 @@ int codepoint_width(char32_t cp) {
 int display_width(std::string_view utf8) {
     int w = 0;
     for (std::size_t i = 0; i < utf8.size();) {
-        Decoded d = decode(utf8, i);
+        Utf8Char d = decode_utf8(utf8, i);
         w += d.valid ? codepoint_width(d.cp) : 1;
         i += d.len;
     }
@@ -114,7 +83,7 @@ std::string_view fit_columns(std::string_view utf8, int columns) {
     int used = 0;
     std::size_t i = 0;
     while (i < utf8.size()) {
-        Decoded d = decode(utf8, i);
+        Utf8Char d = decode_utf8(utf8, i);
         int w = d.valid ? codepoint_width(d.cp) : 1;
         if (used + w > columns) break;
         used += w;
@@ -128,23 +97,6 @@ std::string cut_to_columns(std::string_view utf8, int columns) {
     if (display_width(utf8) <= columns) return std::string(utf8);
     std::string out(fit_columns(utf8, columns - 1));
     out += "…";
-    return out;
-}
-
-std::string terminal_safe(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
-    for (std::size_t i = 0; i < text.size();) {
-        Decoded d = decode(text, i);
-        if (!d.valid) {
-            out += "\xEF\xBF\xBD";  // U+FFFD
-        } else if (d.cp < 0x20 || d.cp == 0x7F || (d.cp >= 0x80 && d.cp <= 0x9F)) {
-            out += fmt::format("\\u{:04x}", static_cast<std::uint32_t>(d.cp));
-        } else {
-            out.append(text.substr(i, d.len));
-        }
-        i += d.len;
-    }
     return out;
 }
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include "safe_text.h"  // terminal_safe
+
 namespace rbus {
 
 // Columns a code point takes: 0 (combining marks, zero-width), 2 (East Asian
@@ -24,10 +26,5 @@ std::string_view fit_columns(std::string_view utf8, int columns);
 // utf8 cut to `columns`: unchanged when it fits, else the prefix that fits in
 // columns - 1 followed by "…" (one column). Empty when columns <= 0.
 std::string cut_to_columns(std::string_view utf8, int columns);
-
-// The text with C0 controls, DEL and C1 controls (which move the cursor, clear
-// the screen or change colours) written as \u00XX, and bytes that are not
-// UTF-8 as U+FFFD, so that an event cannot drive the reader's terminal.
-std::string terminal_safe(std::string_view text);
 
 }  // namespace rbus

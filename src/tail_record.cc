@@ -9,12 +9,12 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "named_file.h"
 
 namespace rbus {
 
 RecordFile::RecordFile(std::string path) : path_(std::move(path)) {
-    fd_ = ::open(path_.c_str(), O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (fd_ < 0) throw Error(fmt::format("cannot open record file {}: {}", path_, std::strerror(errno)));
+    fd_ = open_for_appending(path_, "record file");  // a FIFO or >(gzip > f) works, within the deadline
 }
 
 RecordFile::~RecordFile() {

@@ -27,7 +27,7 @@ int terminal_width(int fd) {
 TailSession::TailSession(const TailOptions& options, EventFilter filter, StdoutWriter& out)
     : options_(options), filter_(std::move(filter)), out_(out) {
     if (options_.json) {
-        json_ = make_json_formatter(options_.color);
+        json_ = make_json_formatter(options_.color, options_.terminal);
     } else {
         TailLineStyle style;
         style.color = options_.color;

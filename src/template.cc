@@ -6,6 +6,7 @@
 
 #include "error.h"
 #include "filter.h"
+#include "safe_text.h"
 #include "timestamp.h"
 
 namespace rbus {
@@ -20,6 +21,7 @@ struct Token {
     Field field = Field::literal;
     std::string text;                // the literal, for Field::literal
     std::optional<FieldPath> path;   // for Field::payload_path
+    bool raw = false;                // {field:raw}: strings as they are, not escaped
 };
 
 Field field_named(std::string_view name) {
@@ -35,21 +37,30 @@ Field field_named(std::string_view name) {
     throw UsageError(fmt::format(
         "invalid --format template: unknown field {{{}}}; fields are {{id}} {{type}} {{channel}} {{priority}} "
         "{{request_id}} {{workspace_id}} {{source_agent_id}} {{timestamp}} {{payload}} {{payload.PATH}} "
-        "{{received_at}} {{lag_ms}}",
+        "{{received_at}} {{lag_ms}}; {{FIELD:raw}} writes a string unescaped",
         name));
 }
 
-void put_value(std::string& out, const Json* v) {
-    if (!v || v->is_null()) return;
-    if (v->is_string()) {
-        out += v->get_ref<const std::string&>();
-        return;
-    }
-    out += v->dump(-1, ' ', false, Json::error_handler_t::replace);
+// A string from the event: escaped as the inside of a JSON string, so that one
+// event stays one line with the template's own separators; as it is with :raw.
+void put_string(std::string& out, std::string_view s, bool raw) {
+    if (raw) out += s;
+    else append_template_escaped(out, s);
 }
 
-void put_text(std::string& out, const std::string* s) {
-    if (s) out += *s;
+void put_value(std::string& out, const Json* v, bool raw) {
+    if (!v || v->is_null()) return;
+    if (v->is_string()) {
+        put_string(out, v->get_ref<const std::string&>(), raw);
+        return;
+    }
+    // Dumped JSON escapes C0 controls itself; C1 and bidi characters too unless :raw.
+    std::string dumped = v->dump(-1, ' ', false, Json::error_handler_t::replace);
+    out += raw ? dumped : json_terminal_safe(dumped);
+}
+
+void put_text(std::string& out, const std::string* s, bool raw) {
+    if (s) put_string(out, *s, raw);
 }
 
 class TemplateFormatter : public EventFormatter {
@@ -61,16 +72,16 @@ public:
         for (const Token& t : tokens_) {
             switch (t.field) {
                 case Field::literal: out += t.text; break;
-                case Field::id: out += e.id(); break;
-                case Field::type: out += e.type(); break;
-                case Field::channel: out += in.message.channel; break;
-                case Field::priority: out += e.priority_text(); break;
-                case Field::request_id: put_text(out, e.request_id()); break;
-                case Field::workspace_id: put_text(out, e.workspace_id()); break;
-                case Field::source_agent_id: put_text(out, e.source_agent_id()); break;
-                case Field::timestamp: put_text(out, e.timestamp()); break;
-                case Field::payload: put_value(out, &e.payload()); break;
-                case Field::payload_path: put_value(out, t.path->find(e.json())); break;
+                case Field::id: put_string(out, e.id(), t.raw); break;
+                case Field::type: put_string(out, e.type(), t.raw); break;
+                case Field::channel: put_string(out, in.message.channel, t.raw); break;
+                case Field::priority: put_string(out, e.priority_text(), t.raw); break;
+                case Field::request_id: put_text(out, e.request_id(), t.raw); break;
+                case Field::workspace_id: put_text(out, e.workspace_id(), t.raw); break;
+                case Field::source_agent_id: put_text(out, e.source_agent_id(), t.raw); break;
+                case Field::timestamp: put_text(out, e.timestamp(), t.raw); break;
+                case Field::payload: put_value(out, &e.payload(), t.raw); break;
+                case Field::payload_path: put_value(out, t.path->find(e.json()), t.raw); break;
                 case Field::received_at: out += format_timestamp(in.received_at); break;
                 case Field::lag_ms: put_lag(out, in); break;
             }
@@ -118,9 +129,11 @@ std::unique_ptr<EventFormatter> compile_template(std::string_view text) {
             if (close == std::string_view::npos)
                 throw UsageError("invalid --format template: { without its } (write {{ for a literal brace)");
             std::string_view name = text.substr(i + 1, close - i - 1);
+            bool raw = name.size() > 4 && name.substr(name.size() - 4) == ":raw";
+            if (raw) name.remove_suffix(4);
             Field f = field_named(name);
             flush_literal();
-            Token t{f, {}, std::nullopt};
+            Token t{f, {}, std::nullopt, raw};
             if (f == Field::payload_path) t.path = FieldPath::parse(name);
             tokens.push_back(std::move(t));
             i = close;

@@ -6,6 +6,10 @@
 // Escapes: \t tab, \n newline, \\ backslash; {{ and }} are literal braces.
 // Values: strings unquoted, numbers/booleans as JSON text, objects and arrays
 // as compact JSON; null or a missing {payload.…} path prints nothing.
+// Strings come from the bus: they are written as the inside of a JSON string
+// (\n \t \r \\ \u001b, bidi overrides \u202e, bytes that are not UTF-8 \xff),
+// so that one event is one line and a field never adds a column. {FIELD:raw}
+// writes the string as it is (as jq -r does); --format raw is the byte-exact form.
 // {received_at} is RFC 3339 UTC with microseconds; {lag_ms} is receipt minus
 // the envelope's timestamp in milliseconds with three decimals.
 #pragma once

@@ -5,6 +5,8 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "safe_text.h"
+
 namespace rbus {
 
 std::string ascii_lower(std::string_view s) {
@@ -39,11 +41,21 @@ std::string printable_line(std::string_view s, std::size_t max) {
 std::string single_line(std::string_view in) {
     std::string s;
     s.reserve(in.size());
-    for (char ch : in) {
-        auto u = static_cast<unsigned char>(ch);
-        if (ch == '\n' || ch == '\r') s.push_back(' ');
-        else if (u < 0x20 || u == 0x7f) s += fmt::format("\\x{:02x}", u);
-        else s.push_back(ch);
+    for (std::size_t i = 0; i < in.size();) {
+        auto u = static_cast<unsigned char>(in[i]);
+        if (in[i] == '\n' || in[i] == '\r') {
+            s.push_back(' ');
+            ++i;
+        } else if (u < 0x20 || u == 0x7f) {
+            s += fmt::format("\\x{:02x}", u);
+            ++i;
+        } else if (u < 0x80) {
+            s.push_back(in[i++]);
+        } else {  // C1 controls, bidi overrides, bytes that are not UTF-8
+            std::size_t len = decode_utf8(in, i).len;
+            s += terminal_safe(in.substr(i, len));
+            i += len;
+        }
     }
     while (!s.empty() && s.back() == ' ') s.pop_back();
     return s;

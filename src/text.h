@@ -34,8 +34,9 @@ std::string ascii_lower(std::string_view s);
 // a piece of untrusted input quoted in a message.
 std::string printable_line(std::string_view s, std::size_t max = 200);
 
-// A message made one line: CR and LF become spaces, other control characters
-// \xNN (an ESC echoed from a hostile argument), trailing spaces dropped.
+// A message made one line: CR and LF become spaces, other C0 controls \xNN (an
+// ESC echoed from a hostile argument), C1 controls, bidi overrides and bytes
+// that are not UTF-8 as terminal_safe writes them, trailing spaces dropped.
 std::string single_line(std::string_view in);
 
 // Offset of the first byte that breaks UTF-8, or npos.

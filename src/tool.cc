@@ -6,7 +6,9 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "duration.h"
 #include "log.h"
+#include "named_file.h"
 #include "output.h"
 #include "signals.h"
 #include "version.h"
@@ -47,6 +49,9 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
     try {
         run = declare(app);
         app.parse(argc, argv);
+        // A FIFO named by a flag waits for its other end no longer than --timeout.
+        if (auto* timeout = app.get_option_no_throw("--timeout"); timeout && timeout->count() > 0)
+            set_file_wait_deadline(deadline_after(parse_duration(timeout->as<std::string>())));
     } catch (const CLI::ParseError& e) {
         // --help and --version are ParseErrors with exit code 0.
         if (e.get_exit_code() == 0) return app.exit(e);
@@ -60,8 +65,12 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
         Config config = Config::load(common.config, process_env, config_section(name));
         ctx = resolve_context(common, process_env, config);
         logger().configure(ctx.log_level, ctx.log_format, std::string(name));
-        if (ctx.url_password_on_argv)
-            logger().warn("a password in --url is visible to other users (ps); use --password-file or RAPTORBUS_PASSWORD");
+        // Security warnings survive -q; --no-auth-warning silences the password ones.
+        if (ctx.url_password_on_argv && !ctx.no_auth_warning)
+            logger().security("a password in --url is visible to other users (ps); use --password-file or "
+                              "RAPTORBUS_PASSWORD (--no-auth-warning hides this)");
+        for (const SecurityWarning& w : ctx.security_warnings)
+            if (!w.auth || !ctx.no_auth_warning) logger().security(w.text);
         if (!ctx.config_path.empty()) logger().debug(fmt::format("config file {}", ctx.config_path));
         if (common.print_context) {
             StdoutWriter out;

@@ -6,9 +6,15 @@
 
 namespace rbus {
 
-TrafficWindow::TrafficWindow(std::optional<std::string> workspace) : workspace_(std::move(workspace)) {}
+TrafficWindow::TrafficWindow(std::optional<std::string> workspace, std::size_t max_bytes)
+    : workspace_(std::move(workspace)), max_bytes_(max_bytes) {}
 
 void TrafficWindow::add(std::string_view data, SystemTime received) {
+    if (data.size() > max_bytes_) {  // at the message boundary: never parsed
+        ++stats_.invalid;
+        stats_.invalid_bytes += data.size();
+        return;
+    }
     ReadResult r = read_envelope(data);
     if (!r.ok()) {
         ++stats_.invalid;

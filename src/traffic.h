@@ -37,8 +37,10 @@ struct TrafficStats {
 
 class TrafficWindow {
 public:
-    // workspace: count only events of that workspace (invalid messages are always counted).
-    explicit TrafficWindow(std::optional<std::string> workspace = std::nullopt);
+    // workspace: count only events of that workspace (invalid messages are always counted);
+    // max_bytes: a larger message is invalid without being read (--max-bytes).
+    explicit TrafficWindow(std::optional<std::string> workspace = std::nullopt,
+                           std::size_t max_bytes = 16 * 1024 * 1024);
 
     // One message as received, read tolerantly (SPEC §1).
     void add(std::string_view data, SystemTime received);
@@ -49,6 +51,7 @@ public:
 
 private:
     std::optional<std::string> workspace_;
+    std::size_t max_bytes_;
     TrafficStats stats_;
 };
 

@@ -3,6 +3,7 @@
 
 #include "error.h"
 #include "publish_run.h"
+#include "size_flags.h"
 #include "tool.h"
 
 using namespace rbus;
@@ -19,7 +20,7 @@ int main(int argc, char** argv) {
         }
     }
     PublishRequest req;
-    std::uint64_t count = 0;
+    std::string count, max_bytes;
     return tool_main("rbus-publish", "Publish events on the RaptorBus (Redis pub/sub).", argc, argv,
                      [&](CLI::App& app) -> ToolRun {
         app.add_option("TYPE", req.type, "event type, e.g. agent.task_started (not with --envelopes)");
@@ -30,7 +31,7 @@ int main(int argc, char** argv) {
         app.add_flag("--record-metrics", req.record_metrics,
                      "also INCR metrics:channel:{channel}:published (env RAPTORBUS_METRICS=1)");
         app.add_option("--min-receivers", req.min_receivers, "exit 4 when any event reached fewer subscribers");
-        app.add_option("--max-bytes", req.max_bytes, "largest envelope in bytes (default 1048576)");
+        app.add_option("--max-bytes", max_bytes, "largest envelope in bytes (default 1048576)")->type_name("N");
         const char* rep = "Repeating";
         auto* count_opt = app.add_option("--count", count, "publish N events ({{seq}} {{uuid}} {{now}} in strings)")
                               ->type_name("N")->group(rep);
@@ -50,7 +51,8 @@ int main(int argc, char** argv) {
         app.add_option("--retries", req.retries, "reconnect attempts when the connection is lost (default 3)")
             ->type_name("N")->group(b);
         return [&, count_opt](const Context& ctx) {
-            if (count_opt->count() > 0) req.count = count;
+            if (count_opt->count() > 0) req.count = parse_count("--count", count);
+            if (!max_bytes.empty()) req.max_bytes = parse_max_bytes(max_bytes);
             if (app.count("--envelopes") > 0 && !req.envelopes) req.envelopes = "";
             return run_publish(ctx, req);
         };

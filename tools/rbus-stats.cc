@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "error.h"
+#include "size_flags.h"
 #include "stats.h"
 #include "tool.h"
 
@@ -9,7 +10,7 @@ using namespace rbus;
 
 int main(int argc, char** argv) {
     StatsOptions o;
-    std::string duration, interval, max_rtt;
+    std::string duration, interval, max_rtt, max_bytes;
     std::vector<std::string> min_subscribers;
     return tool_main("rbus-stats", "Report on the RaptorBus: server, channels, subscribers, traffic, health.", argc,
                      argv, [&](CLI::App& app) -> ToolRun {
@@ -22,6 +23,8 @@ int main(int argc, char** argv) {
         app.add_option("--max-rtt", max_rtt, "--check: fail when the PING p99 is above DUR")->needs(check);
         app.add_option("--min-subscribers", min_subscribers, "--check: at least N subscribers on TYPE (TYPE=N, repeatable)")
             ->needs(check)->allow_extra_args(false);
+        app.add_option("--max-bytes", max_bytes, "a larger message is counted invalid, never read (default 16777216)")
+            ->type_name("N");
         app.add_option("--pings", o.ping_samples, "PING samples for the round trip (default 10)")->check(CLI::Range(1, 10000));
         json->excludes(prom);
         watch->excludes(prom);
@@ -33,6 +36,7 @@ int main(int argc, char** argv) {
             if (o.watch && o.duration && o.duration->count() > 0)
                 throw UsageError("with --watch the window is --interval; --duration takes only 0 (server only)");
             if (!max_rtt.empty()) o.thresholds.max_rtt = parse_duration(max_rtt);
+            if (!max_bytes.empty()) o.max_bytes = parse_max_bytes(max_bytes);
             for (const auto& m : min_subscribers) o.thresholds.min_subscribers.push_back(parse_min_subscribers(m));
             return run_stats(ctx, o);
         };

@@ -4,6 +4,7 @@
 #include <CLI/CLI.hpp>
 
 #include "consumer.h"
+#include "duration.h"
 #include "event_sink.h"
 #include "sharded_subscriber.h"
 #include "tool.h"
@@ -13,7 +14,7 @@ using namespace rbus;
 int main(int argc, char** argv) {
     std::vector<std::string> types;
     bool all = false, exec_fail_fast = false, metrics = false;
-    std::string format = "json", invalid, exec;
+    std::string format = "json", invalid, exec, exec_timeout;
     FilterOptions filter_flags;
     ConsumeFlags consume_flags;
     return tool_main("rbus-subscribe", "Print events from the RaptorBus as JSON lines.", argc, argv,
@@ -29,21 +30,30 @@ int main(int argc, char** argv) {
         app.add_option("--exec", exec, "run sh -c CMD per matching event, envelope on its stdin (replaces printing)")
             ->type_name("CMD");
         app.add_flag("--exec-fail-fast", exec_fail_fast, "exit 1 at the first handler that fails");
+        app.add_option("--exec-timeout", exec_timeout, "end a handler (its process group) after DUR; counted as failed")
+            ->type_name("DUR");
         app.add_flag("--metrics", metrics, "at exit, print a JSON object of counters on stderr");
         return [&](const Context& ctx) {
             StdoutWriter out;
             bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
             SinkOptions so;
             // Everything the user wrote is parsed before connecting (exit 2).
-            so.formatter = make_formatter(format, color);
+            so.formatter = make_formatter(format, color, out.is_tty());
             so.raw = is_raw_format(format);
             so.filter = EventFilter::compile(filter_flags, ctx);
             so.invalid = invalid.empty() ? (so.raw ? InvalidPolicy::emit : InvalidPolicy::skip)
                                          : parse_invalid_policy(invalid);
             if (exec_fail_fast && exec.empty()) throw UsageError("--exec-fail-fast needs --exec");
-            if (!exec.empty()) so.exec.emplace(exec);
-            so.exec_fail_fast = exec_fail_fast;
+            if (!exec_timeout.empty() && exec.empty()) throw UsageError("--exec-timeout needs --exec");
             ConsumeOptions co = consume_options(consume_flags);
+            if (!exec.empty()) {
+                ExecLimits limits{exec_timeout.empty() ? Duration{0} : parse_duration(exec_timeout),
+                                  deadline_after(co.timeout)};
+                if (!exec_timeout.empty() && limits.timeout.count() <= 0)
+                    throw UsageError("--exec-timeout must be longer than 0");
+                so.exec.emplace(exec, limits);
+            }
+            so.exec_fail_fast = exec_fail_fast;
             std::vector<Subscription> subs = subscriptions_for(ctx, types, all);
             if (ctx.sharded) check_sharded_subscriptions(subs);  // exit 2 before anything connects
 

@@ -59,7 +59,7 @@ envelopes_round_trip_keeps_ids() {
     # A legacy dict and a BusEvent, as RaptorFlow's Python code writes them.
     echo '{"event_type":"replay.legacy","workspace_id":"ws-1","correlation_id":"c-1","payload":{"l":1},"timestamp":"2026-11-26T16:10:30.237319"}' >> "$TEST_TMP/env.in"
     echo '{"id":"bbbbbbbb-2222-4333-8444-555555555555","type":"replay.bus_event","payload":{},"priority":"high","version":"1.0","retry_count":0}' >> "$TEST_TMP/env.in"
-    echo '{"type":"NoDots"}' >> "$TEST_TMP/env.in"
+    echo '{"type":"no\u001bdots"}' >> "$TEST_TMP/env.in"
     local rc=0
     rbus-publish -u "$R_URL" --envelopes "$TEST_TMP/env.in" > "$TEST_TMP/env.out" 2> "$TEST_TMP/env.err" || rc=$?
     expect_code "$rc" 1 "one invalid envelope"

@@ -35,3 +35,14 @@ TEST_CASE("levels filter") {
     CHECK(parse_log_level("warning") == LogLevel::warn);
     CHECK_FALSE(parse_log_level("loud"));
 }
+
+TEST_CASE("a log line from bus text: one harmless line, bidi and C1 escaped") {
+    Logger l;
+    l.configure(LogLevel::info, LogFormat::text, "x");
+    std::string line = l.render(LogLevel::warn, "skipped invalid message on a\x1b[2J\n\u202e\u0085\xff", {{"k", "v\r"}});
+    CHECK(line == "WARN bus - skipped invalid message on a\\x1b[2J\\x0a\\u202e\\u0085\\xff k=v\\x0d\n");
+    l.configure(LogLevel::info, LogFormat::json, "x");
+    std::string json = l.render(LogLevel::warn, "on \xff\u202e", {});
+    CHECK(json.find("\\u202e") != std::string::npos);
+    CHECK(nlohmann::json::parse(json)["message"] == "on \\xff\u202e");
+}

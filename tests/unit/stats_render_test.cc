@@ -144,3 +144,60 @@ TEST_CASE("--check lines") {
     CHECK(format_bytes(512) == "512 B");
     CHECK(format_bytes(1536) == "1.5 KiB");
 }
+
+namespace {
+// Names as anyone who can SUBSCRIBE, SET or PUBLISH can make them.
+StatsReport hostile_report() {
+    StatsReport r = sample_report(false);
+    r.server.version = "7.0\x1b[2J";
+    r.server.channels = {{"raptorflow.events.a\x1b]52;c;Zm9v\x07\x1b[2J", 1}, {"raptorflow.events.b\xff", 1},
+                         {"raptorflow.events.b\xfe", 1}, {"raptorflow.events.c\r\u202e", 1}};
+    r.server.published_counters = {{"raptorflow.events.a\x1b]52;c;Zm9v\x07\x1b[2J", 5}};
+    TrafficWindow w;
+    SystemTime now = *parse_timestamp("2026-11-26T16:10:31.000000Z");
+    w.add("{\"type\":\"t\\u001b[31m.x\",\"workspace_id\":\"ws\\u009b1m\",\"timestamp\":\"2026-11-26T16:10:30.000000Z\"}", now);
+    r.traffic = w.stats(1.0);
+    return r;
+}
+}  // namespace
+
+TEST_CASE("stats table and --check: no escape sequence from a name reaches the terminal") {
+    for (bool color : {false, true}) {
+        std::string table = render_table(hostile_report(), color);
+        if (!color) CHECK(table.find('\x1b') == std::string::npos);
+        CHECK(table.find('\x07') == std::string::npos);
+        CHECK(table.find('\r') == std::string::npos);
+        CHECK(table.find("\xc2\x9b") == std::string::npos);
+        CHECK(table.find("\xe2\x80\xae") == std::string::npos);
+        CHECK(table.find("a\\u001b]52;c;Zm9v\\u0007\\u001b[2J") != std::string::npos);
+        CHECK(table.find("b\\xff") != std::string::npos);
+    }
+    std::string line = check_ok_line(hostile_report());
+    CHECK(line.find('\x1b') == std::string::npos);
+    CHECK(line.find("7.0\\u001b[2J") != std::string::npos);
+    CHECK(check_fail_line(hostile_report(), {"x\x1b[2J has 0"}).find('\x1b') == std::string::npos);
+    CHECK(check_unreachable_line("u", "err\x1b[2J\n").find('\x1b') == std::string::npos);
+}
+
+TEST_CASE("stats JSON stays valid UTF-8: invalid bytes one-to-one, never U+FFFD") {
+    Json j = report_json(hostile_report());
+    std::string text = j.dump();  // throws type_error.316 when a string is not UTF-8
+    CHECK(text.find("\xef\xbf\xbd") == std::string::npos);
+    std::set<std::string> names;
+    for (const auto& c : j["channels"]) names.insert(c["channel"].get<std::string>());
+    CHECK(names.count("raptorflow.events.b\\xff") == 1);
+    CHECK(names.count("raptorflow.events.b\\xfe") == 1);
+    CHECK(names.size() == 4);
+}
+
+TEST_CASE("prometheus: labels from the bus escaped, valid UTF-8, one series per channel") {
+    std::string text = render_prometheus(hostile_report());
+    CHECK(text.find('\r') == std::string::npos);
+    CHECK(text.find('\x1b') == std::string::npos);
+    CHECK(text.find('\xff') == std::string::npos);
+    CHECK(text.find("\xe2\x80\xae") == std::string::npos);
+    CHECK(text.find(R"(channel="raptorflow.events.b\\xff")") != std::string::npos);
+    CHECK(text.find(R"(channel="raptorflow.events.b\\xfe")") != std::string::npos);
+    CHECK(text.find(R"(channel="raptorflow.events.c\\u000d\\u202e")") != std::string::npos);
+    CHECK(prometheus_label_value("a\x1b") == "a\\\\u001b");
+}

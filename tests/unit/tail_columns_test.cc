@@ -40,6 +40,7 @@ TEST_CASE("terminal_safe keeps escapes away from the terminal") {
     CHECK(terminal_safe("tab\there") == "tab\\u0009here");
     CHECK(terminal_safe("del\x7f") == "del\\u007f");
     CHECK(terminal_safe("c1\xC2\x9B") == "c1\\u009b");  // U+009B, the one-byte CSI
-    CHECK(terminal_safe("bad\xFFz") == "bad\xEF\xBF\xBDz");
+    CHECK(terminal_safe("bad\xFFz") == "bad\\xffz");  // one-to-one, never U+FFFD
+    CHECK(terminal_safe("rtl\u202Egnp.exe") == "rtl\\u202egnp.exe");
     CHECK(terminal_safe("日本") == "日本");
 }

@@ -63,3 +63,32 @@ TEST_CASE("template errors are usage errors") {
     CHECK_THROWS_AS(compile_template("{}"), UsageError);
     CHECK_THROWS_WITH(compile_template("{typo}"), doctest::Contains("unknown field {typo}"));
 }
+
+namespace {
+std::string render_payload_field(std::string_view tmpl, const char* payload) {
+    EnvelopeFields f;
+    f.type = "agent.task_started";
+    f.payload = Json::parse(payload);
+    Envelope e = Envelope::create(f);
+    BusMessage m{"raptorflow.events.agent.task_started", "", ""};
+    std::string out;
+    compile_template(tmpl)->format({m, e, {}}, out);
+    return out;
+}
+}  // namespace
+
+TEST_CASE("a field from the bus cannot add a line or a column: escaped JSON-style") {
+    const char* forged = R"({"agent_id":"a\n1\tforged\r\b\f\u001b[2J\\","rtl":"x\u202ey\u0085"})";
+    CHECK(render_payload_field("{payload.agent_id}\t{type}", forged) ==
+          "a\\n1\\tforged\\r\\b\\f\\u001b[2J\\\\\tagent.task_started");
+    CHECK(render_payload_field("{payload.rtl}", forged) == "x\\u202ey\\u0085");
+    // Objects are compact JSON: controls already escaped, bidi characters too.
+    CHECK(render_payload_field("{payload}", R"({"a":"x\u202ey"})") == R"({"a":"x\u202ey"})");
+}
+
+TEST_CASE("{FIELD:raw} writes the string as it is") {
+    const char* forged = R"({"agent_id":"a\nb\tc"})";
+    CHECK(render_payload_field("{payload.agent_id:raw}", forged) == "a\nb\tc");
+    CHECK(render_payload_field("{type:raw}", forged) == "agent.task_started");
+    CHECK_THROWS_AS(compile_template("{nope:raw}"), UsageError);
+}
