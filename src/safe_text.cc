@@ -5,17 +5,17 @@
 namespace rbus {
 namespace {
 
-constexpr char kHex[] = "0123456789abcdef";
+constexpr char kHexDigits[] = "0123456789abcdef";
 
 void put_byte_escape(std::string& out, unsigned char b) {
     out += "\\x";
-    out += kHex[b >> 4];
-    out += kHex[b & 0xf];
+    out += kHexDigits[b >> 4];
+    out += kHexDigits[b & 0xf];
 }
 
 void put_u_escape(std::string& out, char32_t cp) {
     out += "\\u";
-    for (int shift = 12; shift >= 0; shift -= 4) out += kHex[(cp >> shift) & 0xf];
+    for (int shift = 12; shift >= 0; shift -= 4) out += kHexDigits[(cp >> shift) & 0xf];
 }
 
 template <class J>

@@ -14,6 +14,7 @@ HOSTPORT=127.0.0.1:$R_PORT
 ALL=$TEST_TMP/all-output
 : > "$ALL"
 printf '%s\n' "$PW" > "$TEST_TMP/pw"
+chmod 600 "$TEST_TMP/pw"  # a password file only we can read: no warning
 printf '%s\n' "$ALICE_PW" > "$TEST_TMP/alice-pw"
 printf '%s\n' "$WRONG_PW" > "$TEST_TMP/wrong-pw"
 

@@ -112,7 +112,7 @@ where_the_file_is_found() {
     local err rc
     err=$(rbus-publish --config "$TEST_TMP/none.toml" x.y 2>&1); rc=$?
     expect_code "$rc" 2 "--config names a missing file"
-    expect_eq "$err" "rbus-publish: error: cannot read config file $TEST_TMP/none.toml" "message"
+    expect_eq "$err" "rbus-publish: error: cannot read config file $TEST_TMP/none.toml: No such file or directory" "message"
     err=$(RAPTORBUS_CONFIG=$TEST_TMP/none.toml rbus-publish x.y 2>&1); rc=$?
     expect_code "$rc" 2 "RAPTORBUS_CONFIG names a missing file"
 }
