@@ -29,6 +29,11 @@ ready_file_never_written_through_a_symlink() {
     timeout -k 2 20 rbus-subscribe agent.l --timeout 1s --ready-file "$TEST_TMP/l.ready" > /dev/null 2>&1
     expect_eq "$(cat "$TEST_TMP/target")" precious "the link's target untouched"
     [ ! -L "$TEST_TMP/l.ready" ] && [ -f "$TEST_TMP/l.ready" ] || die "the link was not replaced by a file"
+    # A FIFO at the path is replaced too: nothing waits for a reader.
+    mkfifo "$TEST_TMP/f.ready"
+    rc=0; timeout -k 2 20 rbus-subscribe agent.l --timeout 1s --ready-file "$TEST_TMP/f.ready" > /dev/null 2> "$TEST_TMP/e" || rc=$?
+    expect_code "$rc" 0 "a FIFO at --ready-file ($(cat "$TEST_TMP/e"))"
+    [ -f "$TEST_TMP/f.ready" ] && [ ! -p "$TEST_TMP/f.ready" ] || die "the FIFO was not replaced by a file"
 }
 
 fifo_waits_end_at_the_deadline() {

@@ -201,3 +201,16 @@ TEST_CASE("prometheus: labels from the bus escaped, valid UTF-8, one series per 
     CHECK(text.find(R"(channel="raptorflow.events.c\\u000d\\u202e")") != std::string::npos);
     CHECK(prometheus_label_value("a\x1b") == "a\\\\u001b");
 }
+
+TEST_CASE("--check and --json say when the certificate is not verified") {
+    StatsReport r = sample_report(false);
+    r.tls = true;
+    r.tls_verified = false;
+    CHECK(check_ok_line(r).find(", TLS certificate NOT verified (--insecure)") != std::string::npos);
+    CHECK(check_fail_line(r, {"x"}).find("TLS certificate NOT verified") != std::string::npos);
+    Json j = report_json(r);
+    CHECK(j["tls"]["enabled"] == true);
+    CHECK(j["tls"]["certificate_verified"] == false);
+    r.tls_verified = true;
+    CHECK(check_ok_line(r).find("NOT verified") == std::string::npos);
+}
