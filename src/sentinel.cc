@@ -153,7 +153,6 @@ namespace {
 // The URL of one node behind the sentinels: same credentials, database and
 // TLS, a single host.
 ConnectOptions behind_sentinel(const ConnectOptions& o, const HostPort& hp) {
-    check_credentials_target(o.cluster_hosts, {}, hp, "a sentinel");
     ConnectOptions n = o;
     n.url.scheme = o.url.sentinel_tls ? UrlScheme::rediss : UrlScheme::redis;
     n.url.sentinel_tls = false;
@@ -196,7 +195,10 @@ SentinelIo real_io(const ConnectOptions& o, std::string_view client_name) {
     SentinelIo io;
     std::string client(client_name);
     io.open_sentinel = [&o, client](const HostPort& hp) { return open_sentinel(o, hp, client); };
-    io.open_node = [&o, client](const HostPort& hp) { return connect_bus(behind_sentinel(o, hp), client); };
+    io.open_node = [&o, client](const HostPort& hp) {
+        check_credentials_target(o.cluster_hosts, {}, hp, "a sentinel");  // the data node: the sentinels' pick
+        return connect_bus(behind_sentinel(o, hp), client);
+    };
     io.pause = [](std::chrono::milliseconds d) {
         if (pending_signal()) return false;
         ::poll(nullptr, 0, static_cast<int>(d.count()));

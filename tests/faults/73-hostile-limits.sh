@@ -127,6 +127,28 @@ exec_group_ends_with_the_run() {
     wait_until 5 group_gone "$(cat "$TEST_TMP/pgid2")" || die "the timed-out handler's group survived"
 }
 
+# group_state PGID: the process states of the group's members, e.g. "S S" or "T T".
+group_state() { ps -e -o pgid= -o stat= | awk -v g="$1" '$1 == g { printf "%s ", substr($2, 1, 1) }'; }
+group_stopped() { [ -n "$(group_state "$1")" ] && ! group_state "$1" | grep -q '[^T ]'; }
+group_running() { [ -n "$(group_state "$1")" ] && ! group_state "$1" | grep -q 'T'; }
+
+exec_stops_and_continues_with_rbus() {
+    local pgid rc
+    bg_ready S rbus-subscribe a.tstp --exec "echo \$\$ > $TEST_TMP/tpgid; sleep 30"
+    redis-cli -p "$R_PORT" publish raptorflow.events.a.tstp '{"type":"a.tstp"}' > /dev/null
+    wait_until 10 test -s "$TEST_TMP/tpgid" || die "the handler did not start"
+    pgid=$(cat "$TEST_TMP/tpgid")
+    wait_until 10 group_running "$pgid" || die "the handler's group: $(group_state "$pgid")"
+    kill -TSTP "$S_PID"  # Ctrl-Z reaches rbus's own group only
+    wait_until 10 group_stopped "$pgid" || die "the handler did not stop with rbus: $(group_state "$pgid")"
+    kill -CONT "$S_PID"
+    wait_until 10 group_running "$pgid" || die "the handler did not continue with rbus: $(group_state "$pgid")"
+    kill -TERM "$S_PID"
+    rc=0; wait "$S_PID" || rc=$?
+    expect_code "$rc" 143 "SIGTERM while a handler runs"
+    wait_until 5 group_gone "$pgid" || die "the handler's group outlived SIGTERM"
+}
+
 security_warnings_at_q() {
     rbus-publish -q --dry-run -u "redis://:s3cret@127.0.0.1:$R_PORT" a.b > /dev/null 2> "$TEST_TMP/e"
     grep -q "password in --url is visible" "$TEST_TMP/e" || die "-q hid the password warning"
@@ -167,5 +189,6 @@ case_ "a NUL byte makes JSON invalid: @file, --stdin, --envelopes, the read side
 case_ "--envelopes: one validation (controls, lengths, timestamps); any non-empty type" envelopes_validated_once
 case_ "--exec: RBUS_* variables are not cut at a NUL" exec_env_keeps_nul
 case_ "--exec: the handler's process group ends at --timeout and --exec-timeout" exec_group_ends_with_the_run
+case_ "--exec: Ctrl-Z (SIGTSTP) and SIGCONT reach the handler's group; SIGTERM ends it" exec_stops_and_continues_with_rbus
 case_ "security warnings survive -q; --no-auth-warning; file modes" security_warnings_at_q
 case_ "--cluster-hosts refuses to send credentials elsewhere; -v names new nodes" cluster_hosts_allow_list

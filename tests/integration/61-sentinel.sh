@@ -44,6 +44,14 @@ print_context_redacts() {
     expect_no "$OUT$ERR" "secret" "no secret printed"
 }
 
+sentinel_master_outside_cluster_hosts() {
+    run rbus-publish -u "$SURL" --connect-timeout 1s --cluster-hosts 10.0.0.0/8 agent.sentinel n:=1
+    expect_code "$RC" 3 "a master outside --cluster-hosts"
+    expect_match "$ERR" "refusing to send credentials to 127\.0\.0\.1:$M_PORT \(named by a sentinel\): not in --cluster-hosts 10\.0\.0\.0/8" "the refusal"
+    run rbus-publish -u "$SURL" --cluster-hosts 127.0.0.1 agent.sentinel n:=1
+    expect_code "$RC" 0 "a master inside --cluster-hosts: $ERR"
+}
+
 sentinel_password() {
     # A second sentinel that wants a password, watching the same master under another name.
     start_sentinel P pm "$M_PORT" "requirepass s3ntinel-pw" || die "sentinel"
@@ -123,6 +131,7 @@ master_moved_without_disconnect() {
 
 case_ "publish, subscribe and stats through a redis+sentinel:// URL" publish_subscribe_through_sentinel
 case_ "--print-context shows the sentinel URL redacted" print_context_redacts
+case_ "--cluster-hosts: a master a sentinel names outside the list is refused" sentinel_master_outside_cluster_hosts
 case_ "the sentinels' own password: --sentinel-password-file, RAPTORBUS_SENTINEL_PASSWORD" sentinel_password
 case_ "an unknown master name exits 3 naming the sentinel" unknown_master_exits_3
 case_ "no sentinel reachable exits 3 naming each one" no_sentinel_reachable_exits_3
