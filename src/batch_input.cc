@@ -95,7 +95,7 @@ std::optional<Envelope> LineParser::build(std::string_view line, std::string& wh
 LineParser::LineParser(BatchInput input, EnvelopeFields base, const Context& ctx, std::size_t max_bytes)
     : input_(input), base_(std::move(base)), ctx_(ctx), max_bytes_(max_bytes) {
     if (input_ != BatchInput::payloads) return;
-    channel_ = ctx_.channel_for(base_.type);
+    channel_ = ctx_.publish_channel(base_.type);
     if (base_.id || base_.timestamp) return;  // given once for every line: Envelope::create's business
     try {
         writer_.emplace(base_);
@@ -123,7 +123,7 @@ bool LineParser::pass_through(std::string_view line) {
         return false;  // the full read says why
     }
     body_.assign(line);
-    channel_ = ctx_.channel_for(type);
+    channel_ = ctx_.publish_channel(type);
     return true;
 }
 
@@ -142,7 +142,7 @@ std::optional<BatchEvent> LineParser::parse(std::uint64_t line_no, std::string_v
         std::optional<Envelope> env = build(line, why);
         if (!env) return std::nullopt;
         body_ = env->dump();
-        if (input_ == BatchInput::envelopes) channel_ = ctx_.channel_for(env->type());
+        if (input_ == BatchInput::envelopes) channel_ = ctx_.publish_channel(env->type());
     }
     if (why = oversize_reason(body_.size(), max_bytes_); !why.empty()) return std::nullopt;
     return BatchEvent{line_no, channel_, body_};

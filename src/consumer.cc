@@ -19,6 +19,11 @@
 
 namespace rbus {
 
+std::string timeout_message(const ConsumeOptions& o, const ConsumeStats& st) {
+    return fmt::format("timed out after {}: {} of {} event{}", format_duration_as_given(o.timeout), st.matched,
+                       o.count.value_or(0), o.count.value_or(0) == 1 ? "" : "s");
+}
+
 void add_consume_options(CLI::App& app, ConsumeFlags& flags) {
     app.add_option("-n,--count", flags.count, "exit 0 after N matching events")->type_name("N");
     app.add_option("--timeout", flags.timeout, "give up after DUR (exit 124 if --count was not reached)")

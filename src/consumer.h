@@ -102,4 +102,8 @@ class ShardedSubscriber;
 int consume(ShardedSubscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers,
             ConsumeStats* stats = nullptr);
 
+// Why a run ended with 124, for its one stderr line:
+// "timed out after 1s: 0 of 2 events".
+std::string timeout_message(const ConsumeOptions& options, const ConsumeStats& stats);
+
 }  // namespace rbus

@@ -2,9 +2,11 @@
 
 #include <sys/stat.h>
 
+#include <algorithm>
 #include <cctype>
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 #include <nlohmann/json.hpp>
@@ -24,6 +26,19 @@ std::string Context::channel_for(std::string_view type) const {
     channel += '.';
     channel += type;
     return channel;
+}
+
+std::string Context::publish_channel(std::string_view type) const {
+    return channels.empty() ? channel_for(type) : channels.front();
+}
+
+std::string Context::type_from(std::string_view arg) const {
+    if (arg.size() <= prefix.size() + 1 || arg.compare(0, prefix.size(), prefix) != 0 || arg[prefix.size()] != '.')
+        return std::string(arg);
+    std::string type(arg.substr(prefix.size() + 1));
+    logger().info(fmt::format("\"{}\" is a full channel name: read as the type {} under the prefix {}",
+                              escape_controls(arg), escape_controls(type), prefix));
+    return type;
 }
 
 void add_common_options(CLI::App& app, CommonOptions& o) {
@@ -57,8 +72,15 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
         ->group(conn);
     app.add_option("--prefix", o.prefix, "channel prefix (env RAPTORBUS_CHANNEL_PREFIX; default raptorflow.events)")
         ->group(ctx);
-    app.add_option("-w,--workspace-id", o.workspace_id, "workspace id (env RAPTORBUS_WORKSPACE_ID)")->group(ctx);
-    app.add_option("-c,--correlation-id", o.correlation_id, "correlation id (env RAPTORBUS_CORRELATION_ID)")
+    app.add_option("--channel", o.channels,
+                   "a full channel name outside the prefix, e.g. sys.alert.critical (repeatable)")
+        ->type_name("NAME")->allow_extra_args(false)->group(ctx);
+    app.add_option("-w,--workspace-id", o.workspace_id,
+                   "workspace id: publish stamps it, readers keep only its events (env RAPTORBUS_WORKSPACE_ID)")
+        ->group(ctx);
+    app.add_option("-c,--correlation-id", o.correlation_id,
+                   "correlation id: publish sets request_id, readers keep only its events (env "
+                   "RAPTORBUS_CORRELATION_ID)")
         ->group(ctx);
     app.add_option("--source-agent-id", o.source_agent_id, "source agent id (env RAPTORBUS_SOURCE_AGENT_ID)")
         ->group(ctx);
@@ -75,6 +97,16 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
     app.add_flag("--print-context", o.print_context,
                  "print the resolved settings and where each came from (JSON, secrets hidden), then exit")
         ->group(ctx);
+}
+
+std::optional<bool> env_flag(const EnvLookup& env, const char* name) {
+    auto v = env(name);
+    if (!v) return std::nullopt;
+    std::string s = ascii_lower(*v);
+    if (s == "1" || s == "true" || s == "yes" || s == "y" || s == "on") return true;
+    if (s == "0" || s == "false" || s == "no" || s == "n" || s == "off") return false;
+    throw UsageError(fmt::format("invalid {} \"{}\": use 1, true, yes or on; 0, false, no or off", name,
+                                 escape_controls(*v)));
 }
 
 namespace {
@@ -162,7 +194,9 @@ void resolve_logging(Context& c, const CommonOptions& o, const EnvLookup& env, c
         c.sources["log-level"] = o.verbose == 1 ? "-v" : "-vv";
     } else if (auto lv = env("RAPTORBUS_LOG_LEVEL")) {
         auto parsed = parse_log_level(*lv);
-        if (!parsed) throw UsageError(fmt::format("invalid RAPTORBUS_LOG_LEVEL \"{}\": use error, warn, info or debug", *lv));
+        if (!parsed)
+            throw UsageError(fmt::format("invalid RAPTORBUS_LOG_LEVEL \"{}\": use error, warning, info or debug (any case)",
+                                         escape_controls(*lv)));
         c.log_level = *parsed;
         c.sources["log-level"] = "RAPTORBUS_LOG_LEVEL";
     } else {
@@ -194,6 +228,13 @@ void resolve_password(Context& c, const CommonOptions& o, const EnvLookup& env, 
     // one), then the config file's password-file.
     RedisUrl& url = c.connect.url;
     std::string& source = c.sources["password"];
+    // redis://alice@host with a password from elsewhere: alice is the user.
+    if (url.lone_userinfo && (!o.password_file.empty() || env("RAPTORBUS_PASSWORD") ||
+                              (c.url_source == "UPSTASH_REDIS_URL" && env("UPSTASH_REDIS_TOKEN")) ||
+                              config.get("password-file"))) {
+        url.username = std::exchange(url.password, std::string());
+        url.lone_userinfo = false;
+    }
     if (!url.password.empty()) {
         source = "url (" + c.url_source + ")";
         if (c.url_source == "--url") c.url_password_on_argv = true;
@@ -282,7 +323,8 @@ Context resolve_context(const CommonOptions& o, const EnvLookup& env, const Conf
     try {
         c.connect.url = parse_url(url_text);
     } catch (const UsageError& e) {
-        if (c.url_source.rfind("config ", 0) != 0) throw;
+        if (c.url_source == "--url" || c.url_source == "default") throw;
+        if (c.url_source.rfind("config ", 0) != 0) throw UsageError(fmt::format("{}: {}", c.url_source, e.what()));
         throw UsageError(fmt::format("{}: {}", c.url_source.substr(7), e.what()));
     }
     resolve_password(c, o, env, config);
@@ -330,15 +372,22 @@ Context resolve_context(const CommonOptions& o, const EnvLookup& env, const Conf
     id(o.workspace_id, "--workspace-id", "RAPTORBUS_WORKSPACE_ID", "workspace-id", c.workspace_id);
     id(o.correlation_id, "--correlation-id", "RAPTORBUS_CORRELATION_ID", "correlation-id", c.correlation_id);
     id(o.source_agent_id, "--source-agent-id", "RAPTORBUS_SOURCE_AGENT_ID", "source-agent-id", c.source_agent_id);
+    for (const std::string& ch : o.channels) {
+        if (ch.empty() || ch.find_first_of(" \r\n\t") != std::string::npos ||
+            std::any_of(ch.begin(), ch.end(), [](char x) { return is_control(x); }))
+            throw UsageError(fmt::format("invalid --channel \"{}\": a channel name has no spaces or control characters",
+                                         escape_controls(ch)));
+        c.channels.push_back(ch);
+    }
 
-    if (auto fs = env("RAPTORBUS_FAIL_SOFT"); fs && !o.fail_soft) {
-        c.fail_soft = *fs == "1";
+    if (auto fs = env_flag(env, "RAPTORBUS_FAIL_SOFT"); fs && !o.fail_soft) {
+        c.fail_soft = *fs;
         c.sources["fail-soft"] = "RAPTORBUS_FAIL_SOFT";
     } else {
         c.fail_soft = pick_flag(o.fail_soft, "--fail-soft", config, "fail-soft", c.sources);
     }
-    if (auto sh = env("RAPTORBUS_SHARDED"); sh && !o.sharded) {
-        c.sharded = *sh == "1";
+    if (auto sh = env_flag(env, "RAPTORBUS_SHARDED"); sh && !o.sharded) {
+        c.sharded = *sh;
         c.sources["sharded"] = "RAPTORBUS_SHARDED";
     } else {
         c.sharded = pick_flag(o.sharded, "--sharded", config, "sharded", c.sources);

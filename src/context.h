@@ -64,8 +64,16 @@ struct Context {
     // ...): "--url", "REDIS_URL", "config FILE:LINE", "default", ...
     std::map<std::string, std::string> sources;
 
+    // --channel: full channel names outside the prefix (sys.alert.critical).
+    std::vector<std::string> channels;
+
     // The channel an event type is published on: {prefix}.{type}.
     std::string channel_for(std::string_view type) const;
+    // Where rbus-publish sends an event: --channel when given, else channel_for(type).
+    std::string publish_channel(std::string_view type) const;
+    // A TYPE argument copied as a full channel name ({prefix}.agent.x, as
+    // rbus-stats and PUBSUB CHANNELS show it) is the type agent.x; said at -v.
+    std::string type_from(std::string_view arg) const;
 };
 
 // The common flags as given on the command line; empty means "not given".
@@ -75,6 +83,7 @@ struct CommonOptions {
     bool tls = false, insecure = false, fail_soft = false, quiet = false;
     bool sharded = false;
     std::string sentinel_password_file;
+    std::vector<std::string> channels;  // --channel NAME (repeatable)
     bool print_context = false;
     bool no_auth_warning = false;
     std::string cluster_hosts;
@@ -88,6 +97,10 @@ void add_common_options(CLI::App& app, CommonOptions& opts);
 // UsageError. Also reads the password file. Relative paths in the config
 // file are relative to its directory; "~/" is the home directory.
 Context resolve_context(const CommonOptions& opts, const EnvLookup& env, const Config& config = Config());
+
+// A yes/no environment variable as Python and CI write it: 1/true/yes/on or
+// 0/false/no/off, any case; absent: nothing. Throws UsageError naming it.
+std::optional<bool> env_flag(const EnvLookup& env, const char* name);
 
 // The resolved context as one line of JSON for --print-context: every
 // setting with "<name>_source"; the URL redacted, the password only "***".

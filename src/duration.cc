@@ -99,6 +99,17 @@ Duration parse_duration(std::string_view text) {
     return Duration(static_cast<Duration::rep>(total));
 }
 
+std::string format_duration_as_given(Duration d) {
+    long long ms = d.count();
+    if (ms <= 0 || ms % 1000 != 0) return format_duration(d);
+    long long s = ms / 1000;
+    std::string out;
+    if (s >= 3600) out += fmt::format("{}h", s / 3600), s %= 3600;
+    if (s >= 60) out += fmt::format("{}m", s / 60), s %= 60;
+    if (s > 0) out += fmt::format("{}s", s);
+    return out;
+}
+
 std::string format_duration(Duration d) {
     long long ms = d.count();
     const char* sign = ms < 0 ? "-" : "";

@@ -17,5 +17,8 @@ Duration parse_duration(std::string_view text);
 
 // "2.31s" from one second up (two decimals, rounded), "250ms" below.
 std::string format_duration(Duration d);
+// A setting as a user writes it: "5s", "2m", "1h30m" (whole seconds), else
+// as format_duration.
+std::string format_duration_as_given(Duration d);
 
 }  // namespace rbus

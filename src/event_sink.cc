@@ -85,9 +85,14 @@ std::string metrics_json(const ConsumeStats& stats, std::uint64_t invalid, std::
     j["failed"] = failed;
     j["invalid"] = invalid;
     j["reconnects"] = stats.reconnects;
+    // Valid events that a filter (-w/-c from the environment too) dropped.
+    std::uint64_t kept = stats.matched + invalid;
+    j["filtered"] = stats.received > kept ? stats.received - kept : 0;
+    // A count, as RaptorBus's get_metrics(); the names beside it.
+    j["active_subscriptions"] = subs.size();
     Json names = Json::array();
     for (const Subscription& s : subs) names.push_back(s.name);
-    j["active_subscriptions"] = std::move(names);
+    j["subscriptions"] = std::move(names);
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 

@@ -1,12 +1,15 @@
 #include "filter.h"
 
 #include <fnmatch.h>
+#include <unistd.h>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
 #include "canonical.h"
 #include "error.h"
+#include "log.h"
+#include "tool.h"
 #include "text.h"
 
 namespace rbus {
@@ -20,6 +23,54 @@ bool same_text(const std::string* field, const std::optional<std::string>& want)
 }
 
 }  // namespace
+
+namespace {
+
+struct ContextFilter {
+    std::string_view what, key;  // "workspace", the Context::sources key
+    const std::optional<std::string>& value;
+};
+
+std::vector<ContextFilter> context_filters(const Context& ctx, bool workspace_only) {
+    std::vector<ContextFilter> all{{"workspace", "workspace-id", ctx.workspace_id}};
+    if (!workspace_only) {
+        all.push_back({"correlation id", "correlation-id", ctx.correlation_id});
+        all.push_back({"source agent", "source-agent-id", ctx.source_agent_id});
+    }
+    std::vector<ContextFilter> set;
+    for (const auto& f : all)
+        if (f.value) set.push_back(f);
+    return set;
+}
+
+std::string source_of(const Context& ctx, std::string_view key) {
+    auto it = ctx.sources.find(std::string(key));
+    return it == ctx.sources.end() ? std::string("default") : it->second;
+}
+
+}  // namespace
+
+std::string describe_context_filters(const Context& ctx, bool workspace_only) {
+    std::string out;
+    for (const auto& f : context_filters(ctx, workspace_only)) {
+        if (!out.empty()) out += ", ";
+        out += fmt::format("{} {} ({})", f.what, escape_controls(*f.value), source_of(ctx, f.key));
+    }
+    return out;
+}
+
+void note_environment_filters(const Context& ctx, bool workspace_only) {
+    if (ctx.quiet || !(::isatty(STDERR_FILENO) == 1 || logger().enabled(LogLevel::info))) return;
+    for (const auto& f : context_filters(ctx, workspace_only)) {
+        std::string source = source_of(ctx, f.key);
+        if (source.rfind("RAPTORBUS_", 0) != 0 && source.rfind("config ", 0) != 0) continue;
+        std::string line = fmt::format("{}: note: only {} {} ({}); {} to see all events\n", tool_name(), f.what,
+                                       escape_controls(*f.value), source,
+                                       source.rfind("config ", 0) == 0 ? "remove it" : "unset it");
+        ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
+        (void)rc;
+    }
+}
 
 FieldPath FieldPath::parse(std::string_view text) {
     FieldPath p;

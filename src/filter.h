@@ -54,6 +54,16 @@ struct FilterOptions {
 // Adds --min-priority, --where and --exclude (used by rbus-subscribe and rbus-tail).
 void add_filter_options(CLI::App& app, FilterOptions& opts);
 
+// The context filters a reader applies (-w/-c/--source-agent-id), with
+// where each came from: "workspace ws-123 (RAPTORBUS_WORKSPACE_ID)", joined
+// by ", "; empty when none. stats: only the workspace applies.
+std::string describe_context_filters(const Context& ctx, bool workspace_only = false);
+
+// A filter set by the environment drops events without a word: on a
+// terminal or at -v (not with -q), one stderr line says so:
+// "rbus-subscribe: note: only workspace ws-123 (RAPTORBUS_WORKSPACE_ID); unset it to see all events".
+void note_environment_filters(const Context& ctx, bool workspace_only = false);
+
 class EventFilter {
 public:
     // Everything passes.

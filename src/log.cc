@@ -5,15 +5,18 @@
 #include <nlohmann/json.hpp>
 
 #include "safe_text.h"
+#include "text.h"
 #include "timestamp.h"
 
 namespace rbus {
 
-std::optional<LogLevel> parse_log_level(std::string_view s) {
-    if (s == "error") return LogLevel::error;
+std::optional<LogLevel> parse_log_level(std::string_view text) {
+    // Python's logging names too (INFO, WARNING, CRITICAL), in any case.
+    std::string s = ascii_lower(text);
+    if (s == "error" || s == "critical" || s == "fatal") return LogLevel::error;
     if (s == "warn" || s == "warning") return LogLevel::warn;
     if (s == "info") return LogLevel::info;
-    if (s == "debug") return LogLevel::debug;
+    if (s == "debug" || s == "trace") return LogLevel::debug;
     return std::nullopt;
 }
 
@@ -72,7 +75,16 @@ std::string Logger::render(LogLevel level, std::string_view message, const LogFi
     }
     std::string line;
     line.reserve(64 + message.size());
-    line += log_level_name(level);
+    if (color_) {
+        // Red errors, yellow warnings, dim debug; info plain.
+        static constexpr std::string_view kColor[] = {"\x1b[31m", "\x1b[33m", "", "\x1b[2m"};
+        std::string_view c = kColor[static_cast<int>(level)];
+        line += c;
+        line += log_level_name(level);
+        if (!c.empty()) line += "\x1b[0m";
+    } else {
+        line += log_level_name(level);
+    }
     line += " bus - ";
     append_printable(line, message);
     for (const auto& [k, v] : fields) {

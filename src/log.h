@@ -13,7 +13,8 @@ namespace rbus {
 enum class LogLevel { error = 0, warn = 1, info = 2, debug = 3 };
 enum class LogFormat { text, json };
 
-std::optional<LogLevel> parse_log_level(std::string_view);   // error|warn|warning|info|debug
+// error|warn|info|debug, Python's names (warning, critical), any case.
+std::optional<LogLevel> parse_log_level(std::string_view);
 std::string_view log_level_name(LogLevel);
 
 using LogFields = std::vector<std::pair<std::string_view, std::string>>;
@@ -21,6 +22,9 @@ using LogFields = std::vector<std::pair<std::string_view, std::string>>;
 class Logger {
 public:
     void configure(LogLevel level, LogFormat format, std::string program);
+    // Colour the level word of text lines (diagnostics_color_enabled's policy).
+    void set_color(bool on) { color_ = on; }
+    bool color() const { return color_; }
     bool enabled(LogLevel level) const { return level <= level_; }
     void log(LogLevel level, std::string_view message, const LogFields& fields = {}) const;
     void error(std::string_view m, const LogFields& f = {}) const { log(LogLevel::error, m, f); }
@@ -37,6 +41,7 @@ private:
     LogLevel level_ = LogLevel::warn;
     LogFormat format_ = LogFormat::text;
     std::string program_ = "rbus";
+    bool color_ = false;
 };
 
 // The one logger of a process: tools configure it once from the context.

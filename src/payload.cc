@@ -1,23 +1,54 @@
 #include "payload.h"
 
-#include <fstream>
-#include <iostream>
-#include <iterator>
-#include <sstream>
+#include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "error.h"
 #include "named_file.h"
+#include "signals.h"
+#include "text.h"
 
 namespace rbus {
 
 std::string read_text_file(const std::string& path) {
-    if (path == "-") {
-        std::string s((std::istreambuf_iterator<char>(std::cin)), std::istreambuf_iterator<char>());
-        return s;
+    if (path != "-") return read_named_file(path, "file");
+    // Standard input read here, so that Ctrl-C while it waits is an interruption (130), not bad input.
+    std::string text;
+    char buf[64 * 1024];
+    for (;;) {
+        ssize_t n = ::read(STDIN_FILENO, buf, sizeof buf);
+        if (n > 0) {
+            text.append(buf, static_cast<std::size_t>(n));
+            continue;
+        }
+        if (n == 0) break;
+        if (errno == EINTR) {
+            throw_if_interrupted();
+            continue;
+        }
+        throw UsageError(fmt::format("cannot read standard input: {}", std::strerror(errno)));
     }
-    return read_named_file(path, "file");
+    throw_if_interrupted();
+    return text;
+}
+
+bool args_read_stdin(const std::vector<std::string>& args) {
+    for (const std::string& a : args)
+        if (a == "-" || (a.size() >= 2 && a.compare(a.size() - 2, 2, "@-") == 0)) return true;
+    return false;
+}
+
+bool stdin_has_waiting_data() {
+    struct stat st {};
+    if (::fstat(STDIN_FILENO, &st) != 0 || !(S_ISFIFO(st.st_mode) || S_ISSOCK(st.st_mode))) return false;
+    int n = 0;
+    return ::ioctl(STDIN_FILENO, FIONREAD, &n) == 0 && n > 0;
 }
 
 std::string_view json_kind(const Json& v) {
@@ -32,18 +63,40 @@ std::string_view json_kind(const Json& v) {
     }
 }
 
+std::string describe_json_error(std::string_view what, std::size_t byte) {
+    // nlohmann: "[json.exception.parse_error.101] parse error at line 1, column 9: syntax error while
+    // parsing value - invalid literal; last read: '{"a":x'"; keep the reason, drop its own position.
+    std::string_view reason = what;
+    if (std::size_t colon = reason.find(": "); colon != std::string_view::npos) reason = reason.substr(colon + 2);
+    for (std::string_view head : {"syntax error while parsing value - ", "syntax error while parsing object - ",
+                                  "syntax error while parsing array - ", "syntax error while parsing object key - ",
+                                  "syntax error while parsing object separator - "})
+        if (reason.rfind(head, 0) == 0) reason = reason.substr(head.size());
+    if (std::size_t last = reason.find("; last read:"); last != std::string_view::npos) {
+        std::string_view rest = reason.substr(last);
+        reason = reason.substr(0, last);
+        // "…; expected end of input" and the like say what would have fitted.
+        if (std::size_t exp = rest.find("; expected"); exp != std::string_view::npos)
+            return fmt::format("invalid JSON at byte {}: {}{}", byte, escape_controls(reason),
+                               escape_controls(rest.substr(exp)));
+    }
+    return fmt::format("invalid JSON at byte {}: {}", byte, escape_controls(reason));
+}
+
 namespace {
 
-// JSON for user-given text: no exceptions, a bounded nesting depth.
+// JSON for user-given text: a bounded nesting depth, errors with their byte.
 Json parse_json_text(std::string_view text, std::string_view what) {
     if (json_depth(text) > kMaxJsonDepth)
         throw UsageError(fmt::format("{}: JSON nested too deeply (more than {} levels)", what, kMaxJsonDepth));
     // The JSON parser stops at a NUL as at the end of the text: `{...}\0junk` must not pass.
     if (std::size_t nul = text.find('\0'); nul != std::string_view::npos)
         throw UsageError(fmt::format("{}: invalid JSON: a NUL byte at byte {}", what, nul));
-    Json v = Json::parse(text.begin(), text.end(), nullptr, false);
-    if (v.is_discarded()) throw UsageError(fmt::format("{}: invalid JSON", what));
-    return v;
+    try {
+        return Json::parse(text.begin(), text.end());
+    } catch (const Json::parse_error& e) {
+        throw UsageError(fmt::format("{}: {}", what, describe_json_error(e.what(), e.byte)));
+    }
 }
 
 struct ItemPath {
@@ -146,8 +199,28 @@ void apply_item(Json& obj, std::string_view item, const FileReader& read_file) {
     assign_path(obj, parse_item_key(key, item), std::move(v), item);
 }
 
+namespace {
+
+// A whole payload (JSON object, @FILE, -), as opposed to an item.
+bool is_whole_payload(const std::string& a) {
+    std::size_t first = a.find_first_not_of(" \t\r\n");
+    return a == "-" || (!a.empty() && a[0] == '@') || (first != std::string::npos && (a[first] == '{' || a[first] == '['));
+}
+
+}  // namespace
+
 Json payload_from_args(const std::vector<std::string>& args, const FileReader& read_file) {
     if (args.empty()) return Json::object();
+    // One whole payload alone, or items: say which argument is out of place.
+    for (std::size_t i = 0; i < args.size() && args.size() > 1; ++i) {
+        if (!is_whole_payload(args[i])) continue;
+        auto shown = [](const std::string& a) {
+            return escape_controls(a.size() > 40 ? a.substr(0, 40) + "..." : a);
+        };
+        std::string what = i == 0 ? fmt::format("misplaced \"{}\" after the payload \"{}\"", shown(args[1]), shown(args[0]))
+                                  : fmt::format("misplaced payload \"{}\" after \"{}\"", shown(args[i]), shown(args[0]));
+        throw UsageError(what + ": give one JSON object, @FILE or -, or items (key=value ...), not both");
+    }
     if (args.size() == 1) {
         const std::string& a = args[0];
         if (a == "-") return parse_payload_object(read_file("-"), "payload from stdin");

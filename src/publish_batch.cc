@@ -98,14 +98,27 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
     }, req.max_bytes);
     std::string_view line;
     std::string why;
-    std::uint64_t line_no = 0;
+    std::uint64_t line_no = 0, blank = 0;
+    bool seen_data = false;
     while (reader.next(line)) {
         ++line_no;
         std::optional<BatchEvent> ev;
-        if (reader.too_long())  // read no further than --max-bytes: never parsed
+        std::size_t first = line.find_first_not_of(" \t");
+        if (reader.too_long()) {  // read no further than --max-bytes: never parsed
             why = fmt::format("line is {} bytes, more than --max-bytes {}", reader.line_bytes(), req.max_bytes);
-        else
+        } else if (first == std::string_view::npos) {  // blank lines (a trailing one, spacing) are no events
+            ++blank;
+            continue;
+        } else {
+            // A pretty-printed document ('{' alone on its first line) is one object over many lines.
+            if (!seen_data && line.substr(first).find_first_not_of(" \t", 1) == std::string_view::npos &&
+                (line[first] == '{' || line[first] == '['))
+                throw UsageError(fmt::format("line {}: a JSON document over several lines: {} reads one JSON object "
+                                             "per line (make them compact with jq -c)",
+                                             line_no, req.stdin_batch ? "--stdin" : "--envelopes"));
             ev = parser.parse(line_no, line, why);
+        }
+        seen_data = true;
         if (!ev) {
             ++invalid;
             logger().warn(fmt::format("line {}: {}", line_no, why));
@@ -121,14 +134,15 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
     out.flush();
     dead.flush();
 
+    std::string skipped = blank > 0 ? fmt::format(" ({} blank line{} skipped)", blank, blank == 1 ? "" : "s") : "";
     if (req.dry_run) {
-        print_summary(ctx, fmt::format("dry run: valid {}, invalid {}", published, invalid));
+        print_summary(ctx, fmt::format("dry run: valid {}, invalid {}{}", published, invalid, skipped));
     } else {
-        print_summary(ctx, fmt::format("published {}, failed {}, invalid {}", published, failed, invalid));
+        print_summary(ctx, fmt::format("published {}, failed {}, invalid {}{}", published, failed, invalid, skipped));
     }
     if (int sig = pending_signal()) return signal_exit_code(sig);
     if (failed + invalid > 0) {
-        print_error(tool_name(), fmt::format("{} of {} line(s) not published{}", failed + invalid, line_no,
+        print_error(tool_name(), fmt::format("{} of {} line(s) not published{}", failed + invalid, line_no - blank,
                                              req.dead_letter.empty() ? "" : fmt::format(" (see {})", req.dead_letter)));
         return kExitFailure;
     }

@@ -1,5 +1,7 @@
 #include "publish_run.h"
 
+#include <unistd.h>
+
 #include <memory>
 #include <set>
 
@@ -10,6 +12,7 @@
 #include "bus.h"
 #include "duration.h"
 #include "error.h"
+#include "log.h"
 #include "output.h"
 #include "payload.h"
 #include "placeholders.h"
@@ -18,6 +21,7 @@
 #include "sharded_publisher.h"
 #include "signals.h"
 #include "subscriber.h"
+#include "text.h"
 #include "tool.h"
 #include "uuid.h"
 
@@ -25,7 +29,7 @@ namespace rbus {
 
 EnvelopeFields base_fields(const Context& ctx, const PublishRequest& req) {
     EnvelopeFields f;
-    f.type = req.type;
+    f.type = ctx.type_from(req.type);
     auto prio = parse_priority(req.priority);
     if (!prio) throw UsageError(fmt::format("invalid priority \"{}\": use low, normal, high or critical", req.priority));
     f.priority = *prio;
@@ -56,12 +60,19 @@ int run_publish(const Context& ctx, const PublishRequest& req) {
     if (!req.timeout.empty() && req.wait_for.empty()) throw UsageError("--timeout needs --wait-for");
     if (req.retries < 0) throw UsageError("--retries must be 0 or more");
     if (req.max_bytes == 0) throw UsageError("--max-bytes must be at least 1");
-    bool record_metrics = req.record_metrics || process_env("RAPTORBUS_METRICS") == std::optional<std::string>("1");
+    bool record_metrics = req.record_metrics || env_flag(process_env, "RAPTORBUS_METRICS").value_or(false);
+    if (ctx.channels.size() > 1)
+        throw UsageError("--channel: rbus-publish sends each event on one channel; give it once");
     if (ctx.sharded && !req.wait_for.empty() && !req.dry_run)
         throw UsageError("--wait-for cannot be used with --sharded: the reply is awaited with a plain SUBSCRIBE");
     if (batch) return run_batch(ctx, req, record_metrics);
-    if (!req.wait_for.empty() && !req.dry_run) return run_wait_for(ctx, req, record_metrics);
-    return run_single(ctx, req, record_metrics);
+    int rc = !req.wait_for.empty() && !req.dry_run ? run_wait_for(ctx, req, record_metrics)
+                                                  : run_single(ctx, req, record_metrics);
+    // Stdin stays opt-in ('-'), but data piped in and never read gets a word
+    // (checked after publishing: a producer has had time to write).
+    if (!args_read_stdin(req.payload_args) && stdin_has_waiting_data())
+        logger().warn("stdin ignored: pass - to publish it as the payload (or --stdin for one payload per line)");
+    return rc;
 }
 
 namespace {
@@ -89,7 +100,10 @@ private:
 struct RepeatResult {
     int signal = 0;
     std::optional<std::string> fewer;  // the first event that reached fewer than --min-receivers
-    std::set<std::string> ids;
+    std::set<std::string> ids;         // kept only for --wait-for (memory stays flat for --count N)
+    std::uint64_t published = 0, unheard = 0;  // unheard: reached no subscriber
+    std::string channel;                      // the last event's channel
+    bool cluster = false;                     // a plain cluster: PUBLISH counts one node's subscribers
 };
 
 // Publishes (or, with --dry-run, only builds) every repeat; on_event prints.
@@ -119,11 +133,37 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
             if (receivers < req.min_receivers && !result.fewer)
                 result.fewer = fmt::format("event {} reached {} subscriber(s), fewer than --min-receivers {}",
                                            env.id(), receivers, req.min_receivers);
+            ++result.published;
+            if (receivers == 0) ++result.unheard;
         }
-        result.ids.insert(std::string(env.id()));
+        if (!req.wait_for.empty()) result.ids.insert(std::string(env.id()));
+        if (seq == n) result.channel = ctx.publish_channel(env.type());
         on_event(env);
     }
+    // Asked only when it matters: is this a cluster node, whose count is its own subscribers'?
+    if (conn && (result.unheard > 0 || result.fewer)) {
+        try {
+            Reply info = conn->command({"INFO", "cluster"}, ctx.connect.reply_timeout);
+            result.cluster = reply_text(info.get()).find("cluster_enabled:1") != std::string_view::npos;
+        } catch (const Error&) {
+            // A proxy without INFO: say nothing about nodes.
+        }
+    }
     return result;
+}
+
+// redis-cli shows "(integer) 0"; a person at a terminal gets one line when
+// nobody heard (a typo in the type looks like success otherwise).
+void note_unheard(const Context& ctx, const RepeatResult& r) {
+    if (r.unheard == 0 || ctx.quiet || ::isatty(STDERR_FILENO) != 1) return;
+    std::string where = r.cluster ? " on this node (PUBLISH on a cluster counts the receiving node's subscribers)" : "";
+    std::string line = r.published == 1
+                           ? fmt::format("{}: note: no subscriber received it on {}{}\n", tool_name(),
+                                         escape_controls(r.channel), where)
+                           : fmt::format("{}: note: {} of {} events reached no subscriber{}\n", tool_name(),
+                                         r.unheard, r.published, where);
+    ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
+    (void)rc;
 }
 
 }  // namespace
@@ -139,8 +179,11 @@ int run_single(const Context& ctx, const PublishRequest& req, bool record_metric
     });
     out.flush();
     if (r.signal) return signal_exit_code(r.signal);
+    note_unheard(ctx, r);
     if (r.fewer) {
-        print_error(tool_name(), *r.fewer);
+        print_error(tool_name(), *r.fewer + (r.cluster ? " on this node (a plain cluster's PUBLISH counts only the "
+                                                         "receiving node's subscribers; use --sharded)"
+                                                       : ""));
         return kExitFewReceivers;
     }
     return kExitOk;
@@ -163,11 +206,13 @@ int run_wait_for(const Context& ctx, const PublishRequest& req, bool record_metr
     if (timeout.count() <= 0) throw UsageError("--timeout must be longer than 0");
     Context c = ctx;
     if (!c.correlation_id) c.correlation_id = uuid_v4();
+    Context replies = c;
+    replies.channels.clear();  // --channel is where the request goes; replies come on {prefix}.{type}
     const std::string corr = *c.correlation_id;
     EventMaker(c, req).make(1);  // usage errors before connecting
 
     // Subscribed before publishing, so that a fast reply cannot be missed.
-    Subscriber sub(c.connect, "rbus-publish", subscriptions_for(c, types, false));
+    Subscriber sub(c.connect, "rbus-publish", subscriptions_for(replies, types, false));
     sub.start();
     RepeatResult r = publish_repeats(c, req, record_metrics, [](const Envelope&) {});
     if (r.signal) return signal_exit_code(r.signal);

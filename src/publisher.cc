@@ -11,7 +11,7 @@ namespace rbus {
 std::string metrics_key(std::string_view channel) { return fmt::format("metrics:channel:{}:published", channel); }
 
 long long Publisher::publish(const Envelope& env) {
-    std::string channel = ctx_.channel_for(env.type());
+    std::string channel = ctx_.publish_channel(env.type());
     std::string body = env.dump();
     Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
     conn_.append({"PUBLISH", channel, body});

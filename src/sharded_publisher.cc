@@ -76,7 +76,7 @@ ShardedPublisher::ShardedPublisher(const Context& ctx, std::string client_name, 
 void ShardedPublisher::start() { topology_ = discover_topology(nodes_.options(), nodes_.client_name()); }
 
 long long ShardedPublisher::publish(const Envelope& env) {
-    std::string channel = ctx_.channel_for(env.type());
+    std::string channel = ctx_.publish_channel(env.type());
     std::string body = env.dump();
     long long receivers =
         integer_of(nodes_.command_for_slot(topology_, hash_slot(channel), {"SPUBLISH", channel, body}).get(), "SPUBLISH");

@@ -16,6 +16,7 @@
 #include "output.h"
 #include "signals.h"
 #include "stats_render.h"
+#include "tool.h"
 
 namespace rbus {
 
@@ -83,7 +84,7 @@ TrafficSampler::TrafficSampler(const Context& given, const ServerSnapshot& serve
     Context ctx = given;
     ctx.connect.max_reply_bytes = reply_bound(max_bytes);
     if (!ctx.sharded) {
-        sub_.emplace(ctx.connect, "rbus-stats", std::vector<Subscription>{{ctx.channel_for("*"), true}});
+        sub_.emplace(ctx.connect, "rbus-stats", subscriptions_for(ctx, {}, true));
         return;
     }
     std::vector<Subscription> subs;
@@ -151,7 +152,8 @@ std::vector<std::string> check_failures(const StatsReport& report, const Context
             failures.push_back(fmt::format("PING p99 {:.2f}ms > {}", p99, format_duration(*t.max_rtt)));
     }
     for (const auto& m : t.min_subscribers) {
-        long long n = report.server.subscribers_of(ctx.channel_for(m.type));
+        bool full = std::find(ctx.channels.begin(), ctx.channels.end(), m.type) != ctx.channels.end();
+        long long n = report.server.subscribers_of(full ? m.type : ctx.channel_for(ctx.type_from(m.type)));
         if (n < m.count) failures.push_back(fmt::format("{} has {} subscriber(s) < {}", m.type, n, m.count));
     }
     if (report.server.cluster && report.server.cluster_state != "ok")
@@ -192,8 +194,12 @@ int run_check(const Context& ctx, const StatsOptions& o, StdoutWriter& out) {
     }
     std::vector<std::string> failures = check_failures(report, ctx, o.thresholds);
     out.line(failures.empty() ? check_ok_line(report) : check_fail_line(report, failures));
+    out.flush();
     if (pending_signal()) return signal_code();
-    return failures.empty() ? kExitOk : kExitFailure;
+    if (failures.empty()) return kExitOk;
+    // The status line is for whoever reads stdout; SPEC §4's one line on stderr too.
+    print_error(tool_name(), fmt::format("check failed: {}", fmt::join(failures, "; ")));
+    return kExitFailure;
 }
 
 void write_report(const StatsReport& report, const StatsOptions& o, bool color, StdoutWriter& out) {
@@ -250,13 +256,27 @@ int run_stats(const Context& ctx, const StatsOptions& o) {
     auto conn = connect_bus(ctx.connect, "rbus-stats");
     report.server = snapshot_server(*conn, ctx, o.ping_samples);
     Duration window = o.duration.value_or(kDefaultWindow);
+    // The table shows what is known at once; the traffic follows when the window ends.
+    bool table = !o.json && !o.prometheus;
+    if (table && window.count() > 0) {
+        out.write(render_table(report, color));
+        out.flush();
+    }
     if (window.count() > 0) {
         TrafficSampler sampler(ctx, report.server, o.max_bytes);
         sampler.start();
+        bool note = table && out.is_tty();
+        if (note) {
+            std::string line = fmt::format("sampling {}... (Ctrl-C ends it early)", format_duration_as_given(window));
+            out.write(line);
+            out.flush();
+        }
         report.traffic = sampler.sample_until(Clock::now() + window);
+        if (note) out.write("\r\x1b[K");  // the sampling line gives way to the traffic
     }
     // Interrupted: the window so far is still reported, then 130/143.
-    write_report(report, o, color, out);
+    if (table && window.count() > 0) out.write(render_traffic_table(report, color));
+    else write_report(report, o, color, out);
     return signal_code();
 }
 

@@ -38,12 +38,20 @@ std::vector<ChannelSubscribers> channel_subscribers(Connection& conn, const Cont
     auto timeout = ctx.connect.reply_timeout;
     std::string_view list = sharded ? "SHARDCHANNELS" : "CHANNELS";
     std::string_view count = sharded ? "SHARDNUMSUB" : "NUMSUB";
-    std::string pattern = ctx.channel_for("*");
-    Reply chans = conn.command({"PUBSUB", list, pattern}, timeout);
-    if (chans->type != REDIS_REPLY_ARRAY) throw ProtocolError(fmt::format("unexpected PUBSUB {} reply", list));
     std::vector<std::string> names;
-    for (std::size_t i = 0; i < chans->elements; ++i) names.emplace_back(reply_text(chans->element[i]));
+    // The prefix's channels, and --channel's: named ones even without subscribers.
+    std::vector<std::string> patterns{ctx.channel_for("*")};
+    for (const std::string& c : ctx.channels) {
+        if (c.find_first_of("*?[") != std::string::npos) patterns.push_back(c);
+        else names.push_back(c);
+    }
+    for (const std::string& pattern : patterns) {
+        Reply chans = conn.command({"PUBSUB", list, pattern}, timeout);
+        if (chans->type != REDIS_REPLY_ARRAY) throw ProtocolError(fmt::format("unexpected PUBSUB {} reply", list));
+        for (std::size_t i = 0; i < chans->elements; ++i) names.emplace_back(reply_text(chans->element[i]));
+    }
     std::sort(names.begin(), names.end());
+    names.erase(std::unique(names.begin(), names.end()), names.end());
     std::vector<ChannelSubscribers> out;
     if (names.empty()) return out;
     std::vector<std::string_view> args{"PUBSUB", count};

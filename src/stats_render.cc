@@ -181,6 +181,14 @@ std::string render_table(const StatsReport& r, bool color) {
         put_rows(out, node_rows(s.nodes), paint);
     }
 
+    if (r.traffic) out += render_traffic_table(r, color);
+    return out;
+}
+
+std::string render_traffic_table(const StatsReport& r, bool color) {
+    Painter paint(color);
+    std::string out;
+    auto heading = [&](std::string_view text) { out += paint(text, Paint::head) + "\n"; };
     if (!r.traffic) return out;
     const TrafficStats& t = *r.traffic;
     heading(fmt::format("TRAFFIC  {:.2f}s window{}", t.seconds,

@@ -17,6 +17,9 @@ Json report_json(const StatsReport& report);
 
 // Aligned sections (server, channels, traffic) with ANSI colour when `color`.
 std::string render_table(const StatsReport& report, bool color);
+// The traffic section alone (empty without a window): a bare rbus-stats prints
+// the server and channels at once (render_table without traffic), this later.
+std::string render_traffic_table(const StatsReport& report, bool color);
 
 // Text exposition format 0.0.4: # HELP and # TYPE before each family, rbus_* names.
 std::string render_prometheus(const StatsReport& report);

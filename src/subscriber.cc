@@ -17,7 +17,9 @@ bool is_glob(std::string_view s) { return s.find_first_of("*?[") != std::string_
 
 std::vector<Subscription> subscriptions_for(const Context& ctx, const std::vector<std::string>& types, bool all) {
     std::vector<Subscription> subs;
-    if (all || types.empty()) {
+    // --channel names are full channels, outside the prefix.
+    for (const std::string& c : ctx.channels) subs.push_back({c, is_glob(c)});
+    if (all || (types.empty() && ctx.channels.empty())) {
         subs.push_back({ctx.channel_for("*"), true});
         return subs;
     }
@@ -27,7 +29,8 @@ std::vector<Subscription> subscriptions_for(const Context& ctx, const std::vecto
             if (static_cast<unsigned char>(ch) < 0x20 || ch == 0x7f || ch == ' ')
                 throw UsageError(fmt::format("invalid event type or pattern \"{}\": contains a space or control character",
                                              Json(t).dump(-1, ' ', true, Json::error_handler_t::replace)));
-        subs.push_back({ctx.channel_for(t), is_glob(t)});
+        std::string type = ctx.type_from(t);
+        subs.push_back({ctx.channel_for(type), is_glob(type)});
     }
     return subs;
 }

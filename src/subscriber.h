@@ -22,7 +22,9 @@ struct Subscription {
 // True when a TYPE argument is a glob (* ? [): it becomes a PSUBSCRIBE.
 bool is_glob(std::string_view s);
 
-// TYPE|PATTERN arguments → channels under the prefix; none or --all → {prefix}.*
+// TYPE|PATTERN arguments → channels under the prefix (a full channel name
+// under the prefix counts as its type); ctx.channels (--channel) as they
+// are; no TYPE and no --channel, or --all → {prefix}.*
 std::vector<Subscription> subscriptions_for(const Context& ctx, const std::vector<std::string>& types, bool all);
 
 struct BusMessage {

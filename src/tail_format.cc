@@ -23,7 +23,13 @@ constexpr std::array<std::string_view, 6> kPalette{"36", "32", "33", "35", "94",
 // The narrowest terminal for each level of build(): full, short ids, no
 // workspace, no correlation column; below the last one the seconds lose their
 // milliseconds. By width alone, so that every line of a run has the same columns.
-constexpr std::array<int, 4> kLevelMinWidth{120, 90, 70, 50};
+// Full ids (a UUID correlation id is 36 columns) only from 160 columns: below,
+// the ids are shortened before the payload is squeezed out.
+constexpr std::array<int, 4> kLevelMinWidth{160, 90, 70, 50};
+// On a terminal the type column is padded to this, so that ws= and corr= line
+// up; a longer type pushes them right on its own line only. Piped lines keep
+// the exact format (one space pair), for grep.
+constexpr int kTypeColumns = 24;
 
 int level_for_width(int width) {
     if (width <= 0) return 0;
@@ -128,7 +134,7 @@ Fields fields(const FormatInput& in, bool trace,
 }
 
 // The columns before the payload, giving up more as the level rises.
-Line build(const Fields& f, int level) {
+Line build(const Fields& f, int level, bool terminal) {
     Line l;
     std::string_view corr_color = f.has_corr ? correlation_color(f.corr) : kDim;
     l.add(local_clock(f.when, level < 4), level >= 3 && f.has_corr ? corr_color : kDim);
@@ -136,6 +142,8 @@ Line build(const Fields& f, int level) {
     l.add(level >= 2 ? pad(short_priority(f.prio), 4) : pad(f.prio, 8), priority_color(f.prio));
     l.add(" ");
     l.add(f.type, f.alarming ? kAlarm : kBold);
+    if (int w = display_width(f.type); terminal && level < 2 && w < kTypeColumns)
+        l.add(std::string(static_cast<std::size_t>(kTypeColumns - w), ' '));
     if (level < 2) {
         l.add("  ");
         l.add("ws=", kDim);
@@ -158,7 +166,7 @@ Line build(const Fields& f, int level) {
 
 void TailLineFormatter::format(const FormatInput& in, std::string& out) const {
     Fields f = fields(in, style_.trace, first_);
-    Line head = build(f, level_for_width(style_.width));
+    Line head = build(f, level_for_width(style_.width), style_.width > 0);
     if (style_.width > 0) {
         int room = style_.width - head.width();
         if (room > 0) head.add(cut_to_columns(f.payload, room));

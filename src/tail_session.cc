@@ -8,6 +8,7 @@
 #include "duration.h"
 #include "error.h"
 #include "log.h"
+#include "tail_columns.h"
 
 namespace rbus {
 
@@ -50,7 +51,7 @@ ConsumeHandlers TailSession::handlers(const ConsumeStats& stats) {
 bool TailSession::on_event(const ReceivedEvent& ev) {
     if (!ev.read.ok()) {
         summary_.invalid();
-        logger().warn(fmt::format("skipped invalid message on {}: {}", ev.message.channel, ev.read.error));
+        invalid_notice(ev);
         return false;
     }
     const Envelope& e = *ev.read.envelope;
@@ -68,6 +69,26 @@ bool TailSession::on_event(const ReceivedEvent& ev) {
     return true;
 }
 
+void TailSession::invalid_notice(const ReceivedEvent& ev) {
+    if (!line_ || !options_.terminal) {  // piped or --json: stdout stays the events, one WARN each
+        logger().warn(fmt::format("skipped invalid message on {}: {}", ev.message.channel, ev.read.error));
+        return;
+    }
+    auto now = std::chrono::steady_clock::now();
+    if (last_invalid_notice_ && now - *last_invalid_notice_ < std::chrono::seconds(1)) {
+        ++invalid_unsaid_;
+        return;
+    }
+    last_invalid_notice_ = now;
+    std::string more = invalid_unsaid_ ? fmt::format(" (and {} more before it)", invalid_unsaid_) : "";
+    invalid_unsaid_ = 0;
+    std::string_view data = ev.message.data.substr(0, 40);
+    std::string text = fmt::format("skipped invalid message on {}: {}{} ({}){}", terminal_safe(ev.message.channel),
+                                   terminal_safe(data), ev.message.data.size() > 40 ? "..." : "",
+                                   terminal_safe(ev.read.error), more);
+    out_.line(tail_marker_line("-- " + text + " --", line_->style()));
+}
+
 void TailSession::on_burst() {
     out_.flush();
     if (record_) record_->flush();
@@ -76,13 +97,16 @@ void TailSession::on_burst() {
 
 void TailSession::reconnected(std::chrono::milliseconds gap) {
     if (!line_) return;  // --json: stdout stays exactly what rbus-subscribe prints
+    // On one terminal the WARN line already said it: one notice, not two.
+    if (options_.terminal && ::isatty(STDERR_FILENO) == 1 && logger().enabled(LogLevel::warn)) return;
     std::string text =
         fmt::format("-- reconnected after {}; events published meanwhile were not received --", format_duration(gap));
     out_.line(tail_marker_line(text, line_->style()));
 }
 
-std::string TailSession::summary(const ConsumeStats& stats) const {
+std::string TailSession::summary(const ConsumeStats& stats, std::string_view filters) const {
     TailSummary::Totals t;
+    t.filters = std::string(filters);
     t.received = stats.received;
     t.reconnects = stats.reconnects;
     t.elapsed = std::chrono::duration_cast<std::chrono::milliseconds>(std::chrono::steady_clock::now() - started_);

@@ -42,11 +42,14 @@ public:
     void reconnected(std::chrono::milliseconds gap);
 
     // The Ctrl-C summary (several lines).
-    std::string summary(const ConsumeStats& stats) const;
+    // `filters`: the context filters in force (describe_context_filters).
+    std::string summary(const ConsumeStats& stats, std::string_view filters = {}) const;
 
 private:
     bool on_event(const ReceivedEvent& ev);
     void on_burst();
+    // On a terminal, a dim line in the stream, at most one a second; else a WARN each.
+    void invalid_notice(const ReceivedEvent& ev);
 
     TailOptions options_;
     EventFilter filter_;
@@ -58,6 +61,8 @@ private:
     const ConsumeStats* stats_ = nullptr;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();
     std::string buf_;
+    std::optional<std::chrono::steady_clock::time_point> last_invalid_notice_;
+    std::uint64_t invalid_unsaid_ = 0;  // invalid messages since the last notice
 };
 
 // The columns of the terminal on fd, or 0 when it is not one.

@@ -34,6 +34,7 @@ std::string TailSummary::render(const Totals& t) const {
     std::string out = fmt::format("rbus-tail: {} in {} ({} received, {} filtered out, {} invalid, {})\n",
                                   plural(shown_, "event", "events"), format_duration(t.elapsed), t.received,
                                   filtered, invalid_, plural(t.reconnects, "reconnect", "reconnects"));
+    if (!t.filters.empty()) out += fmt::format("filtered by: {}\n", t.filters);
     if (shown_ == 0) return out;
 
     // Priorities from the most urgent down; names outside the four last, as received.

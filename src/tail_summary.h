@@ -26,9 +26,11 @@ public:
         std::uint64_t received = 0;    // every message, invalid ones included
         std::uint64_t reconnects = 0;
         std::chrono::milliseconds elapsed{0};
+        std::string filters;  // "workspace ws-123 (RAPTORBUS_WORKSPACE_ID)", or empty
     };
     // Several lines, each ending in '\n':
     //   rbus-tail: 7 events in 12.30s (9 received, 1 filtered out, 1 invalid, 0 reconnects)
+    //   filtered by: workspace ws-123 (RAPTORBUS_WORKSPACE_ID)      (when filters)
     //   by priority: critical 1, high 2, normal 4
     //   by type:
     //         3  agent.task_started

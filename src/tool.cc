@@ -7,6 +7,7 @@
 
 #include "error.h"
 #include "duration.h"
+#include "help_format.h"
 #include "log.h"
 #include "named_file.h"
 #include "output.h"
@@ -30,7 +31,9 @@ std::string_view config_section(std::string_view tool) {
 std::string_view tool_name() { return g_tool; }
 
 void print_error(std::string_view tool, std::string_view message) {
-    std::string line = fmt::format("{}: error: {}\n", tool, single_line(message));  // CLI11 messages may span lines
+    // CLI11 messages may span lines.
+    std::string line = logger().color() ? fmt::format("{}: \x1b[31merror:\x1b[0m {}\n", tool, single_line(message))
+                                        : fmt::format("{}: error: {}\n", tool, single_line(message));
     ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
     (void)rc;
 }
@@ -39,15 +42,20 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
               const ToolDeclare& declare) {
     g_tool = std::string(name);
     install_signal_handlers();
+    logger().set_color(diagnostics_color_enabled(std::nullopt, ::isatty(STDERR_FILENO) == 1, process_env));
     CLI::App app{std::string(description), std::string(name)};
     app.set_version_flag("--version", fmt::format("{} {}", name, kVersion));
-    app.get_formatter()->column_width(34);
+    auto formatter = std::make_shared<HelpFormatter>();
+    formatter->column_width(34);
+    formatter->label("OPTIONS", "OPTIONS");
+    app.formatter(formatter);
     CommonOptions common;
     add_common_options(app, common);
     ToolRun run;
     Context ctx;
     try {
         run = declare(app);
+        app.footer(help_footer(app.get_footer()));
         app.parse(argc, argv);
         // A FIFO named by a flag waits for its other end no longer than --timeout.
         if (auto* timeout = app.get_option_no_throw("--timeout"); timeout && timeout->count() > 0)
@@ -55,7 +63,7 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
     } catch (const CLI::ParseError& e) {
         // --help and --version are ParseErrors with exit code 0.
         if (e.get_exit_code() == 0) return app.exit(e);
-        print_error(name, fmt::format("{} (see --help)", e.what()));
+        print_error(name, describe_parse_error(app, e));
         return kExitUsage;
     } catch (const Error& e) {
         print_error(name, e.what());
@@ -65,6 +73,8 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
         Config config = Config::load(common.config, process_env, config_section(name));
         ctx = resolve_context(common, process_env, config);
         logger().configure(ctx.log_level, ctx.log_format, std::string(name));
+        logger().set_color(ctx.log_format == LogFormat::text &&
+                           diagnostics_color_enabled(ctx.color_flag, ::isatty(STDERR_FILENO) == 1, process_env));
         // Security warnings survive -q; --no-auth-warning silences the password ones.
         if (ctx.url_password_on_argv && !ctx.no_auth_warning)
             logger().security("a password in --url is visible to other users (ps); use --password-file or "

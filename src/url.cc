@@ -44,8 +44,14 @@ void parse_userinfo(std::string_view userinfo, RedisUrl& url, std::string_view r
     std::string_view user = userinfo.substr(0, colon);
     if (user.find_first_of("/?#") != npos)
         fail(raw, "the user name contains /, ? or #: percent-encode it (e.g. %2F)");
+    if (colon == npos) {
+        // As redis-cli reads it: redis://secret@host is a password.
+        url.password = percent_decode(userinfo, raw, "password");
+        url.lone_userinfo = !url.password.empty();
+        return;
+    }
     url.username = percent_decode(user, raw, "user name");
-    if (colon != npos) url.password = percent_decode(userinfo.substr(colon + 1), raw, "password");
+    url.password = percent_decode(userinfo.substr(colon + 1), raw, "password");
 }
 
 int parse_db(std::string_view text, std::string_view raw) {
@@ -164,6 +170,9 @@ RedisUrl parse_url(std::string_view text) {
     std::size_t sep = text.find("://");
     if (sep == npos || !valid_url_scheme(text.substr(0, sep))) {
         if (ascii_lower(text.substr(0, 5)) == "unix:") fail(text, "write unix:///path/to.sock (three slashes)");
+        // host[:port] as CI services and docker-compose write it (redis:6379).
+        if (sep == npos && text.find('@') == npos && (is_alpha(text[0]) || is_digit(text[0]) || text[0] == '['))
+            return parse_url("redis://" + std::string(text));
         fail(text, "missing the scheme, e.g. redis://localhost:6379");
     }
     std::string_view scheme_text = text.substr(0, sep);

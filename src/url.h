@@ -22,6 +22,11 @@ struct RedisUrl {
     std::string socket_path;      // unix: absolute, percent-decoded
     std::string username;         // ACL user, percent-decoded, may be empty
     std::string password;         // percent-decoded, may be empty; never printed
+    // redis://secret@host: a userinfo without ':' is the password, as
+    // redis-cli reads it; when another source gives the password, the
+    // context reads it as the user name instead (redis://alice@host with
+    // --password-file).
+    bool lone_userinfo = false;
     int db = 0;                   // /N for redis(s) and sentinel (/master/N); ?db=N anywhere
     std::string sentinel_master;  // redis+sentinel://h1,h2/master: required
     bool sentinel_tls = false;    // rediss+sentinel://
@@ -29,6 +34,7 @@ struct RedisUrl {
     bool tls() const { return scheme == UrlScheme::rediss || sentinel_tls; }
     bool is_cluster_seeds() const { return scheme != UrlScheme::sentinel && hosts.size() > 1; }
     // Canonical text, the password shown as ***: redis://user:***@host:6379/0,
+    // redis://***@host:6379/0 (a password without a user),
     // redis://[::1]:6380/0, unix:///run/redis.sock?db=2,
     // redis+sentinel://s1:26379,s2:26379/mymaster. No password, no ***.
     std::string redacted() const;
@@ -39,7 +45,9 @@ struct RedisUrl {
 // unix://[user[:pass]@]/path/to.sock[?db=N]
 // redis+sentinel://[user[:pass]@]h1[:26379],h2…/master[/db]   (rediss+sentinel: TLS)
 // User and password are percent-decoded; a raw @ in the password is fine
-// (userinfo ends at the last @). Throws UsageError with a one-line message
+// (userinfo ends at the last @). A userinfo without ':' is the password.
+// A bare host[:port] (REDIS_URL=localhost:6379, as CI services write it)
+// reads as redis://host[:port]. Throws UsageError with a one-line message
 // that shows the URL redacted and never contains the password.
 RedisUrl parse_url(std::string_view text);
 

@@ -136,10 +136,12 @@ std::string RedisUrl::redacted() const {
         case UrlScheme::sentinel: out = sentinel_tls ? "rediss+sentinel://" : "redis+sentinel://"; break;
         case UrlScheme::unix_socket: out = "unix://"; break;
     }
-    if (!username.empty() || !password.empty()) {
+    if (!username.empty()) {
         out += percent_encode(username, "");
         if (!password.empty()) out += ":***";
         out += '@';
+    } else if (!password.empty()) {
+        out += "***@";
     }
     if (scheme == UrlScheme::unix_socket) {
         out += percent_encode(socket_path, "/!$&'()*+,;=:@");

@@ -23,14 +23,21 @@ int main(int argc, char** argv) {
     std::string count, max_bytes;
     return tool_main("rbus-publish", "Publish events on the RaptorBus (Redis pub/sub).", argc, argv,
                      [&](CLI::App& app) -> ToolRun {
-        app.add_option("TYPE", req.type, "event type, e.g. agent.task_started (not with --envelopes)");
-        app.add_option("PAYLOAD", req.payload_args, "JSON object, @FILE, - (stdin), or items key=value key:=json ...");
+        app.footer("  rbus-publish agent.task_started agent_id=RES-001 tokens:=1500\n"
+                   "  rbus-publish -c corr-456 --priority high model.inference_complete @result.json\n"
+                   "  jq -c '.items[]' export.json | rbus-publish order.imported --stdin\n"
+                   "  rbus-publish --wait-for workflow.completed --timeout 30s workflow.started id=wf-1\n");
+        app.add_option("TYPE", req.type, "event type, e.g. agent.task_started (not with --envelopes)")->type_name("TYPE");
+        app.add_option("PAYLOAD", req.payload_args, "JSON object, @FILE, - (stdin), or items key=value key:=json ...")
+            ->type_name("PAYLOAD");
         app.add_option("--priority", req.priority, "low|normal|high|critical (default normal)");
         app.add_option("--id", req.id, "event id (default: a new UUID v4)");
         app.add_flag("--dry-run", req.dry_run, "validate and print; no connection");
         app.add_flag("--record-metrics", req.record_metrics,
                      "also INCR metrics:channel:{channel}:published (env RAPTORBUS_METRICS=1)");
-        app.add_option("--min-receivers", req.min_receivers, "exit 4 when any event reached fewer subscribers");
+        app.add_option("--min-receivers", req.min_receivers,
+                       "exit 4 when any event reached fewer subscribers (on a plain cluster: the node's)")
+            ->type_name("N");
         app.add_option("--max-bytes", max_bytes, "largest envelope in bytes (default 1048576)")->type_name("N");
         const char* rep = "Repeating";
         auto* count_opt = app.add_option("--count", count, "publish N events ({{seq}} {{uuid}} {{now}} in strings)")

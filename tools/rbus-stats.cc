@@ -2,6 +2,7 @@
 #include <CLI/CLI.hpp>
 
 #include "error.h"
+#include "filter.h"
 #include "size_flags.h"
 #include "stats.h"
 #include "tool.h"
@@ -14,6 +15,10 @@ int main(int argc, char** argv) {
     std::vector<std::string> min_subscribers;
     return tool_main("rbus-stats", "Report on the RaptorBus: server, channels, subscribers, traffic, health.", argc,
                      argv, [&](CLI::App& app) -> ToolRun {
+        app.footer("  rbus-stats                     server, channels, then 5s of traffic\n"
+                   "  rbus-stats --check --max-rtt 50ms --min-subscribers agent.task_started=2\n"
+                   "  rbus-stats --json --duration 0 | jq .channels\n"
+                   "  rbus-stats --watch\n");
         auto* dur = app.add_option("--duration", duration, "sampling window for traffic (default 5s; 0: server only)");
         auto* json = app.add_flag("--json", o.json, "one JSON object (JSON lines with --watch)");
         auto* prom = app.add_flag("--prometheus", o.prometheus, "Prometheus text exposition format");
@@ -21,8 +26,8 @@ int main(int argc, char** argv) {
         app.add_option("--interval", interval, "--watch refresh and window (default 1s)")->needs(watch);
         auto* check = app.add_flag("--check", o.check, "one status line; exit 0 healthy, 1 a threshold failed, 3 unreachable");
         app.add_option("--max-rtt", max_rtt, "--check: fail when the PING p99 is above DUR")->needs(check);
-        app.add_option("--min-subscribers", min_subscribers, "--check: at least N subscribers on TYPE (TYPE=N, repeatable)")
-            ->needs(check)->allow_extra_args(false);
+        app.add_option("--min-subscribers", min_subscribers, "--check: at least N subscribers on TYPE (repeatable)")
+            ->needs(check)->allow_extra_args(false)->type_name("TYPE=N");
         app.add_option("--max-bytes", max_bytes, "a larger message is counted invalid, never read (default 16777216)")
             ->type_name("N");
         app.add_option("--pings", o.ping_samples, "PING samples for the round trip (default 10)")->check(CLI::Range(1, 10000));
@@ -38,6 +43,7 @@ int main(int argc, char** argv) {
             if (!max_rtt.empty()) o.thresholds.max_rtt = parse_duration(max_rtt);
             if (!max_bytes.empty()) o.max_bytes = parse_max_bytes(max_bytes);
             for (const auto& m : min_subscribers) o.thresholds.min_subscribers.push_back(parse_min_subscribers(m));
+            if (!o.check) note_environment_filters(ctx, true);
             return run_stats(ctx, o);
         };
     });

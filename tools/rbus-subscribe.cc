@@ -5,6 +5,7 @@
 
 #include "consumer.h"
 #include "duration.h"
+#include "error.h"
 #include "event_sink.h"
 #include "sharded_subscriber.h"
 #include "tool.h"
@@ -19,6 +20,10 @@ int main(int argc, char** argv) {
     ConsumeFlags consume_flags;
     return tool_main("rbus-subscribe", "Print events from the RaptorBus as JSON lines.", argc, argv,
                      [&](CLI::App& app) -> ToolRun {
+        app.footer("  rbus-subscribe agent.task_started --count 1 | jq -r .payload.agent_id\n"
+                   "  rbus-subscribe 'agent.*' --where payload.status=failed\n"
+                   "  rbus-subscribe workflow.completed --count 1 --timeout 30s --ready-file /tmp/ready\n"
+                   "  rbus-subscribe --channel sys.alert.critical --format '{timestamp} {payload}'\n");
         app.add_option("TYPE", types, "event types or glob patterns (* ? [..]) under the prefix");
         app.add_flag("--all", all, "every event under the prefix (same as *)");
         add_filter_options(app, filter_flags);
@@ -41,6 +46,7 @@ int main(int argc, char** argv) {
             so.formatter = make_formatter(format, color, out.is_tty());
             so.raw = is_raw_format(format);
             so.filter = EventFilter::compile(filter_flags, ctx);
+            note_environment_filters(ctx);
             so.invalid = invalid.empty() ? (so.raw ? InvalidPolicy::emit : InvalidPolicy::skip)
                                          : parse_invalid_policy(invalid);
             if (exec_fail_fast && exec.empty()) throw UsageError("--exec-fail-fast needs --exec");
@@ -78,6 +84,7 @@ int main(int argc, char** argv) {
                 throw;
             }
             report();
+            if (rc == kExitTimeout) print_error("rbus-subscribe", timeout_message(co, stats));
             return rc;
         };
     });

@@ -21,6 +21,10 @@ int main(int argc, char** argv) {
     TailOptions tail;
     return tool_main("rbus-tail", "Follow events on the RaptorBus, one readable line each.", argc, argv,
                      [&](CLI::App& app) -> ToolRun {
+        app.footer("  rbus-tail                      everything under the prefix\n"
+                   "  rbus-tail 'agent.*' --min-priority high\n"
+                   "  rbus-tail --trace corr-456     one flow, with the time since its first event\n"
+                   "  rbus-tail --record today.ndjson\n");
         app.add_option("TYPE", types, "event types or glob patterns (default: everything)");
         add_consume_options(app, consume_flags);
         add_filter_options(app, filter_flags);
@@ -33,6 +37,7 @@ int main(int argc, char** argv) {
             Context ctx = context_for_trace(given, trace);
             ConsumeOptions co = consume_options(consume_flags);
             EventFilter filter = EventFilter::compile(filter_flags, ctx);
+            note_environment_filters(ctx);
             StdoutWriter out;
             tail.terminal = out.is_tty();
             tail.color = color_enabled(ctx.color_flag, tail.terminal, process_env);
@@ -44,10 +49,11 @@ int main(int argc, char** argv) {
             int rc = consume_subscriptions(ctx, "rbus-tail", subs, co, session.handlers(stats), &stats);
             // Ctrl-C: what was seen, on stderr so that stdout stays the stream.
             if (rc == kExitSigint && !ctx.quiet) {
-                std::string text = session.summary(stats);
+                std::string text = session.summary(stats, describe_context_filters(ctx));
                 ssize_t n = ::write(STDERR_FILENO, text.data(), text.size());
                 (void)n;
             }
+            if (rc == kExitTimeout) print_error("rbus-tail", timeout_message(co, stats));
             return rc;
         };
     });

@@ -31,6 +31,7 @@ complete -c rbus-publish -l cluster-hosts -x -d 'Send credentials only to these 
 complete -c rbus-publish -l no-auth-warning -d 'No warning about a password on argv or in a readable file'
 complete -c rbus-publish -l sharded -d 'Sharded pub/sub: SPUBLISH to the channel\'s slot owner (Redis 7+)'
 complete -c rbus-publish -l prefix -x -d 'Channel prefix (default raptorflow.events)'
+complete -c rbus-publish -l channel -x -d 'Publish on this full channel instead of {prefix}.{type}'
 complete -c rbus-publish -s w -l workspace-id -x -d 'Workspace id'
 complete -c rbus-publish -s c -l correlation-id -x -d 'Correlation id'
 complete -c rbus-publish -l source-agent-id -x -d 'Source agent id'

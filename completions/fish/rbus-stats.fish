@@ -18,6 +18,7 @@ complete -c rbus-stats -l cluster-hosts -x -d 'Send credentials only to these ho
 complete -c rbus-stats -l no-auth-warning -d 'No warning about a password on argv or in a readable file'
 complete -c rbus-stats -l sharded -d 'Report sharded channels (PUBSUB SHARDNUMSUB), sample with SSUBSCRIBE'
 complete -c rbus-stats -l prefix -x -d 'Channel prefix (default raptorflow.events)'
+complete -c rbus-stats -l channel -x -d 'A full channel name outside the prefix (repeatable)'
 complete -c rbus-stats -s w -l workspace-id -x -d 'Workspace id'
 complete -c rbus-stats -s c -l correlation-id -x -d 'Correlation id'
 complete -c rbus-stats -l source-agent-id -x -d 'Source agent id'

@@ -18,6 +18,7 @@ complete -c rbus-subscribe -l cluster-hosts -x -d 'Send credentials only to thes
 complete -c rbus-subscribe -l no-auth-warning -d 'No warning about a password on argv or in a readable file'
 complete -c rbus-subscribe -l sharded -d 'Sharded pub/sub: SSUBSCRIBE on each channel\'s slot owner (Redis 7+; no patterns)'
 complete -c rbus-subscribe -l prefix -x -d 'Channel prefix (default raptorflow.events)'
+complete -c rbus-subscribe -l channel -x -d 'A full channel name outside the prefix (repeatable)'
 complete -c rbus-subscribe -s w -l workspace-id -x -d 'Workspace id'
 complete -c rbus-subscribe -s c -l correlation-id -x -d 'Correlation id'
 complete -c rbus-subscribe -l source-agent-id -x -d 'Source agent id'

@@ -18,6 +18,7 @@ complete -c rbus-tail -l cluster-hosts -x -d 'Send credentials only to these hos
 complete -c rbus-tail -l no-auth-warning -d 'No warning about a password on argv or in a readable file'
 complete -c rbus-tail -l sharded -d 'Sharded pub/sub: SSUBSCRIBE on each channel\'s slot owner (Redis 7+; types only)'
 complete -c rbus-tail -l prefix -x -d 'Channel prefix (default raptorflow.events)'
+complete -c rbus-tail -l channel -x -d 'A full channel name outside the prefix (repeatable)'
 complete -c rbus-tail -s w -l workspace-id -x -d 'Workspace id'
 complete -c rbus-tail -s c -l correlation-id -x -d 'Correlation id'
 complete -c rbus-tail -l source-agent-id -x -d 'Source agent id'

@@ -74,7 +74,7 @@ metrics_at_exit() {
     wait "$M_PID" || die "subscriber failed"
     local m; m=$(tail -1 "$TEST_TMP/M.err")
     expect_eq "$(jq -c . <<< "$m")" \
-        "{\"published\":0,\"published_by_priority\":{},\"received\":3,\"failed\":0,\"invalid\":1,\"reconnects\":0,\"active_subscriptions\":[\"$CH.agent.a\",\"$CH.model.*\"]}" "metrics"
+        "{\"published\":0,\"published_by_priority\":{},\"received\":3,\"failed\":0,\"invalid\":1,\"reconnects\":0,\"filtered\":0,\"active_subscriptions\":2,\"subscriptions\":[\"$CH.agent.a\",\"$CH.model.*\"]}" "metrics"
     bg_ready MS rbus-subscribe --timeout 10s --all --metrics
     kill -INT "$MS_PID"
     local rc=0; wait "$MS_PID" || rc=$?

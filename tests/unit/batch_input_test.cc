@@ -28,7 +28,7 @@ TEST_CASE("--stdin lines: payload objects for one type; the rest invalid with a 
     CHECK_FALSE(p.parse(5, "  ", why));
     CHECK(why == "empty line");
     CHECK_FALSE(p.parse(6, "{bad", why));
-    CHECK(why == "payload: invalid JSON");
+    CHECK(why == "payload: invalid JSON at byte 2: invalid literal; expected string literal");
     LineParser small(BatchInput::payloads, base, ctx, 50);
     CHECK_FALSE(small.parse(7, "{}", why));
     CHECK(why.find("more than --max-bytes 50") != std::string::npos);

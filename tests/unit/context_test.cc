@@ -88,6 +88,63 @@ TEST_CASE("secrets: the URL's password, then --password-file, then RAPTORBUS_PAS
     CHECK_THROWS_AS(resolve_context(o, env), UsageError);
 }
 
+TEST_CASE("a lone userinfo is the password, unless another source gives one: then it is the user") {
+    CommonOptions o;
+    o.url = "redis://s3cretPW@h:1";
+    Context c = resolve_context(o, env_from_map({}));
+    CHECK(c.connect.url.password == "s3cretPW");
+    CHECK(c.connect.url.username.empty());
+    CHECK(c.url_password_on_argv);
+    CHECK(describe_context(c).find("s3cretPW") == std::string::npos);
+    c = resolve_context(o, env_from_map({{"RAPTORBUS_PASSWORD", "from-env"}}));
+    CHECK(c.connect.url.username == "s3cretPW");
+    CHECK(c.connect.url.password == "from-env");
+    CHECK_FALSE(c.url_password_on_argv);
+    auto up = env_from_map({{"UPSTASH_REDIS_URL", "rediss://default@up.example:6379"}, {"UPSTASH_REDIS_TOKEN", "tok"}});
+    c = resolve_context(CommonOptions{}, up);
+    CHECK(c.connect.url.username == "default");
+    CHECK(c.connect.url.password == "tok");
+}
+
+TEST_CASE("environment values as Python and CI write them") {
+    auto level = [](const char* v) {
+        return resolve_context(CommonOptions{}, env_from_map({{"RAPTORBUS_LOG_LEVEL", v}})).log_level;
+    };
+    CHECK(level("INFO") == LogLevel::info);
+    CHECK(level("Debug") == LogLevel::debug);
+    CHECK(level("WARNING") == LogLevel::warn);
+    CHECK(level("ERROR") == LogLevel::error);
+    CHECK(level("CRITICAL") == LogLevel::error);
+    auto soft = [](const char* v) {
+        return resolve_context(CommonOptions{}, env_from_map({{"RAPTORBUS_FAIL_SOFT", v}})).fail_soft;
+    };
+    for (const char* yes : {"1", "true", "TRUE", "yes", "On", "y"}) CHECK(soft(yes));
+    for (const char* no : {"0", "false", "False", "no", "OFF", "n"}) CHECK_FALSE(soft(no));
+    try {
+        soft("maybe");
+        FAIL("RAPTORBUS_FAIL_SOFT=maybe accepted");
+    } catch (const UsageError& e) {
+        CHECK(std::string(e.what()).find("RAPTORBUS_FAIL_SOFT") != std::string::npos);
+    }
+    try {
+        level("loud");
+        FAIL("RAPTORBUS_LOG_LEVEL=loud accepted");
+    } catch (const UsageError& e) {
+        CHECK(std::string(e.what()).find("RAPTORBUS_LOG_LEVEL") != std::string::npos);
+    }
+    Context c = resolve_context(CommonOptions{}, env_from_map({{"REDIS_URL", "localhost:6380"}}));
+    CHECK(c.connect.url.hosts.at(0).host == "localhost");
+    CHECK(c.connect.url.hosts.at(0).port == 6380);
+    c = resolve_context(CommonOptions{}, env_from_map({{"REDIS_URL", "redis-host"}}));
+    CHECK(c.connect.url.hosts.at(0).port == 6379);
+    try {
+        resolve_context(CommonOptions{}, env_from_map({{"REDIS_URL", "nope://x"}}));
+        FAIL("REDIS_URL=nope://x accepted");
+    } catch (const UsageError& e) {
+        CHECK(std::string(e.what()).find("REDIS_URL") != std::string::npos);
+    }
+}
+
 TEST_CASE("fail-soft, colour and bad values") {
     CHECK(resolve_context(CommonOptions{}, env_from_map({{"RAPTORBUS_FAIL_SOFT", "1"}})).fail_soft);
     CHECK_FALSE(resolve_context(CommonOptions{}, env_from_map({{"RAPTORBUS_FAIL_SOFT", "0"}})).fail_soft);

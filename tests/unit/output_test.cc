@@ -10,7 +10,12 @@ TEST_CASE("colour policy: --color beats the environment, NO_COLOR beats CLICOLOR
     CHECK_FALSE(color_enabled(std::nullopt, false, none));
     CHECK_FALSE(color_enabled(std::nullopt, true, env_from_map({{"TERM", "dumb"}})));
     CHECK_FALSE(color_enabled(std::nullopt, true, env_from_map({{"NO_COLOR", "1"}})));
-    CHECK(color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "1"}})));
+    // CLICOLOR_FORCE colours diagnostics off a terminal, never data on a pipe.
+    CHECK_FALSE(color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "1"}})));
+    CHECK(diagnostics_color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "1"}})));
+    CHECK_FALSE(diagnostics_color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "0"}})));
+    CHECK_FALSE(diagnostics_color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "1"}, {"NO_COLOR", "1"}})));
+    CHECK(diagnostics_color_enabled(ColorMode::always, false, env_from_map({})));
     CHECK_FALSE(color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "0"}})));
     CHECK_FALSE(color_enabled(std::nullopt, true, env_from_map({{"NO_COLOR", "1"}, {"CLICOLOR_FORCE", "1"}})));
     CHECK(color_enabled(ColorMode::always, false, env_from_map({{"NO_COLOR", "1"}})));

@@ -45,11 +45,22 @@ TEST_CASE("bad payloads name the problem") {
     CHECK_THROWS_WITH_AS(items({"[1,2]"}), "payload must be a JSON object (got array)", UsageError);
     CHECK_THROWS_WITH_AS(items({"5"}), "payload must be a JSON object (got number)", UsageError);
     CHECK_THROWS_WITH_AS(items({"\"s\""}), "payload must be a JSON object (got string)", UsageError);
-    CHECK_THROWS_WITH_AS(items({"{bad"}), "payload: invalid JSON", UsageError);
+    CHECK_THROWS_WITH_AS(items({"{bad"}), "payload: invalid JSON at byte 2: invalid literal; expected string literal",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(items({R"({"a":1,})"}), "payload: invalid JSON at byte 8: unexpected '}'; expected string literal",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(items({"{}", "b=2"}),
+                         "misplaced \"b=2\" after the payload \"{}\": give one JSON object, @FILE or -, or items "
+                         "(key=value ...), not both",
+                         UsageError);
+    CHECK_THROWS_WITH_AS(items({"a=1", "-"}),
+                         "misplaced payload \"-\" after \"a=1\": give one JSON object, @FILE or -, or items "
+                         "(key=value ...), not both",
+                         UsageError);
     CHECK_THROWS_WITH_AS(items({"word"}),
                          "invalid item \"word\": expected key=value, key:=json, key=@file or key:=@file.json",
                          UsageError);
-    CHECK_THROWS_WITH_AS(items({"n:=nope"}), "item \"n:=nope\": invalid JSON", UsageError);
+    CHECK_THROWS_WITH_AS(items({"n:=nope"}), "item \"n:=nope\": invalid JSON at byte 2: invalid literal", UsageError);
     CHECK_THROWS_WITH_AS(items({"=v"}), "invalid item \"=v\": empty key", UsageError);
     CHECK_THROWS_WITH_AS(items({"a[b=1"}), "invalid item \"a[b=1\": unclosed [ in key path", UsageError);
     CHECK_THROWS_AS(items({"a=1", "a[b]=2"}), UsageError);

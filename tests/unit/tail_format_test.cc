@@ -70,10 +70,12 @@ TEST_CASE("on a terminal the payload is cut to the width, counting columns") {
         CHECK(display_width(line) <= width);
         CHECK(display_width(line) >= width - 1);  // a wide character may leave one column
         CHECK(line.find("…") != std::string::npos);
-        CHECK(line.rfind("16:10:30.237 high     agent.task_started  ws=ws-123 corr=corr-456  {\"text\":", 0) == 0);
+        CHECK(line.rfind("16:10:30.237 high     agent.task_started        ws=ws-123 corr=corr-456  {\"text\":", 0) == 0);
     }
+    // Wide enough: the whole line, the type padded to 24 columns.
     std::string roomy = tail_render(*make_tail_line_formatter({false, 200, false}), e);
-    CHECK(roomy == tail_render(*make_tail_line_formatter({}), e));
+    CHECK(roomy == "16:10:30.237 high     agent.task_started        ws=ws-123 corr=corr-456  "
+                   "{\"text\":\"日本語のテキストがとても長く続きます、まだまだ続きます、まだまだ\"}");
 }
 
 TEST_CASE("a narrow terminal gives up columns by width and never wraps") {
@@ -81,9 +83,11 @@ TEST_CASE("a narrow terminal gives up columns by width and never wraps") {
     Envelope e = make("agent.task_started", R"({"agent_id":"RES-001"})", Priority::critical,
                       "6f1c2b9e-2d4a-4f7e-9c1a-0b5e8d7f3a21");
     auto at = [&](int width) { return tail_render(*make_tail_line_formatter({false, width, false}), e); };
-    CHECK(at(120) == "16:10:30.237 critical agent.task_started  ws=ws-123 corr=6f1c2b9e-2d4a-4f7e-9c1a-0b5e8d7f3a21  "
+    CHECK(at(160) == "16:10:30.237 critical agent.task_started        ws=ws-123 corr=6f1c2b9e-2d4a-4f7e-9c1a-0b5e8d7f3a21  "
                      "{\"agent_id\":\"RES-001\"}");
-    CHECK(at(100) == "16:10:30.237 critical agent.task_started  ws=ws-123 corr=6f1c2b9e…  {\"agent_id\":\"RES-001\"}");
+    // At 120 the UUID is shortened before the payload is squeezed out.
+    CHECK(at(120) == "16:10:30.237 critical agent.task_started        ws=ws-123 corr=6f1c2b9e…  {\"agent_id\":\"RES-001\"}");
+    CHECK(at(100) == "16:10:30.237 critical agent.task_started        ws=ws-123 corr=6f1c2b9e…  {\"agent_id\":\"RES-001\"}");
     CHECK(at(80) == "16:10:30.237 crit agent.task_started  corr=6f1c2b9e…  {\"agent_id\":\"RES-001\"}");
     CHECK(at(60) == "16:10:30.237 crit agent.task_started  {\"agent_id\":\"RES-001\"}");
     CHECK(at(40) == "16:10:30 crit agent.task_started  {\"age…");

@@ -42,7 +42,7 @@ TEST_CASE("redacted() for every scheme never shows the password") {
         RedisUrl u = parse_url(text);
         CHECK(u.password == "hunter2");
         CHECK(u.redacted().find("hunter2") == std::string::npos);
-        CHECK(u.redacted().find(":***@") != std::string::npos);
+        CHECK(u.redacted().find("***@") != std::string::npos);
         // The canonical text parses back to the same place.
         RedisUrl again = parse_url(u.redacted());
         CHECK(again.redacted() == u.redacted());

@@ -79,13 +79,15 @@ TEST_CASE("user and password") {
     u = parse_url("redis://:pw@host");
     CHECK(u.username.empty());
     CHECK(u.password == "pw");
-    CHECK(u.redacted() == "redis://:***@host:6379/0");
+    CHECK(u.redacted() == "redis://***@host:6379/0");
 
-    // A lone userinfo is a user name (as redis-py does), no password, no ***.
-    u = parse_url("redis://alice@host");
-    CHECK(u.username == "alice");
-    CHECK(u.password.empty());
-    CHECK(u.redacted() == "redis://alice@host:6379/0");
+    // A lone userinfo is the password, as redis-cli reads it, and hidden.
+    u = parse_url("redis://s3cretPW@host");
+    CHECK(u.username.empty());
+    CHECK(u.password == "s3cretPW");
+    CHECK(u.lone_userinfo);
+    CHECK(u.redacted() == "redis://***@host:6379/0");
+    CHECK_FALSE(parse_url("redis://:pw@host").lone_userinfo);
 
     // Empty userinfo.
     u = parse_url("redis://@host");
@@ -125,7 +127,7 @@ TEST_CASE("raw @ : / ? # in the password: userinfo ends at the last @") {
     u = parse_url("redis://:a:b/c?d#e@@host");
     CHECK(u.password == "a:b/c?d#e@");
     CHECK(u.hosts[0].host == "host");
-    CHECK(u.redacted() == "redis://:***@host:6379/0");
+    CHECK(u.redacted() == "redis://***@host:6379/0");
 
     // A user name cannot hold a raw / ? #: that is a host/path before a stray @.
     check_rejected("redis://host/0?x=a@b");
@@ -170,7 +172,7 @@ TEST_CASE("cluster seeds") {
     CHECK(u.hosts[1].host == "::1");
     CHECK(u.is_cluster_seeds());
     CHECK(u.tls());
-    CHECK(u.redacted() == "rediss://:***@h1:6379,[::1]:7001,h3:7002/0");
+    CHECK(u.redacted() == "rediss://***@h1:6379,[::1]:7001,h3:7002/0");
 
     check_rejected("redis://h1:7000,,h2:7001");
     check_rejected("redis://h1:7000,");
@@ -319,8 +321,12 @@ TEST_CASE("schemes") {
     CHECK(msg ==
           "unsupported URL scheme \"foo\" in \"foo://h\": use redis://, rediss://, unix:// or redis+sentinel://");
     check_rejected("foo://user:hunter2@h", "hunter2");
-    check_rejected("localhost:6379");
-    CHECK(url_error("localhost:6379").find("scheme") != std::string::npos);
+    // host[:port] without a scheme, as CI services write REDIS_URL, is redis://.
+    CHECK(parse_url("localhost:6379").redacted() == "redis://localhost:6379/0");
+    CHECK(parse_url("redis").redacted() == "redis://redis:6379/0");
+    CHECK(parse_url("[::1]:7000").hosts.at(0).host == "::1");
+    check_rejected("localhost:6379:1");
+    check_rejected("-x:6379");
     check_rejected("default:hunter2@host:6379", "hunter2");
     check_rejected("redis:/h");
     check_rejected("://h");
