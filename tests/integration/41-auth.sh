@@ -76,7 +76,7 @@ wrong_or_missing_secret_exits_3() {
         [ "$tool" = rbus-stats ] && what=--json
         run "$tool" -vv -u "redis://$HOSTPORT" --password-file "$TEST_TMP/wrong-pw" "$what"
         expect_code "$RC" 3 "$tool with a wrong password"
-        expect_match "$ERR" "$tool: error: authentication to redis://:\\*\\*\\*@127\\.0\\.0\\.1:$R_PORT/0 failed: WRONGPASS" "$tool message"
+        expect_match "$ERR" "$tool: error: authentication to redis://\\*\\*\\*@127\\.0\\.0\\.1:$R_PORT/0 failed: WRONGPASS" "$tool message"
     done
     run rbus-publish -u "redis://alice:$WRONG_PW@$HOSTPORT" agent.auth
     expect_code "$RC" 3 "ACL user, wrong password"
