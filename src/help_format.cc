@@ -48,13 +48,16 @@ std::string value_name(const CLI::Option* opt) {
 
 std::string HelpFormatter::make_option_opts(const CLI::Option* opt) const {
     if (!opt->get_option_text().empty()) return " " + opt->get_option_text();
-    if (opt->get_type_size() == 0) return {};
+    // A flag takes no value: CLI11 gives it no type name.
+    if (opt->get_type_size() == 0 || opt->get_type_name().empty()) return {};
+    bool many = opt->get_expected_max() == CLI::detail::expected_max_vector_size;
+    if (!opt->nonpositional()) return many ? " ..." : "";  // a positional's name already says what it is
     std::string out = " " + value_name(opt);
-    if (opt->get_expected_max() == CLI::detail::expected_max_vector_size) out += " ...";
+    if (many) out += " ...";
     return out;
 }
 
-std::string help_footer(std::string_view examples) {
+std::string help_footer(std::string_view tool, std::string_view examples) {
     std::string out;
     if (!examples.empty()) {
         out += "Examples:\n";
@@ -65,7 +68,9 @@ std::string help_footer(std::string_view examples) {
     out += "Exit status: 0 done; 1 runtime failure; 2 usage or invalid input (nothing published);\n"
            "3 bus unreachable, authentication or TLS failure; 4 fewer receivers than --min-receivers;\n"
            "5 invalid message with --invalid fail; 124 --timeout reached; 130/143 SIGINT/SIGTERM.\n"
-           "More: man rbus-tool and man rbus.";
+           "More: man ";
+    out += tool;
+    out += ", man rbus.";
     return out;
 }
 

@@ -20,8 +20,9 @@ public:
 // FLOAT → X, TEXT → VALUE; our own names (DUR, FILE, ...) as they are.
 std::string help_type_name(std::string_view cli11_name);
 
-// The end of every tool's --help: its examples, then the exit codes (SPEC §4).
-std::string help_footer(std::string_view examples);
+// The end of every tool's --help: its examples, then the exit codes (SPEC §4)
+// and where to read more.
+std::string help_footer(std::string_view tool, std::string_view examples);
 
 // The long option of `app` nearest to `unknown` ("--priorty" → "--priority"),
 // or "" when none is close (at most 2 edits, or a unique prefix).

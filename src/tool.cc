@@ -55,7 +55,7 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
     Context ctx;
     try {
         run = declare(app);
-        app.footer(help_footer(app.get_footer()));
+        app.footer(help_footer(name, app.get_footer()));
         app.parse(argc, argv);
         // A FIFO named by a flag waits for its other end no longer than --timeout.
         if (auto* timeout = app.get_option_no_throw("--timeout"); timeout && timeout->count() > 0)

@@ -11,12 +11,17 @@ help_has_no_cli11_noise() {
         expect_no "$out" "Excludes:" "$tool: Excludes"
         expect_no "$out" "Needs:" "$tool: Needs"
         expect_no "$out" "TEXT" "$tool: TEXT"
+        expect_no "$out" " VALUE" "$tool: a value named VALUE"
+        expect_match "$out" "-q,--quiet  " "$tool: a flag without a value name"
         expect_match "$out" $'Examples:\n  '"$tool " "$tool: examples"
         expect_match "$out" "Exit status: 0 done; 1 runtime failure; 2 usage" "$tool: exit codes"
         expect_match "$out" "--connect-timeout DUR" "$tool: DUR"
         expect_match "$out" "-u,--url URL" "$tool: URL"
         expect_match "$out" "--channel NAME \.\.\." "$tool: --channel"
     done
+    out=$(rbus-publish --help)
+    expect_match "$out" $'\n  TYPE  ' "a positional named once"
+    expect_match "$out" $'\n  PAYLOAD \\.\\.\\.  ' "a repeated positional"
     out=$(rbus-stats --help)
     expect_match "$out" "--pings N " "range shown as N"
     expect_match "$out" "--min-subscribers TYPE=N" "TYPE=N"

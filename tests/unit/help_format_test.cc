@@ -26,7 +26,8 @@ TEST_CASE("a mistyped long option gets the nearest one") {
 }
 
 TEST_CASE("the help footer ends with the exit codes") {
-    std::string f = help_footer("  rbus-x a.b\n");
+    std::string f = help_footer("rbus-x", "  rbus-x a.b\n");
     CHECK(f.rfind("Examples:\n  rbus-x a.b\n\nExit status: 0 done;", 0) == 0);
-    CHECK(help_footer("").rfind("Exit status:", 0) == 0);
+    CHECK(f.ends_with("More: man rbus-x, man rbus."));
+    CHECK(help_footer("rbus-x", "").rfind("Exit status:", 0) == 0);
 }
