@@ -424,6 +424,7 @@ std::string describe_context(const Context& c) {
     j["connect_timeout_source"] = source("connect-timeout");
     j["prefix"] = c.prefix;
     j["prefix_source"] = source("prefix");
+    j["channels"] = c.channels;
     j["workspace_id"] = opt(c.workspace_id);
     j["workspace_id_source"] = source("workspace-id");
     j["correlation_id"] = opt(c.correlation_id);

@@ -43,6 +43,8 @@ channel_outside_the_prefix() {
     redis-cli -p "$R_PORT" publish sys.alert.warning '{"type":"alert.w","payload":{}}' >/dev/null
     wait "$T_PID" || die "tail: $(cat "$TEST_TMP/T.err")"
     expect_match "$(cat "$TEST_TMP/T.out")" '"type":"alert.w"' "tail --channel"
+    expect_match "$(rbus-tail --channel sys.a --channel sys.b --print-context)" '"channels":\["sys.a","sys.b"\]' \
+        "--print-context lists them"
     local rc=0
     out=$(rbus-publish --channel a.b --channel c.d x.y 2>&1) || rc=$?
     expect_code "$rc" 2 "two --channel on publish"
