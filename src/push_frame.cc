@@ -40,7 +40,8 @@ bool header_number(std::string_view buf, std::size_t pos, std::int64_t& value, s
 }
 
 // A bulk string `$N\r\n…\r\n` at pos: its body and the offset past it.
-// Kind::message when read, incomplete, or other when it is not a plain bulk string.
+// Kind::message when read, incomplete (with `next` the offset its header says
+// it ends at, when the header is there), or other when it is not a plain bulk string.
 Kind bulk(std::string_view buf, std::size_t pos, std::string_view& body, std::size_t& next) {
     if (pos >= buf.size()) return Kind::incomplete;
     if (buf[pos] != '$') return Kind::other;
@@ -50,7 +51,10 @@ Kind bulk(std::string_view buf, std::size_t pos, std::string_view& body, std::si
     if (!header_number(buf, pos + 1, len, start, bad)) return Kind::incomplete;
     if (bad || len < 0) return Kind::other;
     auto n = static_cast<std::size_t>(len);
-    if (buf.size() - start < n + 2) return Kind::incomplete;
+    if (buf.size() - start < n + 2) {
+        next = start + n + 2;
+        return Kind::incomplete;
+    }
     if (buf[start + n] != '\r' || buf[start + n + 1] != '\n') return Kind::other;
     body = buf.substr(start, n);
     next = start + n + 2;
@@ -82,7 +86,11 @@ PushFrame measure(std::string_view buf) {
         pos = next;
         if (type == '$' && n >= 0) {
             auto len = static_cast<std::size_t>(n);
-            if (buf.size() - pos < len + 2) return {};
+            if (buf.size() - pos < len + 2) {
+                PushFrame f;
+                f.needed = pos + len + 2;
+                return f;
+            }
             if (buf[pos + len] != '\r' || buf[pos + len + 1] != '\n') return malformed();
             pos += len + 2;
         } else if (type == '*' && n > 0) {
@@ -118,7 +126,11 @@ PushFrame next_push_frame(std::string_view buf) {
     if (pattern) k = bulk(buf, pos, f.pattern, pos);
     if (k == Kind::message) k = bulk(buf, pos, f.channel, pos);
     if (k == Kind::message) k = bulk(buf, pos, f.data, pos);
-    if (k == Kind::incomplete) return {};
+    if (k == Kind::incomplete) {
+        PushFrame waiting;
+        if (pos > buf.size()) waiting.needed = pos;  // a header said how long its body is
+        return waiting;
+    }
     if (k == Kind::other) return measure(buf);  // e.g. a null bulk: not a message we know
     f.kind = Kind::message;
     f.size = pos;

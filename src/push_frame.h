@@ -19,6 +19,9 @@ struct PushFrame {
     };
     Kind kind = Kind::incomplete;
     std::size_t size = 0;  // bytes of the frame (message and other)
+    // incomplete: the bytes the frame takes at least, as its length headers
+    // read so far say (a "$9999999999" says so before its body arrives), or 0.
+    std::size_t needed = 0;
     std::string_view channel, data, pattern;
 };
 

@@ -53,11 +53,7 @@ std::size_t Subscriber::read_more(Deadline deadline) {
         // After a large message, give the memory back.
         if (buf_.size() > 4 * kReadSize) std::vector<char>(kReadSize).swap(buf_);
     }
-    // Only the start of one frame is buffered here: whatever its length header
-    // says, it is never buffered past the bound (a clear exit 3).
-    if (len_ - pos_ > options_.max_reply_bytes)
-        throw ProtocolError(fmt::format("a message from {} is larger than {} bytes: not read", conn_->peer(),
-                                        options_.max_reply_bytes));
+    refuse_oversized(len_ - pos_);  // only the start of one frame is buffered here
     if (buf_.size() - len_ < kReadSize / 2) {
         if (pos_ > 0) {  // only the start of a frame is left: move it to the front
             std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
@@ -69,6 +65,14 @@ std::size_t Subscriber::read_more(Deadline deadline) {
     std::size_t n = conn_->transport().read_some(buf_.data() + len_, buf_.size() - len_, deadline);
     len_ += n;
     return n;
+}
+
+void Subscriber::refuse_oversized(std::size_t frame_bytes) const {
+    // A frame whose length header says it is too large is refused before its
+    // body is read; one without such a header, once that much is buffered.
+    if (frame_bytes > options_.max_reply_bytes)
+        throw ProtocolError(fmt::format("a message from {} is larger than {} bytes: not read", conn_->peer(),
+                                        options_.max_reply_bytes));
 }
 
 Reply Subscriber::read_other(std::string_view frame) {
@@ -107,6 +111,7 @@ void Subscriber::start() {
     while (confirmed < subs_.size()) {
         PushFrame f = next_push_frame(unread().substr(seen));
         if (f.kind == PushFrame::Kind::incomplete) {
+            if (f.needed > 0) refuse_oversized(seen + f.needed);
             if (read_more(deadline) == 0) {
                 throw_if_interrupted();
                 if (deadline && Clock::now() >= *deadline)
@@ -154,7 +159,10 @@ Subscriber::Wake Subscriber::poll(Deadline deadline, const std::function<bool(co
         bool any = false;
         for (;;) {
             PushFrame f = next_push_frame(unread());
-            if (f.kind == PushFrame::Kind::incomplete) break;
+            if (f.kind == PushFrame::Kind::incomplete) {
+                refuse_oversized(f.needed);
+                break;
+            }
             if (f.kind == PushFrame::Kind::malformed) protocol_error();
             std::string_view frame = unread().substr(0, f.size);
             pos_ += f.size;  // the views stay valid: the buffer moves only in read_more()

@@ -64,6 +64,8 @@ private:
     std::string_view unread() const { return {buf_.data() + pos_, len_ - pos_}; }
     // A frame that is not a pub/sub push, read by hiredis's reader.
     Reply read_other(std::string_view frame);
+    // Throws ProtocolError when a frame of frame_bytes is past ConnectOptions::max_reply_bytes.
+    void refuse_oversized(std::size_t frame_bytes) const;
     [[noreturn]] void protocol_error();
     bool dispatch(redisReply* r, const std::function<bool(const BusMessage&)>& on_message);
 

@@ -87,3 +87,13 @@ TEST_CASE("bytes that are not RESP are malformed") {
     CHECK(next_push_frame("$x\r\n").kind == Kind::malformed);
     CHECK(next_push_frame("*3\r\n$7\r\nmessage\r\n$2\r\nch\r\n$1\r\nxy\r\n").kind == Kind::malformed);
 }
+
+TEST_CASE("an incomplete frame says how long its length headers make it") {
+    PushFrame f = next_push_frame("*3\r\n$7\r\nmessage\r\n$1\r\nc\r\n$9999999999\r\nxx");
+    CHECK(f.kind == Kind::incomplete);
+    CHECK(f.needed == 37 + 9999999999ULL + 2);
+    PushFrame g = next_push_frame("$9999999999\r\nxx");
+    CHECK(g.kind == Kind::incomplete);
+    CHECK(g.needed == 13 + 9999999999ULL + 2);
+    CHECK(next_push_frame("*3\r\n$7\r\nmessage\r\n$99").needed == 0);  // no whole header yet
+}
