@@ -35,6 +35,7 @@ BatchPublisher::BatchPublisher(Connector connect, BatchOptions options, BatchHan
 
 void BatchPublisher::start() {
     conn_ = connect_();
+    if (options_.on_connect) options_.on_connect(*conn_);
     store_.reserve(options_.window_bytes + options_.window_bytes / 2);  // grows only for unusually big events
 }
 
@@ -62,6 +63,16 @@ void BatchPublisher::pop_front() {
 }
 
 void BatchPublisher::append(const BatchEvent& ev) {
+    if (options_.write_command) {
+        command_.clear();
+        options_.write_command(command_, ev);
+        conn_->append_raw(command_);
+        if (options_.record_metrics) {
+            metrics_key_.assign("metrics:channel:").append(ev.channel).append(":published");
+            conn_->append({"INCR", metrics_key_});
+        }
+        return;
+    }
     // {command, channel, body} as append_resp writes it, the head formatted once per channel.
     if (ev.channel != head_channel_ || head_.empty()) {
         head_channel_.assign(ev.channel);
@@ -112,6 +123,7 @@ void BatchPublisher::recover(const std::string& why) {
         delay = std::min(delay * 2, options_.backoff_max);
         try {
             conn_ = connect_();
+            if (options_.on_connect) options_.on_connect(*conn_);
             for (const InFlight& f : inflight_) append(view(f));
             conn_->flush(deadline_after(options_.reply_timeout));
             ++reconnects_;

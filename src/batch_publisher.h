@@ -37,6 +37,11 @@ struct BatchOptions {
     int retries = 3;                     // reconnect attempts per outage
     bool record_metrics = false;         // INCR metrics:channel:{channel}:published after each PUBLISH
     const char* command = "PUBLISH";     // SPUBLISH for sharded pub/sub (--sharded)
+    // Set: writes each event's command (RESP, replied to with the receivers)
+    // instead of `command channel body`, e.g. the history script (--history).
+    std::function<void(std::string& out, const BatchEvent&)> write_command;
+    // Set: runs on every new connection before events are sent (SCRIPT LOAD).
+    std::function<void(Connection&)> on_connect;
     std::chrono::milliseconds reply_timeout{10000};
     std::chrono::milliseconds backoff_initial{200};
     std::chrono::milliseconds backoff_max{2000};
@@ -103,7 +108,7 @@ private:
     std::string store_;
     std::size_t store_base_ = 0;
     std::size_t inflight_bytes_ = 0;
-    std::string metrics_key_;          // scratch
+    std::string metrics_key_, command_;  // scratch
     std::string head_channel_, head_;  // the command's RESP up to the body's size, for one channel
     bool down_ = false;
     std::string down_reason_;

@@ -18,8 +18,9 @@ namespace {
 constexpr std::array<std::string_view, 16> kStringKeys = {
     "url", "password-file", "prefix", "workspace-id", "correlation-id", "source-agent-id", "cacert", "cert",
     "key", "sni", "connect-timeout", "color", "log-format", "sentinel-password-file", "cluster-hosts",
+    "history-key-prefix",
 };
-constexpr std::array<std::string_view, 4> kBoolKeys = {"tls", "insecure", "fail-soft", "sharded"};
+constexpr std::array<std::string_view, 5> kBoolKeys = {"tls", "insecure", "fail-soft", "sharded", "history"};
 constexpr std::array<std::string_view, 4> kSections = {"publish", "subscribe", "tail", "stats"};
 
 template <typename List>

@@ -94,6 +94,15 @@ public:
         if (!o_.ready_file.empty()) create_ready_file(o_.ready_file);
         last_match_ = last_data_ = Clock::now();
         done_ = o_.count && *o_.count == 0;
+        if (h_.on_subscribed && !done_) {
+            h_.on_subscribed([&](const BusMessage& m) {
+                return take(m) && !pending_signal() && !(deadline_ && Clock::now() >= *deadline_);
+            });
+            if (h_.on_burst) h_.on_burst();
+            if (int sig = pending_signal()) return signal_exit_code(sig);
+            if (auto rc = timer_exit(Clock::now()); rc && !done_) return *rc;
+            last_match_ = last_data_ = Clock::now();
+        }
         while (!done_) {
             if (int sig = pending_signal()) return end_burst(signal_exit_code(sig));
             try {
@@ -129,19 +138,22 @@ private:
         return wake;
     }
 
-    std::optional<int> step() {
-        auto wake = sub_.poll(next_wake(), [&](const BusMessage& m) {
-            ++st_.received;
-            if (deliver_message(m, h_, o_.max_bytes)) {
-                ++st_.matched;
-                last_match_ = Clock::now();
-                if (o_.count && st_.matched >= *o_.count) {
-                    done_ = true;
-                    return false;
-                }
+    // One message through the handlers; false once --count is reached.
+    bool take(const BusMessage& m) {
+        ++st_.received;
+        if (deliver_message(m, h_, o_.max_bytes)) {
+            ++st_.matched;
+            last_match_ = Clock::now();
+            if (o_.count && st_.matched >= *o_.count) {
+                done_ = true;
+                return false;
             }
-            return true;
-        });
+        }
+        return true;
+    }
+
+    std::optional<int> step() {
+        auto wake = sub_.poll(next_wake(), [&](const BusMessage& m) { return take(m); });
         auto now = Clock::now();
         if (wake == Subscriber::Wake::messages) {
             last_data_ = now;

@@ -65,6 +65,13 @@ struct ConsumeHandlers {
     // comes here instead, without the full read; returns true when it matched.
     // Set it only where the result is what on_event would give.
     std::function<bool(const BusMessage&, const CanonicalEnvelope&)> on_canonical;
+    // Optional: called once, after the first subscription is confirmed and
+    // before any live message is handed over (they wait, none is lost): the
+    // place to replay history (--since). `deliver` hands one message through
+    // the handlers as if it were live (filters, --count); it returns false
+    // once the run is done.
+    using Deliver = std::function<bool(const BusMessage&)>;
+    std::function<void(const Deliver& deliver)> on_subscribed;
 };
 
 // One message through the handlers as the consume loop hands it over: to

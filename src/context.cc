@@ -70,6 +70,9 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
                  "sharded pub/sub: SPUBLISH/SSUBSCRIBE on each channel's slot owner (Redis 7+, cluster; env "
                  "RAPTORBUS_SHARDED=1)")
         ->group(conn);
+    app.add_option("--history-key-prefix", o.history_key_prefix,
+                   "namespace of rbus's history, group and DLQ keys (default rbus)")
+        ->group(ctx);
     app.add_option("--prefix", o.prefix, "channel prefix (env RAPTORBUS_CHANNEL_PREFIX; default raptorflow.events)")
         ->group(ctx);
     app.add_option("--channel", o.channels,
@@ -391,6 +394,17 @@ Context resolve_context(const CommonOptions& o, const EnvLookup& env, const Conf
         c.sources["sharded"] = "RAPTORBUS_SHARDED";
     } else {
         c.sharded = pick_flag(o.sharded, "--sharded", config, "sharded", c.sources);
+    }
+    Picked hp = pick(o.history_key_prefix, "--history-key-prefix", env, nullptr, config, "history-key-prefix");
+    c.sources["history-key-prefix"] = hp.source;
+    if (hp.value) c.history_prefix = *hp.value;
+    if (c.history_prefix.empty() || c.history_prefix.find_first_of(" \r\n\t{}") != std::string::npos)
+        throw UsageError(fmt::format("invalid history key prefix \"{}\"{}", c.history_prefix, from(hp)));
+    if (auto h = env("RAPTORBUS_HISTORY")) {
+        c.history = *h == "1";
+        c.sources["history"] = "RAPTORBUS_HISTORY";
+    } else {
+        c.history = pick_flag(false, "--history", config, "history", c.sources);
     }
     return c;
 }

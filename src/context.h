@@ -56,6 +56,10 @@ struct Context {
     bool fail_soft = false;
     bool sharded = false;  // --sharded: SPUBLISH/SSUBSCRIBE on the slot's owner (Redis Cluster)
     bool quiet = false;  // -q: errors only, and no data echo from rbus-publish
+    // History (SPEC §8): the namespace of rbus's keys (--history-key-prefix), and
+    // rbus-publish --history from RAPTORBUS_HISTORY=1 or config `history = true`.
+    std::string history_prefix = "rbus";
+    bool history = false;
     bool url_password_on_argv = false;  // warn: visible to other users in ps
     bool no_auth_warning = false;       // --no-auth-warning
     std::vector<SecurityWarning> security_warnings;  // printed once logging is set up, -q or not
@@ -82,6 +86,7 @@ struct CommonOptions {
     std::string prefix, workspace_id, correlation_id, source_agent_id, config, color, log_format;
     bool tls = false, insecure = false, fail_soft = false, quiet = false;
     bool sharded = false;
+    std::string history_key_prefix;
     std::string sentinel_password_file;
     std::vector<std::string> channels;  // --channel NAME (repeatable)
     bool print_context = false;

@@ -52,6 +52,7 @@ void EventSink::run_handler(const ReceivedEvent& ev) {
         {"RBUS_WORKSPACE_ID", optional(e.workspace_id())},
     };
     HandlerResult r = o_.exec->run(e.dump(), vars);
+    last_handler_ = r;
     if (r.ok()) return;
     ++failed_;
     std::string what = fmt::format("handler failed ({}) for {} {}", r.describe(), e.type(), e.id());
@@ -60,6 +61,7 @@ void EventSink::run_handler(const ReceivedEvent& ev) {
 }
 
 bool EventSink::on_event(const ReceivedEvent& ev) {
+    last_handler_.reset();
     if (!ev.read.ok()) {
         handle_invalid(ev);
         return false;

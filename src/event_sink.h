@@ -58,6 +58,9 @@ public:
 
     std::uint64_t invalid() const { return invalid_; }
     std::uint64_t failed() const { return failed_; }
+    // The result of the --exec handler that ran for the last event, if one ran
+    // (consumer groups acknowledge by it).
+    const std::optional<HandlerResult>& last_handler() const { return last_handler_; }
 
 private:
     void handle_invalid(const ReceivedEvent& ev);
@@ -67,6 +70,7 @@ private:
     StdoutWriter& out_;
     std::string line_;
     std::uint64_t invalid_ = 0, failed_ = 0;
+    std::optional<HandlerResult> last_handler_;
 };
 
 // --metrics: RaptorBus get_metrics()'s names, one JSON object.

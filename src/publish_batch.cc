@@ -12,6 +12,7 @@
 #include "batch_publisher.h"
 #include "bus.h"
 #include "error.h"
+#include "history_options.h"
 #include "log.h"
 #include "named_file.h"
 #include "output.h"
@@ -89,6 +90,19 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
     bo.retries = req.retries;
     bo.record_metrics = record_metrics;
     bo.reply_timeout = ctx.connect.reply_timeout;
+    if (req.history) {  // --history: the record script (history, msg: copy, PUBLISH) per event, pipelined
+        const HistorySettings& hs = *req.history;
+        bo.command = "the history script";
+        bo.write_command = [&hs](std::string& cmd, const BatchEvent& ev) {
+            std::string id = envelope_id(ev.body);
+            append_record(cmd, hs, RecordRequest{ev.channel, id, ev.body, ev.channel, true}, true,
+                          std::chrono::system_clock::now());
+        };
+        bo.on_connect = [timeout = ctx.connect.reply_timeout](Connection& c) {
+            require_single_node(c, "--history", timeout);
+            load_record_script(c, timeout);
+        };
+    }
     BusBatchPublisher engine(ctx, bo, handlers);  // one connection, or one per cluster master with --sharded
     if (!req.dry_run) engine.start();  // unreachable at start: exit 3, or 0 with --fail-soft
 

@@ -65,12 +65,19 @@ int run_publish(const Context& ctx, const PublishRequest& req) {
         throw UsageError("--channel: rbus-publish sends each event on one channel; give it once");
     if (ctx.sharded && !req.wait_for.empty() && !req.dry_run)
         throw UsageError("--wait-for cannot be used with --sharded: the reply is awaited with a plain SUBSCRIBE");
-    if (batch) return run_batch(ctx, req, record_metrics);
-    int rc = !req.wait_for.empty() && !req.dry_run ? run_wait_for(ctx, req, record_metrics)
-                                                  : run_single(ctx, req, record_metrics);
+    PublishRequest r = req;
+    if (req.history_flag || ctx.history) {
+        if (!req.dry_run) require_single_node(ctx, "--history");
+        r.history = history_settings(ctx, req.retention);
+    } else if (req.retention.given()) {
+        throw UsageError("--retain and --max-len need --history");
+    }
+    if (batch) return run_batch(ctx, r, record_metrics);
+    int rc = !r.wait_for.empty() && !r.dry_run ? run_wait_for(ctx, r, record_metrics)
+                                              : run_single(ctx, r, record_metrics);
     // Stdin stays opt-in ('-'), but data piped in and never read gets a word
     // (checked after publishing: a producer has had time to write).
-    if (!args_read_stdin(req.payload_args) && stdin_has_waiting_data())
+    if (!args_read_stdin(r.payload_args) && stdin_has_waiting_data())
         logger().warn("stdin ignored: pass - to publish it as the payload (or --stdin for one payload per line)");
     return rc;
 }
@@ -123,6 +130,7 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
     }
     PublishOptions po;
     po.record_metrics = record_metrics;
+    if (req.history) po.history = &*req.history;
     RepeatResult result;
     for (std::uint64_t seq = 1; seq <= n; ++seq) {
         if (seq > 1 && interval.count() > 0) interruptible_sleep(interval);

@@ -9,6 +9,7 @@
 
 #include "context.h"
 #include "envelope.h"
+#include "history_options.h"
 
 namespace rbus {
 
@@ -32,6 +33,11 @@ struct PublishRequest {
     std::optional<std::string> envelopes;  // "" or "-": stdin
     std::string dead_letter;
     int retries = 3;
+    // History (SPEC §8): --history (or the context's RAPTORBUS_HISTORY / config),
+    // --retain, --max-len; run_publish resolves them into `history`.
+    bool history_flag = false;
+    RetentionFlags retention;
+    std::optional<HistorySettings> history;
 };
 
 // Checks the combination of flags; throws UsageError. Then runs and returns the exit code.

@@ -14,7 +14,14 @@ long long Publisher::publish(const Envelope& env) {
     std::string channel = ctx_.publish_channel(env.type());
     std::string body = env.dump();
     Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
-    conn_.append({"PUBLISH", channel, body});
+    if (options_.history) {
+        std::string cmd;
+        append_record(cmd, *options_.history, RecordRequest{channel, env.id(), body, channel, true}, false,
+                      std::chrono::system_clock::now());
+        conn_.append_raw(cmd);
+    } else {
+        conn_.append({"PUBLISH", channel, body});
+    }
     if (options_.record_metrics) conn_.append({"INCR", metrics_key(channel)});
     conn_.flush(deadline);
     long long receivers = -1;
@@ -25,6 +32,8 @@ long long Publisher::publish(const Envelope& env) {
             throw_if_interrupted();
             throw TimeoutError(fmt::format("no reply from {} to PUBLISH", conn_.peer()));
         }
+        if (r->type == REDIS_REPLY_ERROR && i == 0 && options_.history)
+            throw_history_refused(conn_.peer(), reply_text(r.get()));
         if (r->type == REDIS_REPLY_ERROR)
             throw ReplyError(fmt::format("{} refused {}: {}", conn_.peer(), i == 0 ? "PUBLISH" : "INCR",
                                          reply_text(r.get())));

@@ -4,12 +4,16 @@
 #include "connection.h"
 #include "context.h"
 #include "envelope.h"
+#include "history_record.h"
 
 namespace rbus {
 
 struct PublishOptions {
     // INCR metrics:channel:{channel}:published in the same pipeline (RaptorBus's own counter).
     bool record_metrics = false;
+    // --history: record the event (stream, seen mark, msg:{channel}:{id}) and
+    // PUBLISH it in one script; a failed recording means not published.
+    const HistorySettings* history = nullptr;
 };
 
 class Publisher {

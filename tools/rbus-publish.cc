@@ -1,6 +1,7 @@
 // rbus-publish: publish events from a shell script or a pipeline.
 #include <CLI/CLI.hpp>
 
+#include "dlq_redrive.h"
 #include "error.h"
 #include "publish_run.h"
 #include "size_flags.h"
@@ -21,6 +22,8 @@ int main(int argc, char** argv) {
     }
     PublishRequest req;
     std::string count, max_bytes;
+    bool redrive = false;
+    RedriveRequest redrive_req;
     return tool_main("rbus-publish", "Publish events on the RaptorBus (Redis pub/sub).", argc, argv,
                      [&](CLI::App& app) -> ToolRun {
         app.footer("  rbus-publish agent.task_started agent_id=RES-001 tokens:=1500\n"
@@ -57,7 +60,34 @@ int main(int argc, char** argv) {
             ->type_name("FILE")->group(b);
         app.add_option("--retries", req.retries, "reconnect attempts when the connection is lost (default 3)")
             ->type_name("N")->group(b);
+        const char* h = "History";
+        app.add_flag("--history", req.history_flag,
+                     "also record in rbus:history:{CHANNEL} and msg:{channel}:{id}, atomically with the PUBLISH "
+                     "(env RAPTORBUS_HISTORY=1)")
+            ->group(h);
+        add_retention_options(app, req.retention, h);
+        app.add_flag("--redrive", redrive, "return DLQ entries where they came from (TYPE globs select)")->group(h);
+        app.add_option("--reason", redrive_req.reasons, "with --redrive: only entries of this DLQ reason")
+            ->type_name("REASON")
+            ->group(h);
+        app.add_option("--since", redrive_req.since, "with --redrive: entries that failed since DUR ago, a TIMESTAMP or ID")
+            ->type_name("DUR|TIMESTAMP|ID")
+            ->group(h);
+        app.add_option("--until", redrive_req.until, "with --redrive: entries that failed until DUR ago, a TIMESTAMP or ID")
+            ->type_name("DUR|TIMESTAMP|ID")
+            ->group(h);
         return [&, count_opt](const Context& ctx) {
+            if (redrive) {
+                if (req.stdin_batch || req.envelopes || count_opt->count() > 0 || !req.wait_for.empty() ||
+                    req.history_flag)
+                    throw UsageError("--redrive takes only TYPE globs, --reason, --since, --until and --dry-run");
+                if (!req.type.empty()) redrive_req.type_globs.push_back(req.type);
+                for (const std::string& t : req.payload_args) redrive_req.type_globs.push_back(t);
+                redrive_req.dry_run = req.dry_run;
+                return run_redrive(ctx, redrive_req);
+            }
+            if (!redrive_req.reasons.empty() || !redrive_req.since.empty() || !redrive_req.until.empty())
+                throw UsageError("--reason, --since and --until are for --redrive");
             if (count_opt->count() > 0) req.count = parse_count("--count", count);
             if (!max_bytes.empty()) req.max_bytes = parse_max_bytes(max_bytes);
             if (app.count("--envelopes") > 0 && !req.envelopes) req.envelopes = "";

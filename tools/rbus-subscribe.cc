@@ -4,9 +4,14 @@
 #include <CLI/CLI.hpp>
 
 #include "consumer.h"
+#include "consumer_group.h"
+#include "dlq_redrive.h"
 #include "duration.h"
 #include "error.h"
 #include "event_sink.h"
+#include "history_mirror.h"
+#include "history_options.h"
+#include "history_replay.h"
 #include "sharded_subscriber.h"
 #include "tool.h"
 
@@ -14,7 +19,12 @@ using namespace rbus;
 
 int main(int argc, char** argv) {
     std::vector<std::string> types;
-    bool all = false, exec_fail_fast = false, metrics = false;
+    bool all = false, exec_fail_fast = false, metrics = false, mirror = false;
+    RetentionFlags retention;
+    ReplayFlags replay;
+    GroupOptions group;
+    std::string claim_idle;
+    bool dlq = false;
     std::string format = "json", invalid, exec, exec_timeout;
     FilterOptions filter_flags;
     ConsumeFlags consume_flags;
@@ -38,6 +48,21 @@ int main(int argc, char** argv) {
         app.add_option("--exec-timeout", exec_timeout, "end a handler (its process group) after DUR; counted as failed")
             ->type_name("DUR");
         app.add_flag("--metrics", metrics, "at exit, print a JSON object of counters on stderr");
+        const char* hist = "History";
+        app.add_flag("--mirror", mirror, "record every matching event into rbus:history:{CHANNEL} instead of printing")
+            ->group(hist);
+        add_retention_options(app, retention, hist);
+        add_replay_options(app, replay);
+        const char* grp = "Consumer groups and the DLQ";
+        app.add_option("--group", group.group, "read the history streams through consumer group NAME; ack after success")
+            ->type_name("NAME")->group(grp);
+        app.add_option("--consumer", group.consumer, "this consumer's name in the group (default {hostname}-{pid})")
+            ->type_name("ID")->group(grp);
+        app.add_option("--max-deliveries", group.max_deliveries, "deliveries of a failing event before the DLQ (default 3)")
+            ->type_name("N")->group(grp);
+        app.add_option("--claim-idle", claim_idle, "claim events pending this long on another consumer (default 60s)")
+            ->type_name("DUR")->group(grp);
+        app.add_flag("--dlq", dlq, "print the DLQs' entries (rbus's stream and RaptorBus's records) and exit")->group(grp);
         return [&](const Context& ctx) {
             StdoutWriter out;
             bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
@@ -62,6 +87,55 @@ int main(int argc, char** argv) {
             so.exec_fail_fast = exec_fail_fast;
             std::vector<Subscription> subs = subscriptions_for(ctx, types, all);
             if (ctx.sharded) check_sharded_subscriptions(subs);  // exit 2 before anything connects
+            if (mirror) {
+                if (!exec.empty() || format != "json" || !invalid.empty())
+                    throw UsageError("--mirror records instead of printing: no --exec, --format or --invalid");
+                if (metrics) throw UsageError("--mirror reports at -v, not with --metrics");
+                if (replay.given()) throw UsageError("--mirror records live events: no --since or --until");
+                return run_mirror(ctx, subs, history_settings(ctx, retention), std::move(so.filter), co);
+            }
+            if (retention.given()) throw UsageError("--retain and --max-len need --mirror");
+            if (dlq) {
+                if (!group.group.empty()) throw UsageError("--dlq cannot be used with --group");
+                RedriveRequest sel;
+                for (const std::string& t : types) sel.type_globs.push_back(t);
+                sel.since = replay.since;
+                sel.until = replay.until;
+                return run_dlq_list(ctx, sel);
+            }
+            if (group.group.empty() && (!group.consumer.empty() || !claim_idle.empty()))
+                throw UsageError("--consumer and --claim-idle need --group");
+            if (!group.group.empty()) {
+                if (!replay.until.empty()) throw UsageError("--group reads on: no --until");
+                if (group.max_deliveries < 1) throw UsageError("--max-deliveries must be at least 1");
+                if (!claim_idle.empty()) group.claim_idle = parse_duration(claim_idle);
+                if (group.claim_idle.count() <= 0) throw UsageError("--claim-idle must be longer than 0");
+                if (!replay.since.empty())
+                    group.start_id = parse_replay_range(replay.since, "", std::chrono::system_clock::now()).start;
+                if (group.start_id == "-") group.start_id = "0";
+                require_single_node(ctx, "--group");
+                EventSink sink(std::move(so), out);
+                GroupConsumer consumer(ctx, subs, group, sink, co);
+                ConsumeStats stats;
+                int rc = 0;
+                auto report = [&] {
+                    if (!metrics) return;
+                    Json j = Json::parse(metrics_json(stats, sink.invalid(), sink.failed(), subs));
+                    j["retried"] = consumer.stats().retried;
+                    j["dlq_sent"] = consumer.stats().dlq_sent;
+                    std::string line = j.dump() + "\n";
+                    ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
+                    (void)n;
+                };
+                try {
+                    rc = consumer.run(stats);
+                } catch (...) {
+                    report();
+                    throw;
+                }
+                report();
+                return rc;
+            }
 
             EventSink sink(std::move(so), out);
             ConsumeStats stats;
@@ -78,7 +152,7 @@ int main(int argc, char** argv) {
                 h.on_canonical = [&](const BusMessage& m, const CanonicalEnvelope& e) { return sink.on_canonical(m, e); };
             int rc = 0;
             try {
-                rc = consume_subscriptions(ctx, "rbus-subscribe", subs, co, h, &stats);
+                rc = consume_with_history(ctx, "rbus-subscribe", subs, replay, co, h, &stats);
             } catch (...) {
                 report();
                 throw;

@@ -6,6 +6,7 @@
 #include "consumer.h"
 #include "error.h"
 #include "filter.h"
+#include "history_replay.h"
 #include "output.h"
 #include "sharded_subscriber.h"
 #include "tail_session.h"
@@ -19,6 +20,7 @@ int main(int argc, char** argv) {
     FilterOptions filter_flags;
     std::optional<std::string> trace;
     TailOptions tail;
+    ReplayFlags replay;
     return tool_main("rbus-tail", "Follow events on the RaptorBus, one readable line each.", argc, argv,
                      [&](CLI::App& app) -> ToolRun {
         app.footer("  rbus-tail                      everything under the prefix\n"
@@ -31,6 +33,7 @@ int main(int argc, char** argv) {
         app.add_option("--trace", trace, "follow one flow: only correlation id ID, with the time since its first event")
             ->type_name("ID");
         app.add_flag("--json", tail.json, "print what rbus-subscribe prints");
+        add_replay_options(app, replay);
         app.add_option("--record", tail.record, "append every shown envelope to FILE as NDJSON (replay: rbus-publish --envelopes)")
             ->type_name("FILE");
         return [&](const Context& given) {
@@ -46,7 +49,7 @@ int main(int argc, char** argv) {
 
             std::vector<Subscription> subs = subscriptions_for(ctx, types, false);
             ConsumeStats stats;
-            int rc = consume_subscriptions(ctx, "rbus-tail", subs, co, session.handlers(stats), &stats);
+            int rc = consume_with_history(ctx, "rbus-tail", subs, replay, co, session.handlers(stats), &stats);
             // Ctrl-C: what was seen, on stderr so that stdout stays the stream.
             if (rc == kExitSigint && !ctx.quiet) {
                 std::string text = session.summary(stats, describe_context_filters(ctx));

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# Replay then live (SPEC §8) against a real redis-server: --since replays the
+# history streams and RaptorBus's msg: keys, then goes live with no gap and no
+# duplicate while a publisher keeps publishing; --until replays only.
+. "$(dirname "$0")/../lib.sh"
+start_redis R --client-output-buffer-limit "pubsub 0 0 0" || exit 1
+cli() { redis-cli -p "$R_PORT" "$@"; }
+stream_len() { cli xlen "rbus:history:{raptorflow.events.$1}"; }
+has_len() { [ "$(stream_len "$1")" -ge "$2" ]; }
+
+replay_then_live_every_id_once_in_order() {
+    seq 150 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history rp.a --stdin || die "seed a"
+    seq 150 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history rp.b --stdin || die "seed b"
+    # A publisher that keeps going while the subscriber starts, replays and goes live.
+    slow() { local i; for i in $(seq "$1" 2 750); do printf '{"n":%d}\n' "$i"; sleep 0.005; done; }
+    slow 152 | rbus-publish -q -u "$R_URL" --history rp.a --stdin 2> "$TEST_TMP/pa.err" &
+    local pa=$!
+    slow 151 | rbus-publish -q -u "$R_URL" --history rp.b --stdin 2> "$TEST_TMP/pb.err" &
+    local pb=$!
+    wait_until 30 has_len rp.a 200 || die "publisher did not start"
+    rbus-subscribe -u "$R_URL" 'rp.*' --since 0 --count 900 --timeout 60s > "$TEST_TMP/all.out" 2> "$TEST_TMP/all.err"
+    expect_code $? 0 "subscriber reached --count 900 (err: $(tail -2 "$TEST_TMP/all.err"))"
+    wait "$pa" || die "publisher a failed: $(cat "$TEST_TMP/pa.err")"
+    wait "$pb" || die "publisher b failed: $(cat "$TEST_TMP/pb.err")"
+    expect_eq "$(jq -r .id "$TEST_TMP/all.out" | sort -u | wc -l)" 900 "every event id once"
+    expect_eq "$(jq -r 'select(.type=="rp.a") | .payload.n' "$TEST_TMP/all.out" | tr '\n' ' ')" \
+        "$( (seq 150; seq 152 2 750) | tr '\n' ' ')" "rp.a in order, none missing"
+    expect_eq "$(jq -r 'select(.type=="rp.b") | .payload.n' "$TEST_TMP/all.out" | tr '\n' ' ')" \
+        "$( (seq 150; seq 151 2 749) | tr '\n' ' ')" "rp.b in order, none missing"
+}
+
+raptorbus_persisted_events_replay() {
+    local now old
+    now=$(date -u +%FT%T.%6N)
+    old=$(date -u -d '-2 hours' +%FT%T.%6N)
+    # As publish_event() writes them: the BusEvent JSON, SETEX msg:{channel}:{id} with the TTL rule.
+    cli setex msg:raptorflow.events.rb.done:id-2 3600 "{\"id\":\"id-2\",\"type\":\"rb.done\",\"payload\":{\"k\":2},\"priority\":\"normal\",\"request_id\":\"r1\",\"source_agent_id\":\"RES-001\",\"timestamp\":\"$now\",\"version\":\"1.0\",\"retry_count\":0,\"max_retries\":3,\"destination_guild\":null}" > /dev/null
+    cli setex msg:raptorflow.events.rb.done:id-1 3600 "{\"id\":\"id-1\",\"type\":\"rb.done\",\"payload\":{\"k\":1},\"priority\":\"high\",\"request_id\":\"r1\",\"source_agent_id\":\"RES-001\",\"timestamp\":\"$(date -u -d '-1 minute' +%FT%T.%6N)\",\"version\":\"1.0\",\"retry_count\":0,\"max_retries\":3,\"destination_guild\":null}" > /dev/null
+    cli setex msg:raptorflow.events.rb.done:id-0 3600 "{\"id\":\"id-0\",\"type\":\"rb.done\",\"payload\":{\"k\":0},\"priority\":\"normal\",\"request_id\":null,\"source_agent_id\":null,\"timestamp\":\"$old\"}" > /dev/null
+    cli setex msg:sys.global.heartbeat:hb-1 60 "{\"id\":\"hb-1\",\"type\":\"heartbeat\",\"payload\":{},\"priority\":\"low\",\"request_id\":null,\"source_agent_id\":\"MUSE-1\",\"timestamp\":\"$now\"}" > /dev/null
+    local out rc
+    out=$(rbus-subscribe -u "$R_URL" rb.done --since 10m --count 2 --timeout 20s 2> "$TEST_TMP/rb.err"); rc=$?
+    expect_code "$rc" 0 "CI recipe: --since finds what was published before the subscriber"
+    expect_eq "$(jq -r .id <<< "$out" | tr '\n' ' ')" "id-1 id-2 " "in timestamp order, the old one excluded"
+    expect_eq "$(jq -r .timestamp <<< "$out" | tail -1)" "${now}Z" "normalised timestamp"
+    expect_eq "$(jq -r .version <<< "$out" | head -1)" "1.0" "BusEvent keys kept"
+    out=$(rbus-subscribe -u "$R_URL" --prefix sys global.heartbeat --since 1m --until 0s --format '{source_agent_id} {channel}'); rc=$?
+    expect_code "$rc" 0 "--until exits 0 at the end of the replay"
+    expect_eq "$out" "MUSE-1 sys.global.heartbeat" "template over a replayed sys. event"
+    out=$(rbus-tail -u "$R_URL" --json 'rb.*' --since 3h --until 0s -c r1 | jq -r .id | tr '\n' ' ')
+    expect_eq "$out" "id-1 id-2 " "rbus-tail --since with a correlation filter"
+}
+
+until_filters_exec_sources_and_warning() {
+    seq 5 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history un.a --stdin || die "seed"
+    local out rc err
+    out=$(rbus-subscribe -u "$R_URL" un.a --since 1h --until 0s --where payload.n=4 --format '{payload.n}'); rc=$?
+    expect_code "$rc" 0 "filtered replay"
+    expect_eq "$out" "4" "--where applies to replayed events"
+    out=$(rbus-subscribe -u "$R_URL" un.a --since 1h --until 0s --exec 'echo "$RBUS_EVENT_TYPE $(jq -c .payload)"' | tr '\n' ' ')
+    expect_eq "$out" 'un.a {"n":1} un.a {"n":2} un.a {"n":3} un.a {"n":4} un.a {"n":5} ' "--exec per replayed event"
+    out=$(rbus-subscribe -u "$R_URL" un.a --since 0 --until 0s --count 2 | wc -l)
+    expect_eq "$out" 2 "--count stops the replay"
+    err=$(rbus-subscribe -u "$R_URL" -v 'un.*' nothing.here --since 0 --until 0s 2>&1 >/dev/null)
+    expect_match "$err" "replay read 1 stream\\(s\\) \\(5 entries\\) rbus:history:\\{raptorflow.events.un.a\\}" "-v names the sources"
+    expect_match "$err" "WARN bus - no history for raptorflow.events.nothing.here" "warns about a channel without history"
+    cli set 'rbus:history:{raptorflow.events.un.bad}' x > /dev/null
+    err=$(rbus-subscribe -u "$R_URL" un.bad --since 0 --until 0s 2>&1); rc=$?
+    expect_code "$rc" 2 "history key of the wrong type"
+    expect_eq "$err" "rbus-subscribe: error: history key rbus:history:{raptorflow.events.un.bad} is not a stream" "names the key"
+    err=$(rbus-subscribe -u "$R_URL" un.a --since yesterday 2>&1); rc=$?
+    expect_code "$rc" 2 "bad --since"
+    expect_lines "$err" 1 "one error line"
+}
+
+case_ "--since: replay then live under concurrent publishing, every id once, in order" replay_then_live_every_id_once_in_order
+case_ "RaptorBus's msg: keys replay with --since, in timestamp order; --until ends" raptorbus_persisted_events_replay
+case_ "--until with filters, --exec, --count; -v sources; no-history warning; wrong type" until_filters_exec_sources_and_warning

@@ -1,0 +1,131 @@
+#!/usr/bin/env bash
+# Consumer groups and the DLQ (SPEC §8) against a real redis-server: groups
+# share the work, a SIGKILLed consumer's event is claimed by another, an
+# always-failing handler reaches the DLQ after N deliveries (rbus's stream,
+# RaptorBus's record and sys.dlq.* message), --dlq reads both kinds and
+# --redrive brings an entry back once.
+. "$(dirname "$0")/../lib.sh"
+start_redis R || exit 1
+cli() { redis-cli -p "$R_PORT" "$@"; }
+# pending TYPE GROUP: how many of the group's events on TYPE's stream are unacknowledged.
+pending() { cli xpending "rbus:history:{raptorflow.events.$1}" "$2" | head -1; }
+
+group_shares_work_once_each() {
+    seq 3 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history job.share --stdin || die "seed old"
+    # A new group without --since starts at the stream's end: the 3 old events are not for it.
+    bg_ready g1 rbus-subscribe -u "$R_URL" job.share --group sharers --consumer c1 --count 7
+    seq 4 23 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history job.share --stdin || die "seed new"
+    wait "$g1_PID"; expect_code $? 0 "first consumer took 7"
+    rbus-subscribe -u "$R_URL" job.share --group sharers --consumer c2 --count 13 --timeout 20s > "$TEST_TMP/g2.out" \
+        || die "second consumer did not get the other 13"
+    expect_eq "$(cat "$TEST_TMP/g1.out" "$TEST_TMP/g2.out" | jq -r .payload.n | sort -n | tr '\n' ' ')" \
+        "$(seq 4 23 | tr '\n' ' ')" "every event once across the group"
+    expect_eq "$(cli xpending 'rbus:history:{raptorflow.events.job.share}' sharers | head -1)" 0 "all acknowledged"
+    expect_eq "$(cli xinfo consumers 'rbus:history:{raptorflow.events.job.share}' sharers | grep -c .)" 0 \
+        "consumers that left with nothing pending were removed"
+    local out; out=$(rbus-subscribe -u "$R_URL" job.share --group replayers --since 0 --count 3 --timeout 10s | jq -r .payload.n | tr '\n' ' ')
+    expect_eq "$out" "1 2 3 " "--since places a new group at the start"
+}
+
+killed_consumer_event_claimed_by_another() {
+    rbus-subscribe -u "$R_URL" job.run --group workers --consumer doomed --timeout 1s > /dev/null  # creates the group
+    rbus-subscribe -u "$R_URL" job.run --group workers --consumer doomed \
+        --exec "touch $TEST_TMP/started; sleep 60" > /dev/null 2>&1 &
+    local doomed=$!
+    track "$doomed"
+    local out id
+    out=$(rbus-publish -u "$R_URL" --history job.run task=1) || die "publish"
+    id=$(jq -r .id <<< "$out")
+    wait_until 20 test -e "$TEST_TMP/started" || die "the first consumer never started its handler"
+    kill -9 "$doomed"
+    expect_eq "$(pending job.run workers)" 1 "the event is left pending by the killed consumer"
+    rbus-subscribe -u "$R_URL" job.run --group workers --consumer rescuer --claim-idle 500ms --count 1 --timeout 30s \
+        --exec "cat > $TEST_TMP/done.json" 2> "$TEST_TMP/rescuer.err" -v
+    expect_code $? 0 "the other consumer finished the event"
+    expect_eq "$(jq -r .id "$TEST_TMP/done.json")" "$id" "the same event"
+    expect_match "$(cat "$TEST_TMP/rescuer.err")" "claimed 1 event\\(s\\) idle for 500ms" "claim logged"
+    expect_eq "$(pending job.run workers)" 0 "acknowledged after the handler succeeded"
+}
+
+failing_handler_reaches_dlq_then_redrive_once() {
+    cli subscribe sys.dlq.max_retries_exceeded > "$TEST_TMP/dlqmsg.sub" &
+    track $!
+    wait_until 10 has_subscribers "$R_PORT" sys.dlq.max_retries_exceeded 1 || die "redis-cli did not subscribe"
+    rbus-subscribe -u "$R_URL" job.fail --group fails --timeout 1s > /dev/null
+    local out id
+    out=$(rbus-publish -u "$R_URL" --history job.fail attempt=x) || die "publish"
+    id=$(jq -r .id <<< "$out")
+    rbus-subscribe -u "$R_URL" job.fail --group fails --consumer f1 --exec 'exit 3' --max-deliveries 3 \
+        --idle 2s --metrics 2> "$TEST_TMP/fail.err" > /dev/null
+    expect_code $? 0 "ends at --idle"
+    expect_match "$(tail -1 "$TEST_TMP/fail.err")" '"retried":2,"dlq_sent":1' "--metrics retried and dlq_sent"
+    expect_eq "$(cli xlen rbus:dlq)" 1 "one DLQ entry"
+    local entry; entry=$(rbus-subscribe -u "$R_URL" --dlq)
+    expect_lines "$entry" 1 "--dlq shows the dead letter once"
+    expect_eq "$(jq -c '[.id, .dlq.source, .dlq.reason, .dlq.deliveries, .dlq.exit_status, .dlq.group, .dlq.consumer, .dlq.original_channel]' <<< "$entry")" \
+        "[\"$id\",\"rbus\",\"max_retries_exceeded\",3,3,\"fails\",\"f1\",\"raptorflow.events.job.fail\"]" "the DLQ record"
+    local key; key=$(cli --scan --pattern 'dlq:sys.dlq.max_retries_exceeded:*')
+    [ -n "$key" ] || die "no RaptorBus DLQ record"
+    expect_eq "$(cli get "$key" | jq -r '.original_channel + " " + .reason + " " + (.event | fromjson | .id)')" \
+        "raptorflow.events.job.fail max_retries_exceeded $id" "RaptorBus's record shape"
+    local ttl; ttl=$(cli ttl "$key"); [ "$ttl" -gt 2500000 ] || die "record TTL $ttl, expected 30 days"
+    wait_until 10 grep -q '"original_channel"' "$TEST_TMP/dlqmsg.sub" || die "nothing on sys.dlq.max_retries_exceeded"
+    expect_eq "$(pending job.fail fails)" 0 "acknowledged once dead-lettered"
+
+    out=$(rbus-publish -u "$R_URL" --redrive --dry-run 2>/dev/null)
+    expect_eq "$(jq -r .dlq.entry <<< "$out")" "$(jq -r .dlq.entry <<< "$entry")" "--dry-run shows the entry"
+    expect_eq "$(cli xlen rbus:dlq)" 1 "--dry-run changes nothing"
+    out=$(rbus-publish -u "$R_URL" --redrive --reason max_retries_exceeded job.fail 2> "$TEST_TMP/redrive.err")
+    expect_code $? 0 "redrive"
+    expect_eq "$(jq -c '[.id, .redriven]' <<< "$out")" "[\"$id\",true]" "redriven event, same id"
+    expect_match "$(cat "$TEST_TMP/redrive.err")" "redriven 1, kept 0" "summary"
+    expect_eq "$(cli xlen rbus:dlq)" 0 "removed from rbus's DLQ"
+    expect_eq "$(cli exists "$key")" 0 "RaptorBus's record removed with it"
+    out=$(rbus-subscribe -u "$R_URL" job.fail --group fails --count 1 --timeout 10s)
+    expect_eq "$(jq -c '[.id, .redriven]' <<< "$out")" "[\"$id\",true]" "the group processes it again"
+    out=$(rbus-publish -u "$R_URL" --redrive 2>&1)
+    expect_eq "$out" "redriven 0, kept 0" "back only once"
+}
+
+raptorbus_records_read_and_redriven() {
+    local rec='{"original_channel":"raptorflow.events.rb.route","reason":"routing_error","error_details":"no route","timestamp":"2026-11-30T09:00:00.000000","event":"{\"id\":\"e-9\",\"type\":\"rb.route\",\"payload\":{\"k\":1},\"priority\":\"normal\",\"request_id\":null,\"source_agent_id\":null,\"timestamp\":\"2026-11-30T09:00:00\"}"}'
+    cli setex dlq:sys.dlq.routing_error:u-1 2592000 "$rec" > /dev/null
+    cli setex dlq:sys.dlq.publish_error:u-2 2592000 '{"original_channel":"raptorflow.events.rb.route","reason":"publish_error","error_details":"boom","timestamp":"2026-11-30T09:00:01","event":null}' > /dev/null
+    local out rc
+    out=$(rbus-subscribe -u "$R_URL" --dlq)
+    expect_eq "$(jq -c '[.id, .payload.k, .dlq.source, .dlq.reason, .dlq.failed_at]' <<< "$out" | head -1)" \
+        '["e-9",1,"raptorbus","routing_error","2026-11-30T09:00:00.000000Z"]' "a RaptorBus record, normalised"
+    expect_eq "$(sed -n 2p <<< "$out" | jq -c 'keys')" '["dlq"]' "a record without an event: {\"dlq\":{...}} alone"
+    out=$(rbus-publish -u "$R_URL" --redrive --reason routing_error 2>&1); rc=$?
+    expect_code "$rc" 1 "no subscriber: kept"
+    expect_match "$out" "kept dlq:sys.dlq.routing_error:u-1: no subscriber of raptorflow.events.rb.route received it" "says so"
+    expect_eq "$(cli exists dlq:sys.dlq.routing_error:u-1)" 1 "record kept"
+    bg_ready rs rbus-subscribe -u "$R_URL" rb.route --count 1
+    rbus-publish -q -u "$R_URL" --redrive --reason routing_error || die "redrive with a subscriber"
+    wait "$rs_PID" || die "subscriber did not get the redriven event"
+    expect_eq "$(jq -c '[.id, .redriven]' "$TEST_TMP/rs.out")" '["e-9",true]' "published on its original_channel, marked"
+    expect_eq "$(cli exists dlq:sys.dlq.routing_error:u-1)" 0 "record removed once back"
+}
+
+invalid_event_and_usage_errors() {
+    rbus-subscribe -u "$R_URL" job.bad --group g --timeout 1s > /dev/null
+    cli xadd 'rbus:history:{raptorflow.events.job.bad}' '*' envelope 'not json' > /dev/null
+    rbus-subscribe -u "$R_URL" job.bad --group g --idle 1s > /dev/null 2>&1
+    expect_eq "$(rbus-subscribe -u "$R_URL" --dlq | jq -r 'select(.dlq.original_channel=="raptorflow.events.job.bad") | .dlq.reason')" \
+        "schema_violation" "an invalid event goes to the DLQ at once"
+    local err rc
+    err=$(rbus-subscribe -u "$R_URL" job.x --consumer c 2>&1); rc=$?
+    expect_code "$rc" 2 "--consumer without --group"
+    err=$(rbus-subscribe -u "redis://127.0.0.1:1,127.0.0.1:2" job.x --group g 2>&1); rc=$?
+    expect_code "$rc" 2 "--group on cluster seeds"
+    expect_match "$err" "not supported on a Redis Cluster yet" "says so"
+    err=$(rbus-subscribe -u "$R_URL" 'nothing.*' --group g 2>&1); rc=$?
+    expect_code "$rc" 2 "a pattern matching no stream"
+    expect_lines "$err" 1 "one error line"
+}
+
+case_ "--group: consumers share the work, each event once; new group at the end or --since" group_shares_work_once_each
+case_ "a consumer SIGKILLed mid-handler: another claims and finishes the event" killed_consumer_event_claimed_by_another
+case_ "an always-failing handler: DLQ after N deliveries (both kinds); --redrive once" failing_handler_reaches_dlq_then_redrive_once
+case_ "RaptorBus DLQ records: --dlq reads them, --redrive publishes them or keeps them" raptorbus_records_read_and_redriven
+case_ "an invalid event goes to the DLQ; usage errors" invalid_event_and_usage_errors
