@@ -30,7 +30,7 @@ group_shares_work_once_each() {
 killed_consumer_event_claimed_by_another() {
     rbus-subscribe -u "$R_URL" job.run --group workers --consumer doomed --timeout 1s > /dev/null  # creates the group
     rbus-subscribe -u "$R_URL" job.run --group workers --consumer doomed \
-        --exec "touch $TEST_TMP/started; sleep 60" > /dev/null 2>&1 &
+        --exec "echo \$\$ > $TEST_TMP/started.tmp; mv $TEST_TMP/started.tmp $TEST_TMP/started; exec sleep 45" > /dev/null 2>&1 &
     local doomed=$!
     track "$doomed"
     local out id
@@ -38,6 +38,7 @@ killed_consumer_event_claimed_by_another() {
     id=$(jq -r .id <<< "$out")
     wait_until 20 test -e "$TEST_TMP/started" || die "the first consumer never started its handler"
     kill -9 "$doomed"
+    kill "$(cat "$TEST_TMP/started")" 2>/dev/null  # its orphaned handler, which SIGKILL did not reach
     expect_eq "$(pending job.run workers)" 1 "the event is left pending by the killed consumer"
     rbus-subscribe -u "$R_URL" job.run --group workers --consumer rescuer --claim-idle 500ms --count 1 --timeout 30s \
         --exec "cat > $TEST_TMP/done.json" 2> "$TEST_TMP/rescuer.err" -v
