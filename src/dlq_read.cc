@@ -18,7 +18,7 @@ std::string text_of(const Json& j, const char* key) {
     return it != j.end() && it->is_string() ? it->get<std::string>() : std::string();
 }
 
-std::optional<long long> number(std::string_view s) {
+std::optional<long long> field_number(std::string_view s) {
     if (s.empty()) return std::nullopt;
     try {
         return std::stoll(std::string(s));
@@ -117,8 +117,8 @@ std::vector<DlqEntry> read_dlq(Connection& conn, const HistoryKeys& keys, const 
             e.error_details = std::string(s.field("error_details"));
             e.raptorbus_key = std::string(s.field("raptorbus_key"));
             if (!e.raptorbus_key.empty()) announced.insert(e.raptorbus_key);
-            e.deliveries = number(s.field("deliveries"));
-            if (auto x = number(s.field("exit_status"))) e.exit_status = static_cast<int>(*x);
+            e.deliveries = field_number(s.field("deliveries"));
+            if (auto x = field_number(s.field("exit_status"))) e.exit_status = static_cast<int>(*x);
             if (dlq_selected(e, sel)) out.push_back(std::move(e));
         }
         if (entries.size() < 1000) break;

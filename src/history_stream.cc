@@ -12,7 +12,7 @@ namespace {
     throw ProtocolError(fmt::format("unexpected reply to {}", what));
 }
 
-bool is_text(const redisReply* r) {
+bool is_string_reply(const redisReply* r) {
     return r && (r->type == REDIS_REPLY_STRING || r->type == REDIS_REPLY_STATUS);
 }
 
@@ -29,7 +29,7 @@ void parse_entries(const redisReply* array, std::vector<StreamEntry>& out, std::
     if (!array || array->type != REDIS_REPLY_ARRAY) bad_shape(what);
     for (std::size_t i = 0; i < array->elements; ++i) {
         const redisReply* e = array->element[i];
-        if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !is_text(e->element[0])) bad_shape(what);
+        if (!e || e->type != REDIS_REPLY_ARRAY || e->elements != 2 || !is_string_reply(e->element[0])) bad_shape(what);
         const redisReply* f = e->element[1];
         if (!f) bad_shape(what);
         StreamEntry entry;
@@ -37,7 +37,7 @@ void parse_entries(const redisReply* array, std::vector<StreamEntry>& out, std::
         if (f->type == REDIS_REPLY_ARRAY) {
             if (f->elements % 2 != 0) bad_shape(what);
             for (std::size_t k = 0; k < f->elements; ++k)
-                if (!is_text(f->element[k])) bad_shape(what);
+                if (!is_string_reply(f->element[k])) bad_shape(what);
             entry.fields = f;
         } else if (f->type != REDIS_REPLY_NIL) {
             bad_shape(what);
@@ -52,7 +52,7 @@ void parse_read_reply(const redisReply* reply, std::vector<KeyedEntry>& out, std
     std::vector<StreamEntry> entries;
     for (std::size_t i = 0; i < reply->elements; ++i) {
         const redisReply* s = reply->element[i];
-        if (!s || s->type != REDIS_REPLY_ARRAY || s->elements != 2 || !is_text(s->element[0])) bad_shape(what);
+        if (!s || s->type != REDIS_REPLY_ARRAY || s->elements != 2 || !is_string_reply(s->element[0])) bad_shape(what);
         entries.clear();
         parse_entries(s->element[1], entries, what);
         for (const StreamEntry& e : entries) out.push_back(KeyedEntry{reply_text(s->element[0]), e});

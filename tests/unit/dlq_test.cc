@@ -7,30 +7,30 @@
 using namespace rbus;
 
 namespace {
-SystemTime at(std::string_view ts) { return *parse_timestamp(ts); }
-const char* kEvent = R"({"id":"e-1","type":"job.run","payload":{},"priority":"normal","request_id":null,"source_agent_id":null,"workspace_id":null,"timestamp":"2026-11-30T09:00:00.000000Z"})";
+SystemTime dlq_at(std::string_view ts) { return *parse_timestamp(ts); }
+const char* kDlqEvent = R"({"id":"e-1","type":"job.run","payload":{},"priority":"normal","request_id":null,"source_agent_id":null,"workspace_id":null,"timestamp":"2026-11-30T09:00:00.000000Z"})";
 }  // namespace
 
 TEST_CASE("RaptorBus's DLQ record: its five keys, the event as a JSON string") {
     DeadLetter d;
-    d.envelope = kEvent;
+    d.envelope = kDlqEvent;
     d.reason = kReasonMaxRetries;
     d.channel = "raptorflow.events.job.run";
     d.error_details = "handler failed (exit 3) after 3 deliveries";
-    std::string rec = raptorbus_dlq_record(d, at("2026-11-30T10:00:00Z"));
+    std::string rec = raptorbus_dlq_record(d, dlq_at("2026-11-30T10:00:00Z"));
     Json j = Json::parse(rec);
     CHECK(j.size() == 5);
     CHECK(j["original_channel"] == "raptorflow.events.job.run");
     CHECK(j["reason"] == "max_retries_exceeded");
     CHECK(j["timestamp"] == "2026-11-30T10:00:00.000000Z");
-    CHECK(j["event"] == kEvent);
+    CHECK(j["event"] == kDlqEvent);
     d.envelope = {};
-    CHECK(Json::parse(raptorbus_dlq_record(d, at("2026-11-30T10:00:00Z")))["event"].is_null());
+    CHECK(Json::parse(raptorbus_dlq_record(d, dlq_at("2026-11-30T10:00:00Z")))["event"].is_null());
 }
 
 TEST_CASE("the DLQ move: one MULTI/EXEC of XADD, SET EX 30 days, PUBLISH on sys.dlq.{reason}, XACK") {
     DeadLetter d;
-    d.envelope = kEvent;
+    d.envelope = kDlqEvent;
     d.reason = kReasonMaxRetries;
     d.channel = "raptorflow.events.job.run";
     d.stream = "rbus:history:{raptorflow.events.job.run}";
@@ -40,7 +40,7 @@ TEST_CASE("the DLQ move: one MULTI/EXEC of XADD, SET EX 30 days, PUBLISH on sys.
     d.deliveries = 3;
     d.exit_status = 3;
     std::string out;
-    append_dlq_move(out, HistoryKeys(), d, "u-1", at("2026-11-30T10:00:00Z"));
+    append_dlq_move(out, HistoryKeys(), d, "u-1", dlq_at("2026-11-30T10:00:00Z"));
     std::size_t multi = out.find("MULTI"), xadd = out.find("XADD"), set = out.find("\r\nSET\r\n"),
                 pub = out.find("PUBLISH"), xack = out.find("XACK"), exec = out.find("EXEC");
     CHECK(multi < xadd);
@@ -66,7 +66,7 @@ TEST_CASE("reading a RaptorBus record; the line --dlq prints; selection by reaso
 
     DlqEntry r;
     r.ref = "5-0";
-    r.envelope = kEvent;
+    r.envelope = kDlqEvent;
     r.reason = "max_retries_exceeded";
     r.failed_at = "2026-11-30T09:30:00.000000Z";
     Json line = Json::parse(dlq_line(r));
@@ -84,7 +84,7 @@ TEST_CASE("reading a RaptorBus record; the line --dlq prints; selection by reaso
     sel.type_globs = {"agent.*"};
     CHECK_FALSE(dlq_selected(r, sel));
     sel.type_globs = {};
-    sel.range = parse_replay_range("2026-11-30T09:45:00Z", "", at("2026-11-30T10:00:00Z"));
+    sel.range = parse_replay_range("2026-11-30T09:45:00Z", "", dlq_at("2026-11-30T10:00:00Z"));
     CHECK_FALSE(dlq_selected(r, sel));
 
     CHECK(Json::parse(redriven_body(r))["redriven"] == true);
