@@ -28,6 +28,12 @@ std::string_view config_section(std::string_view tool) {
 
 }  // namespace
 
+std::string version_line(std::string_view tool) {
+    std::string_view commit = kGitCommit;
+    if (commit.empty()) return fmt::format("{} {}", tool, kVersion);
+    return fmt::format("{} {} (git {})", tool, kVersion, commit);
+}
+
 std::string_view tool_name() { return g_tool; }
 
 void print_error(std::string_view tool, std::string_view message) {
@@ -44,7 +50,7 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
     install_signal_handlers();
     logger().set_color(diagnostics_color_enabled(std::nullopt, ::isatty(STDERR_FILENO) == 1, process_env));
     CLI::App app{std::string(description), std::string(name)};
-    app.set_version_flag("--version", fmt::format("{} {}", name, kVersion));
+    app.set_version_flag("--version", version_line(name));
     auto formatter = std::make_shared<HelpFormatter>();
     formatter->column_width(34);
     formatter->label("OPTIONS", "OPTIONS");

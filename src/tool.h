@@ -3,6 +3,7 @@
 #pragma once
 
 #include <functional>
+#include <string>
 #include <string_view>
 
 #include "context.h"
@@ -22,6 +23,10 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
 
 // The one-line error form of SPEC §4: "rbus-publish: error: ...".
 void print_error(std::string_view tool, std::string_view message);
+
+// What --version prints: "rbus-publish 0.1.0 (git 019b0e4525d1)", without
+// the parenthesis when the build did not come from a git checkout.
+std::string version_line(std::string_view tool);
 
 // The name of the running tool (for error lines from deep inside).
 std::string_view tool_name();

@@ -120,9 +120,12 @@ min_receivers_exit_4() {
 }
 
 version_and_help() {
-    local tool
+    local tool version commit expected
+    version=$(sed -n "s/^  version : '\(.*\)',$/\1/p" "$ROOT/meson.build")
+    commit=$("$ROOT/scripts/git-commit" "$ROOT")
     for tool in rbus-publish rbus-subscribe rbus-tail rbus-stats; do
-        expect_match "$($tool --version)" "^$tool [0-9]+\.[0-9]+\.[0-9]+$" "$tool --version"
+        expected="$tool $version${commit:+ (git $commit)}"
+        expect_eq "$($tool --version)" "$expected" "$tool --version names the version and the checkout's commit"
         expect_match "$($tool --help)" "--url" "$tool --help"
     done
 }
