@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "error.h"
+#include "json_scan.h"
 #include "named_file.h"
 #include "payload.h"
 #include "signals.h"
@@ -72,20 +73,9 @@ std::optional<Envelope> LineParser::build(std::string_view line, std::string& wh
         return std::nullopt;
     }
     try {
-        if (input_ == BatchInput::payloads) {
-            EnvelopeFields f = base_;
-            f.payload = parse_payload_object(line, "payload");
-            return Envelope::create(std::move(f));
-        }
-        ReadResult r = read_envelope(line);
-        if (!r.ok()) {
-            why = r.error;
-            return std::nullopt;
-        }
-        Envelope env = std::move(*r.envelope);
-        validate_republished(env);
-        if (!env.timestamp()) env.json()["timestamp"] = now_timestamp();
-        return env;
+        EnvelopeFields f = base_;
+        f.payload = parse_payload_object(line, "payload");
+        return Envelope::create(std::move(f));
     } catch (const UsageError& e) {
         why = e.what();
         return std::nullopt;
@@ -104,26 +94,53 @@ LineParser::LineParser(BatchInput input, EnvelopeFields base, const Context& ctx
     }
 }
 
-bool LineParser::pass_through(std::string_view line) {
-    CanonicalEnvelope env;
-    if (!scan_canonical(line, env)) return false;
-    // The spans are JSON tokens: without a backslash, each is its own text.
-    std::string_view type = env.type.substr(1, env.type.size() - 2);
-    try {
-        const std::pair<const char*, std::string_view> fields[] = {
-            {"id", env.id}, {"type", env.type}, {"request_id", env.request_id},
-            {"source_agent_id", env.source_agent_id}, {"workspace_id", env.workspace_id}};
-        for (auto [name, token] : fields) {
-            if (token == "null") continue;
-            std::string_view text = token.substr(1, token.size() - 2);
-            if (!jscan::plain(text)) return false;  // escapes: the full read decodes and decides
-            validate_republished_text(name, text);
-        }
-    } catch (const UsageError&) {
-        return false;  // the full read says why
+namespace {
+std::string_view kind_name(jscan::Kind k) {  // as nlohmann's type_name() says it
+    switch (k) {
+        case jscan::Kind::object: return "object";
+        case jscan::Kind::array: return "array";
+        case jscan::Kind::string: return "string";
+        case jscan::Kind::number: return "number";
+        case jscan::Kind::boolean: return "boolean";
+        case jscan::Kind::null: return "null";
     }
-    body_.assign(line);
-    channel_ = ctx_.publish_channel(type);
+    return "value";
+}
+}  // namespace
+
+bool LineParser::read_envelope_line(std::string_view line, std::string& why) {
+    if (line.find_first_not_of(" \t") == std::string_view::npos) {
+        why = "empty line";
+        return false;
+    }
+    const EventRead& r = reader_.read(line);
+    if (!r.ok()) {
+        why = r.error;
+        return false;
+    }
+    const EventView& e = r.event;
+    try {
+        validate_republished(RepublishedFields{e.id, e.type, e.request_id, e.source_agent_id, e.workspace_id,
+                                               e.timestamp, kind_name(jscan::kind_at(e.payload, 0))});
+    } catch (const UsageError& err) {
+        why = err.what();
+        return false;
+    }
+    if (e.timestamp) {
+        body_.assign(e.text);
+    } else {  // none, or not a string: stamped now, as Envelope::create does
+        // In compact text a key's `,"` cannot lie inside a string, so the first match is the key.
+        const std::size_t key = e.text.find(R"(,"timestamp":)", static_cast<std::size_t>(e.payload.data() - e.text.data()));
+        const std::size_t value = key + 13, end = jscan::skip_value(e.text, value);
+        char ts[TimestampFormatter::kLength];
+        clock_.now(ts);
+        body_.assign(e.text.substr(0, value));
+        body_ += '"';
+        body_.append(ts, sizeof ts);
+        body_ += '"';
+        body_.append(e.text.substr(end));
+    }
+    channel_ = ctx_.publish_channel(e.type);
     return true;
 }
 
@@ -131,7 +148,8 @@ std::optional<BatchEvent> LineParser::parse(std::uint64_t line_no, std::string_v
     body_.clear();
     bool written = false;
     if (input_ == BatchInput::envelopes) {
-        written = pass_through(line);
+        if (!read_envelope_line(line, why)) return std::nullopt;
+        written = true;
     } else if (writer_) {
         char id[36], ts[TimestampFormatter::kLength];
         ids_.next(id);
@@ -142,7 +160,6 @@ std::optional<BatchEvent> LineParser::parse(std::uint64_t line_no, std::string_v
         std::optional<Envelope> env = build(line, why);
         if (!env) return std::nullopt;
         body_ = env->dump();
-        if (input_ == BatchInput::envelopes) channel_ = ctx_.publish_channel(env->type());
     }
     if (why = oversize_reason(body_.size(), max_bytes_); !why.empty()) return std::nullopt;
     return BatchEvent{line_no, channel_, body_};

@@ -11,10 +11,10 @@
 #include <string_view>
 
 #include "batch_publisher.h"
-#include "canonical.h"
 #include "context.h"
 #include "envelope.h"
 #include "envelope_writer.h"
+#include "event_read.h"
 #include "timestamp.h"
 #include "uuid.h"
 
@@ -67,10 +67,11 @@ public:
     std::optional<BatchEvent> parse(std::uint64_t line_no, std::string_view line, std::string& why);
 
 private:
+    // --stdin: a line that EnvelopeWriter did not take, through Envelope::create.
     std::optional<Envelope> build(std::string_view line, std::string& why) const;
-    // --envelopes: a line that already is a canonical envelope (canonical.h)
-    // with a valid type is published as it is, without the full read.
-    bool pass_through(std::string_view line);
+    // --envelopes: the line read in one pass (event_read.h) into body_ and channel_;
+    // false with `why` when it is not an envelope rbus may publish.
+    bool read_envelope_line(std::string_view line, std::string& why);
 
     BatchInput input_;
     EnvelopeFields base_;
@@ -79,6 +80,7 @@ private:
     std::optional<EnvelopeWriter> writer_;  // --stdin with valid base fields
     UuidV4Generator ids_;
     TimestampFormatter clock_;
+    EnvelopeReader reader_;
     std::string channel_, body_;
 };
 

@@ -59,17 +59,13 @@ std::string oversize_message(std::size_t bytes, std::size_t max_bytes) {
     return fmt::format("message is {} bytes, more than --max-bytes {}", bytes, max_bytes);
 }
 
-bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, std::size_t max_bytes) {
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, EnvelopeReader& reader, std::size_t max_bytes) {
     if (m.data.size() > max_bytes) {  // at the message boundary: nothing parses it
-        ReadResult too_large;
+        EventRead too_large;
         too_large.error = oversize_message(m.data.size(), max_bytes);
         return h.on_event(ReceivedEvent{m, too_large, Clock::now(), std::chrono::system_clock::now()});
     }
-    if (h.on_canonical) {
-        CanonicalEnvelope env;
-        if (scan_canonical(m.data, env)) return h.on_canonical(m, env);
-    }
-    ReadResult read = read_envelope(m.data);
+    const EventRead& read = reader.read(m.data);
     return h.on_event(ReceivedEvent{m, read, Clock::now(), std::chrono::system_clock::now()});
 }
 
@@ -141,7 +137,7 @@ private:
     // One message through the handlers; false once --count is reached.
     bool take(const BusMessage& m) {
         ++st_.received;
-        if (deliver_message(m, h_, o_.max_bytes)) {
+        if (deliver_message(m, h_, reader_, o_.max_bytes)) {
             ++st_.matched;
             last_match_ = Clock::now();
             if (o_.count && st_.matched >= *o_.count) {
@@ -225,6 +221,7 @@ private:
     const ConsumeHandlers& h_;
     ConsumeStats& st_;
     ReconnectPolicy policy_;
+    EnvelopeReader reader_;
     Deadline deadline_;
     Clock::time_point last_match_, last_data_;
     std::optional<Clock::time_point> ping_sent_;

@@ -11,8 +11,7 @@
 #include <string>
 #include <vector>
 
-#include "canonical.h"
-#include "envelope.h"
+#include "event_read.h"
 #include "reconnect.h"
 #include "size_flags.h"
 #include "subscriber.h"
@@ -47,7 +46,7 @@ ConsumeOptions consume_options(const ConsumeFlags& flags);
 
 struct ReceivedEvent {
     const BusMessage& message;
-    const ReadResult& read;                 // valid or invalid, with its reason
+    const EventRead& read;                  // valid or invalid, with its reason (event_read.h)
     Clock::time_point received_at;
     std::chrono::system_clock::time_point received_wall;  // for {received_at}, lag
 };
@@ -61,10 +60,6 @@ struct ConsumeHandlers {
     // Called once a lost connection is back (after resubscribing), with how
     // long it was down: the place to mark the gap in the output.
     std::function<void(std::chrono::milliseconds gap)> on_reconnect;
-    // Optional fast path: a message that is a canonical envelope (canonical.h)
-    // comes here instead, without the full read; returns true when it matched.
-    // Set it only where the result is what on_event would give.
-    std::function<bool(const BusMessage&, const CanonicalEnvelope&)> on_canonical;
     // Optional: called once, after the first subscription is confirmed and
     // before any live message is handed over (they wait, none is lost): the
     // place to replay history (--since). `deliver` hands one message through
@@ -74,11 +69,11 @@ struct ConsumeHandlers {
     std::function<void(const Deliver& deliver)> on_subscribed;
 };
 
-// One message through the handlers as the consume loop hands it over: to
-// on_canonical when set and the message is canonical, else read in full
-// (read_envelope) and given to on_event. A message larger than max_bytes is
-// never read: it goes to on_event as invalid, with its size. Returns whether it matched.
-bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, std::size_t max_bytes = kReaderMaxBytes);
+// One message through the handlers as the consume loop hands it over: read in
+// one pass by `reader` and given to on_event. A message larger than max_bytes
+// is never read: it goes to on_event as invalid, with its size. Returns whether it matched.
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, EnvelopeReader& reader,
+                     std::size_t max_bytes = kReaderMaxBytes);
 
 // "message is 20000000 bytes, more than --max-bytes 16777216" (not read).
 std::string oversize_message(std::size_t bytes, std::size_t max_bytes);

@@ -125,18 +125,17 @@ void validate_republished_text(std::string_view field, std::string_view value) {
     }
 }
 
-void validate_republished(const Envelope& e) {
-    validate_republished_text("id", e.id());
-    validate_republished_text("type", e.type());
-    const std::pair<const char*, const std::string*> context[] = {
-        {"request_id", e.request_id()}, {"source_agent_id", e.source_agent_id()}, {"workspace_id", e.workspace_id()}};
+void validate_republished(const RepublishedFields& f) {
+    validate_republished_text("id", f.id);
+    validate_republished_text("type", f.type);
+    const std::pair<const char*, const std::optional<std::string_view>*> context[] = {
+        {"request_id", &f.request_id}, {"source_agent_id", &f.source_agent_id}, {"workspace_id", &f.workspace_id}};
     for (auto [name, value] : context)
-        if (value) validate_republished_text(name, *value);
-    if (!e.payload().is_object())
-        throw UsageError(fmt::format("payload must be a JSON object (got {})", e.payload().type_name()));
-    if (const std::string* ts = e.timestamp(); ts && !normalize_timestamp(*ts))
+        if (*value) validate_republished_text(name, **value);
+    if (f.payload_kind != "object") throw UsageError(fmt::format("payload must be a JSON object (got {})", f.payload_kind));
+    if (f.timestamp && !parse_timestamp(*f.timestamp))
         throw UsageError(fmt::format("invalid timestamp {}: expected RFC 3339, like 2026-11-26T16:10:30.237319Z",
-                                     json_quoted(*ts)));
+                                     json_quoted(*f.timestamp)));
 }
 
 Envelope Envelope::create(EnvelopeFields f) {

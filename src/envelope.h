@@ -22,15 +22,22 @@ std::string_view priority_name(Priority);
 // `invalid event type "Foo": must be lowercase dotted words like agent.task_started`.
 void validate_type(std::string_view type);
 
-class Envelope;
-
+// The fields of an envelope as read (event_read.h): strings decoded, nullopt
+// for null (timestamp: for anything but a string), and the payload's JSON kind
+// as nlohmann's type_name() says it ("object", "array", ...).
+struct RepublishedFields {
+    std::string_view id, type;
+    std::optional<std::string_view> request_id, source_agent_id, workspace_id, timestamp;
+    std::string_view payload_kind;
+};
 // An envelope read from a file or a queue and published again (--envelopes;
 // record replay and DLQ redrive use the same): SPEC §1's reading rules (any
-// non-empty type, an RFC 3339 timestamp when there is one) and, in id, type,
-// request_id, source_agent_id and workspace_id, at most 200 characters of
-// UTF-8 without control characters (C0, DEL, C1). Throws UsageError naming
-// the field. The dotted-type rule is for types typed on the command line.
-void validate_republished(const Envelope& envelope);
+// non-empty type, an RFC 3339 timestamp when there is one, an object payload)
+// and, in id, type, request_id, source_agent_id and workspace_id, at most 200
+// characters of UTF-8 without control characters (C0, DEL, C1). Throws
+// UsageError naming the field. The dotted-type rule is for types typed on the
+// command line.
+void validate_republished(const RepublishedFields& fields);
 
 // The text rule above for one field, e.g. on the span of a canonical message.
 void validate_republished_text(std::string_view field, std::string_view value);

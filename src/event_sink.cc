@@ -33,7 +33,7 @@ void EventSink::handle_invalid(const ReceivedEvent& ev) {
 }
 
 void EventSink::run_handler(const ReceivedEvent& ev) {
-    const Envelope& e = *ev.read.envelope;
+    const EventView& e = ev.read.event;
     // A variable cannot hold a NUL (it would end the value early) and a shell
     // handler splits on newlines: the fields are escaped as template fields
     // are (\u0000, \n); the envelope on the handler's stdin is exact.
@@ -42,20 +42,20 @@ void EventSink::run_handler(const ReceivedEvent& ev) {
         append_template_escaped(out, s);
         return out;
     };
-    auto optional = [&](const std::string* s) { return s ? text(*s) : std::string(); };
+    auto optional = [&](const std::optional<std::string_view>& s) { return s ? text(*s) : std::string(); };
     std::vector<std::pair<std::string, std::string>> vars = {
-        {"RBUS_EVENT_ID", text(e.id())},
-        {"RBUS_EVENT_TYPE", text(e.type())},
+        {"RBUS_EVENT_ID", text(e.id)},
+        {"RBUS_EVENT_TYPE", text(e.type)},
         {"RBUS_CHANNEL", text(ev.message.channel)},
-        {"RBUS_PRIORITY", text(e.priority_text())},
-        {"RBUS_REQUEST_ID", optional(e.request_id())},
-        {"RBUS_WORKSPACE_ID", optional(e.workspace_id())},
+        {"RBUS_PRIORITY", text(e.priority_text)},
+        {"RBUS_REQUEST_ID", optional(e.request_id)},
+        {"RBUS_WORKSPACE_ID", optional(e.workspace_id)},
     };
-    HandlerResult r = o_.exec->run(e.dump(), vars);
+    HandlerResult r = o_.exec->run(e.text, vars);
     last_handler_ = r;
     if (r.ok()) return;
     ++failed_;
-    std::string what = fmt::format("handler failed ({}) for {} {}", r.describe(), e.type(), e.id());
+    std::string what = fmt::format("handler failed ({}) for {} {}", r.describe(), e.type, e.id);
     if (o_.exec_fail_fast) throw Error(what + " (--exec-fail-fast)");
     logger().warn(what);
 }
@@ -66,7 +66,7 @@ bool EventSink::on_event(const ReceivedEvent& ev) {
         handle_invalid(ev);
         return false;
     }
-    const Envelope& e = *ev.read.envelope;
+    const EventView& e = ev.read.event;
     if (!o_.filter.matches(e)) return false;
     if (o_.exec) {
         run_handler(ev);

@@ -45,15 +45,6 @@ public:
     // For ConsumeHandlers::on_event: true when the event matched the filters.
     // Throws InvalidMessageError (--invalid fail) or Error (--exec-fail-fast).
     bool on_event(const ReceivedEvent& ev);
-    // True when canonical messages may skip the full read (ConsumeHandlers::on_canonical):
-    // the format prints them as received (json without colour, raw) and no --exec.
-    bool takes_canonical() const { return !o_.exec && o_.formatter && o_.formatter->prints_canonical_as_received(); }
-    // For ConsumeHandlers::on_canonical: filters, then prints the bytes as received.
-    bool on_canonical(const BusMessage& m, const CanonicalEnvelope& e) {
-        if (!o_.filter.matches(e)) return false;
-        out_.line(m.data);
-        return true;
-    }
     void on_burst() { out_.flush(); }
 
     std::uint64_t invalid() const { return invalid_; }

@@ -18,7 +18,7 @@ namespace {
 // A path segment that indexes an array: 1 to 9 digits.
 bool is_array_index(std::string_view s) { return s.size() <= 9 && all_digits(s); }
 
-bool same_text(const std::string* field, const std::optional<std::string>& want) {
+bool same_text(const std::optional<std::string_view>& field, const std::optional<std::string>& want) {
     return !want || (field && *field == *want);
 }
 
@@ -89,24 +89,6 @@ FieldPath FieldPath::parse(std::string_view text) {
     return p;
 }
 
-const Json* FieldPath::find(const Json& root) const {
-    const Json* at = &root;
-    for (const std::string& seg : segments_) {
-        if (at->is_object()) {
-            auto it = at->find(seg);
-            if (it == at->end()) return nullptr;
-            at = &*it;
-        } else if (at->is_array() && is_array_index(seg)) {
-            std::size_t i = std::stoul(seg);
-            if (i >= at->size()) return nullptr;
-            at = &(*at)[i];
-        } else {
-            return nullptr;
-        }
-    }
-    return at;
-}
-
 std::optional<jscan::Value> FieldPath::find_in_text(std::string_view root_text) const {
     jscan::Value at{jscan::Kind::object, root_text};
     for (const std::string& seg : segments_) {
@@ -133,11 +115,6 @@ std::optional<jscan::Value> FieldPath::find_in_text(std::string_view root_text) 
         at = *next;
     }
     return at;
-}
-
-std::string json_text(const Json& value) {
-    if (value.is_string()) return value.get_ref<const std::string&>();
-    return value.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
 void add_filter_options(CLI::App& app, FilterOptions& opts) {
@@ -190,49 +167,21 @@ bool EventFilter::empty() const {
            exclude_.empty();
 }
 
-namespace {
-bool same_token(std::string_view token, const std::optional<std::string>& want) {
-    return !want || token_equals(token, *want);
-}
-}  // namespace
-
-bool EventFilter::matches(const CanonicalEnvelope& e) const {
-    if (!same_token(e.workspace_id, workspace_id_)) return false;
-    if (!same_token(e.request_id, correlation_id_)) return false;
-    if (!same_token(e.source_agent_id, source_agent_id_)) return false;
+bool EventFilter::matches(const EventView& e) const {
+    if (!same_text(e.workspace_id, workspace_id_)) return false;
+    if (!same_text(e.request_id, correlation_id_)) return false;
+    if (!same_text(e.source_agent_id, source_agent_id_)) return false;
     if (min_priority_ && e.priority < *min_priority_) return false;
     std::string text;
     for (const Where& w : where_) {
-        auto v = w.path.find_in_text(e.raw);
+        auto v = w.path.find_in_text(e.text);
         text.clear();
         if (v) append_json_text(text, *v);
         bool equal = v && text == w.value;
         if (equal == w.negate) return false;
     }
     if (!exclude_.empty()) {
-        std::string type;
-        jscan::decode_string(e.type, type);
-        for (const std::string& x : exclude_)
-            if (::fnmatch(x.c_str(), type.c_str(), 0) == 0) return false;
-    }
-    return true;
-}
-
-bool EventFilter::matches(const Envelope& e) const {
-    if (!same_text(e.workspace_id(), workspace_id_)) return false;
-    if (!same_text(e.request_id(), correlation_id_)) return false;
-    if (!same_text(e.source_agent_id(), source_agent_id_)) return false;
-    if (min_priority_) {
-        auto p = e.priority();
-        if (!p || *p < *min_priority_) return false;
-    }
-    for (const Where& w : where_) {
-        const Json* v = w.path.find(e.json());
-        bool equal = v && json_text(*v) == w.value;
-        if (equal == w.negate) return false;
-    }
-    if (!exclude_.empty()) {
-        std::string type(e.type());
+        std::string type(e.type);
         for (const std::string& x : exclude_)
             if (::fnmatch(x.c_str(), type.c_str(), 0) == 0) return false;
     }

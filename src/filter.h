@@ -10,7 +10,7 @@
 #include <vector>
 
 #include "context.h"
-#include "envelope.h"
+#include "event_read.h"
 #include "json_scan.h"
 
 namespace CLI {
@@ -19,17 +19,14 @@ class App;
 
 namespace rbus {
 
-struct CanonicalEnvelope;
-
 // A dotted path from the envelope's root: "payload.status", "priority".
 // A segment of digits also indexes an array ("payload.items.0").
 class FieldPath {
 public:
     // Throws UsageError for an empty path or an empty segment ("a..b").
     static FieldPath parse(std::string_view text);
-    // The value at the path, or nullptr when any step is missing.
-    const Json* find(const Json& root) const;
-    // The same walk over valid compact JSON text (a canonical message, canonical.h).
+    // The value at the path in valid compact JSON text without duplicate keys
+    // (a normalised envelope, event_read.h), or nothing when any step is missing.
     std::optional<jscan::Value> find_in_text(std::string_view root_text) const;
     const std::vector<std::string>& segments() const { return segments_; }
     const std::string& text() const { return text_; }
@@ -38,10 +35,6 @@ private:
     std::vector<std::string> segments_;
     std::string text_;
 };
-
-// How a value compares and prints as text: strings unquoted, other scalars
-// and objects/arrays as compact JSON ("1", "true", "null", {"a":1}).
-std::string json_text(const Json& value);
 
 // The filter flags as given (the -w/-c/--source-agent-id flags are common
 // flags and reach the filter through the Context).
@@ -73,9 +66,7 @@ public:
     static EventFilter compile(const FilterOptions& opts, const Context& ctx);
 
     // True when the (valid, normalised) envelope passes every condition.
-    bool matches(const Envelope& e) const;
-    // The same for a canonical message read on the fast path (canonical.h).
-    bool matches(const CanonicalEnvelope& e) const;
+    bool matches(const EventView& e) const;
     bool empty() const;
 
     struct Where {

@@ -6,14 +6,14 @@
 #include <string>
 #include <string_view>
 
-#include "envelope.h"
+#include "event_read.h"
 #include "subscriber.h"
 
 namespace rbus {
 
 struct FormatInput {
     const BusMessage& message;
-    const Envelope& envelope;
+    const EventView& event;  // the normalised envelope (event_read.h)
     std::chrono::system_clock::time_point received_at;
 };
 
@@ -23,9 +23,6 @@ public:
     virtual ~EventFormatter() = default;
     // Appends the line (without its newline) to out.
     virtual void format(const FormatInput& in, std::string& out) const = 0;
-    // True when, for a canonical message (canonical.h), the line is the
-    // message's bytes as received: it may then be printed without a full read.
-    virtual bool prints_canonical_as_received() const { return false; }
 };
 
 // `terminal` (implied by `color`): C1 controls and bidi characters in strings are

@@ -5,7 +5,7 @@
 
 #include <fmt/format.h>
 
-#include "canonical.h"
+#include "event_read.h"
 #include "duration.h"
 #include "envelope.h"
 #include "error.h"
@@ -74,18 +74,12 @@ ReplayRange parse_replay_range(std::string_view since, std::string_view until, S
 bool ReplayMerge::add(std::string_view channel, std::string_view body, std::string_view pattern,
                       const ReplayRange* filter_time) {
     ReplayItem item{channel, body, pattern, {}, {}, next_++};
-    CanonicalEnvelope c;
-    if (scan_canonical(body, c) && c.id.find('\\') == std::string_view::npos) {
-        item.id.assign(c.id.substr(1, c.id.size() - 2));
-        item.timestamp.assign(c.timestamp.substr(1, c.timestamp.size() - 2));
+    thread_local EnvelopeReader reader;  // one pass (event_read.h), buffers reused
+    if (const EventRead& r = reader.read(body); r.ok()) {
+        item.id.assign(r.event.id);
+        if (r.event.timestamp) item.timestamp = normalize_timestamp(*r.event.timestamp).value_or("");
     } else {
-        ReadResult r = read_envelope(body);
-        if (r.ok()) {
-            item.id.assign(r.envelope->id());
-            if (const std::string* ts = r.envelope->timestamp()) item.timestamp = normalize_timestamp(*ts).value_or("");
-        } else {
-            item.id = uuid_v5(body);
-        }
+        item.id = uuid_v5(body);
     }
     if (filter_time && (filter_time->since || filter_time->until)) {
         auto at = item.timestamp.empty() ? std::nullopt : parse_timestamp(item.timestamp);

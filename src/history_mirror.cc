@@ -76,19 +76,9 @@ ConsumeHandlers mirror_handlers(HistoryMirror& mirror, const EventFilter& filter
             logger().warn(fmt::format("not recorded: invalid message on {}: {}", ev.message.channel, ev.read.error));
             return false;
         }
-        const Envelope& e = *ev.read.envelope;
+        const EventView& e = ev.read.event;
         if (!filter.matches(e)) return false;
-        mirror.add(ev.message.channel, e.id(), e.dump());
-        return true;
-    };
-    h.on_canonical = [&mirror, &filter](const BusMessage& m, const CanonicalEnvelope& e) {
-        if (!filter.matches(e)) return false;
-        if (e.id.find('\\') != std::string_view::npos) {  // an escaped id: the full read decodes it
-            ReadResult r = read_envelope(m.data);
-            mirror.add(m.channel, r.envelope->id(), m.data);
-        } else {
-            mirror.add(m.channel, e.id.substr(1, e.id.size() - 2), m.data);
-        }
+        mirror.add(ev.message.channel, e.id, e.text);
         return true;
     };
     h.on_burst = [&mirror] { mirror.flush(); };

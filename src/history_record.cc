@@ -7,7 +7,7 @@
 
 #include <fmt/format.h>
 
-#include "canonical.h"
+#include "event_read.h"
 #include "connection.h"
 #include "error.h"
 #include "uuid.h"
@@ -86,11 +86,9 @@ void append_record(std::string& out, const HistorySettings& s, const RecordReque
 }
 
 std::string envelope_id(std::string_view body) {
-    CanonicalEnvelope c;
-    if (scan_canonical(body, c) && c.id.size() >= 2 && c.id.find('\\') == std::string_view::npos)
-        return std::string(c.id.substr(1, c.id.size() - 2));
-    ReadResult r = read_envelope(body);
-    return r.ok() ? std::string(r.envelope->id()) : uuid_v5(body);
+    thread_local EnvelopeReader reader;  // one pass (event_read.h), buffers reused
+    const EventRead& r = reader.read(body);
+    return r.ok() ? std::string(r.event.id) : uuid_v5(body);
 }
 
 bool is_wrong_type(std::string_view reply) { return reply.rfind("WRONGTYPE", 0) == 0; }

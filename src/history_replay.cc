@@ -165,10 +165,11 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
     if (!o.ready_file.empty()) create_ready_file(o.ready_file);
     bool done = o.count && *o.count == 0;
     bool late = false;
+    EnvelopeReader reader;
     if (!done) {
         replay.deliver([&](const BusMessage& m) {
             ++st.received;
-            if (deliver_message(m, h, o.max_bytes) && o.count && ++st.matched >= *o.count) done = true;
+            if (deliver_message(m, h, reader, o.max_bytes) && o.count && ++st.matched >= *o.count) done = true;
             if (deadline && Clock::now() >= *deadline) late = true;
             return !done && !late && !pending_signal();
         });
@@ -196,16 +197,9 @@ int consume_with_history(const Context& ctx, const std::string& client_name, con
     auto replaying = std::make_shared<bool>(false);
     ConsumeHandlers h = handlers;
     h.on_event = [replay, replaying, inner = handlers.on_event](const ReceivedEvent& ev) {
-        if (!*replaying && ev.read.ok() && replay->merge().replayed(ev.read.envelope->id())) return false;
+        if (!*replaying && ev.read.ok() && replay->merge().replayed(ev.read.event.id)) return false;
         return inner(ev);
     };
-    if (handlers.on_canonical) {
-        h.on_canonical = [replay, replaying, inner = handlers.on_canonical](const BusMessage& m,
-                                                                             const CanonicalEnvelope& e) {
-            if (!*replaying && replay->merge().replayed(e.id.substr(1, e.id.size() - 2))) return false;
-            return inner(m, e);
-        };
-    }
     h.on_subscribed = [replay, replaying](const ConsumeHandlers::Deliver& deliver) {
         replay->read();
         *replaying = true;

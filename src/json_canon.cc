@@ -36,8 +36,9 @@ std::size_t string_end(std::string_view s, std::size_t pos, bool* escaped) {
     }
 }
 
-// nlohmann's serializer with ensure_ascii = false.
-void append_escaped(std::string& out, std::string_view raw) {
+}  // namespace
+
+void append_json_string(std::string& out, std::string_view raw) {
     static constexpr char kHex[] = "0123456789abcdef";
     out += '"';
     std::size_t run = 0;
@@ -64,6 +65,8 @@ void append_escaped(std::string& out, std::string_view raw) {
     out += '"';
 }
 
+namespace {
+
 // True when nlohmann prints the number token as it is: an integer that its lexer
 // reads with strtoull (unsigned 64 bits) or strtoll (down to -2^63), but not -0.
 bool number_kept(std::string_view tok) {
@@ -88,9 +91,7 @@ bool append_number(std::string& out, std::string_view tok) {
     std::copy(tok.begin(), tok.end(), buf.begin());
     double x = std::strtod(buf.data(), nullptr);
     if (!std::isfinite(x)) return false;  // nlohmann: "number overflow"
-    std::array<char, 64> text{};
-    char* end = nlohmann::detail::to_chars(text.data(), text.data() + text.size(), x);
-    out.append(text.data(), static_cast<std::size_t>(end - text.data()));
+    out += nlohmann::json(x).dump();  // nlohmann's own text for that double
     return true;
 }
 
@@ -155,7 +156,7 @@ private:
         emit_upto(pos);
         decoded_.clear();
         if (!jscan::decode_string(s_.substr(pos, end - pos), decoded_)) return kFail;
-        append_escaped(out_, decoded_);
+        append_json_string(out_, decoded_);
         run_ = end;
         return end;
     }
@@ -258,9 +259,13 @@ bool is_canonical_number(std::string_view t) {
     double d = 0;
     auto r = std::from_chars(first, last, d);
     if (r.ec != std::errc() || r.ptr != last) return false;  // out of range: the full read decides
-    std::array<char, 64> buf{};
-    char* end = nlohmann::detail::to_chars(buf.data(), buf.data() + buf.size(), d);
-    return std::string_view(buf.data(), static_cast<std::size_t>(end - buf.data())) == t;
+    return nlohmann::json(d).dump() == t;
+}
+
+bool append_canonical_number(std::string& out, std::string_view token) {
+    if (!number_kept(token)) return append_number(out, token);
+    out += token;
+    return true;
 }
 
 }  // namespace rbus

@@ -17,6 +17,13 @@ namespace rbus {
 // a key with escapes, a duplicate key, a number beyond a double's range.
 bool append_canonical_json(std::string& out, std::string_view valid);
 
+// Appends `text` (valid UTF-8) as nlohmann writes a string with ensure_ascii off:
+// quoted, \" \\ \b \f \n \r \t, other control characters as \u00xx, the rest as it is.
+void append_json_string(std::string& out, std::string_view text);
+// Appends a valid JSON number token as nlohmann prints it after reading it
+// (is_canonical_number's form); false, appending nothing, beyond a double's range.
+bool append_canonical_number(std::string& out, std::string_view token);
+
 // Whether a valid JSON string token (with quotes) is as nlohmann writes it:
 // raw UTF-8, only the escapes \" \\ \b \f \n \r \t and \u00XX (lowercase)
 // for the other control characters.

@@ -7,12 +7,11 @@
 #include <cerrno>
 #include <climits>
 #include <cstring>
-#include <sstream>
 
 #include <fmt/format.h>
-#include <rang.hpp>
 
 #include "error.h"
+#include "json_paint.h"
 #include "safe_text.h"
 #include "signals.h"
 
@@ -96,57 +95,11 @@ void StdoutWriter::flush() {
 
 bool StdoutWriter::is_tty() const { return ::isatty(fd_) == 1; }
 
-namespace {
-
-void colorize(std::ostream& os, const Json& v) {
-    switch (v.type()) {
-        case Json::value_t::object: {
-            os << '{';
-            bool first = true;
-            for (auto it = v.begin(); it != v.end(); ++it) {
-                if (!first) os << ',';
-                first = false;
-                os << rang::fg::blue << json_terminal_safe(Json(it.key()).dump(-1, ' ', false, Json::error_handler_t::replace))
-                   << rang::style::reset << ':';
-                colorize(os, it.value());
-            }
-            os << '}';
-            break;
-        }
-        case Json::value_t::array: {
-            os << '[';
-            bool first = true;
-            for (const auto& e : v) {
-                if (!first) os << ',';
-                first = false;
-                colorize(os, e);
-            }
-            os << ']';
-            break;
-        }
-        case Json::value_t::string:
-            // Coloured JSON is read by a person: no bidi override or C1 control as such.
-            os << rang::fg::green << json_terminal_safe(v.dump(-1, ' ', false, Json::error_handler_t::replace))
-               << rang::style::reset;
-            break;
-        case Json::value_t::null:
-        case Json::value_t::boolean:
-            os << rang::fg::magenta << v.dump() << rang::style::reset;
-            break;
-        default:
-            os << rang::fg::cyan << v.dump() << rang::style::reset;
-            break;
-    }
-}
-
-}  // namespace
-
 std::string colorize_json(const Json& value) {
-    std::ostringstream os;
-    // The caller decided that colour is on; rang must not second-guess it.
-    rang::setControlMode(rang::control::Force);
-    colorize(os, value);
-    return os.str();
+    std::string out;
+    // Coloured JSON is read by a person: no bidi override or C1 control as such.
+    append_colored_json(out, json_terminal_safe(value.dump(-1, ' ', false, Json::error_handler_t::replace)));
+    return out;
 }
 
 }  // namespace rbus

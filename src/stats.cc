@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -11,6 +12,7 @@
 #include "consumer.h"
 #include "error.h"
 #include "log.h"
+#include "reconnect.h"
 #include "sharded_subscriber.h"
 #include "stats_nodes.h"
 #include "output.h"
@@ -99,10 +101,49 @@ TrafficSampler::TrafficSampler(const Context& given, const ServerSnapshot& serve
 
 TrafficSampler::~TrafficSampler() = default;
 
-void TrafficSampler::start() {
+void TrafficSampler::start_subscriptions() {
     if (sub_) sub_->start();
     if (sharded_) sharded_->start();
+}
+
+void TrafficSampler::close_subscriptions() {
+    if (sub_) sub_->close();
+    if (sharded_) sharded_->close();
+}
+
+void TrafficSampler::start() {
+    start_subscriptions();
     window_start_ = Clock::now();
+}
+
+void TrafficSampler::resume(const std::string& why, Clock::time_point end) {
+    ++drops_;
+    const auto lost = Clock::now();
+    logger().warn(fmt::format("connection dropped: {}; reconnecting (the counts of this window are lower bounds)", why));
+    close_subscriptions();
+    ReconnectPolicy policy;
+    bool back = false;
+    while (!back && !pending_signal() && Clock::now() < end) {
+        const auto until = std::min(end, Clock::now() + policy.next_delay());
+        while (!pending_signal() && Clock::now() < until) {
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+            ::poll(nullptr, 0, static_cast<int>(std::clamp<long long>(left, 1, kSignalSlice.count())));
+        }
+        if (pending_signal() || Clock::now() >= end) break;
+        try {
+            start_subscriptions();
+            back = true;
+        } catch (const Interrupted&) {
+            close_subscriptions();
+        } catch (const ConnectError& e) {
+            close_subscriptions();
+            logger().info(fmt::format("reconnect attempt {} failed: {}", policy.attempts(), e.what()));
+        }
+    }
+    dropped_ += Clock::now() - lost;
+    if (back)
+        logger().warn(fmt::format("reconnected after {}; events published meanwhile were not counted",
+                                  format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost))));
 }
 
 TrafficStats TrafficSampler::sample_until(Clock::time_point end) {
@@ -113,17 +154,23 @@ TrafficStats TrafficSampler::sample_until(Clock::time_point end) {
             window_.add(m.data, std::chrono::system_clock::now());
             return true;
         };
-        if (sub_) {
-            sub_->poll(slice, count);
-        } else if (sharded_) {
-            sharded_->poll(slice, count);
-        } else {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*slice - Clock::now()).count();
-            ::poll(nullptr, 0, static_cast<int>(std::max<long long>(left, 1)));
+        try {
+            if (sub_) {
+                sub_->poll(slice, count);
+            } else if (sharded_) {
+                sharded_->poll(slice, count);
+            } else {
+                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*slice - Clock::now()).count();
+                ::poll(nullptr, 0, static_cast<int>(std::max<long long>(left, 1)));
+            }
+        } catch (const IoError& e) {
+            resume(e.what(), end);
         }
     }
     auto now = Clock::now();
     TrafficStats s = window_.stats(std::chrono::duration<double>(now - window_start_).count());
+    s.drops = std::exchange(drops_, 0);
+    s.dropped_seconds = std::chrono::duration<double>(std::exchange(dropped_, Clock::duration{})).count();
     window_.reset();
     window_start_ = now;
     return s;

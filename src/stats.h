@@ -91,13 +91,22 @@ public:
     void start();
     // Counts messages until `end` or a SIGINT/SIGTERM, then returns the window
     // since the previous call (or start()) and begins the next one.
+    // A connection the server drops meanwhile is reconnected (with backoff) and
+    // the window goes on; the returned stats say how often and for how long.
     TrafficStats sample_until(Clock::time_point end);
 
 private:
+    // After a drop: reconnects until `end`; adds the time without a subscription.
+    void resume(const std::string& why, Clock::time_point end);
+    void start_subscriptions();
+    void close_subscriptions();
+
     std::optional<Subscriber> sub_;
     std::unique_ptr<ShardedSubscriber> sharded_;
     TrafficWindow window_;
     Clock::time_point window_start_;
+    std::uint64_t drops_ = 0;
+    Clock::duration dropped_{};
 };
 
 // --min-subscribers TYPE=N: at least N subscribers on {prefix}.{TYPE}.

@@ -14,7 +14,14 @@ namespace {
 
 double us_to_ms(std::int64_t us) { return static_cast<double>(us) / 1000.0; }
 
-Json flow_json(const std::map<std::string, FlowCount>& flows, const TrafficStats& t) {
+// The loss a dropped connection causes, in words (table and --check).
+std::string drop_note(const TrafficStats& t) {
+    return fmt::format("connection dropped by the server {} time(s), {:.2f}s without a subscription: "
+                       "the counts are lower bounds",
+                       t.drops, t.dropped_seconds);
+}
+
+Json flow_json(const FlowMap& flows, const TrafficStats& t) {
     Json j = Json::object();
     for (const auto& [name, c] : flows)
         j[name] = {{"events", c.events}, {"per_second", t.per_second(c.events)}, {"bytes", c.bytes}};
@@ -29,6 +36,9 @@ Json traffic_json(const TrafficStats& t) {
             {"bytes_per_second", t.per_second(t.total.bytes)},
             {"invalid", t.invalid},
             {"invalid_bytes", t.invalid_bytes},
+            {"connection_drops", t.drops},
+            {"dropped_seconds", t.dropped_seconds},
+            {"counts_are_lower_bounds", t.drops > 0},
             {"other_workspaces", t.other_workspaces},
             {"by_type", flow_json(t.by_type, t)},
             {"by_priority", flow_json(t.by_priority, t)},
@@ -42,7 +52,7 @@ Json traffic_json(const TrafficStats& t) {
               {"no_timestamp", t.no_timestamp}}}};
 }
 
-void put_flows(std::string& out, std::string_view title, const std::map<std::string, FlowCount>& flows,
+void put_flows(std::string& out, std::string_view title, const FlowMap& flows,
                const TrafficStats& t, const Painter& paint) {
     if (flows.empty()) return;
     std::vector<std::pair<std::string, FlowCount>> sorted(flows.begin(), flows.end());
@@ -200,6 +210,7 @@ std::string render_traffic_table(const StatsReport& r, bool color) {
                num(format_bytes(t.per_second(t.total.bytes)) + "/s")},
               {{"invalid"}, num(std::to_string(t.invalid), t.invalid ? Paint::warn : Paint::number)}},
              paint);
+    if (t.drops > 0) put_rows(out, {{{drop_note(t), Paint::warn}}}, paint);
     put_rows(out,
              {{{"lag    "}, {fmt::format("p50 {}  p99 {}  max {}  ({} samples)", format_ms(us_to_ms(lag.percentile(50))),
                                      format_ms(us_to_ms(lag.percentile(99))), format_ms(us_to_ms(lag.max())),
@@ -262,7 +273,7 @@ public:
         sample(fmt::format("{}_count", name), {}, count);
     }
     void by_label(std::string_view name, std::string_view help, std::string_view label,
-                  const std::map<std::string, FlowCount>& flows, const std::function<double(const FlowCount&)>& value) {
+                  const FlowMap& flows, const std::function<double(const FlowCount&)>& value) {
         family(name, "gauge", help);
         for (const auto& [key, c] : flows) sample(name, {{label, key}}, value(c));
     }
@@ -321,6 +332,11 @@ std::string render_prometheus(const StatsReport& r) {
     e.gauge("rbus_events_per_second", "Events per second in the window.", t.per_second(t.total.events));
     e.gauge("rbus_bytes_per_second", "Bytes of events per second in the window.", t.per_second(t.total.bytes));
     e.gauge("rbus_window_invalid_messages", "Invalid messages received in the window.", static_cast<double>(t.invalid));
+    e.gauge("rbus_window_connection_drops",
+            "Times the server dropped the connection in the window; above 0 the counts are lower bounds.",
+            static_cast<double>(t.drops));
+    e.gauge("rbus_window_dropped_seconds", "Seconds of the window without a subscription after a drop.",
+            t.dropped_seconds);
     e.by_label("rbus_window_events_by_type", "Events received in the window, by type.", "type", t.by_type, events);
     e.by_label("rbus_events_per_second_by_type", "Events per second in the window, by type.", "type", t.by_type, rate);
     e.by_label("rbus_events_per_second_by_priority", "Events per second in the window, by priority.", "priority",
@@ -344,16 +360,19 @@ std::string check_ok_line(const StatsReport& r) {
     if (r.traffic)
         line += fmt::format(", {:.2f} events/s over {:.2f}s", r.traffic->per_second(r.traffic->total.events),
                             r.traffic->seconds);
+    if (r.traffic && r.traffic->drops > 0) line += "; " + drop_note(*r.traffic);
     return terminal_safe(line);
 }
 
 std::string check_fail_line(const StatsReport& r, const std::vector<std::string>& failures) {
     std::string joined;
     for (const auto& f : failures) joined += (joined.empty() ? "" : "; ") + f;
-    return terminal_safe(fmt::format("FAIL {}: {} (redis {}, PING p50 {:.2f}ms p99 {:.2f}ms{})", r.url, joined,
-                                     r.server.version, percentile(r.server.ping_rtt_ms, 50),
-                                     percentile(r.server.ping_rtt_ms, 99),
-                                     r.tls && !r.tls_verified ? ", TLS certificate NOT verified (--insecure)" : ""));
+    std::string line = fmt::format("FAIL {}: {} (redis {}, PING p50 {:.2f}ms p99 {:.2f}ms{})", r.url, joined,
+                                   r.server.version, percentile(r.server.ping_rtt_ms, 50),
+                                   percentile(r.server.ping_rtt_ms, 99),
+                                   r.tls && !r.tls_verified ? ", TLS certificate NOT verified (--insecure)" : "");
+    if (r.traffic && r.traffic->drops > 0) line += "; " + drop_note(*r.traffic);
+    return terminal_safe(line);
 }
 
 std::string check_unreachable_line(std::string_view url, std::string_view reason) {

@@ -113,17 +113,17 @@ struct Fields {
 
 Fields fields(const FormatInput& in, bool trace,
               std::optional<std::chrono::system_clock::time_point>& first) {
-    const Envelope& e = in.envelope;
+    const EventView& e = in.event;
     Fields f;
     f.when = in.received_at;
-    if (const std::string* ts = e.timestamp())
-        if (auto parsed = parse_timestamp(*ts)) f.when = *parsed;
-    f.prio = e.priority_text().empty() ? std::string(1, '-') : terminal_safe(e.priority_text());
-    f.type = terminal_safe(e.type());
-    f.ws = e.workspace_id() ? terminal_safe(*e.workspace_id()) : "-";
-    f.has_corr = e.request_id() != nullptr;
-    f.corr = f.has_corr ? terminal_safe(*e.request_id()) : "-";
-    f.payload = terminal_safe(e.payload().dump(-1, ' ', false, Json::error_handler_t::replace));
+    if (e.timestamp)
+        if (auto parsed = parse_timestamp(*e.timestamp)) f.when = *parsed;
+    f.prio = e.priority_text.empty() ? std::string(1, '-') : terminal_safe(e.priority_text);
+    f.type = terminal_safe(e.type);
+    f.ws = e.workspace_id ? terminal_safe(*e.workspace_id) : "-";
+    f.has_corr = e.request_id.has_value();
+    f.corr = f.has_corr ? terminal_safe(*e.request_id) : "-";
+    f.payload = terminal_safe(e.payload);
     f.alarming = is_alarming(f.prio, f.type);
     if (trace) {
         if (!first) first = f.when;

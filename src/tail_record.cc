@@ -26,8 +26,8 @@ RecordFile::~RecordFile() {
     ::close(fd_);
 }
 
-void RecordFile::append(const Envelope& e) {
-    buf_ += e.dump();
+void RecordFile::append(std::string_view envelope) {
+    buf_ += envelope;
     buf_ += '\n';
 }
 

@@ -5,7 +5,7 @@
 
 #include <string>
 
-#include "envelope.h"
+#include <string_view>
 
 namespace rbus {
 
@@ -18,7 +18,7 @@ public:
     RecordFile& operator=(const RecordFile&) = delete;
 
     // Buffers the envelope's dump() and a newline.
-    void append(const Envelope& e);
+    void append(std::string_view envelope);
     // Writes what is buffered (after each burst). Throws Error naming the file.
     void flush();
 

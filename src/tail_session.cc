@@ -54,7 +54,7 @@ bool TailSession::on_event(const ReceivedEvent& ev) {
         invalid_notice(ev);
         return false;
     }
-    const Envelope& e = *ev.read.envelope;
+    const EventView& e = ev.read.event;
     if (!filter_.matches(e)) return false;
     buf_.clear();
     FormatInput in{ev.message, e, ev.received_wall};
@@ -64,8 +64,8 @@ bool TailSession::on_event(const ReceivedEvent& ev) {
         line_->format(in, buf_);
     }
     out_.line(buf_);
-    if (record_) record_->append(e);
-    summary_.shown(e);
+    if (record_) record_->append(e.text);
+    summary_.shown(e.type, e.priority_text);
     return true;
 }
 

@@ -23,10 +23,10 @@ std::string plural(std::uint64_t n, std::string_view one, std::string_view many)
 
 }  // namespace
 
-void TailSummary::shown(const Envelope& e) {
+void TailSummary::shown(std::string_view type, std::string_view priority) {
     ++shown_;
-    bump(by_type_, e.type());
-    bump(by_priority_, e.priority_text());
+    bump(by_type_, type);
+    bump(by_priority_, priority);
 }
 
 std::string TailSummary::render(const Totals& t) const {

@@ -8,14 +8,13 @@
 #include <string>
 #include <string_view>
 
-#include "envelope.h"
 
 namespace rbus {
 
 class TailSummary {
 public:
     // An event that was shown.
-    void shown(const Envelope& e);
+    void shown(std::string_view type, std::string_view priority);
     // A message that was not a valid event.
     void invalid() { ++invalid_; }
 

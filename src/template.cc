@@ -4,6 +4,7 @@
 
 #include <vector>
 
+#include "canonical.h"
 #include "error.h"
 #include "filter.h"
 #include "safe_text.h"
@@ -48,18 +49,20 @@ void put_string(std::string& out, std::string_view s, bool raw) {
     else append_template_escaped(out, s);
 }
 
-void put_value(std::string& out, const Json* v, bool raw) {
-    if (!v || v->is_null()) return;
-    if (v->is_string()) {
-        put_string(out, v->get_ref<const std::string&>(), raw);
+void put_value(std::string& out, const std::optional<jscan::Value>& v, bool raw) {
+    if (!v || v->kind == jscan::Kind::null) return;
+    if (v->kind == jscan::Kind::string) {
+        std::string decoded;
+        jscan::decode_string(v->text, decoded);
+        put_string(out, decoded, raw);
         return;
     }
-    // Dumped JSON escapes C0 controls itself; C1 and bidi characters too unless :raw.
-    std::string dumped = v->dump(-1, ' ', false, Json::error_handler_t::replace);
-    out += raw ? dumped : json_terminal_safe(dumped);
+    // JSON text escapes C0 controls itself; C1 and bidi characters too unless :raw.
+    if (raw) out += v->text;
+    else out += json_terminal_safe(v->text);
 }
 
-void put_text(std::string& out, const std::string* s, bool raw) {
+void put_text(std::string& out, const std::optional<std::string_view>& s, bool raw) {
     if (s) put_string(out, *s, raw);
 }
 
@@ -68,20 +71,20 @@ public:
     explicit TemplateFormatter(std::vector<Token> tokens) : tokens_(std::move(tokens)) {}
 
     void format(const FormatInput& in, std::string& out) const override {
-        const Envelope& e = in.envelope;
+        const EventView& e = in.event;
         for (const Token& t : tokens_) {
             switch (t.field) {
                 case Field::literal: out += t.text; break;
-                case Field::id: put_string(out, e.id(), t.raw); break;
-                case Field::type: put_string(out, e.type(), t.raw); break;
+                case Field::id: put_string(out, e.id, t.raw); break;
+                case Field::type: put_string(out, e.type, t.raw); break;
                 case Field::channel: put_string(out, in.message.channel, t.raw); break;
-                case Field::priority: put_string(out, e.priority_text(), t.raw); break;
-                case Field::request_id: put_text(out, e.request_id(), t.raw); break;
-                case Field::workspace_id: put_text(out, e.workspace_id(), t.raw); break;
-                case Field::source_agent_id: put_text(out, e.source_agent_id(), t.raw); break;
-                case Field::timestamp: put_text(out, e.timestamp(), t.raw); break;
-                case Field::payload: put_value(out, &e.payload(), t.raw); break;
-                case Field::payload_path: put_value(out, t.path->find(e.json()), t.raw); break;
+                case Field::priority: put_string(out, e.priority_text, t.raw); break;
+                case Field::request_id: put_text(out, e.request_id, t.raw); break;
+                case Field::workspace_id: put_text(out, e.workspace_id, t.raw); break;
+                case Field::source_agent_id: put_text(out, e.source_agent_id, t.raw); break;
+                case Field::timestamp: put_text(out, e.timestamp, t.raw); break;
+                case Field::payload: put_value(out, jscan::Value{jscan::kind_at(e.payload, 0), e.payload}, t.raw); break;
+                case Field::payload_path: put_value(out, t.path->find_in_text(e.text), t.raw); break;
                 case Field::received_at: out += format_timestamp(in.received_at); break;
                 case Field::lag_ms: put_lag(out, in); break;
             }
@@ -90,7 +93,7 @@ public:
 
 private:
     static void put_lag(std::string& out, const FormatInput& in) {
-        const std::string* ts = in.envelope.timestamp();
+        const std::optional<std::string_view>& ts = in.event.timestamp;
         if (!ts) return;
         auto sent = parse_timestamp(*ts);
         if (!sent) return;

@@ -2,7 +2,6 @@
 
 #include <chrono>
 
-#include "envelope.h"
 
 namespace rbus {
 
@@ -15,14 +14,14 @@ void TrafficWindow::add(std::string_view data, SystemTime received) {
         stats_.invalid_bytes += data.size();
         return;
     }
-    ReadResult r = read_envelope(data);
+    const EventRead& r = reader_.read(data);
     if (!r.ok()) {
         ++stats_.invalid;
         stats_.invalid_bytes += data.size();
         return;
     }
-    const Envelope& e = *r.envelope;
-    const std::string* ws = e.workspace_id();
+    const EventView& e = r.event;
+    const std::optional<std::string_view>& ws = e.workspace_id;
     if (workspace_ && (!ws || *ws != *workspace_)) {
         ++stats_.other_workspaces;
         return;
@@ -31,12 +30,16 @@ void TrafficWindow::add(std::string_view data, SystemTime received) {
         ++c.events;
         c.bytes += data.size();
     };
+    auto in = [](FlowMap& flows, std::string_view label) -> FlowCount& {
+        auto it = flows.find(label);
+        return it != flows.end() ? it->second : flows.emplace(std::string(label), FlowCount{}).first->second;
+    };
     count(stats_.total);
-    count(stats_.by_type[std::string(e.type())]);
-    count(stats_.by_priority[std::string(e.priority_text())]);
-    count(stats_.by_workspace[ws ? *ws : std::string(kNoWorkspace)]);
+    count(in(stats_.by_type, e.type));
+    count(in(stats_.by_priority, e.priority_text));
+    count(in(stats_.by_workspace, ws.value_or(kNoWorkspace)));
     std::optional<SystemTime> sent;
-    if (const std::string* ts = e.timestamp()) sent = parse_timestamp(*ts);
+    if (e.timestamp) sent = parse_timestamp(*e.timestamp);
     if (!sent) {
         ++stats_.no_timestamp;
         return;

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "event_read.h"
 #include "histogram.h"
 #include "timestamp.h"
 
@@ -19,6 +20,9 @@ struct FlowCount {
     std::uint64_t bytes = 0;
 };
 
+// Counts by label (type, priority, workspace); looked up by string_view.
+using FlowMap = std::map<std::string, FlowCount, std::less<>>;
+
 // The workspace label of an event without one.
 inline constexpr std::string_view kNoWorkspace = "-";
 
@@ -28,9 +32,14 @@ struct TrafficStats {
     std::uint64_t invalid = 0;
     std::uint64_t invalid_bytes = 0;
     std::uint64_t other_workspaces = 0;  // valid events left out by the workspace filter
-    std::map<std::string, FlowCount> by_type, by_priority, by_workspace;
+    FlowMap by_type, by_priority, by_workspace;
     Histogram lag_us;  // receipt − envelope timestamp, in microseconds
     std::uint64_t no_timestamp = 0;  // valid events whose lag could not be measured
+    // Times the server dropped the connection in the window (a burst past its
+    // client-output-buffer-limit pubsub), and how long the window went without a
+    // subscription: pub/sub cannot tell what was missed, so every count is then a lower bound.
+    std::uint64_t drops = 0;
+    double dropped_seconds = 0;
 
     double per_second(std::uint64_t n) const { return seconds > 0 ? static_cast<double>(n) / seconds : 0; }
 };
@@ -42,7 +51,7 @@ public:
     explicit TrafficWindow(std::optional<std::string> workspace = std::nullopt,
                            std::size_t max_bytes = 16 * 1024 * 1024);
 
-    // One message as received, read tolerantly (SPEC §1).
+    // One message as received, read tolerantly (SPEC §1), in one pass (event_read.h).
     void add(std::string_view data, SystemTime received);
 
     // The window so far, lasting `seconds`; reset() starts the next one.
@@ -53,6 +62,7 @@ private:
     std::optional<std::string> workspace_;
     std::size_t max_bytes_;
     TrafficStats stats_;
+    EnvelopeReader reader_;
 };
 
 }  // namespace rbus

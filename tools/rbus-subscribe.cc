@@ -148,8 +148,6 @@ int main(int argc, char** argv) {
             ConsumeHandlers h;
             h.on_event = [&](const ReceivedEvent& ev) { return sink.on_event(ev); };
             h.on_burst = [&] { sink.on_burst(); };
-            if (sink.takes_canonical())
-                h.on_canonical = [&](const BusMessage& m, const CanonicalEnvelope& e) { return sink.on_canonical(m, e); };
             int rc = 0;
             try {
                 rc = consume_with_history(ctx, "rbus-subscribe", subs, replay, co, h, &stats);

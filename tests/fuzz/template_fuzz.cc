@@ -8,6 +8,7 @@
 #include <string_view>
 
 #include "error.h"
+#include "event_read.h"
 #include "format.h"
 #include "template.h"
 
@@ -29,10 +30,11 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     } catch (const rbus::UsageError&) {
         return 0;
     }
-    rbus::ReadResult r = rbus::read_envelope(raw);
-    if (!r.ok()) r = rbus::read_envelope(kDefault);
+    static rbus::EnvelopeReader reader;
+    const rbus::EventRead* r = &reader.read(raw);
+    if (!r->ok()) r = &reader.read(kDefault);
     rbus::BusMessage msg{"raptorflow.events.agent.task_started", raw, ""};
     std::string out;
-    f->format(rbus::FormatInput{msg, *r.envelope, std::chrono::system_clock::now()}, out);
+    f->format(rbus::FormatInput{msg, r->event, std::chrono::system_clock::now()}, out);
     return 0;
 }

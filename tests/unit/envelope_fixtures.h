@@ -4,7 +4,10 @@
 #include <string>
 #include <vector>
 
+#include <doctest/doctest.h>
+
 #include "envelope.h"
+#include "event_read.h"
 
 namespace rbus::testing {
 
@@ -24,5 +27,20 @@ inline std::vector<std::string> keys(const Json& j) {
     for (auto it = j.begin(); it != j.end(); ++it) out.push_back(it.key());
     return out;
 }
+
+// An envelope as consumers see a received one (event_read.h): its normalised
+// text and fields. Not copied or moved: the fields point into it.
+class ReadView {
+public:
+    explicit ReadView(const Envelope& e) : text_(e.dump()) { REQUIRE(index_envelope_text(text_, view_, storage_)); }
+    ReadView(const ReadView&) = delete;
+    ReadView& operator=(const ReadView&) = delete;
+    operator const EventView&() const { return view_; }  // NOLINT(google-explicit-constructor)
+    const EventView& view() const { return view_; }
+
+private:
+    std::string text_, storage_;
+    EventView view_;
+};
 
 }  // namespace rbus::testing

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "envelope_fixtures.h"
 #include "error.h"
 #include "format.h"
 
@@ -9,7 +10,8 @@ namespace {
 std::string render(const EventFormatter& f, const Envelope& e) {
     BusMessage m{"raptorflow.events.x", "", ""};
     std::string out;
-    f.format({m, e, std::chrono::system_clock::now()}, out);
+    rbus::testing::ReadView v(e);
+    f.format({m, v, std::chrono::system_clock::now()}, out);
     return out;
 }
 Envelope sample() {
@@ -57,7 +59,8 @@ TEST_CASE("raw prints the bytes as received") {
     Envelope e = sample();
     BusMessage m{"ch", "{\"type\":\"a.b\",  \"x\" : 1}", ""};
     std::string out;
-    make_raw_formatter()->format({m, e, std::chrono::system_clock::now()}, out);
+    rbus::testing::ReadView v(e);
+    make_raw_formatter()->format({m, v, std::chrono::system_clock::now()}, out);
     CHECK(out == "{\"type\":\"a.b\",  \"x\" : 1}");
 }
 

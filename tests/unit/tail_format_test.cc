@@ -3,6 +3,7 @@
 #include <cstdlib>
 #include <ctime>
 
+#include "envelope_fixtures.h"
 #include "tail_columns.h"
 #include "tail_format.h"
 
@@ -20,7 +21,8 @@ struct Utc {
 std::string tail_render(const EventFormatter& f, const Envelope& e) {
     BusMessage m{"raptorflow.events.x", "", ""};
     std::string out;
-    f.format({m, e, std::chrono::system_clock::now()}, out);
+    rbus::testing::ReadView v(e);
+    f.format({m, v, std::chrono::system_clock::now()}, out);
     return out;
 }
 

@@ -1,25 +1,18 @@
 #include <doctest/doctest.h>
 
+#include "envelope.h"
 #include "tail_summary.h"
 
 using namespace rbus;
 
-namespace {
-Envelope make(const char* type, Priority p) {
-    EnvelopeFields f;
-    f.type = type;
-    f.priority = p;
-    return Envelope::create(f);
-}
-}  // namespace
 
 TEST_CASE("summary: events by type and by priority") {
     TailSummary s;
-    s.shown(make("agent.task_started", Priority::normal));
-    s.shown(make("agent.task_started", Priority::normal));
-    s.shown(make("agent.error", Priority::critical));
-    s.shown(make("agent.task_completed", Priority::high));
-    s.shown(make("agent.task_started", Priority::low));
+    s.shown("agent.task_started", priority_name(Priority::normal));
+    s.shown("agent.task_started", priority_name(Priority::normal));
+    s.shown("agent.error", priority_name(Priority::critical));
+    s.shown("agent.task_completed", priority_name(Priority::high));
+    s.shown("agent.task_started", priority_name(Priority::low));
     s.invalid();
     TailSummary::Totals t;
     t.received = 8;
@@ -42,7 +35,7 @@ TEST_CASE("summary of nothing is one line") {
 TEST_CASE("summary lists at most kMaxTypes types") {
     TailSummary s;
     for (std::size_t i = 0; i < TailSummary::kMaxTypes + 3; ++i)
-        s.shown(make(("t.n" + std::to_string(100 + i)).c_str(), Priority::normal));
+        s.shown("t.n" + std::to_string(100 + i), "normal");
     std::string out = s.render({TailSummary::kMaxTypes + 3, 0, {}});
     CHECK(out.find("  3  (3 more types)\n") != std::string::npos);
     CHECK(out.find("t.n100") != std::string::npos);

@@ -1,5 +1,6 @@
 #include <doctest/doctest.h>
 
+#include "envelope_fixtures.h"
 #include "error.h"
 #include "template.h"
 #include "timestamp.h"
@@ -21,7 +22,8 @@ std::string render_template(std::string_view tmpl, std::chrono::system_clock::ti
     Envelope e = template_sample();
     BusMessage m{"raptorflow.events.agent.task_started", "", ""};
     std::string out;
-    compile_template(tmpl)->format({m, e, at}, out);
+    rbus::testing::ReadView v(e);
+    compile_template(tmpl)->format({m, v, at}, out);
     return out;
 }
 }  // namespace
@@ -72,7 +74,8 @@ std::string render_payload_field(std::string_view tmpl, const char* payload) {
     Envelope e = Envelope::create(f);
     BusMessage m{"raptorflow.events.agent.task_started", "", ""};
     std::string out;
-    compile_template(tmpl)->format({m, e, {}}, out);
+    rbus::testing::ReadView v(e);
+    compile_template(tmpl)->format({m, v, {}}, out);
     return out;
 }
 }  // namespace
