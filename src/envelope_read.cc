@@ -9,6 +9,7 @@
 #include <fmt/format.h>
 
 #include "envelope.h"
+#include "envelope_keys.h"
 #include "error.h"
 #include "text.h"
 #include "timestamp.h"
@@ -139,22 +140,7 @@ std::string parse_failure(std::string_view raw, std::string_view what, std::size
     return fmt::format("invalid JSON at byte {}: {}", position, printable_line(text));
 }
 
-// The keys read_envelope knows, in canonical order; then those of the other shapes.
-enum Key : std::size_t { kId, kType, kPayload, kPriority, kRequestId, kSourceAgentId, kWorkspaceId, kTimestamp,
-                         kEventType, kCorrelationId, kKnownKeys };
-constexpr std::array<std::string_view, kKnownKeys> kKeyNames = {
-    "id", "type", "payload", "priority", "request_id", "source_agent_id", "workspace_id", "timestamp",
-    "event_type", "correlation_id"};
-
-std::size_t key_index(std::string_view k) {
-    for (std::size_t i = 0; i < kKnownKeys; ++i)
-        if (k == kKeyNames[i]) return i;
-    return kKnownKeys;
-}
-
-bool is_bus_event_key(std::string_view k) {
-    return k == "version" || k == "retry_count" || k == "max_retries" || k == "destination_guild";
-}
+using namespace envelope_keys;
 
 }  // namespace
 

@@ -7,6 +7,7 @@
 #include <utility>
 
 #include "canonical.h"
+#include "envelope_keys.h"
 #include "event_read.h"
 #include "json_scanner.h"
 #include "timestamp.h"
@@ -15,26 +16,10 @@
 namespace rbus {
 namespace {
 
-// The keys of SPEC §1 in canonical order, then the legacy names.
-enum Slot : std::size_t { kId, kType, kPayload, kPriority, kRequestId, kSourceAgentId, kWorkspaceId, kTimestamp,
-                          kEventType, kCorrelationId, kSlots };
-constexpr std::array<std::string_view, kSlots> kSlotKeys = {
-    "id", "type", "payload", "priority", "request_id", "source_agent_id", "workspace_id", "timestamp",
-    "event_type", "correlation_id"};
-constexpr std::size_t kCanonicalSlots = kEventType;
+using namespace envelope_keys;
 
 // Past this many top-level keys the duplicate check (linear) is left to the tree.
 constexpr std::size_t kMaxMembers = 64;
-
-std::size_t slot_of(std::string_view key) {
-    for (std::size_t k = 0; k < kSlots; ++k)
-        if (key == kSlotKeys[k]) return k;
-    return kSlots;
-}
-
-bool is_bus_event_key(std::string_view k) {
-    return k == "version" || k == "retry_count" || k == "max_retries" || k == "destination_guild";
-}
 
 bool is_string_token(std::string_view t) { return !t.empty() && t.front() == '"'; }
 
@@ -56,7 +41,7 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
     std::size_t i = jscan::skip_ws(raw, 0);
     if (i >= raw.size() || raw[i] != '{') return false;
     i = jscan::skip_ws(raw, i + 1);
-    std::array<std::size_t, kSlots> at;  // member index per slot, kMaxMembers when absent
+    std::array<std::size_t, kKnownKeys> at;  // member index per slot, kMaxMembers when absent
     at.fill(kMaxMembers);
     bool bus_event = false;
     while (i < raw.size() && raw[i] != '}') {
@@ -85,7 +70,7 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
         }
         for (const Member& other : members_)
             if (other.key == key) return false;  // a duplicate: the last value at the first place, as the tree does
-        if (std::size_t slot = slot_of(key); slot < kSlots) at[slot] = members_.size();
+        if (std::size_t slot = key_index(key); slot < kKnownKeys) at[slot] = members_.size();
         else if (!bus_event) bus_event = is_bus_event_key(key);
         members_.push_back(m);
 
@@ -141,10 +126,10 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
     // The envelope: the known keys in order, then the rest as received.
     text_.clear();
     text_.reserve(raw.size() + 192);
-    std::array<std::size_t, kCanonicalSlots> where{}, size{};
+    std::array<std::size_t, kCanonicalKeys> where{}, size{};
     auto put = [&](std::size_t slot, std::string_view value) {
         text_ += slot == kId ? "{\"" : ",\"";
-        text_ += kSlotKeys[slot];
+        text_ += kKeyNames[slot];
         text_ += "\":";
         where[slot] = text_.size();
         size[slot] = value.size();
@@ -166,7 +151,7 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
     put(kTimestamp, timestamp.empty() ? "null" : timestamp);
     for (std::size_t m = 0; m < members_.size(); ++m) {
         bool claimed = false;
-        for (std::size_t k = 0; k < kCanonicalSlots; ++k) claimed = claimed || at[k] == m;
+        for (std::size_t k = 0; k < kCanonicalKeys; ++k) claimed = claimed || at[k] == m;
         if (claimed) continue;
         const Member& u = members_[m];
         text_ += ",\"";
@@ -176,8 +161,8 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
     }
     text_ += '}';
 
-    std::array<std::string_view, kCanonicalSlots> tokens;
-    for (std::size_t k = 0; k < kCanonicalSlots; ++k) tokens[k] = std::string_view(text_).substr(where[k], size[k]);
+    std::array<std::string_view, kCanonicalKeys> tokens;
+    for (std::size_t k = 0; k < kCanonicalKeys; ++k) tokens[k] = std::string_view(text_).substr(where[k], size[k]);
     result_.shape = shape;
     return set_event_fields(result_.event, text_, tokens, fields_);
 }

@@ -1,0 +1,31 @@
+// The keys that reading knows (SPEC §1 "Reading"), in canonical order, then the
+// legacy dict's names; shared by the tree reader (envelope_read.cc) and the one
+// pass (envelope_scan.cc) so that both recognise exactly the same ones.
+#pragma once
+
+#include <array>
+#include <cstddef>
+#include <string_view>
+
+namespace rbus::envelope_keys {
+
+enum Key : std::size_t { kId, kType, kPayload, kPriority, kRequestId, kSourceAgentId, kWorkspaceId, kTimestamp,
+                         kEventType, kCorrelationId, kKnownKeys };
+inline constexpr std::size_t kCanonicalKeys = kEventType;  // the keys an envelope is written with
+inline constexpr std::array<std::string_view, kKnownKeys> kKeyNames = {
+    "id", "type", "payload", "priority", "request_id", "source_agent_id", "workspace_id", "timestamp",
+    "event_type", "correlation_id"};
+
+// The Key of a (decoded) name, or kKnownKeys.
+inline std::size_t key_index(std::string_view k) {
+    for (std::size_t i = 0; i < kKnownKeys; ++i)
+        if (k == kKeyNames[i]) return i;
+    return kKnownKeys;
+}
+
+// The keys only pydantic's BusEvent writes: the message is then of that shape.
+inline bool is_bus_event_key(std::string_view k) {
+    return k == "version" || k == "retry_count" || k == "max_retries" || k == "destination_guild";
+}
+
+}  // namespace rbus::envelope_keys
