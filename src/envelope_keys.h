@@ -16,11 +16,21 @@ inline constexpr std::array<std::string_view, kKnownKeys> kKeyNames = {
     "id", "type", "payload", "priority", "request_id", "source_agent_id", "workspace_id", "timestamp",
     "event_type", "correlation_id"};
 
-// The Key of a (decoded) name, or kKnownKeys.
+// The Key of a (decoded) name, or kKnownKeys. By length first: it runs for every key of every message.
 inline std::size_t key_index(std::string_view k) {
-    for (std::size_t i = 0; i < kKnownKeys; ++i)
-        if (k == kKeyNames[i]) return i;
-    return kKnownKeys;
+    auto is = [&](Key key) { return k == kKeyNames[key] ? std::size_t{key} : std::size_t{kKnownKeys}; };
+    switch (k.size()) {
+        case 2: return is(kId);
+        case 4: return is(kType);
+        case 7: return is(kPayload);
+        case 8: return is(kPriority);
+        case 9: return is(kTimestamp);
+        case 10: return k[0] == 'r' ? is(kRequestId) : is(kEventType);
+        case 12: return is(kWorkspaceId);
+        case 14: return is(kCorrelationId);
+        case 15: return is(kSourceAgentId);
+        default: return kKnownKeys;
+    }
 }
 
 // The keys only pydantic's BusEvent writes: the message is then of that shape.

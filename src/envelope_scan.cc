@@ -62,16 +62,22 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
         sc.nkeys = 0;
         sc.emitted = false;
         if (!sc.value(kMaxJsonDepth - 1) || sc.handback) return false;
-        Member m{key, sc.emitted, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(sc.i - i)};
+        Member m{key, false, sc.emitted, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(sc.i - i)};
         if (sc.emitted) {
             sc.flush(sc.i);
             m.at = static_cast<std::uint32_t>(mark);
             m.size = static_cast<std::uint32_t>(scratch_.size() - mark);
         }
-        for (const Member& other : members_)
-            if (other.key == key) return false;  // a duplicate: the last value at the first place, as the tree does
-        if (std::size_t slot = key_index(key); slot < kKnownKeys) at[slot] = members_.size();
-        else if (!bus_event) bus_event = is_bus_event_key(key);
+        // A duplicate key is left to the tree: the last value at the first place.
+        if (std::size_t slot = key_index(key); slot < kKnownKeys) {
+            if (at[slot] != kMaxMembers) return false;
+            at[slot] = members_.size();
+            m.known = true;
+        } else {
+            for (const Member& other : members_)
+                if (!other.known && other.key == key) return false;
+            if (!bus_event) bus_event = is_bus_event_key(key);
+        }
         members_.push_back(m);
 
         i = jscan::skip_ws(raw, sc.i);
@@ -127,10 +133,11 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
     text_.clear();
     text_.reserve(raw.size() + 192);
     std::array<std::size_t, kCanonicalKeys> where{}, size{};
+    static constexpr std::array<std::string_view, kCanonicalKeys> kOpen = {
+        R"({"id":)", R"(,"type":)", R"(,"payload":)", R"(,"priority":)", R"(,"request_id":)",
+        R"(,"source_agent_id":)", R"(,"workspace_id":)", R"(,"timestamp":)"};
     auto put = [&](std::size_t slot, std::string_view value) {
-        text_ += slot == kId ? "{\"" : ",\"";
-        text_ += kKeyNames[slot];
-        text_ += "\":";
+        text_.append(kOpen[slot]);
         where[slot] = text_.size();
         size[slot] = value.size();
         text_ += value;
@@ -154,10 +161,10 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
         for (std::size_t k = 0; k < kCanonicalKeys; ++k) claimed = claimed || at[k] == m;
         if (claimed) continue;
         const Member& u = members_[m];
-        text_ += ",\"";
-        text_ += u.key;
-        text_ += "\":";
-        text_ += u.in_scratch ? std::string_view(scratch_).substr(u.at, u.size) : raw.substr(u.at, u.size);
+        text_.append(R"(,")");
+        text_.append(u.key);
+        text_.append(R"(":)");
+        text_.append(u.in_scratch ? std::string_view(scratch_).substr(u.at, u.size) : raw.substr(u.at, u.size));
     }
     text_ += '}';
 

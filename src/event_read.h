@@ -58,6 +58,7 @@ public:
 private:
     struct Member {  // a top-level member: its raw key and where its canonical value lies
         std::string_view key;
+        bool known;  // one of envelope_keys.h
         bool in_scratch;
         std::uint32_t at, size;
     };

@@ -1,7 +1,6 @@
 #include "timestamp.h"
 
 #include <algorithm>
-#include <ctime>
 
 namespace rbus {
 namespace {
@@ -102,7 +101,7 @@ std::optional<SystemTime> parse_timestamp(std::string_view s) {
         !read_digits(s, 11, 2, hour) || s[13] != ':' || !read_digits(s, 14, 2, minute) || s[16] != ':' ||
         !read_digits(s, 17, 2, second))
         return std::nullopt;
-    // A leap second (:60) is accepted, as RFC 3339 allows; timegm carries it into the next minute.
+    // A leap second (:60) is accepted, as RFC 3339 allows; it carries into the next minute.
     if (month < 1 || month > 12 || day < 1 || day > days_in_month(year, month) || hour > 23 || minute > 59 ||
         second > 60)
         return std::nullopt;
@@ -137,14 +136,12 @@ std::optional<SystemTime> parse_timestamp(std::string_view s) {
         }
     }
 
-    std::tm tm{};
-    tm.tm_year = year - 1900;
-    tm.tm_mon = month - 1;
-    tm.tm_mday = day;
-    tm.tm_hour = hour;
-    tm.tm_min = minute;
-    tm.tm_sec = second;
-    const long long epoch = static_cast<long long>(timegm(&tm)) - offset;
+    // Civil calendar arithmetic (no timegm: no locale, no lock, and cheap enough per message);
+    // a leap second (:60) carries into the next minute.
+    const auto days = std::chrono::sys_days(std::chrono::year_month_day(
+        std::chrono::year(year), std::chrono::month(static_cast<unsigned>(month)), std::chrono::day(static_cast<unsigned>(day))));
+    const long long epoch = static_cast<long long>(days.time_since_epoch().count()) * 86400LL + hour * 3600LL +
+                            minute * 60LL + second - offset;
     // system_clock counts nanoseconds: about the years 1678-2262. Outside, no time_point exists.
     static const long long kMin = std::chrono::ceil<seconds>(SystemTime::min()).time_since_epoch().count() + 1;
     static const long long kMax = std::chrono::floor<seconds>(SystemTime::max()).time_since_epoch().count() - 1;
