@@ -176,7 +176,7 @@ bool GroupConsumer::handle(const std::string& key, const StreamEntry& e, long lo
         return true;
     }
     for (;;) {
-        ReadResult read = read_envelope(m.data);
+        const EventRead& read = reader_.read(m.data);  // one pass (event_read.h)
         if (!read.ok()) {
             dead_letter(key, e, kReasonSchema, deliveries, std::nullopt, read.error);
             return true;

@@ -79,6 +79,7 @@ private:
     std::vector<Subscription> subs_;
     GroupOptions o_;
     EventSink& sink_;
+    EnvelopeReader reader_;
     const ConsumeOptions& consume_;
     HistoryKeys keys_;
     std::unique_ptr<Connection> conn_;
