@@ -72,6 +72,7 @@ void add_common_options(CLI::App& app, CommonOptions& o) {
         ->group(conn);
     app.add_option("--history-key-prefix", o.history_key_prefix,
                    "namespace of rbus's history, group and DLQ keys (default rbus)")
+        ->type_name("PREFIX")
         ->group(ctx);
     app.add_option("--prefix", o.prefix, "channel prefix (env RAPTORBUS_CHANNEL_PREFIX; default raptorflow.events)")
         ->group(ctx);

@@ -13,7 +13,8 @@ namespace rbus {
 
 class HistoryKeys {
 public:
-    explicit HistoryKeys(std::string ns = "rbus") : ns_(std::move(ns)) {}
+    HistoryKeys() : ns_("rbus") {}
+    explicit HistoryKeys(std::string ns) : ns_(std::move(ns)) {}
 
     const std::string& ns() const { return ns_; }
     // rbus:history:{raptorflow.events.agent.task_started}
