@@ -1,5 +1,6 @@
 #include "stats.h"
 
+#include <fnmatch.h>
 #include <poll.h>
 
 #include <algorithm>
@@ -11,9 +12,11 @@
 #include "bus.h"
 #include "consumer.h"
 #include "error.h"
+#include "history_options.h"
 #include "log.h"
 #include "reconnect.h"
 #include "sharded_subscriber.h"
+#include "stats_history_render.h"
 #include "stats_nodes.h"
 #include "output.h"
 #include "signals.h"
@@ -79,14 +82,26 @@ long long ServerSnapshot::subscribers_of(std::string_view channel) const {
 
 namespace {
 constexpr std::chrono::milliseconds kSignalSlice{200};
+
+// True when one of the subscriptions receives `channel`.
+bool subscriptions_cover(const std::vector<Subscription>& subs, std::string_view channel) {
+    std::string name(channel);
+    for (const auto& s : subs)
+        if (s.pattern ? ::fnmatch(s.name.c_str(), name.c_str(), 0) == 0 : s.name == channel) return true;
+    return false;
+}
 }  // namespace
 
-TrafficSampler::TrafficSampler(const Context& given, const ServerSnapshot& server, std::size_t max_bytes)
-    : window_(given.workspace_id, max_bytes) {
+TrafficSampler::TrafficSampler(const Context& given, const ServerSnapshot& server, std::size_t max_bytes,
+                               HeartbeatTracker* beats)
+    : window_(given.workspace_id, max_bytes), beats_(beats) {
     Context ctx = given;
     ctx.connect.max_reply_bytes = reply_bound(max_bytes);
     if (!ctx.sharded) {
-        sub_.emplace(ctx.connect, "rbus-stats", subscriptions_for(ctx, {}, true));
+        std::vector<Subscription> subs = subscriptions_for(ctx, {}, true);
+        beats_are_traffic_ = subscriptions_cover(subs, kHeartbeatChannel);
+        if (beats_ && !beats_are_traffic_) subs.push_back({std::string(kHeartbeatChannel), false});
+        sub_.emplace(ctx.connect, "rbus-stats", std::move(subs));
         return;
     }
     std::vector<Subscription> subs;
@@ -151,7 +166,10 @@ TrafficStats TrafficSampler::sample_until(Clock::time_point end) {
         // Short slices, so that a signal is seen soon even if a wait resumes after EINTR.
         Deadline slice = std::min(end, Clock::now() + kSignalSlice);
         auto count = [&](const BusMessage& m) {
-            window_.add(m.data, std::chrono::system_clock::now());
+            auto now = std::chrono::system_clock::now();
+            bool beat = beats_ && m.channel == kHeartbeatChannel;
+            if (beat) beats_->heard(m.data, now);
+            if (!beat || beats_are_traffic_) window_.add(m.data, now);
             return true;
         };
         try {
@@ -226,20 +244,30 @@ int signal_code() { return pending_signal() ? signal_exit_code(pending_signal())
 
 int run_check(const Context& ctx, const StatsOptions& o, StdoutWriter& out) {
     StatsReport report = new_report(ctx);
+    bool history = o.history_thresholds.any();
+    constexpr std::string_view thresholds = "--max-pending/--max-dlq/--max-lag/--min-agents";
+    if (history) require_single_node(ctx, thresholds);
     try {
         auto conn = connect_bus(ctx.connect, "rbus-stats");
         report.server = snapshot_server(*conn, ctx, o.ping_samples);
+        if (history && report.server.cluster) require_single_node(*conn, thresholds, ctx.connect.reply_timeout);
+        HeartbeatTracker beats;
         if (o.duration && o.duration->count() > 0) {
-            TrafficSampler sampler(ctx, report.server, o.max_bytes);
+            TrafficSampler sampler(ctx, report.server, o.max_bytes, history ? &beats : nullptr);
             sampler.start();
             report.traffic = sampler.sample_until(Clock::now() + *o.duration);
         }
+        if (history) report.history = HistoryStatsReader(ctx, o.scan_limit, beats).read(*conn, false);
     } catch (const ConnectError& e) {
         out.line(check_unreachable_line(report.url, e.what()));
         out.flush();
         throw;
     }
     std::vector<std::string> failures = check_failures(report, ctx, o.thresholds);
+    if (report.history) {
+        std::vector<std::string> more = history_check_failures(*report.history, o.history_thresholds);
+        failures.insert(failures.end(), more.begin(), more.end());
+    }
     out.line(failures.empty() ? check_ok_line(report) : check_fail_line(report, failures));
     out.flush();
     if (pending_signal()) return signal_code();
@@ -259,11 +287,14 @@ void write_report(const StatsReport& report, const StatsOptions& o, bool color, 
 int run_watch(const Context& ctx, const StatsOptions& o, StdoutWriter& out, bool color) {
     bool redraw = out.is_tty() && !o.json;
     auto conn = connect_bus(ctx.connect, "rbus-stats");
+    HeartbeatTracker beats;
+    HistoryStatsReader history(ctx, o.scan_limit, beats);
     std::optional<TrafficSampler> sampler;
     if (!o.duration || o.duration->count() > 0) {
-        sampler.emplace(ctx, ctx.sharded ? snapshot_server(*conn, ctx, 1) : ServerSnapshot{}, o.max_bytes);
+        sampler.emplace(ctx, ctx.sharded ? snapshot_server(*conn, ctx, 1) : ServerSnapshot{}, o.max_bytes, &beats);
         sampler->start();
     }
+    bool warned = false;
     auto next = Clock::now() + o.interval;
     while (!pending_signal()) {
         StatsReport report = new_report(ctx);
@@ -277,6 +308,9 @@ int run_watch(const Context& ctx, const StatsOptions& o, StdoutWriter& out, bool
         }
         if (pending_signal()) break;
         report.server = snapshot_server(*conn, ctx, o.ping_samples);
+        report.history = history.read(*conn, report.server.cluster);
+        if (!warned && !report.history->unsupported.empty()) logger().warn(report.history->unsupported);
+        warned = !report.history->unsupported.empty();
         if (redraw) {
             out.write("\x1b[H\x1b[2J");
             out.write(render_table(report, color));
@@ -309,8 +343,9 @@ int run_stats(const Context& ctx, const StatsOptions& o) {
         out.write(render_table(report, color));
         out.flush();
     }
+    HeartbeatTracker beats;
     if (window.count() > 0) {
-        TrafficSampler sampler(ctx, report.server, o.max_bytes);
+        TrafficSampler sampler(ctx, report.server, o.max_bytes, &beats);
         sampler.start();
         bool note = table && out.is_tty();
         if (note) {
@@ -322,8 +357,16 @@ int run_stats(const Context& ctx, const StatsOptions& o) {
         if (note) out.write("\r\x1b[K");  // the sampling line gives way to the traffic
     }
     // Interrupted: the window so far is still reported, then 130/143.
-    if (table && window.count() > 0) out.write(render_traffic_table(report, color));
-    else write_report(report, o, color, out);
+    if (!pending_signal()) {
+        report.history = HistoryStatsReader(ctx, o.scan_limit, beats).read(*conn, report.server.cluster);
+        if (!report.history->unsupported.empty()) logger().warn(report.history->unsupported);
+    }
+    if (table && window.count() > 0) {
+        out.write(render_traffic_table(report, color));
+        if (report.history) out.write(render_history_table(*report.history, color));
+    } else {
+        write_report(report, o, color, out);
+    }
     return signal_code();
 }
 

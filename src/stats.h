@@ -14,6 +14,7 @@
 #include "context.h"
 #include "duration.h"
 #include "envelope.h"
+#include "stats_history.h"
 #include "subscriber.h"
 #include "traffic.h"
 
@@ -78,14 +79,18 @@ struct StatsReport {
     bool tls = false, tls_verified = false;  // --insecure: TLS without checking the certificate
     ServerSnapshot server;
     std::optional<TrafficStats> traffic;  // absent with --duration 0
+    std::optional<HistorySnapshot> history;  // absent when not read (--check without history thresholds)
 };
 
 // Watches PSUBSCRIBE {prefix}.* and counts what arrives, window after window.
 // Sharded pub/sub has no patterns: with ctx.sharded it watches, with
 // SSUBSCRIBE, the sharded channels the snapshot found (those with subscribers).
+// With `beats`, it also listens to sys.global.heartbeat (not counted as
+// traffic unless under the prefix) and hands each beat to the tracker.
 class TrafficSampler {
 public:
-    TrafficSampler(const Context& ctx, const ServerSnapshot& server, std::size_t max_bytes);
+    TrafficSampler(const Context& ctx, const ServerSnapshot& server, std::size_t max_bytes,
+                   HeartbeatTracker* beats = nullptr);
     ~TrafficSampler();
     // Connects and waits for the subscription; the first window starts then.
     void start();
@@ -107,6 +112,8 @@ private:
     Clock::time_point window_start_;
     std::uint64_t drops_ = 0;
     Clock::duration dropped_{};
+    HeartbeatTracker* beats_ = nullptr;
+    bool beats_are_traffic_ = false;  // the heartbeat channel is among what the sampler counts
 };
 
 // --min-subscribers TYPE=N: at least N subscribers on {prefix}.{TYPE}.
@@ -133,6 +140,8 @@ struct StatsOptions {
     int ping_samples = 10;
     std::size_t max_bytes = 16 * 1024 * 1024;  // --max-bytes: a larger message is invalid, not read
     CheckThresholds thresholds;
+    HistoryThresholds history_thresholds;     // --max-pending, --max-dlq, --max-lag, --min-agents
+    std::size_t scan_limit = kDefaultScanLimit;  // --scan-limit: keys one SCAN walk covers at most
 };
 inline constexpr Duration kDefaultWindow{5000};
 

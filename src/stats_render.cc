@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "safe_text.h"
+#include "stats_history_render.h"
 #include "table.h"
 
 namespace rbus {
@@ -149,6 +150,7 @@ Json report_json(const StatsReport& r) {
     j["cluster_state"] = s.cluster ? Json(s.cluster_state) : Json(nullptr);
     j["nodes"] = nodes_json(s.nodes);
     j["traffic"] = r.traffic ? traffic_json(*r.traffic) : Json(nullptr);
+    j["history"] = r.history ? history_json(*r.history) : Json(nullptr);
     // Names come from the bus and the server: a byte that is not UTF-8 must not
     // make the document invalid.
     return lossless_json(j);
@@ -192,6 +194,7 @@ std::string render_table(const StatsReport& r, bool color) {
     }
 
     if (r.traffic) out += render_traffic_table(r, color);
+    if (r.history) out += render_history_table(*r.history, color);
     return out;
 }
 
@@ -322,7 +325,8 @@ std::string render_prometheus(const StatsReport& r) {
     e.family("rbus_channel_published_total", "counter", "The metrics:channel:{channel}:published counters.");
     for (const auto& [ch, n] : s.published_counters)
         e.sample("rbus_channel_published_total", {{"channel", ch}}, static_cast<double>(n));
-    if (!r.traffic) return e.take();
+    std::string history = r.history ? render_history_prometheus(*r.history) : std::string();
+    if (!r.traffic) return e.take() + history;
 
     const TrafficStats& t = *r.traffic;
     auto rate = [&](const FlowCount& c) { return t.per_second(c.events); };
@@ -347,7 +351,7 @@ std::string render_prometheus(const StatsReport& r) {
     e.summary("rbus_bus_lag_seconds", "Receipt time minus envelope timestamp.",
               static_cast<double>(lag.percentile(50)) / 1e6, static_cast<double>(lag.percentile(99)) / 1e6,
               lag.sum() / 1e6, static_cast<double>(lag.count()));
-    return e.take();
+    return e.take() + history;
 }
 
 std::string check_ok_line(const StatsReport& r) {
@@ -360,6 +364,7 @@ std::string check_ok_line(const StatsReport& r) {
     if (r.traffic)
         line += fmt::format(", {:.2f} events/s over {:.2f}s", r.traffic->per_second(r.traffic->total.events),
                             r.traffic->seconds);
+    if (r.history) line += history_check_summary(*r.history);
     if (r.traffic && r.traffic->drops > 0) line += "; " + drop_note(*r.traffic);
     return terminal_safe(line);
 }

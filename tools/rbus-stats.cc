@@ -5,6 +5,7 @@
 #include "filter.h"
 #include "size_flags.h"
 #include "stats.h"
+#include "stats_history_flags.h"
 #include "tool.h"
 
 using namespace rbus;
@@ -18,6 +19,7 @@ int main(int argc, char** argv) {
         app.footer("  rbus-stats                     server, channels, then 5s of traffic\n"
                    "  rbus-stats --check --max-rtt 50ms --min-subscribers agent.task_started=2\n"
                    "  rbus-stats --json --duration 0 | jq .channels\n"
+                   "  rbus-stats --check --max-pending 100 --max-dlq 0 --min-agents 3 --duration 35s\n"
                    "  rbus-stats --watch\n");
         auto* dur = app.add_option("--duration", duration, "sampling window for traffic (default 5s; 0: server only)");
         auto* json = app.add_flag("--json", o.json, "one JSON object (JSON lines with --watch)");
@@ -28,6 +30,7 @@ int main(int argc, char** argv) {
         app.add_option("--max-rtt", max_rtt, "--check: fail when the PING p99 is above DUR")->needs(check);
         app.add_option("--min-subscribers", min_subscribers, "--check: at least N subscribers on TYPE (repeatable)")
             ->needs(check)->allow_extra_args(false)->type_name("TYPE=N");
+        add_history_stats_options(app, check, o);
         app.add_option("--max-bytes", max_bytes, "a larger message is counted invalid, never read (default 16777216)")
             ->type_name("N");
         app.add_option("--pings", o.ping_samples, "PING samples for the round trip (default 10)")->check(CLI::Range(1, 10000));

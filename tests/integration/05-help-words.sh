@@ -25,6 +25,9 @@ help_has_no_cli11_noise() {
     out=$(rbus-stats --help)
     expect_match "$out" "--pings N " "range shown as N"
     expect_match "$out" "--min-subscribers TYPE=N" "TYPE=N"
+    expect_match "$out" "--max-pending N +--check: " "history thresholds need --check, value N"
+    expect_match "$out" "--min-agents N +--check: " "--min-agents N"
+    expect_match "$out" "--scan-limit N " "--scan-limit N"
 }
 
 mistyped_flag_gets_a_suggestion() {
