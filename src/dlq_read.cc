@@ -49,7 +49,7 @@ Json dlq_json(const DlqEntry& e) {
     Json d = Json::object();
     bool rbus = e.source == DlqEntry::Source::rbus;
     d["source"] = rbus ? "rbus" : "raptorbus";
-    d[rbus ? "entry" : "key"] = e.ref;
+    d[rbus ? "entry" : "key"] = e.ref.empty() ? Json(nullptr) : Json(e.ref);  // an announcement names no key
     d["reason"] = e.reason;
     d["original_channel"] = e.original_channel;
     d["failed_at"] = e.failed_at.empty() ? Json(nullptr) : Json(e.failed_at);

@@ -9,6 +9,7 @@
 #include "history_options.h"
 #include "log.h"
 #include "output.h"
+#include "safe_text.h"
 #include "signals.h"
 #include "tool.h"
 
@@ -72,7 +73,8 @@ int run_dlq_list(const Context& ctx, const RedriveRequest& req) {
     std::unique_ptr<Connection> conn;
     std::vector<DlqEntry> entries = selected_entries(ctx, req, "--dlq", conn);
     StdoutWriter out;
-    for (const DlqEntry& e : entries) out.line(dlq_line(e));
+    bool terminal = out.is_tty();  // C1 controls and bidi characters from the bus as \uXXXX there
+    for (const DlqEntry& e : entries) out.line(terminal ? json_terminal_safe(dlq_line(e)) : dlq_line(e));
     out.flush();
     logger().info(fmt::format("{} DLQ entr{}", entries.size(), entries.size() == 1 ? "y" : "ies"));
     return kExitOk;

@@ -164,9 +164,13 @@ Line build(const Fields& f, int level, bool terminal) {
 
 }  // namespace
 
-void TailLineFormatter::format(const FormatInput& in, std::string& out) const {
+void TailLineFormatter::format_noted(const FormatInput& in, std::string_view note, std::string& out) const {
     Fields f = fields(in, style_.trace, first_);
     Line head = build(f, level_for_width(style_.width), style_.width > 0);
+    if (!note.empty()) {
+        head.add(std::string(note), kAlarm);
+        head.add("  ");
+    }
     if (style_.width > 0) {
         int room = style_.width - head.width();
         if (room > 0) head.add(cut_to_columns(f.payload, room));

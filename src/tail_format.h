@@ -37,7 +37,10 @@ struct TailLineStyle {
 class TailLineFormatter : public EventFormatter {
 public:
     explicit TailLineFormatter(TailLineStyle style) : style_(style) {}
-    void format(const FormatInput& in, std::string& out) const override;
+    void format(const FormatInput& in, std::string& out) const override { format_noted(in, {}, out); }
+    // The same line with `note` (terminal-safe already) in the alarm colour
+    // before the payload: why rbus-tail --dlq shows the event.
+    void format_noted(const FormatInput& in, std::string_view note, std::string& out) const;
     // The terminal was resized: lines from now on fit the new width.
     void set_width(int columns) { style_.width = columns; }
     const TailLineStyle& style() const { return style_; }

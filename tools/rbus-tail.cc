@@ -9,6 +9,7 @@
 #include "history_replay.h"
 #include "output.h"
 #include "sharded_subscriber.h"
+#include "tail_dlq.h"
 #include "tail_session.h"
 #include "tool.h"
 
@@ -21,12 +22,14 @@ int main(int argc, char** argv) {
     std::optional<std::string> trace;
     TailOptions tail;
     ReplayFlags replay;
+    bool dlq = false;
     return tool_main("rbus-tail", "Follow events on the RaptorBus, one readable line each.", argc, argv,
                      [&](CLI::App& app) -> ToolRun {
         app.footer("  rbus-tail                      everything under the prefix\n"
                    "  rbus-tail 'agent.*' --min-priority high\n"
                    "  rbus-tail --trace corr-456     one flow, with the time since its first event\n"
-                   "  rbus-tail --record today.ndjson\n");
+                   "  rbus-tail --record today.ndjson\n"
+                   "  rbus-tail --dlq --since 1h         dead letters of the last hour, then live\n");
         app.add_option("TYPE", types, "event types or glob patterns (default: everything)");
         add_consume_options(app, consume_flags);
         add_filter_options(app, filter_flags);
@@ -34,6 +37,7 @@ int main(int argc, char** argv) {
             ->type_name("ID");
         app.add_flag("--json", tail.json, "print what rbus-subscribe prints");
         add_replay_options(app, replay);
+        app.add_flag("--dlq", dlq, "follow the dead letters announced on sys.dlq.* (with --since, the stored ones first)");
         app.add_option("--record", tail.record, "append every shown envelope to FILE as NDJSON (replay: rbus-publish --envelopes)")
             ->type_name("FILE");
         return [&](const Context& given) {
@@ -45,14 +49,24 @@ int main(int argc, char** argv) {
             tail.terminal = out.is_tty();
             tail.color = color_enabled(ctx.color_flag, tail.terminal, process_env);
             tail.trace = trace.has_value();
-            TailSession session(tail, std::move(filter), out);
-
-            std::vector<Subscription> subs = subscriptions_for(ctx, types, false);
             ConsumeStats stats;
-            int rc = consume_with_history(ctx, "rbus-tail", subs, replay, co, session.handlers(stats), &stats);
+            int rc = 0;
+            std::string text;
+            if (dlq) {
+                if (ctx.sharded) throw UsageError("--dlq follows sys.dlq.*, where dead letters are PUBLISHed: no --sharded");
+                if (!ctx.channels.empty()) throw UsageError("--dlq follows sys.dlq.*: no --channel");
+                DlqView view(TailDlqStyle{tail.json, tail.color, tail.terminal, tail.trace, types}, std::move(filter),
+                             out, tail.record);
+                rc = run_tail_dlq(ctx, view, replay.since, replay.until, co, stats);
+                text = dlq_summary(view, stats, describe_context_filters(ctx));
+            } else {
+                TailSession session(tail, std::move(filter), out);
+                std::vector<Subscription> subs = subscriptions_for(ctx, types, false);
+                rc = consume_with_history(ctx, "rbus-tail", subs, replay, co, session.handlers(stats), &stats);
+                text = session.summary(stats, describe_context_filters(ctx));
+            }
             // Ctrl-C: what was seen, on stderr so that stdout stays the stream.
             if (rc == kExitSigint && !ctx.quiet) {
-                std::string text = session.summary(stats, describe_context_filters(ctx));
                 ssize_t n = ::write(STDERR_FILENO, text.data(), text.size());
                 (void)n;
             }
