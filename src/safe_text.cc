@@ -1,5 +1,8 @@
 #include "safe_text.h"
 
+#include <cstdint>
+#include <cstring>
+
 #include <nlohmann/json.hpp>
 
 namespace rbus {
@@ -70,16 +73,45 @@ bool is_hidden_control(char32_t cp) {
            (cp >= 0x2066 && cp <= 0x2069) || cp == 0x2028 || cp == 0x2029;
 }
 
-std::string terminal_safe(std::string_view text) {
-    std::string out;
-    out.reserve(text.size());
+std::size_t printable_ascii_prefix(std::string_view text) {
+    constexpr std::uint64_t kOnes = 0x0101010101010101u, kHigh = 0x8080808080808080u;
+    const char* p = text.data();
+    std::size_t i = 0;
+    for (; i + 8 <= text.size(); i += 8) {
+        std::uint64_t w;
+        std::memcpy(&w, p + i, 8);
+        // Any byte >= 0x80, any byte < 0x20, any byte == 0x7F (the classic "has
+        // less than" and "has zero" bit tricks: exact for whether any byte matches,
+        // not for which one, so the byte loop below finds it).
+        std::uint64_t x7f = w ^ (kOnes * 0x7F);
+        if ((w & kHigh) | ((w - kOnes * 0x20) & ~w & kHigh) | ((x7f - kOnes) & ~x7f & kHigh)) break;
+    }
+    while (i < text.size()) {
+        auto b = static_cast<unsigned char>(p[i]);
+        if (b < 0x20 || b >= 0x7F) break;
+        ++i;
+    }
+    return i;
+}
+
+void append_terminal_safe(std::string& out, std::string_view text) {
     for (std::size_t i = 0; i < text.size();) {
+        std::size_t run = printable_ascii_prefix(text.substr(i));
+        out.append(text.data() + i, run);
+        i += run;
+        if (i == text.size()) break;
         Utf8Char d = decode_utf8(text, i);
         if (!d.valid) put_byte_escape(out, static_cast<unsigned char>(text[i]));
         else if (is_hidden_control(d.cp)) put_u_escape(out, d.cp);
         else out.append(text.substr(i, d.len));
         i += d.len;
     }
+}
+
+std::string terminal_safe(std::string_view text) {
+    std::string out;
+    out.reserve(text.size());
+    append_terminal_safe(out, text);
     return out;
 }
 

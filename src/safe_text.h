@@ -31,6 +31,13 @@ bool is_hidden_control(char32_t cp);
 // For a terminal: hidden controls as \uXXXX, bytes that are not UTF-8 as \xNN,
 // everything else as it is. An event cannot drive the reader's terminal.
 std::string terminal_safe(std::string_view text);
+// terminal_safe(text) appended to out (the same bytes): runs of printable ASCII
+// are found eight bytes at a time and copied whole.
+void append_terminal_safe(std::string& out, std::string_view text);
+
+// How many bytes at the start of text are printable ASCII (0x20..0x7E): the
+// part that every escape above leaves as it is.
+std::size_t printable_ascii_prefix(std::string_view text);
 
 // For a JSON document: valid UTF-8 as it is, each byte that is not UTF-8 as the
 // four characters \xNN (never U+FFFD: two names must not become one).

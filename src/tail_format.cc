@@ -111,13 +111,24 @@ struct Fields {
     bool has_corr = false, alarming = false;
 };
 
+std::chrono::system_clock::time_point event_time(const FormatInput& in) {
+    if (in.event.timestamp)
+        if (auto parsed = parse_timestamp(*in.event.timestamp)) return *parsed;
+    return in.received_at;
+}
+
+std::string trace_delta(std::chrono::system_clock::time_point when,
+                        std::optional<std::chrono::system_clock::time_point>& first) {
+    if (!first) first = when;
+    double secs = std::chrono::duration<double>(when - *first).count();
+    return fmt::format("{:+.3f}s", secs);
+}
+
 Fields fields(const FormatInput& in, bool trace,
               std::optional<std::chrono::system_clock::time_point>& first) {
     const EventView& e = in.event;
     Fields f;
-    f.when = in.received_at;
-    if (e.timestamp)
-        if (auto parsed = parse_timestamp(*e.timestamp)) f.when = *parsed;
+    f.when = event_time(in);
     f.prio = e.priority_text.empty() ? std::string(1, '-') : terminal_safe(e.priority_text);
     f.type = terminal_safe(e.type);
     f.ws = e.workspace_id ? terminal_safe(*e.workspace_id) : "-";
@@ -125,19 +136,17 @@ Fields fields(const FormatInput& in, bool trace,
     f.corr = f.has_corr ? terminal_safe(*e.request_id) : "-";
     f.payload = terminal_safe(e.payload);
     f.alarming = is_alarming(f.prio, f.type);
-    if (trace) {
-        if (!first) first = f.when;
-        double secs = std::chrono::duration<double>(f.when - *first).count();
-        f.delta = fmt::format("{:+.3f}s", secs);
-    }
+    if (trace) f.delta = trace_delta(f.when, first);
     return f;
 }
 
 // The columns before the payload, giving up more as the level rises.
-Line build(const Fields& f, int level, bool terminal) {
+Line build(const Fields& f, int level, bool terminal, LocalClock& clock) {
     Line l;
     std::string_view corr_color = f.has_corr ? correlation_color(f.corr) : kDim;
-    l.add(local_clock(f.when, level < 4), level >= 3 && f.has_corr ? corr_color : kDim);
+    std::string time;
+    clock.append(time, f.when, level < 4);
+    l.add(std::move(time), level >= 3 && f.has_corr ? corr_color : kDim);
     l.add(" ");
     l.add(level >= 2 ? pad(short_priority(f.prio), 4) : pad(f.prio, 8), priority_color(f.prio));
     l.add(" ");
@@ -165,8 +174,9 @@ Line build(const Fields& f, int level, bool terminal) {
 }  // namespace
 
 void TailLineFormatter::format_noted(const FormatInput& in, std::string_view note, std::string& out) const {
+    if (style_.width == 0 && !style_.color) return format_plain(in, note, out);
     Fields f = fields(in, style_.trace, first_);
-    Line head = build(f, level_for_width(style_.width), style_.width > 0);
+    Line head = build(f, level_for_width(style_.width), style_.width > 0, clock_);
     if (!note.empty()) {
         head.add(std::string(note), kAlarm);
         head.add("  ");
@@ -178,6 +188,38 @@ void TailLineFormatter::format_noted(const FormatInput& in, std::string_view not
         head.add(f.payload);
     }
     head.render(style_.color, style_.width, out);
+}
+
+// The same bytes as build() and render() give at width 0 without colour, with
+// no string per field: each field is escaped straight into out.
+void TailLineFormatter::format_plain(const FormatInput& in, std::string_view note, std::string& out) const {
+    const EventView& e = in.event;
+    const auto when = event_time(in);
+    clock_.append(out, when);
+    out += ' ';
+    const std::size_t prio_at = out.size();
+    if (e.priority_text.empty()) out += '-';
+    else append_terminal_safe(out, e.priority_text);
+    if (int w = display_width(std::string_view(out).substr(prio_at)); w < 8)
+        out.append(static_cast<std::size_t>(8 - w), ' ');
+    out += ' ';
+    append_terminal_safe(out, e.type);
+    out += "  ws=";
+    if (e.workspace_id) append_terminal_safe(out, *e.workspace_id);
+    else out += '-';
+    out += " corr=";
+    if (e.request_id) append_terminal_safe(out, *e.request_id);
+    else out += '-';
+    if (style_.trace) {
+        out += ' ';
+        out += trace_delta(when, first_);
+    }
+    out += "  ";
+    if (!note.empty()) {
+        out += note;
+        out += "  ";
+    }
+    append_terminal_safe(out, e.payload);
 }
 
 std::unique_ptr<TailLineFormatter> make_tail_line_formatter(TailLineStyle style) {

@@ -10,6 +10,7 @@
 #include <string_view>
 
 #include "format.h"
+#include "tail_clock.h"
 
 namespace rbus {
 
@@ -46,8 +47,12 @@ public:
     const TailLineStyle& style() const { return style_; }
 
 private:
+    // Piped without colour (the line for grep and scripts): written straight into out.
+    void format_plain(const FormatInput& in, std::string_view note, std::string& out) const;
+
     TailLineStyle style_;
     mutable std::optional<std::chrono::system_clock::time_point> first_;  // --trace: the flow's start
+    mutable LocalClock clock_;
 };
 std::unique_ptr<TailLineFormatter> make_tail_line_formatter(TailLineStyle style);
 
@@ -59,7 +64,7 @@ std::string_view correlation_color(std::string_view id);
 // error or failed, alone or after _ or - (agent.error, agent.task_failed).
 bool is_alarming(std::string_view priority, std::string_view type);
 
-// HH:MM:SS.mmm (or HH:MM:SS) in local time.
+// HH:MM:SS.mmm (or HH:MM:SS) in local time (one call; LocalClock for many lines).
 std::string local_clock(std::chrono::system_clock::time_point t, bool millis = true);
 
 // A line that is about the stream, not an event ("-- reconnected ... --"):
