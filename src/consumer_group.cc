@@ -1,5 +1,6 @@
 #include "consumer_group.h"
 
+#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -10,6 +11,8 @@
 #include "bus.h"
 #include "dlq.h"
 #include "error.h"
+#include "group_keepalive.h"
+#include "group_rescan.h"
 #include "history_options.h"
 #include "log.h"
 #include "named_file.h"
@@ -27,8 +30,23 @@ std::string default_consumer_name() {
 GroupConsumer::GroupConsumer(const Context& ctx, std::vector<Subscription> subs, GroupOptions options,
                              EventSink& sink, const ConsumeOptions& consume)
     : ctx_(ctx), subs_(std::move(subs)), o_(std::move(options)), sink_(sink), consume_(consume),
-      keys_(ctx.history_prefix) {
+      keys_(ctx.history_prefix),
+      rescan_(std::any_of(subs_.begin(), subs_.end(), [](const Subscription& s) { return s.pattern; })) {
     if (o_.consumer.empty()) o_.consumer = default_consumer_name();
+    sink_.set_handler_heartbeat(keepalive_interval(o_.claim_idle), [this] { keep_running(); });
+}
+
+void GroupConsumer::keep_running() {
+    if (!running_ || !conn_ || running_lost_) return;
+    const auto& [key, id] = *running_;
+    try {
+        if (keep_entry(*conn_, key, o_.group, o_.consumer, id, ctx_.connect.reply_timeout)) return;
+        running_lost_ = true;
+        logger().warn(fmt::format("event {} on {} was claimed by another consumer while its handler ran", id,
+                                  keys_.channel_of_stream(key)));
+    } catch (const Error& e) {
+        logger().warn(fmt::format("could not keep event {} while its handler runs: {}", id, e.what()));
+    }
 }
 
 Reply GroupConsumer::command(const std::vector<std::string_view>& args) {
@@ -64,11 +82,11 @@ std::vector<std::string> GroupConsumer::stream_keys() {
     return keys;
 }
 
-void GroupConsumer::create_groups() {
-    for (const std::string& key : streams_) {
+void GroupConsumer::create_groups(const std::vector<std::string>& keys, std::string_view start) {
+    for (const std::string& key : keys) {
         try {
-            conn_->command({"XGROUP", "CREATE", key, o_.group, o_.start_id, "MKSTREAM"}, ctx_.connect.reply_timeout);
-            logger().info(fmt::format("created group {} on {} at {}", o_.group, key, o_.start_id));
+            conn_->command({"XGROUP", "CREATE", key, o_.group, start, "MKSTREAM"}, ctx_.connect.reply_timeout);
+            logger().info(fmt::format("created group {} on {} at {}", o_.group, key, start));
         } catch (const ReplyError& e) {
             std::string_view what = e.what();
             if (what.rfind("BUSYGROUP", 0) == 0) continue;  // an existing group continues where it is
@@ -82,10 +100,25 @@ void GroupConsumer::open() {
     require_single_node(ctx_, "--group");
     conn_ = connect_bus(ctx_.connect, "rbus-subscribe-group");
     require_single_node(*conn_, "--group", ctx_.connect.reply_timeout);
+    Clock::time_point t0 = Clock::now();
     streams_ = stream_keys();
+    rescan_.scanned(t0, Clock::now());
     if (streams_.empty())
-        throw UsageError("--group: no history stream matches the patterns (record some with --mirror or --history)");
-    create_groups();
+        logger().warn(fmt::format("--group: no history stream matches yet; waiting for one (looking again every {})",
+                                  format_duration(GroupRescan::kEvery)));
+    create_groups(streams_, o_.start_id);
+}
+
+void GroupConsumer::rescan() {
+    Clock::time_point t0 = Clock::now();
+    std::vector<std::string> found = stream_keys();
+    rescan_.scanned(t0, Clock::now());
+    std::vector<std::string> fresh = new_streams(found, streams_);
+    if (fresh.empty()) return;
+    create_groups(fresh, start_on_new_stream(o_.start_id));
+    for (const std::string& key : fresh) logger().info(fmt::format("reading {} too: a new history stream", key));
+    streams_.insert(streams_.end(), fresh.begin(), fresh.end());
+    std::sort(streams_.begin(), streams_.end());
 }
 
 long long GroupConsumer::deliveries_of(const std::string& key, std::string_view id) {
@@ -181,7 +214,10 @@ bool GroupConsumer::handle(const std::string& key, const StreamEntry& e, long lo
             dead_letter(key, e, kReasonSchema, deliveries, std::nullopt, read.error);
             return true;
         }
+        running_.emplace(key, std::string(e.id));
+        running_lost_ = false;
         bool matched = sink_.on_event(ReceivedEvent{m, read, Clock::now(), std::chrono::system_clock::now()});
+        running_.reset();
         const auto& result = sink_.last_handler();
         if (!result || result->ok()) {
             if (matched) ++st.matched;
@@ -247,6 +283,15 @@ int GroupConsumer::run(ConsumeStats& st) {
         if (deadline && now >= *deadline) return finish(consume_.count ? kExitTimeout : kExitOk);
         if (consume_.idle.count() > 0 && now >= last_match + consume_.idle) return finish(kExitOk);
         std::uint64_t matched_before = st.matched;
+        if (rescan_.due(now)) rescan();
+        if (streams_.empty()) {  // patterns matching no stream yet: wait for one
+            auto until = rescan_.next();
+            if (deadline) until = std::min(until, *deadline);
+            if (consume_.idle.count() > 0) until = std::min(until, last_match + consume_.idle);
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+            if (ms > 0) ::poll(nullptr, 0, static_cast<int>(std::min<long long>(ms, 1000)));  // a signal ends it
+            continue;
+        }
         // Own pending first (once), then others' idle entries now and then, then new ones.
         if (first || now >= last_claim + o_.claim_idle / 2) {
             for (Pending& p : claim(want(st), first)) {
@@ -284,7 +329,7 @@ int GroupConsumer::run(ConsumeStats& st) {
         if (r->type == REDIS_REPLY_ERROR) {
             std::string_view what = reply_text(r.get());
             if (what.rfind("NOGROUP", 0) == 0) {  // a stream deleted and recreated: make the group again
-                create_groups();
+                create_groups(streams_, o_.start_id);
                 continue;
             }
             throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn_->peer(), what));

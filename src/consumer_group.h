@@ -4,7 +4,8 @@
 // handler exited 0. A failed event is delivered again (XCLAIM, which counts
 // the delivery) up to --max-deliveries, then moved to the DLQ; an invalid one
 // goes to the DLQ at once (schema_violation). Events left pending by a consumer
-// that died are claimed after --claim-idle; a consumer's own pending events
+// that died are claimed after --claim-idle, while a live consumer keeps the
+// event its handler runs (group_keepalive.h); a consumer's own pending events
 // (a restart under the same --consumer) come first. A consumer that leaves
 // with nothing pending is removed from the group.
 #pragma once
@@ -22,6 +23,7 @@
 #include "duration.h"
 #include "event_sink.h"
 #include "history_keys.h"
+#include "group_rescan.h"
 #include "history_stream.h"
 #include "subscriber.h"
 
@@ -60,7 +62,9 @@ private:
         long long deliveries = 1;
     };
     void open();
-    void create_groups();
+    void create_groups(const std::vector<std::string>& keys, std::string_view start);
+    // Patterns: streams that appeared since the last scan join (group_rescan.h).
+    void rescan();
     std::vector<std::string> stream_keys();
     // Own pending entries, then others' idle ones, each with its delivery count.
     std::vector<Pending> claim(std::size_t limit, bool own);
@@ -71,6 +75,8 @@ private:
     void dead_letter(const std::string& key, const StreamEntry& e, std::string_view reason, long long deliveries,
                      std::optional<int> exit_status, std::string details);
     void leave();
+    // While a handler runs: keeps its entry from being claimed (group_keepalive.h).
+    void keep_running();
     bool done(const ConsumeStats& st) const;
     std::size_t want(const ConsumeStats& st) const;
     Reply command(const std::vector<std::string_view>& args);
@@ -83,10 +89,13 @@ private:
     const ConsumeOptions& consume_;
     HistoryKeys keys_;
     std::unique_ptr<Connection> conn_;
-    std::vector<std::string> streams_;
+    std::vector<std::string> streams_;  // sorted
+    GroupRescan rescan_;
     std::vector<Reply> held_;  // replies whose entries are being handled
     std::vector<std::pair<std::string, std::string>> to_ack_;  // (stream, id) written, awaiting the flush
     GroupStats stats_;
+    std::optional<std::pair<std::string, std::string>> running_;  // (stream, id) whose handler runs
+    bool running_lost_ = false;  // claimed by another consumer meanwhile (said once)
 };
 
 }  // namespace rbus

@@ -183,6 +183,7 @@ HandlerResult ExecHandler::run(std::string_view input,
     std::size_t off = 0;
     int status = 0;
     ::fcntl(write_end.fd, F_SETFL, O_NONBLOCK);
+    Clock::time_point next_beat = Clock::now() + beat_every_;
     while (true) {
         if (off < line.size()) {
             ssize_t n = ::write(write_end.fd, line.data() + off, line.size() - off);
@@ -201,6 +202,10 @@ HandlerResult ExecHandler::run(std::string_view input,
             bool run_over = limits_.run_deadline && now >= *limits_.run_deadline;
             end_group(pid, status, run_over);  // the run's deadline: at once
             return HandlerResult{decode_status(status), true};
+        }
+        if (beat_ && now >= next_beat) {
+            beat_();
+            next_beat = Clock::now() + beat_every_;
         }
         pollfd pfd{write_end.fd, POLLOUT, 0};
         ::poll(&pfd, write_end.fd >= 0 ? 1 : 0, 20);  // the handler's end is checked every 20 ms

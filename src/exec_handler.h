@@ -12,6 +12,7 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <string>
 #include <string_view>
 #include <utility>
@@ -45,9 +46,18 @@ public:
 
     const std::string& command() const { return command_; }
 
+    // While a handler runs, `beat` is called every `every` (a --group consumer
+    // keeps its event from being claimed). It must not throw.
+    void set_heartbeat(std::chrono::milliseconds every, std::function<void()> beat) {
+        beat_every_ = every;
+        beat_ = std::move(beat);
+    }
+
 private:
     std::string command_;
     ExecLimits limits_;
+    std::chrono::milliseconds beat_every_{0};
+    std::function<void()> beat_;
 };
 
 }  // namespace rbus

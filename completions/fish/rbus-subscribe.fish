@@ -55,5 +55,5 @@ complete -c rbus-subscribe -l until -x -d 'Replay history up to DUR ago, a TIMES
 complete -c rbus-subscribe -l group -x -d 'Read the history streams through consumer group NAME'
 complete -c rbus-subscribe -l consumer -x -d 'This consumer'"'"'s name in the group'
 complete -c rbus-subscribe -l max-deliveries -x -d 'Deliveries of a failing event before the DLQ (default 3)'
-complete -c rbus-subscribe -l claim-idle -x -d 'Claim events pending this long on another consumer (default 60s)'
+complete -c rbus-subscribe -l claim-idle -x -d 'Claim events another consumer left pending this long (default 60s)'
 complete -c rbus-subscribe -l dlq -d 'Print the DLQ entries (rbus and RaptorBus) and exit'
