@@ -36,6 +36,14 @@ std::vector<Reply> pipelined_replies(Connection& conn, const std::vector<std::ve
     return replies;
 }
 
+// A whole number in decimal, nothing else.
+std::optional<long long> decimal_of(std::string_view text) {
+    long long v = 0;
+    auto [end, ec] = std::from_chars(text.data(), text.data() + text.size(), v);
+    if (ec != std::errc() || end != text.data() + text.size() || text.empty()) return std::nullopt;
+    return v;
+}
+
 bool is_error_reply(const Reply& r) { return r->type == REDIS_REPLY_ERROR; }
 
 // The value of `key` in a reply of alternating names and values (XINFO); nullptr when absent.
@@ -71,14 +79,7 @@ long long HistorySnapshot::pending_total() const {
     return n;
 }
 
-std::optional<long long> stream_id_ms(std::string_view id) {
-    std::size_t dash = id.find('-');
-    std::string_view ms = id.substr(0, dash);
-    long long v = 0;
-    auto [end, ec] = std::from_chars(ms.data(), ms.data() + ms.size(), v);
-    if (ec != std::errc() || end != ms.data() + ms.size() || ms.empty()) return std::nullopt;
-    return v;
-}
+std::optional<long long> stream_id_ms(std::string_view id) { return decimal_of(id.substr(0, id.find('-'))); }
 
 HistorySnapshot unsupported_history(const Context& ctx) {
     HistorySnapshot h;
@@ -143,7 +144,12 @@ std::vector<HistoryStream> HistoryStatsReader::read_streams(Connection& conn) {
 
 void HistoryStatsReader::read_groups(Connection& conn, HistoryStream& s) {
     auto timeout = ctx_.connect.reply_timeout;
-    Reply groups = conn.command({"XINFO", "GROUPS", s.key}, timeout);
+    Reply groups;
+    try {
+        groups = conn.command({"XINFO", "GROUPS", s.key}, timeout);
+    } catch (const ReplyError&) {
+        return;  // the stream was deleted since XINFO STREAM
+    }
     if (groups->type != REDIS_REPLY_ARRAY) unexpected_reply("XINFO GROUPS");
     std::vector<std::vector<std::string>> commands;
     for (std::size_t i = 0; i < groups->elements; ++i) {
@@ -192,8 +198,10 @@ HistorySnapshot HistoryStatsReader::read(Connection& conn, bool cluster) {
     h.dlq_key = HistoryKeys(ctx_.history_prefix).dlq();
     Reply time = conn.command({"TIME"}, timeout);
     if (time->type != REDIS_REPLY_ARRAY || time->elements != 2) unexpected_reply("TIME");
-    h.server_time_ms = std::stoll(std::string(reply_text(time->element[0]))) * 1000 +
-                       std::stoll(std::string(reply_text(time->element[1]))) / 1000;
+    auto seconds = decimal_of(reply_text(time->element[0]));
+    auto micros = decimal_of(reply_text(time->element[1]));
+    if (!seconds || !micros) unexpected_reply("TIME");
+    h.server_time_ms = *seconds * 1000 + *micros / 1000;
     if (!scanned_at_ || std::chrono::steady_clock::now() - *scanned_at_ >= rescan_every_) rescan(conn);
     h.streams = read_streams(conn);
     try {

@@ -13,6 +13,7 @@
 #include <fmt/format.h>
 
 #include "connection.h"
+#include "error.h"
 #include "fake_transport.h"
 #include "stats.h"
 #include "stats_history.h"
@@ -263,6 +264,14 @@ TEST_CASE("history snapshot: a DLQ key that is not a stream is a usage error nam
     HeartbeatTracker beats;
     HistoryStatsReader reader(ctx, 10000, beats);
     CHECK_THROWS_WITH_AS(reader.read(*s.conn, false), "DLQ key rbus:dlq is not a stream", UsageError);
+}
+
+TEST_CASE("history snapshot: a TIME reply that is not two numbers is a protocol error, not a crash") {
+    Context ctx;
+    HsServer s(hs_arr({hs_bulk("soon"), hs_bulk("0")}));
+    HeartbeatTracker beats;
+    HistoryStatsReader reader(ctx, 10000, beats);
+    CHECK_THROWS_AS(reader.read(*s.conn, false), ProtocolError);
 }
 
 TEST_CASE("--watch: the key scans are not repeated before rescan_every") {
