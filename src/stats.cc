@@ -309,8 +309,8 @@ int run_watch(const Context& ctx, const StatsOptions& o, StdoutWriter& out, bool
         if (pending_signal()) break;
         report.server = snapshot_server(*conn, ctx, o.ping_samples);
         report.history = history.read(*conn, report.server.cluster);
-        if (!warned && !report.history->unsupported.empty()) logger().warn(report.history->unsupported);
-        warned = !report.history->unsupported.empty();
+        if (!warned && !report.history->not_read.empty()) logger().warn(report.history->not_read);
+        warned = !report.history->not_read.empty();
         if (redraw) {
             out.write("\x1b[H\x1b[2J");
             out.write(render_table(report, color));
@@ -359,7 +359,7 @@ int run_stats(const Context& ctx, const StatsOptions& o) {
     // Interrupted: the window so far is still reported, then 130/143.
     if (!pending_signal()) {
         report.history = HistoryStatsReader(ctx, o.scan_limit, beats).read(*conn, report.server.cluster);
-        if (!report.history->unsupported.empty()) logger().warn(report.history->unsupported);
+        if (!report.history->not_read.empty()) logger().warn(report.history->not_read);
     }
     if (table && window.count() > 0) {
         out.write(render_traffic_table(report, color));

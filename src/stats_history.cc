@@ -44,7 +44,15 @@ std::optional<long long> decimal_of(std::string_view text) {
     return v;
 }
 
-bool is_error_reply(const Reply& r) { return r->type == REDIS_REPLY_ERROR; }
+// An error reply: true when the key or group went away since it was found
+// (the entry is skipped); a command refused (NOPERM, unknown command) throws.
+bool went_away(const Reply& r) {
+    if (r->type != REDIS_REPLY_ERROR) return false;
+    std::string_view why = reply_text(r.get());
+    for (std::string_view gone : {"ERR no such key", "WRONGTYPE", "NOGROUP"})
+        if (why.rfind(gone, 0) == 0) return true;
+    throw ReplyError(std::string(why));
+}
 
 // The value of `key` in a reply of alternating names and values (XINFO); nullptr when absent.
 const redisReply* xinfo_field(const redisReply* r, std::string_view key) {
@@ -85,7 +93,7 @@ HistorySnapshot unsupported_history(const Context& ctx) {
     HistorySnapshot h;
     h.ns = ctx.history_prefix;
     h.dlq_key = HistoryKeys(ctx.history_prefix).dlq();
-    h.unsupported = "history, consumer groups, DLQ and agents are not read on a Redis Cluster yet "
+    h.not_read = "history, consumer groups, DLQ and agents are not read on a Redis Cluster yet "
                     "(standalone, Sentinel and TLS only)";
     return h;
 }
@@ -128,14 +136,14 @@ std::vector<HistoryStream> HistoryStatsReader::read_streams(Connection& conn) {
     for (std::size_t i = 0; i < stream_keys_.size(); ++i) {
         const Reply& info = replies[2 * i];
         const Reply& memory = replies[2 * i + 1];
-        if (is_error_reply(info)) continue;  // deleted (or replaced) since the scan
+        if (went_away(info)) continue;  // deleted (or replaced) since the scan
         HistoryStream s;
         s.key = stream_keys_[i];
         s.channel = std::string(keys.channel_of_stream(s.key));
         s.length = xinfo_integer(info.get(), "length").value_or(0);
         s.oldest_ms = entry_ms(xinfo_field(info.get(), "first-entry"));
         s.newest_ms = entry_ms(xinfo_field(info.get(), "last-entry"));
-        if (memory->type == REDIS_REPLY_INTEGER) s.memory_bytes = memory->integer;
+        if (memory->type == REDIS_REPLY_INTEGER) s.memory_bytes = memory->integer;  // else refused: "-"
         if (xinfo_integer(info.get(), "groups").value_or(0) > 0) read_groups(conn, s);
         out.push_back(std::move(s));
     }
@@ -170,20 +178,20 @@ void HistoryStatsReader::read_groups(Connection& conn, HistoryStream& s) {
     for (HistoryGroup& group : s.groups) {
         const Reply& consumers = replies[at++];
         const Reply& oldest = replies[at++];
-        if (!is_error_reply(consumers) && consumers->type == REDIS_REPLY_ARRAY)
+        if (!went_away(consumers) && consumers->type == REDIS_REPLY_ARRAY)
             for (std::size_t i = 0; i < consumers->elements; ++i) {
                 const redisReply* c = consumers->element[i];
                 group.consumers.push_back({xinfo_text(c, "name"), xinfo_integer(c, "pending").value_or(0),
                                            xinfo_integer(c, "idle").value_or(0)});
             }
-        if (!is_error_reply(oldest) && oldest->type == REDIS_REPLY_ARRAY && oldest->elements == 1) {
+        if (!went_away(oldest) && oldest->type == REDIS_REPLY_ARRAY && oldest->elements == 1) {
             const redisReply* e = oldest->element[0];
             if (e->type == REDIS_REPLY_ARRAY && e->elements >= 3 && e->element[2]->type == REDIS_REPLY_INTEGER)
                 group.oldest_pending_idle_ms = e->element[2]->integer;
         }
         if (group.lag) continue;
         const Reply& after = replies[at++];
-        if (!is_error_reply(after) && after->type == REDIS_REPLY_ARRAY) {
+        if (!went_away(after) && after->type == REDIS_REPLY_ARRAY) {
             group.lag = static_cast<long long>(after->elements);
             group.lag_exact = group.lag < kLagCountBound;
         }
@@ -192,6 +200,18 @@ void HistoryStatsReader::read_groups(Connection& conn, HistoryStream& s) {
 
 HistorySnapshot HistoryStatsReader::read(Connection& conn, bool cluster) {
     if (cluster || ctx_.sharded) return unsupported_history(ctx_);
+    try {
+        return read_all(conn);
+    } catch (const ReplyError& e) {
+        // A server that refuses a command (an ACL, a hosted Redis without
+        // XINFO or SCAN TYPE): the rest of the report stands, this part says why.
+        HistorySnapshot h = unsupported_history(ctx_);
+        h.not_read = fmt::format("history, consumer groups, DLQ and agents not read: the server refused: {}", e.what());
+        return h;
+    }
+}
+
+HistorySnapshot HistoryStatsReader::read_all(Connection& conn) {
     auto timeout = ctx_.connect.reply_timeout;
     HistorySnapshot h;
     h.ns = ctx_.history_prefix;
@@ -236,6 +256,7 @@ std::vector<std::string> history_check_failures(const HistorySnapshot& h, const 
     if (t.max_dlq && h.raptorbus.dlq_total() > *t.max_dlq)
         failures.push_back(fmt::format("RaptorBus DLQ holds {}{} record(s) > {}", h.raptorbus.complete ? "" : "at least ",
                                        h.raptorbus.dlq_total(), *t.max_dlq));
+    if (!h.not_read.empty() && t.any()) failures.push_back(h.not_read);
     if (t.min_agents && static_cast<long long>(h.agents_alive) < *t.min_agents)
         failures.push_back(fmt::format("{} agent(s) alive < {}", h.agents_alive, *t.min_agents));
     return failures;

@@ -45,7 +45,7 @@ struct HistoryStream {
 
 struct HistorySnapshot {
     std::string ns;                // the key namespace (--history-key-prefix)
-    std::string unsupported;       // why nothing was read (a cluster); empty when read
+    std::string not_read;          // why nothing was read (a cluster, a refused command); empty when read
     long long server_time_ms = 0;  // TIME, to age the entries by the clock that stamped them
     std::vector<HistoryStream> streams;
     std::string dlq_key;
@@ -64,11 +64,13 @@ class HistoryStatsReader {
 public:
     HistoryStatsReader(const Context& ctx, std::size_t scan_limit, HeartbeatTracker& beats,
                        std::chrono::seconds rescan_every = std::chrono::seconds(30));
-    // On a cluster (or --sharded): nothing read, unsupported_history. Throws
+    // On a cluster (or --sharded): nothing read, unsupported_history; a
+    // command the server refuses: nothing read, not_read says which. Throws
     // UsageError when rbus's DLQ key is not a stream.
     HistorySnapshot read(Connection& conn, bool cluster);
 
 private:
+    HistorySnapshot read_all(Connection& conn);
     void rescan(Connection& conn);
     std::vector<HistoryStream> read_streams(Connection& conn);
     void read_groups(Connection& conn, HistoryStream& s);

@@ -119,7 +119,7 @@ std::string format_age(long long ms) {
 }
 
 Json history_json(const HistorySnapshot& h) {
-    if (!h.unsupported.empty()) return {{"error", h.unsupported}};
+    if (!h.not_read.empty()) return {{"error", h.not_read}};
     Json streams = Json::array();
     for (const auto& s : h.streams) {
         Json groups = Json::array();
@@ -159,9 +159,9 @@ std::string render_history_table(const HistorySnapshot& h, bool color) {
     Painter paint(color);
     std::string out;
     auto heading = [&](std::string_view text) { out += paint(terminal_safe(text), Paint::head) + "\n"; };
-    if (!h.unsupported.empty()) {
+    if (!h.not_read.empty()) {
         heading("HISTORY");
-        put_rows(out, {{{h.unsupported, Paint::warn}}}, paint);
+        put_rows(out, {{{h.not_read, Paint::warn}}}, paint);
         return out;
     }
     long long entries = 0;
@@ -229,7 +229,7 @@ double as_double(long long v) { return static_cast<double>(v); }
 }  // namespace
 
 std::string render_history_prometheus(const HistorySnapshot& h) {
-    if (!h.unsupported.empty()) return {};
+    if (!h.not_read.empty()) return {};
     HistoryFamilies e;
     e.family("rbus_history_stream_length", "gauge", "Entries in each channel's history stream.");
     for (const auto& s : h.streams) e.sample("rbus_history_stream_length", {{"channel", s.channel}}, as_double(s.length));

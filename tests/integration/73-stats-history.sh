@@ -173,6 +173,20 @@ cluster_said_not_read() {
     expect_eq "$out" "rbus-stats: error: --max-pending/--max-dlq/--max-lag/--min-agents is not supported on a Redis Cluster yet (standalone, Sentinel and TLS only)" "one line"
 }
 
+refused_command_said() {
+    seed
+    cli acl setuser limited on nopass '~*' '&*' '+@all' '-xinfo' > /dev/null
+    local url="redis://limited:any@127.0.0.1:$R_PORT" out rc
+    out=$(rbus-stats -u "$url" --no-auth-warning --json --duration 0 2> "$TEST_TMP/acl.err"); rc=$?
+    expect_code "$rc" 0 "the rest of the report stands"
+    expect_match "$(jq -r .history.error <<< "$out")" "^history, consumer groups, DLQ and agents not read: the server refused: NOPERM" "said in --json"
+    expect_match "$(cat "$TEST_TMP/acl.err")" "WARN .*the server refused: NOPERM" "and on stderr"
+    out=$(rbus-stats -u "$url" --no-auth-warning --check --max-pending 5 2> /dev/null); rc=$?
+    expect_code "$rc" 1 "a history check that could not read the history fails"
+    expect_match "$out" "^FAIL .*: history, consumer groups, DLQ and agents not read: the server refused: NOPERM" "FAIL line"
+    cli acl deluser limited > /dev/null
+}
+
 case_ "--json: streams, groups, both DLQs, persisted counts, agents" json_reports_history
 case_ "table: HISTORY, GROUPS, DLQ, PERSISTED, AGENTS; names escaped" table_sections_escaped
 case_ "--check --max-pending --max-dlq --max-lag --min-agents" check_thresholds
@@ -181,4 +195,5 @@ case_ "--scan-limit: past it, at least" scan_limit_says_at_least
 case_ "agents heard live on sys.global.heartbeat" live_heartbeats
 case_ "--prometheus: history families" prometheus_families
 case_ "--watch: history each refresh, keyspace walked once" watch_does_not_rescan
+case_ "a command the server refuses (ACL): said, the rest reported" refused_command_said
 case_ "Redis Cluster: history not read, said so" cluster_said_not_read

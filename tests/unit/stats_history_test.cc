@@ -251,8 +251,8 @@ TEST_CASE("history snapshot: a cluster or --sharded is said, not read") {
     HeartbeatTracker beats;
     HistorySnapshot h = HistoryStatsReader(ctx, 10, beats).read(*s.conn, true);
     CHECK(s.fake->sent.empty());
-    CHECK(h.unsupported.find("not read on a Redis Cluster yet") != std::string::npos);
-    CHECK(history_json(h) == Json{{"error", h.unsupported}});
+    CHECK(h.not_read.find("not read on a Redis Cluster yet") != std::string::npos);
+    CHECK(history_json(h) == Json{{"error", h.not_read}});
     CHECK(render_history_table(h, false).find("not read on a Redis Cluster yet") != std::string::npos);
     CHECK(render_history_prometheus(h).empty());
 }
@@ -272,6 +272,20 @@ TEST_CASE("history snapshot: a TIME reply that is not two numbers is a protocol 
     HeartbeatTracker beats;
     HistoryStatsReader reader(ctx, 10000, beats);
     CHECK_THROWS_AS(reader.read(*s.conn, false), ProtocolError);
+}
+
+TEST_CASE("history snapshot: a command the server refuses leaves the section unread, said, and fails a history check") {
+    Context ctx;
+    HsServer s(hs_arr({hs_bulk("1764500070"), hs_bulk("0")}) + "-ERR unknown command 'SCAN', with args beginning with: \r\n");
+    HeartbeatTracker beats;
+    HistorySnapshot h = HistoryStatsReader(ctx, 10000, beats).read(*s.conn, false);
+    CHECK(h.not_read ==
+          "history, consumer groups, DLQ and agents not read: the server refused: ERR unknown command 'SCAN', with args "
+          "beginning with: ");
+    CHECK(history_check_failures(h, HistoryThresholds{}).empty());
+    HistoryThresholds t;
+    t.max_dlq = 0;
+    CHECK(history_check_failures(h, t) == std::vector<std::string>{h.not_read});
 }
 
 TEST_CASE("--watch: the key scans are not repeated before rescan_every") {
