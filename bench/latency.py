@@ -9,7 +9,7 @@ envelopes at RATE/s for SECONDS. Each envelope carries its send time
 (CLOCK_MONOTONIC ns, stamped just before the PUBLISH is written) in
 payload.sent_ns. The reader takes the clock once per read() of the pipe and
 charges that moment to every line in the chunk. Values (microseconds) go into
-a log-linear histogram with src/histogram.cc's buckets (exact below 256,
+a log-linear histogram with src/base/histogram.cc's buckets (exact below 256,
 within 1/128 above); the first WARMUP seconds are not recorded.
 Prints `p50_us p99_us p999_us max_us count sent lost achieved_rate`.
 """

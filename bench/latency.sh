@@ -3,7 +3,7 @@
 # a paced publisher stamps each canonical envelope with its send time just
 # before the PUBLISH is written; a reader takes the time each chunk is read from
 # the consumer's stdout pipe (bench/latency.py). p50/p99/p99.9 from an HDR-style
-# histogram (src/histogram.cc's buckets), first second not recorded.
+# histogram (src/base/histogram.cc's buckets), first second not recorded.
 # rbus-subscribe and redis-cli SUBSCRIBE in turn on one private redis-server.
 # Usage: bench/latency.sh [SECONDS] [RATE]   (RBUS_BUILD selects the build)
 source "$(dirname "$0")/consumer_lib.sh"

@@ -20,9 +20,9 @@
 
 #include <fmt/format.h>
 
-#include "envelope.h"
-#include "event_read.h"
-#include "json_scan.h"
+#include "event/envelope.h"
+#include "event/event_read.h"
+#include "json/json_scan.h"
 
 #ifdef RBUS_HAVE_SIMDJSON
 #include <simdjson.h>

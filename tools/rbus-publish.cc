@@ -1,11 +1,11 @@
 // rbus-publish: publish events from a shell script or a pipeline.
 #include <CLI/CLI.hpp>
 
-#include "dlq_redrive.h"
-#include "error.h"
-#include "publish_run.h"
-#include "size_flags.h"
-#include "tool.h"
+#include "publish/dlq_redrive.h"
+#include "base/error.h"
+#include "publish/publish_run.h"
+#include "base/size_flags.h"
+#include "app/tool.h"
 
 using namespace rbus;
 

@@ -1,12 +1,12 @@
 // rbus-stats: is the bus healthy, who listens, what flows.
 #include <CLI/CLI.hpp>
 
-#include "error.h"
-#include "filter.h"
-#include "size_flags.h"
-#include "stats.h"
-#include "stats_history_flags.h"
-#include "tool.h"
+#include "base/error.h"
+#include "event/filter.h"
+#include "base/size_flags.h"
+#include "stats/stats.h"
+#include "stats/stats_history_flags.h"
+#include "app/tool.h"
 
 using namespace rbus;
 

@@ -3,17 +3,17 @@
 
 #include <CLI/CLI.hpp>
 
-#include "consumer.h"
-#include "consumer_group.h"
-#include "dlq_redrive.h"
-#include "duration.h"
-#include "error.h"
-#include "event_sink.h"
-#include "history_mirror.h"
-#include "history_options.h"
-#include "history_replay.h"
-#include "sharded_subscriber.h"
-#include "tool.h"
+#include "bus/consumer.h"
+#include "subscribe/consumer_group.h"
+#include "publish/dlq_redrive.h"
+#include "base/duration.h"
+#include "base/error.h"
+#include "subscribe/event_sink.h"
+#include "subscribe/history_mirror.h"
+#include "bus/history_options.h"
+#include "bus/history_replay.h"
+#include "bus/sharded_subscriber.h"
+#include "app/tool.h"
 
 using namespace rbus;
 

@@ -3,15 +3,15 @@
 
 #include <CLI/CLI.hpp>
 
-#include "consumer.h"
-#include "error.h"
-#include "filter.h"
-#include "history_replay.h"
-#include "output.h"
-#include "sharded_subscriber.h"
-#include "tail_dlq.h"
-#include "tail_session.h"
-#include "tool.h"
+#include "bus/consumer.h"
+#include "base/error.h"
+#include "event/filter.h"
+#include "bus/history_replay.h"
+#include "app/output.h"
+#include "bus/sharded_subscriber.h"
+#include "tail/tail_dlq.h"
+#include "tail/tail_session.h"
+#include "app/tool.h"
 
 using namespace rbus;
 

@@ -8,8 +8,8 @@
 #include <string>
 #include <string_view>
 
-#include "envelope.h"
-#include "event_read.h"
+#include "event/envelope.h"
+#include "event/event_read.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view raw(reinterpret_cast<const char*>(data), size);

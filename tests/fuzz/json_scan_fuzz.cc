@@ -11,7 +11,7 @@
 
 #include <nlohmann/json.hpp>
 
-#include "json_scan.h"
+#include "json/json_scan.h"
 
 using namespace rbus;
 

@@ -7,8 +7,8 @@
 #include <string_view>
 #include <vector>
 
-#include "error.h"
-#include "payload.h"
+#include "base/error.h"
+#include "event/payload.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -7,10 +7,10 @@
 #include <string>
 #include <string_view>
 
-#include "error.h"
-#include "event_read.h"
-#include "format.h"
-#include "template.h"
+#include "base/error.h"
+#include "event/event_read.h"
+#include "event/format.h"
+#include "event/template.h"
 
 namespace {
 constexpr std::string_view kDefault =

@@ -8,10 +8,10 @@
 #include <string>
 #include <string_view>
 
-#include "cluster_hosts.h"
-#include "error.h"
-#include "safe_text.h"
-#include "text.h"
+#include "redis/cluster_hosts.h"
+#include "base/error.h"
+#include "base/safe_text.h"
+#include "base/text.h"
 
 namespace {
 bool has_hidden(std::string_view s) {

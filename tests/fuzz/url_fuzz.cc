@@ -6,8 +6,8 @@
 #include <string>
 #include <string_view>
 
-#include "error.h"
-#include "url.h"
+#include "base/error.h"
+#include "redis/url.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
     std::string_view text(reinterpret_cast<const char*>(data), size);

@@ -1,0 +1,246 @@
+#include "bus/consumer.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "base/duration.h"
+#include "base/error.h"
+#include "base/log.h"
+#include "base/named_file.h"
+#include "bus/sharded_subscriber.h"
+#include "base/signals.h"
+
+namespace rbus {
+
+std::string timeout_message(const ConsumeOptions& o, const ConsumeStats& st) {
+    return fmt::format("timed out after {}: {} of {} event{}", format_duration_as_given(o.timeout), st.matched,
+                       o.count.value_or(0), o.count.value_or(0) == 1 ? "" : "s");
+}
+
+void add_consume_options(CLI::App& app, ConsumeFlags& flags) {
+    app.add_option("-n,--count", flags.count, "exit 0 after N matching events")->type_name("N");
+    app.add_option("--timeout", flags.timeout, "give up after DUR (exit 124 if --count was not reached)")
+        ->type_name("DUR");
+    app.add_option("--idle", flags.idle, "exit 0 once no matching event arrived for DUR")->type_name("DUR");
+    app.add_option("--ready-file", flags.ready_file,
+                   "create PATH once every subscription is confirmed (removed at start, kept after exit)")
+        ->type_name("PATH");
+    app.add_flag("--no-reconnect", flags.no_reconnect, "exit 3 when the connection is lost instead of reconnecting");
+    app.add_option("--max-bytes", flags.max_bytes,
+                   "a larger message is invalid, never read as JSON (default 16777216; --format raw prints it)")
+        ->type_name("N");
+    app.add_option("--ping-interval", flags.ping_interval, "PING after DUR of silence to detect a dead connection (default 5s; 0: never)")
+        ->type_name("DUR");
+}
+
+ConsumeOptions consume_options(const ConsumeFlags& flags) {
+    ConsumeOptions o;
+    if (!flags.count.empty()) o.count = parse_count("--count", flags.count);
+    if (!flags.max_bytes.empty()) o.max_bytes = parse_max_bytes(flags.max_bytes);
+    if (!flags.timeout.empty()) o.timeout = parse_duration(flags.timeout);
+    if (!flags.idle.empty()) {
+        o.idle = parse_duration(flags.idle);
+        if (o.idle.count() <= 0) throw UsageError("--idle must be longer than 0");
+    }
+    if (!flags.ping_interval.empty()) o.ping_interval = parse_duration(flags.ping_interval);
+    o.ready_file = flags.ready_file;
+    o.reconnect = !flags.no_reconnect;
+    return o;
+}
+
+std::string oversize_message(std::size_t bytes, std::size_t max_bytes) {
+    return fmt::format("message is {} bytes, more than --max-bytes {}", bytes, max_bytes);
+}
+
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, EnvelopeReader& reader, std::size_t max_bytes) {
+    if (m.data.size() > max_bytes) {  // at the message boundary: nothing parses it
+        EventRead too_large;
+        too_large.error = oversize_message(m.data.size(), max_bytes);
+        return h.on_event(ReceivedEvent{m, too_large, Clock::now(), std::chrono::system_clock::now()});
+    }
+    const EventRead& read = reader.read(m.data);
+    return h.on_event(ReceivedEvent{m, read, Clock::now(), std::chrono::system_clock::now()});
+}
+
+namespace {
+
+// One run's state: its timers (deadline, idle, PING) and what happened.
+// Sub is a Subscriber or a ShardedSubscriber (same start/poll/ping/close).
+template <class Sub>
+class ConsumeLoop {
+public:
+    ConsumeLoop(Sub& sub, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st)
+        : sub_(sub), o_(o), h_(h), st_(st), policy_(o.backoff) {}
+
+    int run() {
+        deadline_ = deadline_after(o_.timeout);
+        if (!o_.ready_file.empty()) remove_stale_ready_file(o_.ready_file);
+        try {
+            sub_.start();
+        } catch (const Interrupted& e) {
+            return e.exit_code();  // Ctrl-C while subscribing: 130/143, the final --metrics as usual
+        }
+        if (!o_.ready_file.empty()) create_ready_file(o_.ready_file);
+        last_match_ = last_data_ = Clock::now();
+        done_ = o_.count && *o_.count == 0;
+        if (h_.on_subscribed && !done_) {
+            h_.on_subscribed([&](const BusMessage& m) {
+                return take(m) && !pending_signal() && !(deadline_ && Clock::now() >= *deadline_);
+            });
+            if (h_.on_burst) h_.on_burst();
+            if (int sig = pending_signal()) return signal_exit_code(sig);
+            if (auto rc = timer_exit(Clock::now()); rc && !done_) return *rc;
+            last_match_ = last_data_ = Clock::now();
+        }
+        while (!done_) {
+            if (int sig = pending_signal()) return end_burst(signal_exit_code(sig));
+            try {
+                if (auto rc = step()) return *rc;
+            } catch (const IoError& e) {
+                if (!o_.reconnect) throw IoError(fmt::format("connection to the bus lost: {}", e.what()));
+                if (auto rc = reconnect(e.what())) return *rc;
+            }
+        }
+        return kExitOk;
+    }
+
+private:
+    int end_burst(int rc) {
+        if (h_.on_burst) h_.on_burst();
+        return rc;
+    }
+
+    // The exit code when the deadline or the idle time has come, else nothing.
+    std::optional<int> timer_exit(Clock::time_point now) const {
+        if (deadline_ && now >= *deadline_) return o_.count ? kExitTimeout : kExitOk;
+        if (o_.idle.count() > 0 && now >= last_match_ + o_.idle) return kExitOk;
+        return std::nullopt;
+    }
+
+    Deadline next_wake() const {
+        Deadline wake = deadline_;
+        auto earliest = [&](Clock::time_point t) {
+            if (!wake || t < *wake) wake = t;
+        };
+        if (o_.idle.count() > 0) earliest(last_match_ + o_.idle);
+        if (o_.ping_interval.count() > 0) earliest((ping_sent_ ? *ping_sent_ : last_data_) + o_.ping_interval);
+        return wake;
+    }
+
+    // One message through the handlers; false once --count is reached.
+    bool take(const BusMessage& m) {
+        ++st_.received;
+        if (deliver_message(m, h_, reader_, o_.max_bytes)) {
+            ++st_.matched;
+            last_match_ = Clock::now();
+            if (o_.count && st_.matched >= *o_.count) {
+                done_ = true;
+                return false;
+            }
+        }
+        return true;
+    }
+
+    std::optional<int> step() {
+        auto wake = sub_.poll(next_wake(), [&](const BusMessage& m) { return take(m); });
+        auto now = Clock::now();
+        if (wake == Subscriber::Wake::messages) {
+            last_data_ = now;
+            ping_sent_.reset();
+            if (h_.on_burst) h_.on_burst();
+            return std::nullopt;
+        }
+        if (auto rc = timer_exit(now)) return end_burst(*rc);
+        if (o_.ping_interval.count() > 0) {
+            if (ping_sent_ && now >= *ping_sent_ + o_.ping_interval)
+                throw IoError(fmt::format("no reply to PING within {}", format_duration(o_.ping_interval)));
+            if (!ping_sent_ && now >= last_data_ + o_.ping_interval) {
+                sub_.ping();
+                ping_sent_ = now;
+            }
+        }
+        return std::nullopt;
+    }
+
+    // Sleeps until `until`, waking early for a signal.
+    static void nap(Clock::time_point until) {
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        if (left > 0) ::poll(nullptr, 0, static_cast<int>(std::min<long long>(left, 60'000)));
+    }
+
+    std::optional<int> reconnect(const std::string& why) {
+        if (h_.on_burst) h_.on_burst();
+        auto lost_at = Clock::now();
+        logger().warn(fmt::format("connection lost: {}; reconnecting", why));
+        sub_.close();
+        policy_.reset();
+        while (true) {
+            if (int sig = pending_signal()) return end_burst(signal_exit_code(sig));
+            auto now = Clock::now();
+            if (auto rc = timer_exit(now)) return end_burst(*rc);
+            Clock::time_point until = now + policy_.next_delay();
+            if (deadline_) until = std::min(until, *deadline_);
+            if (o_.idle.count() > 0) until = std::min(until, last_match_ + o_.idle);
+            nap(until);
+            if (pending_signal() || timer_exit(Clock::now())) continue;
+            try {
+                sub_.start();
+                break;
+            } catch (const Interrupted& e) {
+                sub_.close();
+                return end_burst(e.exit_code());
+            } catch (const ConnectError& e) {
+                sub_.close();
+                logger().info(fmt::format("reconnect attempt {} failed: {}", policy_.attempts(), e.what()));
+            }
+        }
+        ++st_.reconnects;
+        last_data_ = Clock::now();
+        ping_sent_.reset();
+        auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(last_data_ - lost_at);
+        std::string now_on;  // which node, e.g. a new master after a Sentinel failover
+        if constexpr (requires { sub_.peer(); }) now_on = fmt::format(" (now on {})", sub_.peer());
+        logger().warn(fmt::format("reconnected after {}; events published meanwhile were not received{}",
+                                  format_duration(gap), now_on));
+        if (h_.on_reconnect) {
+            h_.on_reconnect(gap);
+            if (h_.on_burst) h_.on_burst();
+        }
+        return std::nullopt;
+    }
+
+    Sub& sub_;
+    const ConsumeOptions& o_;
+    const ConsumeHandlers& h_;
+    ConsumeStats& st_;
+    ReconnectPolicy policy_;
+    EnvelopeReader reader_;
+    Deadline deadline_;
+    Clock::time_point last_match_, last_data_;
+    std::optional<Clock::time_point> ping_sent_;
+    bool done_ = false;
+};
+
+}  // namespace
+
+int consume(Subscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats) {
+    ConsumeStats local;
+    ConsumeLoop<Subscriber> loop(sub, options, handlers, stats ? *stats : local);
+    return loop.run();
+}
+
+int consume(ShardedSubscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers,
+            ConsumeStats* stats) {
+    ConsumeStats local;
+    ConsumeLoop<ShardedSubscriber> loop(sub, options, handlers, stats ? *stats : local);
+    return loop.run();
+}
+
+}  // namespace rbus

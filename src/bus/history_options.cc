@@ -1,0 +1,52 @@
+#include "bus/history_options.h"
+
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include "base/duration.h"
+#include "base/error.h"
+
+namespace rbus {
+
+void add_retention_options(CLI::App& app, RetentionFlags& flags, const char* group) {
+    app.add_option("--retain", flags.retain, "history: trim entries older than DUR")->type_name("DUR")->group(group);
+    app.add_option("--max-len", flags.max_len, "history: keep about N entries per channel")
+        ->type_name("N")
+        ->group(group);
+}
+
+HistorySettings history_settings(const Context& ctx, const RetentionFlags& flags) {
+    HistorySettings s{HistoryKeys(ctx.history_prefix)};
+    if (!flags.retain.empty()) {
+        s.retain = parse_duration(flags.retain);
+        if (s.retain.count() <= 0) throw UsageError("--retain must be longer than 0");
+    }
+    s.max_len = flags.max_len;
+    return s;
+}
+
+namespace {
+
+[[noreturn]] void not_on_cluster(std::string_view feature) {
+    throw UsageError(fmt::format("{} is not supported on a Redis Cluster yet (standalone, Sentinel and TLS only)",
+                                 feature));
+}
+
+}  // namespace
+
+void require_single_node(const Context& ctx, std::string_view feature) {
+    if (ctx.sharded || ctx.connect.url.is_cluster_seeds()) not_on_cluster(feature);
+}
+
+void require_single_node(Connection& conn, std::string_view feature, std::chrono::milliseconds timeout) {
+    Reply info = conn.command({"INFO", "cluster"}, timeout);
+    if (reply_text(info.get()).find("cluster_enabled:1") != std::string_view::npos) not_on_cluster(feature);
+}
+
+void load_record_script(Connection& conn, std::chrono::milliseconds timeout) {
+    Reply r = conn.command({"SCRIPT", "LOAD", record_script()}, timeout);
+    if (reply_text(r.get()) != record_script_sha())
+        throw ProtocolError(fmt::format("{} loaded the history script under another SHA-1", conn.peer()));
+}
+
+}  // namespace rbus

@@ -1,0 +1,108 @@
+// Publishing in sharded pub/sub mode (--sharded): SPUBLISH sent to the master
+// that owns the channel's hash slot, MOVED (refresh the topology, send again)
+// and ASK (ASKING, then the command, on the target) followed. One event at a
+// time (ShardedPublisher), or a batch pipelined per node (BusBatchPublisher,
+// which without --sharded is the plain one-connection BatchPublisher).
+//
+// --record-metrics in sharded mode: the counter key lives in its own slot, so
+// its INCR goes to that key's owner (batches add the counts up and send one
+// INCRBY per channel at the end).
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <string>
+#include <vector>
+
+#include "bus/batch_publisher.h"
+#include "redis/cluster_topology.h"
+#include "app/context.h"
+#include "event/envelope.h"
+
+namespace rbus {
+
+// Open connections to cluster nodes, one per node, opened on first use.
+class NodeConnections {
+public:
+    NodeConnections(ConnectOptions options, std::string client_name)
+        : options_(std::move(options)), client_name_(std::move(client_name)) {}
+    Connection& get(const HostPort& node);
+    void drop(const HostPort& node);
+    // Runs one command on `slot`'s owner, following MOVED/ASK (refreshing
+    // `topology`); throws ReplyError for other error replies.
+    Reply command_for_slot(ClusterTopology& topology, int slot, const std::vector<std::string_view>& args);
+    const ConnectOptions& options() const { return options_; }
+    const std::string& client_name() const { return client_name_; }
+
+private:
+    ConnectOptions options_;
+    std::string client_name_;
+    std::vector<std::pair<HostPort, std::unique_ptr<Connection>>> conns_;
+};
+
+class ShardedPublisher {
+public:
+    ShardedPublisher(const Context& ctx, std::string client_name, bool record_metrics);
+    // Reads the topology; throws ConnectError when no seed answers.
+    void start();
+    // SPUBLISH on the owner of the channel's slot; returns the receivers
+    // (subscribers of that channel on its shard). Logs as Publisher does.
+    long long publish(const Envelope& env);
+
+private:
+    const Context& ctx_;
+    bool record_metrics_;
+    NodeConnections nodes_;
+    ClusterTopology topology_;
+};
+
+// The batch engine of rbus-publish: with --sharded, one pipelined
+// BatchPublisher (SPUBLISH) per owning master, events redirected by MOVED/ASK
+// sent again to their new owner, a failed master's events sent on to the
+// replica that took its slots; without, one BatchPublisher (PUBLISH) as before.
+class BusBatchPublisher {
+public:
+    BusBatchPublisher(const Context& ctx, BatchOptions options, BatchHandlers handlers);
+    ~BusBatchPublisher();
+    BusBatchPublisher(const BusBatchPublisher&) = delete;
+    BusBatchPublisher& operator=(const BusBatchPublisher&) = delete;
+
+    void start();
+    void add(const BatchEvent& ev);
+    void flush();
+    void finish();
+
+private:
+    struct Redirected {
+        std::uint64_t line;
+        std::string channel, body, error;
+    };
+    // Where one engine sends: its node, and a slot the node served when the
+    // engine began, to find the node's successor after a failover.
+    struct Target {
+        HostPort node;
+        int slot = 0;
+    };
+    BatchPublisher& engine_for(const HostPort& node);
+    // Connects to the target; when that fails and the cluster has given the
+    // target's slots to another master (a failover), follows them there.
+    std::unique_ptr<Connection> connect_following(Target& target);
+    void route(const BatchEvent& ev);
+    void redirect_pending();
+    void send_metrics();
+
+    const Context& ctx_;
+    BatchOptions options_;
+    BatchHandlers handlers_;
+    std::unique_ptr<BatchPublisher> plain_;
+    // --sharded:
+    ClusterTopology topology_;
+    std::vector<std::pair<std::shared_ptr<Target>, std::unique_ptr<BatchPublisher>>> engines_;
+    std::vector<Redirected> redirected_;
+    std::map<std::string, long long> published_per_channel_;  // for --record-metrics
+    std::unique_ptr<NodeConnections> nodes_;
+    std::map<std::uint64_t, int> hops_;  // input line → redirections so far
+};
+
+}  // namespace rbus

@@ -1,0 +1,85 @@
+// Receiving from the bus: SUBSCRIBE/PSUBSCRIBE, confirmations, and messages
+// delivered a burst at a time.
+#pragma once
+
+#include <functional>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redis/connect.h"
+#include "redis/connection.h"
+#include "app/context.h"
+
+namespace rbus {
+
+struct Subscription {
+    std::string name;  // a channel, or a pattern for PSUBSCRIBE
+    bool pattern = false;
+};
+
+// True when a TYPE argument is a glob (* ? [): it becomes a PSUBSCRIBE.
+bool is_glob(std::string_view s);
+
+// TYPE|PATTERN arguments → channels under the prefix (a full channel name
+// under the prefix counts as its type); ctx.channels (--channel) as they
+// are; no TYPE and no --channel, or --all → {prefix}.*
+std::vector<Subscription> subscriptions_for(const Context& ctx, const std::vector<std::string>& types, bool all);
+
+struct BusMessage {
+    std::string_view channel;
+    std::string_view data;
+    std::string_view pattern;  // empty for a plain SUBSCRIBE
+};
+
+class Subscriber {
+public:
+    Subscriber(ConnectOptions options, std::string client_name, std::vector<Subscription> subs);
+
+    // Connects, subscribes, and waits until every subscription is confirmed.
+    void start();
+
+    enum class Wake { messages, deadline, interrupted };
+    // Waits until data arrives or the deadline passes, then hands every whole
+    // message already received to on_message (one burst). on_message returns
+    // false to stop early. Throws IoError when the connection is lost.
+    Wake poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message);
+
+    // Sends a PING (answered with ["pong",""] in subscribe mode) to find out
+    // whether a silent connection is still alive. Throws IoError.
+    void ping();
+    // Drops the connection (after it was lost); start() opens a new one.
+    void close();
+    bool connected() const { return conn_ != nullptr; }
+    // The node this subscription is on ("127.0.0.1:6379"), or "" when not connected.
+    std::string peer() const { return conn_ ? conn_->peer() : std::string(); }
+
+    const std::vector<Subscription>& subscriptions() const { return subs_; }
+
+private:
+    // Appends what the transport has (at least a byte) to the buffer; 0 when the
+    // deadline passed or a signal came first.
+    std::size_t read_more(Deadline deadline);
+    std::string_view unread() const { return {buf_.data() + pos_, len_ - pos_}; }
+    // A frame that is not a pub/sub push, read by hiredis's reader.
+    Reply read_other(std::string_view frame);
+    // Throws ProtocolError when a frame of frame_bytes is past ConnectOptions::max_reply_bytes.
+    void refuse_oversized(std::size_t frame_bytes) const;
+    [[noreturn]] void protocol_error();
+    bool dispatch(redisReply* r, const std::function<bool(const BusMessage&)>& on_message);
+
+    ConnectOptions options_;
+    std::string client_name_;
+    std::vector<Subscription> subs_;
+    std::unique_ptr<Connection> conn_;
+    // Bytes received and not yet handed out: buf_[pos_, len_). Push frames are
+    // parsed in place (push_frame.h); the buffer moves only between reads.
+    // Messages that arrive while start() waits for the confirmations stay here
+    // and are handed out by the next poll(), in order, so none is lost.
+    std::vector<char> buf_;
+    std::size_t pos_ = 0, len_ = 0;
+    std::unique_ptr<redisReader, ReaderDeleter> reader_;
+};
+
+}  // namespace rbus

@@ -1,0 +1,348 @@
+#include "subscribe/consumer_group.h"
+
+#include <poll.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <climits>
+
+#include <fmt/format.h>
+
+#include "redis/connect.h"
+#include "bus/dlq.h"
+#include "base/error.h"
+#include "subscribe/group_keepalive.h"
+#include "subscribe/group_rescan.h"
+#include "bus/history_options.h"
+#include "base/log.h"
+#include "base/named_file.h"
+#include "base/signals.h"
+#include "base/uuid.h"
+
+namespace rbus {
+
+std::string default_consumer_name() {
+    char host[256] = {};
+    if (::gethostname(host, sizeof host - 1) != 0 || host[0] == '\0') std::snprintf(host, sizeof host, "%s", "host");
+    return fmt::format("{}-{}", host, static_cast<long>(::getpid()));
+}
+
+GroupConsumer::GroupConsumer(const Context& ctx, std::vector<Subscription> subs, GroupOptions options,
+                             EventSink& sink, const ConsumeOptions& consume)
+    : ctx_(ctx), subs_(std::move(subs)), o_(std::move(options)), sink_(sink), consume_(consume),
+      keys_(ctx.history_prefix),
+      rescan_(std::any_of(subs_.begin(), subs_.end(), [](const Subscription& s) { return s.pattern; })) {
+    if (o_.consumer.empty()) o_.consumer = default_consumer_name();
+    sink_.set_handler_heartbeat(keepalive_interval(o_.claim_idle), [this] { keep_running(); });
+}
+
+void GroupConsumer::keep_running() {
+    if (!running_ || !conn_ || running_lost_) return;
+    const auto& [key, id] = *running_;
+    try {
+        if (keep_entry(*conn_, key, o_.group, o_.consumer, id, ctx_.connect.reply_timeout)) return;
+        running_lost_ = true;
+        logger().warn(fmt::format("event {} on {} was claimed by another consumer while its handler ran", id,
+                                  keys_.channel_of_stream(key)));
+    } catch (const Error& e) {
+        logger().warn(fmt::format("could not keep event {} while its handler runs: {}", id, e.what()));
+    }
+}
+
+Reply GroupConsumer::command(const std::vector<std::string_view>& args) {
+    try {
+        return conn_->command(args, ctx_.connect.reply_timeout);
+    } catch (const ReplyError& e) {
+        std::string_view what = e.what();
+        if (what.rfind("WRONGTYPE", 0) == 0 && args.size() > 1)
+            throw UsageError(fmt::format("history key {} is not a stream", args[0] == "XREADGROUP" ? "of the group" : args[1]));
+        throw;
+    }
+}
+
+std::vector<std::string> GroupConsumer::stream_keys() {
+    std::vector<std::string> keys;
+    for (const Subscription& sub : subs_) {
+        if (!sub.pattern) {
+            keys.push_back(keys_.stream(sub.name));
+            continue;
+        }
+        std::string cursor = "0";
+        do {
+            Reply r = command({"SCAN", cursor, "MATCH", keys_.stream_pattern(sub.name), "COUNT", "1000", "TYPE",
+                               "stream"});
+            if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw ProtocolError("unexpected reply to SCAN");
+            cursor.assign(reply_text(r->element[0]));
+            for (std::size_t i = 0; i < r->element[1]->elements; ++i)
+                keys.emplace_back(reply_text(r->element[1]->element[i]));
+        } while (cursor != "0");
+    }
+    std::sort(keys.begin(), keys.end());
+    keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
+    return keys;
+}
+
+void GroupConsumer::create_groups(const std::vector<std::string>& keys, std::string_view start) {
+    for (const std::string& key : keys) {
+        try {
+            conn_->command({"XGROUP", "CREATE", key, o_.group, start, "MKSTREAM"}, ctx_.connect.reply_timeout);
+            logger().info(fmt::format("created group {} on {} at {}", o_.group, key, start));
+        } catch (const ReplyError& e) {
+            std::string_view what = e.what();
+            if (what.rfind("BUSYGROUP", 0) == 0) continue;  // an existing group continues where it is
+            if (what.rfind("WRONGTYPE", 0) == 0) throw UsageError(fmt::format("history key {} is not a stream", key));
+            throw;
+        }
+    }
+}
+
+void GroupConsumer::open() {
+    require_single_node(ctx_, "--group");
+    conn_ = connect_bus(ctx_.connect, "rbus-subscribe-group");
+    require_single_node(*conn_, "--group", ctx_.connect.reply_timeout);
+    Clock::time_point t0 = Clock::now();
+    streams_ = stream_keys();
+    rescan_.scanned(t0, Clock::now());
+    if (streams_.empty())
+        logger().warn(fmt::format("--group: no history stream matches yet; waiting for one (looking again every {})",
+                                  format_duration(GroupRescan::kEvery)));
+    create_groups(streams_, o_.start_id);
+}
+
+void GroupConsumer::rescan() {
+    Clock::time_point t0 = Clock::now();
+    std::vector<std::string> found = stream_keys();
+    rescan_.scanned(t0, Clock::now());
+    std::vector<std::string> fresh = new_streams(found, streams_);
+    if (fresh.empty()) return;
+    create_groups(fresh, start_on_new_stream(o_.start_id));
+    for (const std::string& key : fresh) logger().info(fmt::format("reading {} too: a new history stream", key));
+    streams_.insert(streams_.end(), fresh.begin(), fresh.end());
+    std::sort(streams_.begin(), streams_.end());
+}
+
+long long GroupConsumer::deliveries_of(const std::string& key, std::string_view id) {
+    Reply r = command({"XPENDING", key, o_.group, id, id, "1"});
+    if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
+        r->element[0]->elements == 4 && r->element[0]->element[3]->type == REDIS_REPLY_INTEGER)
+        return r->element[0]->element[3]->integer;
+    return 1;
+}
+
+std::vector<GroupConsumer::Pending> GroupConsumer::claim(std::size_t limit, bool own) {
+    std::vector<Pending> out;
+    std::string count = std::to_string(limit);
+    std::string idle = std::to_string(o_.claim_idle.count());
+    for (const std::string& key : streams_) {
+        if (out.size() >= limit) break;
+        std::vector<StreamEntry> entries;
+        Reply r;
+        if (own) {  // a restart under the same name: what it had is still its own
+            Reply p = command({"XPENDING", key, o_.group, "-", "+", count, o_.consumer});
+            if (p->type != REDIS_REPLY_ARRAY || p->elements == 0) continue;
+            std::vector<std::string_view> args{"XCLAIM", key, o_.group, o_.consumer, "0"};
+            for (std::size_t i = 0; i < p->elements; ++i) args.push_back(reply_text(p->element[i]->element[0]));
+            r = command(args);
+            parse_entries(r.get(), entries, "XCLAIM");
+            held_.push_back(std::move(p));
+        } else {
+            r = command({"XAUTOCLAIM", key, o_.group, o_.consumer, idle, "0-0", "COUNT", count});
+            if (r->type != REDIS_REPLY_ARRAY || r->elements < 2) throw ProtocolError("unexpected reply to XAUTOCLAIM");
+            parse_entries(r->element[1], entries, "XAUTOCLAIM");
+            if (!entries.empty())
+                logger().info(fmt::format("claimed {} event(s) idle for {} or more on {}", entries.size(),
+                                          format_duration(o_.claim_idle), key));
+        }
+        for (const StreamEntry& e : entries) out.push_back(Pending{key, e, deliveries_of(key, e.id)});
+        held_.push_back(std::move(r));
+    }
+    return out;
+}
+
+bool GroupConsumer::done(const ConsumeStats& st) const { return consume_.count && st.matched >= *consume_.count; }
+
+std::size_t GroupConsumer::want(const ConsumeStats& st) const {
+    if (!consume_.count) return o_.batch;
+    return static_cast<std::size_t>(std::min<std::uint64_t>(o_.batch, *consume_.count - st.matched));
+}
+
+void GroupConsumer::dead_letter(const std::string& key, const StreamEntry& e, std::string_view reason,
+                                long long deliveries, std::optional<int> exit_status, std::string details) {
+    DeadLetter d;
+    d.envelope = e.envelope();
+    d.reason = reason;
+    std::string channel(keys_.channel_of_stream(key));
+    d.channel = channel;
+    d.stream = key;
+    d.entry_id = e.id;
+    d.group = o_.group;
+    d.consumer = o_.consumer;
+    d.deliveries = deliveries;
+    d.exit_status = exit_status;
+    d.error_details = std::move(details);
+    std::string cmds;
+    append_dlq_move(cmds, keys_, d, uuid_v4(), std::chrono::system_clock::now());
+    conn_->append_raw(cmds);
+    Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
+    conn_->flush(deadline);
+    for (int i = 0; i < kDlqMoveReplies; ++i) {
+        Reply r = conn_->read_reply(deadline);
+        if (!r) throw TimeoutError(fmt::format("no reply from {} to the DLQ move", conn_->peer()));
+        if (r->type == REDIS_REPLY_ERROR)
+            throw ReplyError(fmt::format("{} refused the DLQ move: {}", conn_->peer(), reply_text(r.get())));
+    }
+    ++stats_.dlq_sent;
+    logger().warn(fmt::format("event {} on {} moved to the DLQ ({}): {}", e.id, channel, reason, d.error_details));
+}
+
+bool GroupConsumer::handle(const std::string& key, const StreamEntry& e, long long deliveries, ConsumeStats& st) {
+    std::string_view channel = keys_.channel_of_stream(key);
+    ++st.received;
+    if (!e.fields) {  // deleted from the stream while pending: nothing to handle
+        command({"XACK", key, o_.group, e.id});
+        return true;
+    }
+    BusMessage m{channel, e.envelope(), {}};
+    if (m.data.size() > consume_.max_bytes) {  // never read as JSON (SPEC: --max-bytes)
+        dead_letter(key, e, kReasonSchema, deliveries, std::nullopt,
+                    fmt::format("{} bytes, larger than --max-bytes {}", m.data.size(), consume_.max_bytes));
+        return true;
+    }
+    for (;;) {
+        const EventRead& read = reader_.read(m.data);  // one pass (event_read.h)
+        if (!read.ok()) {
+            dead_letter(key, e, kReasonSchema, deliveries, std::nullopt, read.error);
+            return true;
+        }
+        running_.emplace(key, std::string(e.id));
+        running_lost_ = false;
+        bool matched = sink_.on_event(ReceivedEvent{m, read, Clock::now(), std::chrono::system_clock::now()});
+        running_.reset();
+        const auto& result = sink_.last_handler();
+        if (!result || result->ok()) {
+            if (matched) ++st.matched;
+            to_ack_.emplace_back(key, std::string(e.id));
+            if (result) ack_pending_acks();  // a handler's work is done: acknowledge it now
+            return true;
+        }
+        if (pending_signal()) return false;  // the handler was stopped: left pending for redelivery
+        if (deliveries >= o_.max_deliveries) {
+            dead_letter(key, e, kReasonMaxRetries, deliveries, result->exit_code,
+                        fmt::format("handler failed ({}) after {} deliveries", result->describe(), deliveries));
+            return true;
+        }
+        // Delivered again: XCLAIM counts the delivery and keeps the entry ours.
+        command({"XCLAIM", key, o_.group, o_.consumer, "0", e.id});
+        ++deliveries;
+        ++stats_.retried;
+        logger().info(fmt::format("event {} failed ({}); delivery {} of {}", e.id, result->describe(), deliveries,
+                                  o_.max_deliveries));
+    }
+}
+
+void GroupConsumer::ack_pending_acks() {
+    if (to_ack_.empty()) return;
+    sink_.on_burst();  // written and flushed before acknowledged
+    std::sort(to_ack_.begin(), to_ack_.end());
+    std::size_t i = 0;
+    while (i < to_ack_.size()) {
+        std::vector<std::string_view> args{"XACK", to_ack_[i].first, o_.group};
+        std::size_t j = i;
+        for (; j < to_ack_.size() && to_ack_[j].first == to_ack_[i].first; ++j) args.push_back(to_ack_[j].second);
+        command(args);
+        stats_.acked += j - i;
+        i = j;
+    }
+    to_ack_.clear();
+}
+
+void GroupConsumer::leave() {
+    if (!conn_) return;
+    for (const std::string& key : streams_) {
+        Reply p = command({"XPENDING", key, o_.group, "-", "+", "1", o_.consumer});
+        if (p->type == REDIS_REPLY_ARRAY && p->elements == 0)
+            command({"XGROUP", "DELCONSUMER", key, o_.group, o_.consumer});
+    }
+}
+
+int GroupConsumer::run(ConsumeStats& st) {
+    if (!consume_.ready_file.empty()) remove_stale_ready_file(consume_.ready_file);
+    open();
+    if (!consume_.ready_file.empty()) create_ready_file(consume_.ready_file);
+    Deadline deadline = deadline_after(consume_.timeout);
+    Clock::time_point last_match = Clock::now(), last_claim{};
+    bool first = true;
+    auto finish = [&](int rc) {
+        ack_pending_acks();
+        leave();
+        return rc;
+    };
+    while (!done(st)) {
+        if (int sig = pending_signal()) return finish(signal_exit_code(sig));
+        auto now = Clock::now();
+        if (deadline && now >= *deadline) return finish(consume_.count ? kExitTimeout : kExitOk);
+        if (consume_.idle.count() > 0 && now >= last_match + consume_.idle) return finish(kExitOk);
+        std::uint64_t matched_before = st.matched;
+        if (rescan_.due(now)) rescan();
+        if (streams_.empty()) {  // patterns matching no stream yet: wait for one
+            auto until = rescan_.next();
+            if (deadline) until = std::min(until, *deadline);
+            if (consume_.idle.count() > 0) until = std::min(until, last_match + consume_.idle);
+            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+            if (ms > 0) ::poll(nullptr, 0, static_cast<int>(std::min<long long>(ms, 1000)));  // a signal ends it
+            continue;
+        }
+        // Own pending first (once), then others' idle entries now and then, then new ones.
+        if (first || now >= last_claim + o_.claim_idle / 2) {
+            for (Pending& p : claim(want(st), first)) {
+                if (done(st)) break;
+                if (!handle(p.key, p.entry, p.deliveries, st)) return finish(signal_exit_code(pending_signal()));
+            }
+            first = false;
+            last_claim = now;
+            ack_pending_acks();
+            held_.clear();
+            if (done(st)) break;
+        }
+        auto block = std::chrono::milliseconds(1000);
+        if (deadline) block = std::min(block, std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now));
+        if (consume_.idle.count() > 0)
+            block = std::min(block, std::chrono::duration_cast<std::chrono::milliseconds>(last_match + consume_.idle - now));
+        block = std::max(block, std::chrono::milliseconds(1));
+        std::string count = std::to_string(want(st)), block_ms = std::to_string(block.count());
+        std::vector<std::string_view> args{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", count, "BLOCK",
+                                           block_ms, "STREAMS"};
+        for (const std::string& k : streams_) args.push_back(k);
+        for (std::size_t i = 0; i < streams_.size(); ++i) args.push_back(">");
+        conn_->append(args);
+        Deadline wait = Clock::now() + block + ctx_.connect.reply_timeout;
+        conn_->flush(wait);
+        Reply r;
+        while (!(r = conn_->read_reply(wait))) {
+            if (pending_signal()) {
+                // The read is still owed a reply: drop the connection rather than mix it up.
+                conn_.reset();
+                return signal_exit_code(pending_signal());
+            }
+            if (Clock::now() >= *wait) throw TimeoutError(fmt::format("no reply from XREADGROUP within {}", format_duration(block + ctx_.connect.reply_timeout)));
+        }
+        if (r->type == REDIS_REPLY_ERROR) {
+            std::string_view what = reply_text(r.get());
+            if (what.rfind("NOGROUP", 0) == 0) {  // a stream deleted and recreated: make the group again
+                create_groups(streams_, o_.start_id);
+                continue;
+            }
+            throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn_->peer(), what));
+        }
+        std::vector<KeyedEntry> entries;
+        parse_read_reply(r.get(), entries, "XREADGROUP");
+        for (const KeyedEntry& ke : entries) {
+            if (!handle(std::string(ke.key), ke.entry, 1, st)) return finish(signal_exit_code(pending_signal()));
+        }
+        ack_pending_acks();
+        if (st.matched > matched_before) last_match = Clock::now();
+    }
+    return finish(kExitOk);
+}
+
+}  // namespace rbus

@@ -1,0 +1,101 @@
+// rbus-subscribe --group: a background consumer over the history streams
+// (SPEC §8). Several consumers of one group share the work; an event is
+// acknowledged only once its output was written and flushed, or its --exec
+// handler exited 0. A failed event is delivered again (XCLAIM, which counts
+// the delivery) up to --max-deliveries, then moved to the DLQ; an invalid one
+// goes to the DLQ at once (schema_violation). Events left pending by a consumer
+// that died are claimed after --claim-idle, while a live consumer keeps the
+// event its handler runs (group_keepalive.h); a consumer's own pending events
+// (a restart under the same --consumer) come first. A consumer that leaves
+// with nothing pending is removed from the group.
+#pragma once
+
+#include <chrono>
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "redis/connection.h"
+#include "bus/consumer.h"
+#include "app/context.h"
+#include "base/duration.h"
+#include "subscribe/event_sink.h"
+#include "bus/history_keys.h"
+#include "subscribe/group_rescan.h"
+#include "bus/history_stream.h"
+#include "bus/subscriber.h"
+
+namespace rbus {
+
+struct GroupOptions {
+    std::string group;
+    std::string consumer;  // default {hostname}-{pid}
+    int max_deliveries = 3;
+    Duration claim_idle{60000};
+    std::size_t batch = 100;      // entries per XREADGROUP
+    std::string start_id = "$";   // where a new group starts (--since's ID)
+};
+
+struct GroupStats {
+    std::uint64_t acked = 0, retried = 0, dlq_sent = 0;
+};
+
+// "{hostname}-{pid}".
+std::string default_consumer_name();
+
+class GroupConsumer {
+public:
+    GroupConsumer(const Context& ctx, std::vector<Subscription> subs, GroupOptions options, EventSink& sink,
+                  const ConsumeOptions& consume);
+    // Runs until --count, --timeout, --idle or a signal; returns the exit code
+    // (0, 124, 130/143). Throws UsageError (cluster, wrong key type),
+    // ConnectError (unreachable, connection lost).
+    int run(ConsumeStats& stats);
+    const GroupStats& stats() const { return stats_; }
+
+private:
+    struct Pending {
+        std::string key;
+        StreamEntry entry;
+        long long deliveries = 1;
+    };
+    void open();
+    void create_groups(const std::vector<std::string>& keys, std::string_view start);
+    // Patterns: streams that appeared since the last scan join (group_rescan.h).
+    void rescan();
+    std::vector<std::string> stream_keys();
+    // Own pending entries, then others' idle ones, each with its delivery count.
+    std::vector<Pending> claim(std::size_t limit, bool own);
+    long long deliveries_of(const std::string& key, std::string_view id);
+    // Handles one entry; false when a signal stopped it (left pending).
+    bool handle(const std::string& key, const StreamEntry& entry, long long deliveries, ConsumeStats& st);
+    void ack_pending_acks();
+    void dead_letter(const std::string& key, const StreamEntry& e, std::string_view reason, long long deliveries,
+                     std::optional<int> exit_status, std::string details);
+    void leave();
+    // While a handler runs: keeps its entry from being claimed (group_keepalive.h).
+    void keep_running();
+    bool done(const ConsumeStats& st) const;
+    std::size_t want(const ConsumeStats& st) const;
+    Reply command(const std::vector<std::string_view>& args);
+
+    const Context& ctx_;
+    std::vector<Subscription> subs_;
+    GroupOptions o_;
+    EventSink& sink_;
+    EnvelopeReader reader_;
+    const ConsumeOptions& consume_;
+    HistoryKeys keys_;
+    std::unique_ptr<Connection> conn_;
+    std::vector<std::string> streams_;  // sorted
+    GroupRescan rescan_;
+    std::vector<Reply> held_;  // replies whose entries are being handled
+    std::vector<std::pair<std::string, std::string>> to_ack_;  // (stream, id) written, awaiting the flush
+    GroupStats stats_;
+    std::optional<std::pair<std::string, std::string>> running_;  // (stream, id) whose handler runs
+    bool running_lost_ = false;  // claimed by another consumer meanwhile (said once)
+};
+
+}  // namespace rbus

@@ -1,0 +1,110 @@
+#include "subscribe/history_mirror.h"
+
+#include <fmt/format.h>
+
+#include "redis/connect.h"
+#include "base/error.h"
+#include "bus/history_options.h"
+#include "base/log.h"
+#include "bus/sharded_subscriber.h"
+
+namespace rbus {
+
+HistoryMirror::HistoryMirror(const Context& ctx, HistorySettings settings)
+    : ctx_(ctx), settings_(std::move(settings)) {}
+
+void HistoryMirror::connect() {
+    conn_ = connect_bus(ctx_.connect, "rbus-subscribe-mirror");
+    require_single_node(*conn_, "--mirror", ctx_.connect.reply_timeout);
+    load_record_script(*conn_, ctx_.connect.reply_timeout);
+}
+
+void HistoryMirror::start() { connect(); }
+
+void HistoryMirror::add(std::string_view channel, std::string_view id, std::string_view body) {
+    append_record(out_, settings_, RecordRequest{channel, id, body, {}, false}, true,
+                  std::chrono::system_clock::now());
+    ++queued_;
+}
+
+void HistoryMirror::flush() {
+    if (queued_ == 0) return;
+    std::size_t waiting = queued_;
+    try {
+        if (!conn_) connect();
+        conn_->append_raw(out_);
+        out_.clear();
+        Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
+        conn_->flush(deadline);
+        std::string wrong;
+        while (waiting > 0) {
+            std::optional<IntegerReply> r = conn_->read_integer_reply(deadline);
+            if (!r) {
+                if (deadline && Clock::now() >= *deadline)
+                    throw TimeoutError(fmt::format("no reply from {} to the history script", conn_->peer()));
+                continue;  // a signal: the replies are still owed, read them first
+            }
+            --waiting;
+            if (r->error) {
+                ++lost_;
+                if (is_wrong_type(r->text)) {
+                    if (wrong.empty()) wrong = r->text;
+                } else {
+                    logger().warn(history_refusal(conn_->peer(), r->text));
+                }
+            } else if (r->value == 1) {
+                ++recorded_;
+            } else {
+                ++duplicates_;
+            }
+        }
+        queued_ = 0;
+        if (!wrong.empty()) throw_history_refused(conn_->peer(), wrong);
+    } catch (const ConnectError& e) {
+        conn_.reset();
+        out_.clear();
+        lost_ += waiting;
+        queued_ = 0;
+        logger().warn(fmt::format("history connection lost: {}; {} event(s) not recorded", e.what(), waiting));
+    }
+}
+
+ConsumeHandlers mirror_handlers(HistoryMirror& mirror, const EventFilter& filter) {
+    ConsumeHandlers h;
+    h.on_event = [&mirror, &filter](const ReceivedEvent& ev) {
+        if (!ev.read.ok()) {
+            logger().warn(fmt::format("not recorded: invalid message on {}: {}", ev.message.channel, ev.read.error));
+            return false;
+        }
+        const EventView& e = ev.read.event;
+        if (!filter.matches(e)) return false;
+        mirror.add(ev.message.channel, e.id, e.text);
+        return true;
+    };
+    h.on_burst = [&mirror] { mirror.flush(); };
+    return h;
+}
+
+int run_mirror(const Context& ctx, const std::vector<Subscription>& subs, HistorySettings settings,
+               EventFilter filter, const ConsumeOptions& options) {
+    require_single_node(ctx, "--mirror");
+    HistoryMirror mirror(ctx, std::move(settings));
+    mirror.start();  // before subscribing: a wrong server is found before anything is received
+    int rc = 0;
+    try {
+        rc = consume_subscriptions(ctx, "rbus-subscribe", subs, options, mirror_handlers(mirror, filter), nullptr);
+    } catch (...) {
+        mirror.flush();
+        throw;
+    }
+    mirror.flush();
+    std::string summary = fmt::format("mirror: recorded {}, already recorded {}, not recorded {}", mirror.recorded(),
+                                      mirror.duplicates(), mirror.lost());
+    if (mirror.lost() > 0)
+        logger().warn(summary);
+    else
+        logger().info(summary);
+    return rc;
+}
+
+}  // namespace rbus

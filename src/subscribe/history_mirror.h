@@ -1,0 +1,60 @@
+// rbus-subscribe --mirror: the long-running recorder for services that only
+// PUBLISH. Every received event that passes the filters is recorded into its
+// channel's history stream by the record script (de-duplicated by event id),
+// pipelined one burst at a time over a connection of its own. A recording
+// connection that is lost costs the burst in flight: the mirror says how many
+// events it did not record, reconnects and goes on.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "redis/connection.h"
+#include "bus/consumer.h"
+#include "app/context.h"
+#include "event/filter.h"
+#include "bus/history_record.h"
+
+namespace rbus {
+
+class HistoryMirror {
+public:
+    HistoryMirror(const Context& ctx, HistorySettings settings);
+
+    // Connects, checks for a single node and loads the script. Throws ConnectError, UsageError.
+    void start();
+    // Queues one event's recording.
+    void add(std::string_view channel, std::string_view id, std::string_view body);
+    // Sends the queue and reads every reply. A history key of the wrong type
+    // throws UsageError (exit 2) naming it; a lost connection is reported and
+    // the next flush reconnects.
+    void flush();
+
+    std::uint64_t recorded() const { return recorded_; }
+    std::uint64_t duplicates() const { return duplicates_; }
+    std::uint64_t lost() const { return lost_; }
+
+private:
+    void connect();
+
+    const Context& ctx_;
+    HistorySettings settings_;
+    std::unique_ptr<Connection> conn_;
+    std::string out_;
+    std::size_t queued_ = 0;
+    std::uint64_t recorded_ = 0, duplicates_ = 0, lost_ = 0;
+};
+
+// The consume handlers of a mirror: valid events that pass `filter` are
+// recorded (invalid ones skipped with a warning), flushed after each burst.
+ConsumeHandlers mirror_handlers(HistoryMirror& mirror, const EventFilter& filter);
+
+// rbus-subscribe --mirror: records until --count, --timeout, --idle or a
+// signal, then logs what it recorded and lost; returns the exit code.
+int run_mirror(const Context& ctx, const std::vector<Subscription>& subs, HistorySettings settings,
+               EventFilter filter, const ConsumeOptions& options);
+
+}  // namespace rbus

@@ -1,0 +1,39 @@
+#include <doctest/doctest.h>
+
+#include "app/output.h"
+
+using namespace rbus;
+
+TEST_CASE("colour policy: --color beats the environment, NO_COLOR beats CLICOLOR_FORCE") {
+    auto none = env_from_map({});
+    CHECK(color_enabled(std::nullopt, true, none));
+    CHECK_FALSE(color_enabled(std::nullopt, false, none));
+    CHECK_FALSE(color_enabled(std::nullopt, true, env_from_map({{"TERM", "dumb"}})));
+    CHECK_FALSE(color_enabled(std::nullopt, true, env_from_map({{"NO_COLOR", "1"}})));
+    // CLICOLOR_FORCE colours diagnostics off a terminal, never data on a pipe.
+    CHECK_FALSE(color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "1"}})));
+    CHECK(diagnostics_color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "1"}})));
+    CHECK_FALSE(diagnostics_color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "0"}})));
+    CHECK_FALSE(diagnostics_color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "1"}, {"NO_COLOR", "1"}})));
+    CHECK(diagnostics_color_enabled(ColorMode::always, false, env_from_map({})));
+    CHECK_FALSE(color_enabled(std::nullopt, false, env_from_map({{"CLICOLOR_FORCE", "0"}})));
+    CHECK_FALSE(color_enabled(std::nullopt, true, env_from_map({{"NO_COLOR", "1"}, {"CLICOLOR_FORCE", "1"}})));
+    CHECK(color_enabled(ColorMode::always, false, env_from_map({{"NO_COLOR", "1"}})));
+    CHECK_FALSE(color_enabled(ColorMode::never, true, env_from_map({{"CLICOLOR_FORCE", "1"}})));
+    CHECK(color_enabled(ColorMode::automatic, true, none));
+}
+
+TEST_CASE("coloured JSON keeps the JSON once the escapes are removed") {
+    Json j = Json::parse(R"({"a":"x","n":1,"b":null,"l":[true,2.5],"o":{}})");
+    std::string c = colorize_json(j);
+    CHECK(c.find("\x1b[") != std::string::npos);
+    std::string plain;
+    for (std::size_t i = 0; i < c.size(); ++i) {
+        if (c[i] == '\x1b') {
+            while (i < c.size() && c[i] != 'm') ++i;
+            continue;
+        }
+        plain += c[i];
+    }
+    CHECK(plain == j.dump());
+}

@@ -1,0 +1,131 @@
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include "redis/connection.h"
+#include "base/error.h"
+#include "redis/fake_transport.h"
+#include "bus/history_merge.h"
+#include "bus/history_stream.h"
+
+using namespace rbus;
+using rbus::testing::FakeTransport;
+
+namespace {
+
+// A reply as the server would send it, read by the real reader.
+Reply replay_reply(std::string resp) {
+    auto t = std::make_unique<FakeTransport>();
+    t->chunks = {std::move(resp)};
+    Connection conn(std::move(t));
+    Reply r = conn.read_reply(std::nullopt);
+    REQUIRE(r);
+    return r;
+}
+
+std::string replay_bulk(std::string_view s) { return fmt::format("${}\r\n{}\r\n", s.size(), s); }
+
+std::string replay_entry(std::string_view id, std::string_view envelope) {
+    return "*2\r\n" + replay_bulk(id) + "*2\r\n" + replay_bulk("envelope") + replay_bulk(envelope);
+}
+
+std::string replay_env(std::string_view id, std::string_view ts) {
+    return fmt::format(R"({{"id":"{}","type":"a.b","payload":{{}},"priority":"normal","request_id":null,"source_agent_id":null,"workspace_id":null,"timestamp":"{}"}})",
+                       id, ts);
+}
+
+SystemTime replay_at(std::string_view ts) { return *parse_timestamp(ts); }
+
+}  // namespace
+
+TEST_CASE("stream replies: XRANGE entries and XREADGROUP's keyed entries, deleted entries as nil") {
+    Reply r = replay_reply("*2\r\n" + replay_entry("1-0", "{\"x\":1}") + "*2\r\n" + replay_bulk("2-0") + "$-1\r\n");
+    std::vector<StreamEntry> out;
+    parse_entries(r.get(), out, "XRANGE");
+    REQUIRE(out.size() == 2);
+    CHECK(out[0].id == "1-0");
+    CHECK(out[0].envelope() == "{\"x\":1}");
+    CHECK(out[0].field("reason") == "");
+    CHECK(out[1].fields == nullptr);
+    CHECK(out[1].envelope() == "");
+
+    Reply g = replay_reply("*1\r\n*2\r\n" + replay_bulk("rbus:history:{a.b}") + "*1\r\n" + replay_entry("5-1", "e"));
+    std::vector<KeyedEntry> keyed;
+    parse_read_reply(g.get(), keyed, "XREADGROUP");
+    REQUIRE(keyed.size() == 1);
+    CHECK(keyed[0].key == "rbus:history:{a.b}");
+    CHECK(keyed[0].entry.id == "5-1");
+    Reply nil = replay_reply("*-1\r\n");
+    keyed.clear();
+    parse_read_reply(nil.get(), keyed, "XREADGROUP");
+    CHECK(keyed.empty());
+
+    Reply bad = replay_reply("*1\r\n:5\r\n");
+    CHECK_THROWS_AS(parse_entries(bad.get(), out, "XRANGE"), ProtocolError);
+    Reply odd = replay_reply("*1\r\n*2\r\n" + replay_bulk("1-0") + "*1\r\n" + replay_bulk("envelope"));
+    CHECK_THROWS_AS(parse_entries(odd.get(), out, "XRANGE"), ProtocolError);
+}
+
+TEST_CASE("--since / --until: durations, timestamps and stream IDs become XRANGE bounds") {
+    SystemTime now = replay_at("2026-11-26T16:10:30Z");
+    ReplayRange r = parse_replay_range("5m", "", now);
+    CHECK(r.start == "1795709130000");
+    CHECK(r.end == "+");
+    CHECK(*r.since == replay_at("2026-11-26T16:05:30Z"));
+    CHECK_FALSE(r.until_given);
+
+    r = parse_replay_range("2026-11-26T16:00:00.5Z", "1795709430000-3", now);
+    CHECK(r.start == "1795708800500");
+    CHECK(r.end == "1795709430000-3");
+    CHECK(r.until_given);
+    CHECK(*r.until == SystemTime(std::chrono::milliseconds(1795709430000)));
+
+    r = parse_replay_range("0", "1m", now);  // "0" is a stream ID: from the beginning
+    CHECK(r.start == "0");
+    CHECK(r.end == "1795709370000");  // milliseconds alone: that millisecond's last entry
+
+    CHECK_THROWS_AS(parse_replay_range("yesterday", "", now), UsageError);
+    CHECK_THROWS_AS(parse_replay_range("1m", "5m", now), UsageError);  // until before since
+    try {
+        parse_replay_range("", "soon", now);
+    } catch (const UsageError& e) {
+        CHECK(std::string(e.what()).find("invalid --until \"soon\"") == 0);
+    }
+}
+
+TEST_CASE("replay merge: each id once, in timestamp order, stream order kept for ties") {
+    ReplayMerge m;
+    std::string a = replay_env("id-a", "2026-11-26T16:00:02.000000Z"), b = replay_env("id-b", "2026-11-26T16:00:01.000000Z");
+    std::string c = replay_env("id-c", "2026-11-26T16:00:02.000000Z");
+    std::string bus_event =  // RaptorBus's BusEvent: naive timestamp, extra keys
+        R"({"id":"id-d","type":"a.b","payload":{},"priority":"normal","request_id":null,"source_agent_id":"x","timestamp":"2026-11-26T16:00:01.500000","version":"1.0","retry_count":0,"max_retries":3,"destination_guild":null})";
+    CHECK(m.add("ch", a, "", nullptr));
+    CHECK(m.add("ch", c, "", nullptr));
+    CHECK(m.add("ch", b, "", nullptr));
+    CHECK_FALSE(m.add("ch", a, "", nullptr));  // the same event from a second source
+    CHECK(m.add("ch", bus_event, "", nullptr));
+    CHECK(m.replayed("id-a"));
+    CHECK_FALSE(m.replayed("id-z"));
+    auto items = m.take_sorted();
+    REQUIRE(items.size() == 4);
+    CHECK(items[0].id == "id-b");
+    CHECK(items[1].id == "id-d");
+    CHECK(items[1].timestamp == "2026-11-26T16:00:01.500000Z");
+    CHECK(items[2].id == "id-a");
+    CHECK(items[3].id == "id-c");
+    CHECK(m.replayed("id-c"));  // ids are kept for the live part
+}
+
+TEST_CASE("replay merge: msg: keys are filtered by envelope time, id-less messages get their v5 id") {
+    ReplayRange range = parse_replay_range("2026-11-26T16:00:00Z", "2026-11-26T16:01:00Z", replay_at("2026-11-26T17:00:00Z"));
+    ReplayMerge m;
+    CHECK_FALSE(m.add("ch", replay_env("old", "2026-11-26T15:59:59.999999Z"), "", &range));
+    CHECK(m.add("ch", replay_env("in", "2026-11-26T16:00:30.000000Z"), "", &range));
+    CHECK_FALSE(m.add("ch", replay_env("late", "2026-11-26T16:01:00.000001Z"), "", &range));
+    CHECK_FALSE(m.add("ch", "not json", "", &range));  // no time: not placed in a range
+    ReplayMerge open;
+    CHECK(open.add("ch", R"({"event_type":"a.b","payload":{}})", "", nullptr));
+    auto items = open.take_sorted();
+    REQUIRE(items.size() == 1);
+    CHECK(items[0].id.size() == 36);
+}
