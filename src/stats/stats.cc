@@ -12,7 +12,6 @@
 #include "redis/connect.h"
 #include "bus/consumer.h"
 #include "base/error.h"
-#include "bus/history_options.h"
 #include "base/log.h"
 #include "redis/reconnect.h"
 #include "bus/sharded_subscriber.h"
@@ -245,19 +244,16 @@ int signal_code() { return pending_signal() ? signal_exit_code(pending_signal())
 int run_check(const Context& ctx, const StatsOptions& o, StdoutWriter& out) {
     StatsReport report = new_report(ctx);
     bool history = o.history_thresholds.any();
-    constexpr std::string_view thresholds = "--max-pending/--max-dlq/--max-lag/--min-agents";
-    if (history) require_single_node(ctx, thresholds);
     try {
         auto conn = connect_bus(ctx.connect, "rbus-stats");
         report.server = snapshot_server(*conn, ctx, o.ping_samples);
-        if (history && report.server.cluster) require_single_node(*conn, thresholds, ctx.connect.reply_timeout);
         HeartbeatTracker beats;
         if (o.duration && o.duration->count() > 0) {
             TrafficSampler sampler(ctx, report.server, o.max_bytes, history ? &beats : nullptr);
             sampler.start();
             report.traffic = sampler.sample_until(Clock::now() + *o.duration);
         }
-        if (history) report.history = HistoryStatsReader(ctx, o.scan_limit, beats).read(*conn, false);
+        if (history) report.history = HistoryStatsReader(ctx, o.scan_limit, beats).read(*conn, report.server.cluster);
     } catch (const ConnectError& e) {
         out.line(check_unreachable_line(report.url, e.what()));
         out.flush();

@@ -7,6 +7,7 @@
 
 #include "base/error.h"
 #include "bus/history_keys.h"
+#include "stats/stats_history_cluster.h"
 #include "base/signals.h"
 
 namespace rbus {
@@ -89,18 +90,19 @@ long long HistorySnapshot::pending_total() const {
 
 std::optional<long long> stream_id_ms(std::string_view id) { return decimal_of(id.substr(0, id.find('-'))); }
 
-HistorySnapshot unsupported_history(const Context& ctx) {
+HistorySnapshot unread_history(const Context& ctx, std::string why) {
     HistorySnapshot h;
     h.ns = ctx.history_prefix;
     h.dlq_key = HistoryKeys(ctx.history_prefix).dlq();
-    h.not_read = "history, consumer groups, DLQ and agents are not read on a Redis Cluster yet "
-                    "(standalone, Sentinel and TLS only)";
+    h.not_read = std::move(why);
     return h;
 }
 
 HistoryStatsReader::HistoryStatsReader(const Context& ctx, std::size_t scan_limit, HeartbeatTracker& beats,
                                        std::chrono::seconds rescan_every)
     : ctx_(ctx), scan_limit_(scan_limit), beats_(beats), rescan_every_(rescan_every) {}
+
+HistoryStatsReader::~HistoryStatsReader() = default;
 
 void HistoryStatsReader::rescan(Connection& conn) {
     auto timeout = ctx_.connect.reply_timeout;
@@ -199,19 +201,21 @@ void HistoryStatsReader::read_groups(Connection& conn, HistoryStream& s) {
 }
 
 HistorySnapshot HistoryStatsReader::read(Connection& conn, bool cluster) {
-    if (cluster || ctx_.sharded) return unsupported_history(ctx_);
+    if (cluster) {
+        if (!cluster_) cluster_ = std::make_unique<ClusterHistoryReader>(ctx_, scan_limit_, beats_, rescan_every_);
+        return cluster_->read();
+    }
     try {
-        return read_all(conn);
+        return read_node(conn, true);
     } catch (const ReplyError& e) {
         // A server that refuses a command (an ACL, a hosted Redis without
         // XINFO or SCAN TYPE): the rest of the report stands, this part says why.
-        HistorySnapshot h = unsupported_history(ctx_);
-        h.not_read = fmt::format("history, consumer groups, DLQ and agents not read: the server refused: {}", e.what());
-        return h;
+        return unread_history(
+            ctx_, fmt::format("history, consumer groups, DLQ and agents not read: the server refused: {}", e.what()));
     }
 }
 
-HistorySnapshot HistoryStatsReader::read_all(Connection& conn) {
+HistorySnapshot HistoryStatsReader::read_node(Connection& conn, bool dlq_here) {
     auto timeout = ctx_.connect.reply_timeout;
     HistorySnapshot h;
     h.ns = ctx_.history_prefix;
@@ -225,7 +229,7 @@ HistorySnapshot HistoryStatsReader::read_all(Connection& conn) {
     if (!scanned_at_ || std::chrono::steady_clock::now() - *scanned_at_ >= rescan_every_) rescan(conn);
     h.streams = read_streams(conn);
     try {
-        h.dlq_length = integer_of(conn.command({"XLEN", h.dlq_key}, timeout).get(), "XLEN");
+        if (dlq_here) h.dlq_length = integer_of(conn.command({"XLEN", h.dlq_key}, timeout).get(), "XLEN");
     } catch (const ReplyError& e) {
         if (std::string_view(e.what()).rfind("WRONGTYPE", 0) == 0)
             throw UsageError(fmt::format("DLQ key {} is not a stream", h.dlq_key));

@@ -1,13 +1,14 @@
 // What rbus-stats reports about history, background consumers and the DLQ
 // (SPEC §8): rbus's history streams and their consumer groups, both
 // dead-letter queues, RaptorBus's persisted msg:{channel}:* events, and the
-// agents alive from sys.global.heartbeat. Read on one node (standalone,
-// Sentinel, TLS), as the history itself is.
+// agents alive from sys.global.heartbeat. On a Redis Cluster, each master's
+// keys are read on that master and the snapshots merged.
 #pragma once
 
 #include <chrono>
 #include <cstddef>
 #include <map>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -45,7 +46,7 @@ struct HistoryStream {
 
 struct HistorySnapshot {
     std::string ns;                // the key namespace (--history-key-prefix)
-    std::string not_read;          // why nothing was read (a cluster, a refused command); empty when read
+    std::string not_read;          // why nothing was read (a refused command, a node down); empty when read
     long long server_time_ms = 0;  // TIME, to age the entries by the clock that stamped them
     std::vector<HistoryStream> streams;
     std::string dlq_key;
@@ -57,6 +58,8 @@ struct HistorySnapshot {
     long long pending_total() const;
 };
 
+class ClusterHistoryReader;
+
 // Reads a HistorySnapshot each time it is asked; the key scans (history
 // streams, RaptorBus's keys) are repeated only when `rescan_every` has
 // passed, so that --watch does not walk the keyspace on every refresh.
@@ -64,13 +67,17 @@ class HistoryStatsReader {
 public:
     HistoryStatsReader(const Context& ctx, std::size_t scan_limit, HeartbeatTracker& beats,
                        std::chrono::seconds rescan_every = std::chrono::seconds(30));
-    // On a cluster (or --sharded): nothing read, unsupported_history; a
-    // command the server refuses: nothing read, not_read says which. Throws
-    // UsageError when rbus's DLQ key is not a stream.
+    ~HistoryStatsReader();
+    // The server behind `conn`; on a cluster, every master over its own
+    // connection (stats_history_cluster.h), the snapshots merged. A command
+    // the server refuses, or a node that cannot be read: nothing read,
+    // not_read says why. Throws UsageError when rbus's DLQ key is not a stream.
     HistorySnapshot read(Connection& conn, bool cluster);
+    // The keys of one node; `dlq_here` false leaves rbus's DLQ to the node
+    // that serves its slot. Throws ReplyError when a command is refused.
+    HistorySnapshot read_node(Connection& conn, bool dlq_here);
 
 private:
-    HistorySnapshot read_all(Connection& conn);
     void rescan(Connection& conn);
     std::vector<HistoryStream> read_streams(Connection& conn);
     void read_groups(Connection& conn, HistoryStream& s);
@@ -82,10 +89,11 @@ private:
     std::optional<std::chrono::steady_clock::time_point> scanned_at_;
     std::vector<std::string> stream_keys_;
     RaptorbusKeys raptorbus_;
+    std::unique_ptr<ClusterHistoryReader> cluster_;
 };
 
-// The snapshot of a cluster: nothing read, the reason said.
-HistorySnapshot unsupported_history(const Context& ctx);
+// A snapshot with nothing read, and why.
+HistorySnapshot unread_history(const Context& ctx, std::string why);
 
 // The stream ID's time: "1701350000123-4" → 1701350000123; nothing when not an ID.
 std::optional<long long> stream_id_ms(std::string_view id);

@@ -4,24 +4,36 @@
 #include <unordered_set>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "base/error.h"
 #include "base/signals.h"
 
 namespace rbus {
 namespace {
 
-constexpr std::size_t kScanPage = 1000;  // SCAN COUNT, and MGET keys per command
+constexpr std::size_t kScanPage = 1000;  // SCAN COUNT, and GETs per pipeline
 
 void read_persisted_beats(Connection& conn, const std::vector<std::string>& keys, std::chrono::milliseconds timeout,
                           HeartbeatTracker& beats) {
+    // One GET per key, pipelined in pages: on a cluster node the keys are in
+    // different slots, and an MGET across slots is refused.
     for (std::size_t at = 0; at < keys.size(); at += kScanPage) {
         std::size_t end = std::min(keys.size(), at + kScanPage);
-        std::vector<std::string_view> args{"MGET"};
-        for (std::size_t i = at; i < end; ++i) args.push_back(keys[i]);
-        Reply r = conn.command(args, timeout);
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != end - at) throw ProtocolError("unexpected reply to MGET");
-        for (std::size_t i = 0; i < r->elements; ++i)
-            if (r->element[i]->type == REDIS_REPLY_STRING) beats.persisted(reply_text(r->element[i]));  // else expired since
+        for (std::size_t i = at; i < end; ++i) conn.append({"GET", keys[i]});
+        Deadline deadline = deadline_after(timeout);
+        conn.flush(deadline);
+        for (std::size_t i = at; i < end;) {
+            Reply r = conn.read_reply(deadline);
+            if (!r) {
+                throw_if_interrupted();
+                if (deadline && Clock::now() >= *deadline)
+                    throw TimeoutError(fmt::format("no reply from {} within {}ms", conn.peer(), timeout.count()));
+                continue;
+            }
+            ++i;
+            if (r->type == REDIS_REPLY_STRING) beats.persisted(reply_text(r.get()));  // else expired since the SCAN
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 // persisted (msg:{channel}:{id}) and its DLQ records
 // (dlq:sys.dlq.{reason}:{uuid}), found by one SCAN walk (TYPE string, never
 // KEYS) under a budget (--scan-limit): past it, the counts are lower bounds.
-// The persisted heartbeats the walk finds are read (MGET) for the agents.
+// The persisted heartbeats the walk finds are read (GET, pipelined) for the agents.
 #pragma once
 
 #include <chrono>

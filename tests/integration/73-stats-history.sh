@@ -83,9 +83,6 @@ check_usage() {
     expect_code "$rc" 2 "not a number"
     err=$(rbus-stats --duration 0 --scan-limit 0 2>&1); rc=$?
     expect_code "$rc" 2 "--scan-limit 0"
-    err=$(rbus-stats --check --max-pending 0 -u "redis://127.0.0.1:1,127.0.0.1:2" 2>&1); rc=$?
-    expect_code "$rc" 2 "cluster"
-    expect_eq "$err" "rbus-stats: error: --max-pending/--max-dlq/--max-lag/--min-agents is not supported on a Redis Cluster yet (standalone, Sentinel and TLS only)" "said in one line"
     cli set rbus:dlq text > /dev/null
     err=$(rbus-stats --duration 0 --json 2>&1 >/dev/null); rc=$?
     expect_code "$rc" 2 "a DLQ key that is not a stream"
@@ -158,19 +155,34 @@ watch_does_not_rescan() {
     expect_eq "$scans" 1 "the keyspace walked once, not on every refresh"
 }
 
-cluster_said_not_read() {
+cluster_history_across_masters() {
     start_redis_cluster C 3 || die "no cluster"
-    local out rc port=${C_PORTS%% *}
-    out=$(rbus-stats -u "$C_URL" --json --duration 0 2> "$TEST_TMP/c.err"); rc=$?
-    expect_code "$rc" 0 "the rest of the report"
-    expect_eq "$(jq -r .history.error <<< "$out")" \
-        "history, consumer groups, DLQ and agents are not read on a Redis Cluster yet (standalone, Sentinel and TLS only)" "said in --json"
-    expect_match "$(cat "$TEST_TMP/c.err")" "WARN .*not read on a Redis Cluster yet" "and on stderr"
-    out=$(rbus-stats -u "redis://127.0.0.1:$port" --duration 0 2> /dev/null) || die "table on a cluster node"
-    expect_match "$out" $'HISTORY\n  history, consumer groups, DLQ and agents are not read on a Redis Cluster yet' "said in the table"
-    out=$(rbus-stats -u "redis://127.0.0.1:$port" --check --max-dlq 0 2>&1); rc=$?
-    expect_code "$rc" 2 "a history threshold on a cluster node"
-    expect_eq "$out" "rbus-stats: error: --max-pending/--max-dlq/--max-lag/--min-agents is not supported on a Redis Cluster yet (standalone, Sentinel and TLS only)" "one line"
+    local p port=${C_PORTS%% *} out rc ch
+    ccli() { redis-cli -c -p "$port" "$@"; }
+    for ch in a b c d e f; do
+        ccli xadd "rbus:history:{raptorflow.events.$ch}" '*' envelope '{}' > /dev/null
+    done
+    ccli xgroup create 'rbus:history:{raptorflow.events.b}' g 0 > /dev/null
+    ccli xreadgroup group g c1 count 1 streams 'rbus:history:{raptorflow.events.b}' '>' > /dev/null
+    ccli xadd rbus:dlq '*' envelope '{}' reason max_retries_exceeded > /dev/null
+    for p in $(seq 40); do ccli setex "msg:raptorflow.events.x:id-$p" 3600 v > /dev/null; done
+    ccli setex dlq:sys.dlq.routing_error:u-1 3600 '{}' > /dev/null
+    ccli setex msg:sys.global.heartbeat:b-1 60 "$(beat res-9 "$(now)")" > /dev/null
+    local spread=0
+    for p in $C_PORTS; do [ "$(redis-cli -p "$p" dbsize)" -gt 0 ] && spread=$((spread + 1)); done
+    [ "$spread" -ge 2 ] || die "the keys are not spread over the masters"
+    out=$(rbus-stats -u "$C_URL" --json --duration 0 2> "$TEST_TMP/c.err") || die "rbus-stats: $(cat "$TEST_TMP/c.err")"
+    expect_eq "$(jq -c '[.history.error, (.history.streams | map(.channel) | join(","))]' <<< "$out")" \
+        '[null,"raptorflow.events.a,raptorflow.events.b,raptorflow.events.c,raptorflow.events.d,raptorflow.events.e,raptorflow.events.f"]' \
+        "every stream, from every master"
+    expect_eq "$(jq -c '.history.streams[1].groups[0] | [.group, .pending, .lag]' <<< "$out")" '["g",1,0]' "the group"
+    expect_eq "$(jq -c '.history | [.dlq.rbus.length, .dlq.raptorbus.records, .persisted.by_channel["raptorflow.events.x"], .persisted.complete, .agents_alive]' <<< "$out")" \
+        '[1,1,40,true,1]' "DLQs, persisted counts and agents summed over the masters"
+    out=$(rbus-stats -u "$C_URL" --check --max-pending 1 --max-dlq 1 --min-agents 1); rc=$?
+    expect_code "$rc" 0 "within the thresholds"
+    out=$(rbus-stats -u "redis://127.0.0.1:$port" --check --max-pending 0 2> /dev/null); rc=$?
+    expect_code "$rc" 1 "a group over --max-pending, from one node's URL"
+    expect_match "$out" "^FAIL .*: group g on raptorflow\.events\.b has 1 pending > 0" "FAIL line"
 }
 
 refused_command_said() {
@@ -190,10 +202,10 @@ refused_command_said() {
 case_ "--json: streams, groups, both DLQs, persisted counts, agents" json_reports_history
 case_ "table: HISTORY, GROUPS, DLQ, PERSISTED, AGENTS; names escaped" table_sections_escaped
 case_ "--check --max-pending --max-dlq --max-lag --min-agents" check_thresholds
-case_ "history thresholds: usage errors, cluster, wrong key type exit 2" check_usage
+case_ "history thresholds: usage errors, wrong key type exit 2" check_usage
 case_ "--scan-limit: past it, at least" scan_limit_says_at_least
 case_ "agents heard live on sys.global.heartbeat" live_heartbeats
 case_ "--prometheus: history families" prometheus_families
 case_ "--watch: history each refresh, keyspace walked once" watch_does_not_rescan
 case_ "a command the server refuses (ACL): said, the rest reported" refused_command_said
-case_ "Redis Cluster: history not read, said so" cluster_said_not_read
+case_ "Redis Cluster: history, groups, DLQs and agents across three masters" cluster_history_across_masters

@@ -5,6 +5,7 @@
 // Prometheus forms make of it, untrusted names escaped.
 #include <doctest/doctest.h>
 
+#include <map>
 #include <memory>
 #include <set>
 #include <string>
@@ -17,6 +18,7 @@
 #include "redis/fake_transport.h"
 #include "stats/stats.h"
 #include "stats/stats_history.h"
+#include "stats/stats_history_cluster.h"
 #include "stats/stats_history_render.h"
 #include "stats/stats_render.h"
 
@@ -135,12 +137,12 @@ TEST_CASE("the RaptorBus key scan stops at --scan-limit and says its counts are 
 
 TEST_CASE("the RaptorBus key scan to its end reads the persisted heartbeats for the agents") {
     HsServer s(hs_scan("0", {"msg:sys.global.heartbeat:b1", "msg:sys.global.heartbeat:b2"}) +
-               hs_arr({hs_bulk(hs_beat("res-1", "2026-11-30T12:00:00Z")), hs_nil}));  // b2 expired meanwhile
+               hs_bulk(hs_beat("res-1", "2026-11-30T12:00:00Z")) + hs_nil);  // b2 expired meanwhile
     HeartbeatTracker beats;
     RaptorbusKeys k = scan_raptorbus_keys(*s.conn, 10000, std::chrono::milliseconds(1000), beats);
     CHECK(k.complete);
     CHECK(k.persisted.at("sys.global.heartbeat") == 2);
-    CHECK(s.sent() == "SCAN 0 COUNT 1000 TYPE string\nMGET msg:sys.global.heartbeat:b1 msg:sys.global.heartbeat:b2\n");
+    CHECK(s.sent() == "SCAN 0 COUNT 1000 TYPE string\nGET msg:sys.global.heartbeat:b1\nGET msg:sys.global.heartbeat:b2\n");
     auto agents = beats.agents(hs_at("2026-11-30T12:00:05Z"));
     REQUIRE(agents.size() == 1);
     CHECK(agents[0].agent == "res-1");
@@ -245,15 +247,57 @@ TEST_CASE("history snapshot: streams, groups with consumers, lag (told or counte
     CHECK(f[1] == "RaptorBus DLQ holds 1 record(s) > 0");
 }
 
-TEST_CASE("history snapshot: a cluster or --sharded is said, not read") {
+TEST_CASE("cluster: each master's snapshot merged; ages by the first node's clock, counts summed") {
+    HistorySnapshot a, b;
+    a.server_time_ms = 100000;
+    b.server_time_ms = 100500;  // a clock half a second ahead
+    HistoryStream sa, sb;
+    sa.key = "rbus:history:{z}";
+    sa.oldest_ms = 90000;
+    sb.key = "rbus:history:{a}";
+    sb.oldest_ms = 90500;
+    sb.newest_ms = 100500;
+    a.streams = {sa};
+    b.streams = {sb};
+    b.dlq_length = 2;
+    a.raptorbus.persisted = {{"x", 1}, {"y", 2}};
+    b.raptorbus.persisted = {{"x", 3}};
+    b.raptorbus.dlq = {{"routing_error", 1}};
+    a.raptorbus.examined = 10;
+    b.raptorbus.examined = 7;
+    a.raptorbus.complete = true;
+    b.raptorbus.complete = false;
+    a.raptorbus.limit = b.raptorbus.limit = 10;
+    HistorySnapshot h = merge_history({a, b});
+    REQUIRE(h.streams.size() == 2);
+    CHECK(h.streams[0].key == "rbus:history:{a}");
+    CHECK(h.streams[0].oldest_ms == 90000);  // 10s old on its node: 10s old in the merge
+    CHECK(h.streams[0].newest_ms == 100000);
+    CHECK(h.streams[1].oldest_ms == 90000);
+    CHECK(h.dlq_length == 2);
+    CHECK(h.raptorbus.persisted == std::map<std::string, long long>{{"x", 4}, {"y", 2}});
+    CHECK(h.raptorbus.dlq_total() == 1);
+    CHECK(h.raptorbus.examined == 17);
+    CHECK(h.raptorbus.limit == 10);
+    CHECK_FALSE(h.raptorbus.complete);
+    CHECK(merge_history({a}).raptorbus.complete);
+}
+
+TEST_CASE("cluster node: rbus's DLQ is left to the node that serves its slot") {
     Context ctx;
-    HsServer s("");
+    HsServer s(hs_arr({hs_bulk("1764500070"), hs_bulk("0")}) + hs_scan("0", {}) + hs_scan("0", {}));
     HeartbeatTracker beats;
-    HistorySnapshot h = HistoryStatsReader(ctx, 10, beats).read(*s.conn, true);
-    CHECK(s.fake->sent.empty());
-    CHECK(h.not_read.find("not read on a Redis Cluster yet") != std::string::npos);
+    HistorySnapshot h = HistoryStatsReader(ctx, 10000, beats).read_node(*s.conn, false);
+    CHECK(s.sent() == "TIME\nSCAN 0 MATCH rbus:history:{*} COUNT 1000 TYPE stream\nSCAN 0 COUNT 1000 TYPE string\n");
+    CHECK(h.dlq_length == 0);
+    CHECK(h.not_read.empty());
+}
+
+TEST_CASE("a section not read says why in every form") {
+    Context ctx;
+    HistorySnapshot h = unread_history(ctx, "history, consumer groups, DLQ and agents not read: node 127.0.0.1:7001: down");
     CHECK(history_json(h) == Json{{"error", h.not_read}});
-    CHECK(render_history_table(h, false).find("not read on a Redis Cluster yet") != std::string::npos);
+    CHECK(render_history_table(h, false) == "HISTORY\n  history, consumer groups, DLQ and agents not read: node 127.0.0.1:7001: down\n");
     CHECK(render_history_prometheus(h).empty());
 }
 
