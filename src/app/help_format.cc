@@ -50,7 +50,7 @@ std::string HelpFormatter::make_option_opts(const CLI::Option* opt) const {
     if (!opt->get_option_text().empty()) return " " + opt->get_option_text();
     // A flag takes no value: CLI11 gives it no type name.
     if (opt->get_type_size() == 0 || opt->get_type_name().empty()) return {};
-    bool many = opt->get_expected_max() == CLI::detail::expected_max_vector_size;
+    bool many = opt->get_expected_max() > 1;  // repeatable (a vector): CLI11's public face of it
     if (!opt->nonpositional()) return many ? " ..." : "";  // a positional's name already says what it is
     std::string out = " " + value_name(opt);
     if (many) out += " ...";

@@ -67,7 +67,7 @@ public:
         return aim(&entries.back().second);
     }
 
-    bool parse_error(std::size_t position, const std::string&, const nlohmann::detail::exception& e) {
+    bool parse_error(std::size_t position, const std::string&, const nlohmann::json::exception& e) {
         error_position = position;
         error = e.what();
         return false;
