@@ -6,6 +6,7 @@
 #include <algorithm>
 #include <cerrno>
 #include <cstring>
+#include <utility>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -63,10 +64,10 @@ bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, EnvelopeRead
     if (m.data.size() > max_bytes) {  // at the message boundary: nothing parses it
         EventRead too_large;
         too_large.error = oversize_message(m.data.size(), max_bytes);
-        return h.on_event(ReceivedEvent{m, too_large, Clock::now(), std::chrono::system_clock::now()});
+        return h.on_event(ReceivedEvent{m, too_large, std::chrono::system_clock::now()});
     }
     const EventRead& read = reader.read(m.data);
-    return h.on_event(ReceivedEvent{m, read, Clock::now(), std::chrono::system_clock::now()});
+    return h.on_event(ReceivedEvent{m, read, std::chrono::system_clock::now()});
 }
 
 namespace {
@@ -139,7 +140,7 @@ private:
         ++st_.received;
         if (deliver_message(m, h_, reader_, o_.max_bytes)) {
             ++st_.matched;
-            last_match_ = Clock::now();
+            matched_in_burst_ = true;  // last_match_ is the end of the burst (step): no clock per message
             if (o_.count && st_.matched >= *o_.count) {
                 done_ = true;
                 return false;
@@ -151,6 +152,7 @@ private:
     std::optional<int> step() {
         auto wake = sub_.poll(next_wake(), [&](const BusMessage& m) { return take(m); });
         auto now = Clock::now();
+        if (std::exchange(matched_in_burst_, false)) last_match_ = now;
         if (wake == Subscriber::Wake::messages) {
             last_data_ = now;
             ping_sent_.reset();
@@ -226,6 +228,7 @@ private:
     Clock::time_point last_match_, last_data_;
     std::optional<Clock::time_point> ping_sent_;
     bool done_ = false;
+    bool matched_in_burst_ = false;
 };
 
 }  // namespace

@@ -46,8 +46,7 @@ ConsumeOptions consume_options(const ConsumeFlags& flags);
 
 struct ReceivedEvent {
     const BusMessage& message;
-    const EventRead& read;                  // valid or invalid, with its reason (event_read.h)
-    Clock::time_point received_at;
+    const EventRead& read;  // valid or invalid, with its reason (event_read.h)
     std::chrono::system_clock::time_point received_wall;  // for {received_at}, lag
 };
 

@@ -23,6 +23,23 @@ constexpr std::size_t kMaxMembers = 64;
 
 bool is_string_token(std::string_view t) { return !t.empty() && t.front() == '"'; }
 
+// A UTC timestamp with microseconds whose rewrite is the same digits with "Z":
+// naive (BusEvent's isoformat()), "+00:00" (json.dumps of an aware datetime) or
+// another spelling of offset zero. Writes the quoted canonical form into out
+// (2 + TimestampFormatter::kLength characters) and returns true when so.
+bool utc_micros_as_canonical(std::string_view body, char* out) {
+    constexpr std::size_t kDigits = TimestampFormatter::kLength - 1;  // up to the Z
+    if (body.size() < kDigits) return false;
+    const std::string_view zone = body.substr(kDigits);
+    if (!zone.empty() && zone != "+00:00" && zone != "-00:00" && zone != "+0000" && zone != "-0000" && zone != "z")
+        return false;
+    out[0] = '"';
+    body.copy(out + 1, kDigits);
+    out[1 + kDigits] = 'Z';
+    out[2 + kDigits] = '"';
+    return is_canonical_timestamp(std::string_view(out + 1, TimestampFormatter::kLength));
+}
+
 bool is_priority_token(std::string_view t) {
     return t == R"("low")" || t == R"("normal")" || t == R"("high")" || t == R"("critical")";
 }
@@ -62,23 +79,31 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
         sc.nkeys = 0;
         sc.emitted = false;
         if (!sc.value(kMaxJsonDepth - 1) || sc.handback) return false;
-        Member m{key, false, sc.emitted, static_cast<std::uint32_t>(i), static_cast<std::uint32_t>(sc.i - i)};
-        if (sc.emitted) {
-            sc.flush(sc.i);
-            m.at = static_cast<std::uint32_t>(mark);
-            m.size = static_cast<std::uint32_t>(scratch_.size() - mark);
-        }
         // A duplicate key is left to the tree: the last value at the first place.
-        if (std::size_t slot = key_index(key); slot < kKnownKeys) {
+        const std::size_t slot = key_index(key);
+        if (slot < kKnownKeys) {
             if (at[slot] != kMaxMembers) return false;
             at[slot] = members_.size();
-            m.known = true;
         } else {
             for (const Member& other : members_)
                 if (!other.known && other.key == key) return false;
             if (!bus_event) bus_event = is_bus_event_key(key);
         }
-        members_.push_back(m);
+        // Written in place, field by field: a Member composed on the stack and
+        // copied in was read back before its stores had landed (a stall per key).
+        Member& m = members_.emplace_back();
+        m.key = key;
+        m.known = slot < kKnownKeys;
+        m.claimed = false;
+        m.in_scratch = sc.emitted;
+        if (sc.emitted) {
+            sc.flush(sc.i);
+            m.at = static_cast<std::uint32_t>(mark);
+            m.size = static_cast<std::uint32_t>(scratch_.size() - mark);
+        } else {
+            m.at = static_cast<std::uint32_t>(i);
+            m.size = static_cast<std::uint32_t>(sc.i - i);
+        }
 
         i = jscan::skip_ws(raw, sc.i);
         if (i < raw.size() && raw[i] == ',') {
@@ -120,7 +145,9 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
             jscan::decode_string(timestamp, decoded_);
             body = decoded_;
         }
-        if (!is_canonical_timestamp(body)) {
+        if (utc_micros_as_canonical(body, ts_buf.data())) {
+            timestamp = std::string_view(ts_buf.data(), ts_buf.size());
+        } else if (!is_canonical_timestamp(body)) {
             if (auto t = parse_timestamp(body)) {
                 ts_buf.front() = ts_buf.back() = '"';
                 clock_.format(*t, ts_buf.data() + 1);
@@ -132,7 +159,7 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
     // The envelope: the known keys in order, then the rest as received.
     text_.clear();
     text_.reserve(raw.size() + 192);
-    std::array<std::size_t, kCanonicalKeys> where{}, size{};
+    std::array<std::size_t, kCanonicalKeys> where, size;  // put() sets every slot
     static constexpr std::array<std::string_view, kCanonicalKeys> kOpen = {
         R"({"id":)", R"(,"type":)", R"(,"payload":)", R"(,"priority":)", R"(,"request_id":)",
         R"(,"source_agent_id":)", R"(,"workspace_id":)", R"(,"timestamp":)"};
@@ -156,11 +183,10 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
     put(kPriority, priority.empty() || priority == "null" ? R"("normal")" : priority);
     for (std::size_t k : {kRequestId, kSourceAgentId, kWorkspaceId}) put(k, at[k] != kMaxMembers ? token(k) : "null");
     put(kTimestamp, timestamp.empty() ? "null" : timestamp);
-    for (std::size_t m = 0; m < members_.size(); ++m) {
-        bool claimed = false;
-        for (std::size_t k = 0; k < kCanonicalKeys; ++k) claimed = claimed || at[k] == m;
-        if (claimed) continue;
-        const Member& u = members_[m];
+    for (std::size_t k = 0; k < kCanonicalKeys; ++k)
+        if (at[k] != kMaxMembers) members_[at[k]].claimed = true;
+    for (const Member& u : members_) {
+        if (u.claimed) continue;
         text_.append(R"(,")");
         text_.append(u.key);
         text_.append(R"(":)");
@@ -168,8 +194,11 @@ bool EnvelopeReader::one_pass(std::string_view raw) {
     }
     text_ += '}';
 
-    std::array<std::string_view, kCanonicalKeys> tokens;
-    for (std::size_t k = 0; k < kCanonicalKeys; ++k) tokens[k] = std::string_view(text_).substr(where[k], size[k]);
+    // Built from the spans at once (not default-constructed, then overwritten).
+    auto span = [&](std::size_t k) { return std::string_view(text_).substr(where[k], size[k]); };
+    static_assert(kCanonicalKeys == 8);
+    const std::array<std::string_view, kCanonicalKeys> tokens{span(0), span(1), span(2), span(3),
+                                                              span(4), span(5), span(6), span(7)};
     result_.shape = shape;
     return set_event_fields(result_.event, text_, tokens, fields_);
 }

@@ -58,7 +58,8 @@ public:
 private:
     struct Member {  // a top-level member: its raw key and where its canonical value lies
         std::string_view key;
-        bool known;  // one of envelope_keys.h
+        bool known;    // one of envelope_keys.h
+        bool claimed;  // written as one of the envelope's own members
         bool in_scratch;
         std::uint32_t at, size;
     };

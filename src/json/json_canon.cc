@@ -8,6 +8,7 @@
 #include <cstdint>
 #include <cstdlib>
 #include <cstring>
+#include <limits>
 #include <vector>
 
 #include <nlohmann/json.hpp>
@@ -91,7 +92,8 @@ bool append_number(std::string& out, std::string_view tok) {
     std::copy(tok.begin(), tok.end(), buf.begin());
     double x = std::strtod(buf.data(), nullptr);
     if (!std::isfinite(x)) return false;  // nlohmann: "number overflow"
-    out += nlohmann::json(x).dump();  // nlohmann's own text for that double
+    char text[kDoubleTextSize];
+    out += nlohmann_double_text(x, text);  // nlohmann's own text for that double
     return true;
 }
 
@@ -259,7 +261,16 @@ bool is_canonical_number(std::string_view t) {
     double d = 0;
     auto r = std::from_chars(first, last, d);
     if (r.ec != std::errc() || r.ptr != last) return false;  // out of range: the full read decides
-    return nlohmann::json(d).dump() == t;
+    char text[kDoubleTextSize];
+    return nlohmann_double_text(d, text) == t;
+}
+
+std::string_view nlohmann_double_text(double x, char (&buf)[kDoubleTextSize]) {
+    // As serializer::dump_float for an IEEE double (checked: static_assert below).
+    static_assert(std::numeric_limits<double>::is_iec559 && std::numeric_limits<double>::digits == 53);
+    if (!std::isfinite(x)) return "null";
+    char* end = nlohmann::detail::to_chars(buf, buf + kDoubleTextSize, x);
+    return std::string_view(buf, static_cast<std::size_t>(end - buf));
 }
 
 bool append_canonical_number(std::string& out, std::string_view token) {

@@ -216,7 +216,7 @@ bool GroupConsumer::handle(const std::string& key, const StreamEntry& e, long lo
         }
         running_.emplace(key, std::string(e.id));
         running_lost_ = false;
-        bool matched = sink_.on_event(ReceivedEvent{m, read, Clock::now(), std::chrono::system_clock::now()});
+        bool matched = sink_.on_event(ReceivedEvent{m, read, std::chrono::system_clock::now()});
         running_.reset();
         const auto& result = sink_.last_handler();
         if (!result || result->ok()) {

@@ -66,7 +66,7 @@ Run run(const std::vector<std::string>& messages, const FilterOptions& fo, const
                 matched = deliver_message(msg, h, reader);
             } else {
                 TreeRead tree(m);
-                matched = h.on_event(ReceivedEvent{msg, tree.read, Clock::now(), std::chrono::system_clock::now()});
+                matched = h.on_event(ReceivedEvent{msg, tree.read, std::chrono::system_clock::now()});
             }
             r.matched += matched ? '1' : '0';
         }

@@ -42,13 +42,13 @@ private:
 
 Time at_ms(long long ms) { return Time(milliseconds(ms)); }
 
-std::string cached(LocalClock& clock, Time t, bool millis = true) {
+std::string cached_clock(LocalClock& clock, Time t, bool millis = true) {
     std::string out;
     clock.append(out, t, millis);
     return out;
 }
 
-struct Event {
+struct PlainEvent {
     std::string type = "agent.task_started", prio = "high", payload = R"({"a":1})";
     std::optional<std::string> ws = "ws-123", corr = "corr-456", ts = "2026-11-26T16:10:30.237319Z";
     EventView view() const {
@@ -64,7 +64,7 @@ struct Event {
     }
 };
 
-std::string render(const TailLineFormatter& f, const Event& e, Time received = at_ms(0), std::string_view note = {}) {
+std::string plain_render(const TailLineFormatter& f, const PlainEvent& e, Time received = at_ms(0), std::string_view note = {}) {
     BusMessage m{"raptorflow.events.x", "", ""};
     EventView v = e.view();
     std::string out;
@@ -97,13 +97,13 @@ TEST_CASE("LocalClock: the text of local_clock for every time, across seconds, D
         for (bool millis : {true, false}) {
             // Every millisecond near the change and each second boundary.
             for (long long ms = around - 2'500; ms <= around + 2'500; ++ms)
-                REQUIRE(cached(clock, at_ms(ms), millis) == local_clock(at_ms(ms), millis));
+                REQUIRE(cached_clock(clock, at_ms(ms), millis) == local_clock(at_ms(ms), millis));
             // Around the change at random strides, forwards then backwards (a cache
             // keyed on the second must not care about order).
             for (long long ms = around - 4 * 3'600'000LL; ms <= around + 4 * 3'600'000LL; ms += step(rng) * 997LL)
-                REQUIRE(cached(clock, at_ms(ms), millis) == local_clock(at_ms(ms), millis));
+                REQUIRE(cached_clock(clock, at_ms(ms), millis) == local_clock(at_ms(ms), millis));
             for (long long ms = around + 2 * 3'600'000LL; ms >= around - 2 * 3'600'000LL; ms -= step(rng) * 991LL)
-                REQUIRE(cached(clock, at_ms(ms), millis) == local_clock(at_ms(ms), millis));
+                REQUIRE(cached_clock(clock, at_ms(ms), millis) == local_clock(at_ms(ms), millis));
         }
     }
 }
@@ -111,72 +111,72 @@ TEST_CASE("LocalClock: the text of local_clock for every time, across seconds, D
 TEST_CASE("LocalClock spelled out: New York's hour that repeats and the one that never happens") {
     Zone zone("America/New_York");
     LocalClock clock;
-    CHECK(cached(clock, at_ms(1'772'953'199'999)) == "01:59:59.999");  // 2026-03-08 06:59:59.999 UTC
-    CHECK(cached(clock, at_ms(1'772'953'200'000)) == "03:00:00.000");
-    CHECK(cached(clock, at_ms(1'793'512'799'999)) == "01:59:59.999");  // 2026-11-01 05:59:59.999 UTC (EDT)
-    CHECK(cached(clock, at_ms(1'793'512'800'000)) == "01:00:00.000");  // EST: the hour again
-    CHECK(cached(clock, at_ms(1'793'512'800'000), false) == "01:00:00");
+    CHECK(cached_clock(clock, at_ms(1'772'953'199'999)) == "01:59:59.999");  // 2026-03-08 06:59:59.999 UTC
+    CHECK(cached_clock(clock, at_ms(1'772'953'200'000)) == "03:00:00.000");
+    CHECK(cached_clock(clock, at_ms(1'793'512'799'999)) == "01:59:59.999");  // 2026-11-01 05:59:59.999 UTC (EDT)
+    CHECK(cached_clock(clock, at_ms(1'793'512'800'000)) == "01:00:00.000");  // EST: the hour again
+    CHECK(cached_clock(clock, at_ms(1'793'512'800'000), false) == "01:00:00");
     Zone utc("UTC");
     LocalClock fresh;
-    CHECK(cached(fresh, at_ms(-1)) == "23:59:59.999");
-    CHECK(cached(fresh, at_ms(1'764'173'430'237)) == "16:10:30.237");
+    CHECK(cached_clock(fresh, at_ms(-1)) == "23:59:59.999");
+    CHECK(cached_clock(fresh, at_ms(1'764'173'430'237)) == "16:10:30.237");
 }
 
 TEST_CASE("piped line: exactly the columns, written without the terminal's segments") {
     Zone utc("UTC");
     auto plain = make_tail_line_formatter({});
-    Event e;
-    CHECK(render(*plain, e) == R"(16:10:30.237 high     agent.task_started  ws=ws-123 corr=corr-456  {"a":1})");
+    PlainEvent e;
+    CHECK(plain_render(*plain, e) == R"(16:10:30.237 high     agent.task_started  ws=ws-123 corr=corr-456  {"a":1})");
     // rbus-tail --dlq's note goes before the payload.
-    CHECK(render(*plain, e, at_ms(0), "[max_retries_exceeded]") ==
+    CHECK(plain_render(*plain, e, at_ms(0), "[max_retries_exceeded]") ==
           R"(16:10:30.237 high     agent.task_started  ws=ws-123 corr=corr-456  [max_retries_exceeded]  {"a":1})");
-    Event bare;
+    PlainEvent bare;
     bare.prio = "";
     bare.ws.reset();
     bare.corr.reset();
     bare.ts.reset();
     // No timestamp: the time of receipt.
-    CHECK(render(*plain, bare, at_ms(1'764'173'431'005)) == R"(16:10:31.005 -        agent.task_started  ws=- corr=-  {"a":1})");
-    Event empty_ids;
+    CHECK(plain_render(*plain, bare, at_ms(1'764'173'431'005)) == R"(16:10:31.005 -        agent.task_started  ws=- corr=-  {"a":1})");
+    PlainEvent empty_ids;
     empty_ids.ws = "";
     empty_ids.corr = "";
     empty_ids.prio = "extraordinary";  // longer than the column: not cut
-    CHECK(render(*plain, empty_ids) == R"(16:10:30.237 extraordinary agent.task_started  ws= corr=  {"a":1})");
+    CHECK(plain_render(*plain, empty_ids) == R"(16:10:30.237 extraordinary agent.task_started  ws= corr=  {"a":1})");
     // A timestamp that is not one: the time of receipt too.
-    Event odd;
+    PlainEvent odd;
     odd.ts = "yesterday";
-    CHECK(render(*plain, odd, at_ms(1'764'173'431'005)).rfind("16:10:31.005 high ", 0) == 0);
+    CHECK(plain_render(*plain, odd, at_ms(1'764'173'431'005)).rfind("16:10:31.005 high ", 0) == 0);
     // An offset is honoured, then shown in local time.
-    Event offset;
+    PlainEvent offset;
     offset.ts = "2026-11-26T18:10:30.5+02:00";
-    CHECK(render(*plain, offset).rfind("16:10:30.500 high ", 0) == 0);
+    CHECK(plain_render(*plain, offset).rfind("16:10:30.500 high ", 0) == 0);
 }
 
 TEST_CASE("piped line: hostile bytes in every field are escaped, wide text pads by columns") {
     Zone utc("UTC");
     auto plain = make_tail_line_formatter({});
-    Event e;
+    PlainEvent e;
     e.prio = "h\xc2\x9bi";               // C1 CSI
     e.type = "agent.\x1b[2Jx\xe2\x80\xae";  // ESC and a bidi override
     e.ws = "ws\x1b]0;pwned\x07";
     e.corr = "c\xff\xfe";
     e.payload = R"({"t":"日本","bad":"1234567)" "\xe2\x80" R"("})";
-    CHECK(render(*plain, e) == "16:10:30.237 h\\u009bi agent.\\u001b[2Jx\\u202e  ws=ws\\u001b]0;pwned\\u0007 "
+    CHECK(plain_render(*plain, e) == "16:10:30.237 h\\u009bi agent.\\u001b[2Jx\\u202e  ws=ws\\u001b]0;pwned\\u0007 "
                                "corr=c\\xff\\xfe  {\"t\":\"日本\",\"bad\":\"1234567\\xe2\\x80\"}");
-    Event wide;
+    PlainEvent wide;
     wide.prio = "高い";  // four columns: padded with four spaces, not two
-    CHECK(render(*plain, wide).rfind("16:10:30.237 高い     agent.task_started", 0) == 0);
+    CHECK(plain_render(*plain, wide).rfind("16:10:30.237 高い     agent.task_started", 0) == 0);
 }
 
 TEST_CASE("piped line: --trace shows the time since the flow's first event") {
     Zone utc("UTC");
     auto plain = make_tail_line_formatter({false, 0, true});
-    Event first;
+    PlainEvent first;
     first.ts = "2026-11-26T16:10:30.000000Z";
-    Event later;
+    PlainEvent later;
     later.ts = "2026-11-26T16:10:31.250000Z";
-    CHECK(render(*plain, first) == R"(16:10:30.000 high     agent.task_started  ws=ws-123 corr=corr-456 +0.000s  {"a":1})");
-    CHECK(render(*plain, later) == R"(16:10:31.250 high     agent.task_started  ws=ws-123 corr=corr-456 +1.250s  {"a":1})");
+    CHECK(plain_render(*plain, first) == R"(16:10:30.000 high     agent.task_started  ws=ws-123 corr=corr-456 +0.000s  {"a":1})");
+    CHECK(plain_render(*plain, later) == R"(16:10:31.250 high     agent.task_started  ws=ws-123 corr=corr-456 +1.250s  {"a":1})");
 }
 
 TEST_CASE("piped line: the same text as the coloured line without its colours, on generated events") {
@@ -197,7 +197,7 @@ TEST_CASE("piped line: the same text as the coloured line without its colours, o
         auto plain = make_tail_line_formatter({false, 0, trace});
         auto coloured = make_tail_line_formatter({true, 0, trace});
         for (int n = 0; n < 3000; ++n) {
-            Event e;
+            PlainEvent e;
             e.type = text();
             e.prio = coin(rng) ? std::vector<std::string>{"low", "normal", "high", "critical"}[n % 4] : text();
             e.payload = text();
@@ -208,8 +208,8 @@ TEST_CASE("piped line: the same text as the coloured line without its colours, o
             if (coin(rng) == 0) e.ts.reset();
             Time received = at_ms(ms(rng));
             std::string note = coin(rng) == 0 ? "[dlq: " + terminal_safe(text()) + "]" : "";
-            std::string line = render(*plain, e, received, note);
-            REQUIRE(line == strip_sgr(render(*coloured, e, received, note)));
+            std::string line = plain_render(*plain, e, received, note);
+            REQUIRE(line == strip_sgr(plain_render(*coloured, e, received, note)));
             REQUIRE(line.find('\x1b') == std::string::npos);
         }
     }
