@@ -12,6 +12,7 @@
 #include "base/named_file.h"
 #include "app/output.h"
 #include "base/signals.h"
+#include "base/stderr_write.h"
 #include "app/version.h"
 #include "base/text.h"
 
@@ -40,8 +41,7 @@ void print_error(std::string_view tool, std::string_view message) {
     // CLI11 messages may span lines.
     std::string line = logger().color() ? fmt::format("{}: \x1b[31merror:\x1b[0m {}\n", tool, single_line(message))
                                         : fmt::format("{}: error: {}\n", tool, single_line(message));
-    ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
-    (void)rc;
+    write_stderr(line);
 }
 
 int tool_main(std::string_view name, std::string_view description, int argc, char** argv,

@@ -5,6 +5,7 @@
 #include <nlohmann/json.hpp>
 
 #include "base/safe_text.h"
+#include "base/stderr_write.h"
 #include "base/text.h"
 #include "base/timestamp.h"
 
@@ -99,16 +100,12 @@ std::string Logger::render(LogLevel level, std::string_view message, const LogFi
 
 void Logger::log(LogLevel level, std::string_view message, const LogFields& fields) const {
     if (!enabled(level)) return;
-    std::string line = render(level, message, fields);
     // One write per line so that lines from concurrent processes do not interleave.
-    ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
-    (void)rc;
+    write_stderr(render(level, message, fields));
 }
 
 void Logger::security(std::string_view message) const {
-    std::string line = render(LogLevel::warn, message, {});
-    ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
-    (void)rc;
+    write_stderr(render(LogLevel::warn, message, {}));
 }
 
 Logger& logger() {

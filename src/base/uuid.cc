@@ -9,17 +9,12 @@
 #include <random>
 #include <stdexcept>
 
+#include "base/hex.h"
+
 namespace rbus {
 namespace {
 
 using Bytes = std::array<unsigned char, 16>;
-
-constexpr int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 constexpr bool is_dash_position(std::size_t i) { return i == 8 || i == 13 || i == 18 || i == 23; }
 

@@ -9,6 +9,7 @@
 #include "event/canonical.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "base/stderr_write.h"
 #include "app/tool.h"
 #include "base/text.h"
 
@@ -67,8 +68,7 @@ void note_environment_filters(const Context& ctx, bool workspace_only) {
         std::string line = fmt::format("{}: note: only {} {} ({}); {} to see all events\n", tool_name(), f.what,
                                        escape_controls(*f.value), source,
                                        source.rfind("config ", 0) == 0 ? "remove it" : "unset it");
-        ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
-        (void)rc;
+        write_stderr(line);
     }
 }
 

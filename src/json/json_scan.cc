@@ -6,7 +6,6 @@
 
 namespace rbus::jscan {
 
-using impl::hex_value;
 using impl::is_ws;
 
 std::size_t skip_ws(std::string_view s, std::size_t pos) {

@@ -17,6 +17,7 @@
 
 #include "json/json_canon.h"
 #include "json/json_scan.h"
+#include "base/hex.h"
 #include "base/text.h"
 
 namespace rbus::jscan::impl {
@@ -24,12 +25,6 @@ namespace rbus::jscan::impl {
 constexpr int kDepthLimit = 4096;  // hard cap on max_depth: the container stack is fixed
 
 inline bool is_ws(char c) { return c == ' ' || c == '\n' || c == '\r' || c == '\t'; }
-inline int hex_value(char c) {
-    if (c >= '0' && c <= '9') return c - '0';
-    if (c >= 'a' && c <= 'f') return c - 'a' + 10;
-    if (c >= 'A' && c <= 'F') return c - 'A' + 10;
-    return -1;
-}
 
 // Bytes a string may hold as they are: printable ASCII but '"' and '\\'.
 constexpr std::array<bool, 256> kPlain = [] {

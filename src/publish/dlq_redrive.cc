@@ -11,6 +11,7 @@
 #include "app/output.h"
 #include "base/safe_text.h"
 #include "base/signals.h"
+#include "base/stderr_write.h"
 #include "app/tool.h"
 
 namespace rbus {
@@ -119,8 +120,7 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
                                       : fmt::format("redriven {}, kept {}", back, kept);
     if (!ctx.quiet) {
         summary += "\n";
-        ssize_t rc = ::write(STDERR_FILENO, summary.data(), summary.size());
-        (void)rc;
+        write_stderr(summary);
     }
     if (kept > 0) {
         print_error(tool_name(), fmt::format("{} DLQ entr{} kept (not back where they came from)", kept,

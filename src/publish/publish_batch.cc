@@ -19,6 +19,7 @@
 #include "publish/publish_run.h"
 #include "bus/sharded_publisher.h"
 #include "base/signals.h"
+#include "base/stderr_write.h"
 #include "app/tool.h"
 
 namespace rbus {
@@ -49,9 +50,7 @@ void log_published(const BatchEvent& ev, long long receivers) {
 
 void print_summary(const Context& ctx, std::string_view line) {
     if (ctx.quiet) return;
-    std::string s = fmt::format("{}\n", line);
-    ssize_t rc = ::write(STDERR_FILENO, s.data(), s.size());
-    (void)rc;
+    write_stderr(fmt::format("{}\n", line));
 }
 
 }  // namespace

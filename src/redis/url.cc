@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/hex.h"
 #include "base/text.h"
 
 namespace rbus {
@@ -30,8 +31,7 @@ std::string percent_decode(std::string_view s, std::string_view raw, std::string
         }
         if (i + 2 >= s.size() || !is_hex(s[i + 1]) || !is_hex(s[i + 2]))
             fail(raw, fmt::format("malformed percent-encoding in the {} (write % as %25)", what));
-        auto val = [](char c) { return is_digit(c) ? c - '0' : (c | 0x20) - 'a' + 10; };
-        out += static_cast<char>(val(s[i + 1]) * 16 + val(s[i + 2]));
+        out += static_cast<char>(hex_value(s[i + 1]) * 16 + hex_value(s[i + 2]));
         i += 2;
     }
     for (char c : out)
