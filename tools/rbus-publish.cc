@@ -5,6 +5,7 @@
 #include "base/error.h"
 #include "publish/publish_run.h"
 #include "base/size_flags.h"
+#include "app/history_context.h"
 #include "app/tool.h"
 
 using namespace rbus;
@@ -76,6 +77,19 @@ int main(int argc, char** argv) {
         app.add_option("--until", redrive_req.until, "with --redrive: entries that failed until DUR ago, a TIMESTAMP or ID")
             ->type_name("DUR|TIMESTAMP|ID")
             ->group(h);
+        set_context_details([&](const Context& ctx, nlohmann::ordered_json& j) {
+            HistoryContext h;
+            h.record = req.history_flag;
+            h.retention = true;
+            h.retain = req.retention.retain;
+            h.max_len = req.retention.max_len;
+            h.redrive = redrive;
+            h.reasons = redrive_req.reasons;
+            h.replay = redrive;
+            h.since = redrive_req.since;
+            h.until = redrive_req.until;
+            j["history"] = history_context_json(ctx, h);
+        });
         return [&, count_opt](const Context& ctx) {
             if (redrive) {
                 if (req.stdin_batch || req.envelopes || count_opt->count() > 0 || !req.wait_for.empty() ||

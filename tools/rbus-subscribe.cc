@@ -13,6 +13,7 @@
 #include "bus/history_options.h"
 #include "bus/history_replay.h"
 #include "bus/sharded_subscriber.h"
+#include "app/history_context.h"
 #include "app/tool.h"
 
 using namespace rbus;
@@ -63,6 +64,23 @@ int main(int argc, char** argv) {
         app.add_option("--claim-idle", claim_idle, "claim events another consumer left pending this long (default 60s; a running handler keeps its own)")
             ->type_name("DUR")->group(grp);
         app.add_flag("--dlq", dlq, "print the DLQs' entries (rbus's stream and RaptorBus's records) and exit")->group(grp);
+        set_context_details([&](const Context& ctx, nlohmann::ordered_json& j) {
+            HistoryContext h;
+            h.mirror = mirror;
+            h.retention = true;
+            h.retain = retention.retain;
+            h.max_len = retention.max_len;
+            h.replay = true;
+            h.since = replay.since;
+            h.until = replay.until;
+            h.groups = true;
+            h.group = group.group;
+            h.consumer = group.consumer;
+            h.max_deliveries = group.max_deliveries;
+            h.claim_idle = claim_idle;
+            h.dlq = dlq;
+            j["history"] = history_context_json(ctx, h);
+        });
         return [&](const Context& ctx) {
             StdoutWriter out;
             bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);

@@ -11,6 +11,7 @@
 #include "bus/sharded_subscriber.h"
 #include "tail/tail_dlq.h"
 #include "tail/tail_session.h"
+#include "app/history_context.h"
 #include "app/tool.h"
 
 using namespace rbus;
@@ -40,6 +41,14 @@ int main(int argc, char** argv) {
         app.add_flag("--dlq", dlq, "follow the dead letters announced on sys.dlq.* (with --since, the stored ones first)");
         app.add_option("--record", tail.record, "append every shown envelope to FILE as NDJSON (replay: rbus-publish --envelopes)")
             ->type_name("FILE");
+        set_context_details([&](const Context& ctx, nlohmann::ordered_json& j) {
+            HistoryContext h;
+            h.replay = true;
+            h.since = replay.since;
+            h.until = replay.until;
+            h.dlq = dlq;
+            j["history"] = history_context_json(ctx, h);
+        });
         return [&](const Context& given) {
             Context ctx = context_for_trace(given, trace);
             ConsumeOptions co = consume_options(consume_flags);

@@ -456,6 +456,14 @@ std::string describe_context(const Context& c) {
     j["fail_soft_source"] = source("fail-soft");
     j["sharded"] = c.sharded;
     j["sharded_source"] = source("sharded");
+    j["history_key_prefix"] = c.history_prefix;
+    j["history_key_prefix_source"] = source("history-key-prefix");
+    return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
+}
+
+std::string describe_context(const Context& c, const ContextDetails& details) {
+    nlohmann::ordered_json j = nlohmann::ordered_json::parse(describe_context(c));
+    details(c, j);
     return j.dump(-1, ' ', false, nlohmann::ordered_json::error_handler_t::replace);
 }
 

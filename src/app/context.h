@@ -3,10 +3,13 @@
 #pragma once
 
 #include <chrono>
+#include <functional>
 #include <map>
 #include <optional>
 #include <string>
 #include <vector>
+
+#include <nlohmann/json_fwd.hpp>
 
 #include "redis/cluster_hosts.h"
 #include "app/config.h"
@@ -110,5 +113,8 @@ std::optional<bool> env_flag(const EnvLookup& env, const char* name);
 // The resolved context as one line of JSON for --print-context: every
 // setting with "<name>_source"; the URL redacted, the password only "***".
 std::string describe_context(const Context& context);
+// The same with what the tool adds (ContextDetails), after the common settings.
+using ContextDetails = std::function<void(const Context&, nlohmann::ordered_json&)>;
+std::string describe_context(const Context& context, const ContextDetails& details);
 
 }  // namespace rbus

@@ -20,6 +20,7 @@ namespace rbus {
 namespace {
 
 std::string g_tool = "rbus";
+ContextDetails g_context_details;
 
 // "rbus-publish" reads the config file's [publish] section.
 std::string_view config_section(std::string_view tool) {
@@ -36,6 +37,8 @@ std::string version_line(std::string_view tool) {
 }
 
 std::string_view tool_name() { return g_tool; }
+
+void set_context_details(ContextDetails details) { g_context_details = std::move(details); }
 
 void print_error(std::string_view tool, std::string_view message) {
     // CLI11 messages may span lines.
@@ -90,7 +93,7 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
         if (!ctx.config_path.empty()) logger().debug(fmt::format("config file {}", ctx.config_path));
         if (common.print_context) {
             StdoutWriter out;
-            out.line(describe_context(ctx));
+            out.line(g_context_details ? describe_context(ctx, g_context_details) : describe_context(ctx));
             out.flush();
             return kExitOk;
         }

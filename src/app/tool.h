@@ -31,4 +31,8 @@ std::string version_line(std::string_view tool);
 // The name of the running tool (for error lines from deep inside).
 std::string_view tool_name();
 
+// --print-context: what the tool resolves beyond the common settings (its
+// history settings), added by declare() and asked for after parsing.
+void set_context_details(ContextDetails details);
+
 }  // namespace rbus
