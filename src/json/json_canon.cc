@@ -269,8 +269,12 @@ std::string_view nlohmann_double_text(double x, char (&buf)[kDoubleTextSize]) {
     // As serializer::dump_float for an IEEE double (checked: static_assert below).
     static_assert(std::numeric_limits<double>::is_iec559 && std::numeric_limits<double>::digits == 53);
     if (!std::isfinite(x)) return "null";
-    char* end = nlohmann::detail::to_chars(buf, buf + kDoubleTextSize, x);
-    return std::string_view(buf, static_cast<std::size_t>(end - buf));
+    // Public API only (no nlohmann::detail): dump() of that one number. A double's
+    // text is at most 24 bytes, so it fits the caller's buffer.
+    const std::string text = nlohmann::json(x).dump();
+    const std::size_t n = std::min(text.size(), kDoubleTextSize);
+    std::memcpy(buf, text.data(), n);
+    return std::string_view(buf, n);
 }
 
 bool append_canonical_number(std::string& out, std::string_view token) {

@@ -31,10 +31,9 @@ bool is_canonical_string(std::string_view token);
 // Whether a valid JSON number is as nlohmann writes it after reading it.
 bool is_canonical_number(std::string_view text);
 
-// nlohmann's text for a finite double, byte for byte what json(x).dump() writes:
-// the function dump() itself calls (nlohmann::detail::to_chars, grisu2), without
-// the serializer dump() builds around it for each call (a locale lookup, a heap
-// string, 600 bytes of buffers). kDoubleTextSize is the room it needs.
+// nlohmann's text for a finite double, byte for byte what json(x).dump() writes,
+// through nlohmann's public API (dump() of that one number). kDoubleTextSize is
+// the room it needs.
 inline constexpr std::size_t kDoubleTextSize = 64;
 std::string_view nlohmann_double_text(double x, char (&buf)[kDoubleTextSize]);
 
