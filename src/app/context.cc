@@ -19,28 +19,6 @@
 
 namespace rbus {
 
-std::string Context::channel_for(std::string_view type) const {
-    std::string channel;
-    channel.reserve(prefix.size() + 1 + type.size());
-    channel += prefix;
-    channel += '.';
-    channel += type;
-    return channel;
-}
-
-std::string Context::publish_channel(std::string_view type) const {
-    return channels.empty() ? channel_for(type) : channels.front();
-}
-
-std::string Context::type_from(std::string_view arg) const {
-    if (arg.size() <= prefix.size() + 1 || arg.compare(0, prefix.size(), prefix) != 0 || arg[prefix.size()] != '.')
-        return std::string(arg);
-    std::string type(arg.substr(prefix.size() + 1));
-    logger().info(fmt::format("\"{}\" is a full channel name: read as the type {} under the prefix {}",
-                              escape_controls(arg), escape_controls(type), prefix));
-    return type;
-}
-
 void add_common_options(CLI::App& app, CommonOptions& o) {
     const char* conn = "Connection";
     const char* ctx = "Context";

@@ -13,13 +13,12 @@
 #include "app/output.h"
 #include "base/signals.h"
 #include "base/stderr_write.h"
-#include "app/version.h"
+#include "version.h"  // generated in the build dir of src/app
 #include "base/text.h"
 
 namespace rbus {
 namespace {
 
-std::string g_tool = "rbus";
 ContextDetails g_context_details;
 
 // "rbus-publish" reads the config file's [publish] section.
@@ -36,8 +35,6 @@ std::string version_line(std::string_view tool) {
     return fmt::format("{} {} (git {})", tool, kVersion, commit);
 }
 
-std::string_view tool_name() { return g_tool; }
-
 void set_context_details(ContextDetails details) { g_context_details = std::move(details); }
 
 void print_error(std::string_view tool, std::string_view message) {
@@ -49,7 +46,7 @@ void print_error(std::string_view tool, std::string_view message) {
 
 int tool_main(std::string_view name, std::string_view description, int argc, char** argv,
               const ToolDeclare& declare) {
-    g_tool = std::string(name);
+    set_tool_name(name);
     install_signal_handlers();
     logger().set_color(diagnostics_color_enabled(std::nullopt, ::isatty(STDERR_FILENO) == 1, process_env));
     CLI::App app{std::string(description), std::string(name)};

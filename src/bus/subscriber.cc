@@ -10,6 +10,7 @@
 #include "redis/push_frame.h"
 #include "redis/sentinel.h"
 #include "base/signals.h"
+#include "event/envelope.h"  // Json
 
 namespace rbus {
 

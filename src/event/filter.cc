@@ -10,7 +10,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/stderr_write.h"
-#include "app/tool.h"
+#include "base/tool_name.h"
 #include "base/text.h"
 
 namespace rbus {

@@ -4,7 +4,6 @@
 
 #include "base/error.h"
 #include "json/json_paint.h"
-#include "app/output.h"
 #include "base/safe_text.h"
 #include "event/template.h"
 

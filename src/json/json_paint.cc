@@ -1,5 +1,8 @@
 #include "json/json_paint.h"
 
+#include <nlohmann/json.hpp>
+
+#include "base/safe_text.h"
 #include "json/json_scan.h"
 
 namespace rbus {
@@ -77,6 +80,14 @@ void append_colored_json(std::string& out, std::string_view s) {
 
 void append_pretty_json(std::string& out, std::string_view canonical, bool color) {
     if (!canonical.empty()) pretty(out, canonical, color, 0);
+}
+
+std::string colorize_json(const nlohmann::ordered_json& value) {
+    std::string out;
+    // Coloured JSON is read by a person: no bidi override or C1 control as such.
+    append_colored_json(out, json_terminal_safe(value.dump(-1, ' ', false,
+                                                           nlohmann::ordered_json::error_handler_t::replace)));
+    return out;
 }
 
 }  // namespace rbus

@@ -16,6 +16,7 @@
 #include "base/log.h"
 #include "base/named_file.h"
 #include "app/output.h"
+#include "json/json_paint.h"
 #include "publish/publish_run.h"
 #include "bus/sharded_publisher.h"
 #include "base/signals.h"

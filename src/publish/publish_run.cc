@@ -14,6 +14,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "app/output.h"
+#include "json/json_paint.h"
 #include "event/payload.h"
 #include "event/placeholders.h"
 #include "bus/publisher.h"

@@ -11,7 +11,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/signals.h"
-#include "app/tool.h"
+#include "base/tool_name.h"
 
 namespace rbus {
 

@@ -18,13 +18,6 @@
 
 namespace rbus {
 
-int poll_timeout_ms(Deadline deadline) {
-    if (!deadline) return -1;
-    auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - Clock::now());
-    if (left.count() <= 0) return 0;
-    return left.count() > 1'000'000'000 ? 1'000'000'000 : static_cast<int>(left.count());
-}
-
 namespace {
 
 void set_nonblocking(int fd) {
@@ -46,22 +39,6 @@ std::string connect_with_timeout(int fd, const sockaddr* addr, socklen_t len,
 }
 
 }  // namespace
-
-bool wait_fd(int fd, short events, Deadline deadline) {
-    for (;;) {
-        pollfd p{fd, events, 0};
-        int rc = ::poll(&p, 1, poll_timeout_ms(deadline));
-        if (rc > 0) return true;
-        if (rc == 0) {
-            if (!deadline || Clock::now() >= *deadline) return false;
-            continue;
-        }
-        // A signal (SIGINT/SIGTERM set a flag): return at once so that the
-        // caller's loop sees the flag instead of waiting out its deadline.
-        if (errno == EINTR) return false;
-        throw IoError(fmt::format("poll failed: {}", std::strerror(errno)));
-    }
-}
 
 std::unique_ptr<SocketTransport> SocketTransport::connect_tcp(const std::string& host, uint16_t port,
                                                               std::chrono::milliseconds timeout) {

@@ -18,6 +18,7 @@
 #include "stats/stats_history_render.h"
 #include "stats/stats_nodes.h"
 #include "app/output.h"
+#include "json/json_paint.h"
 #include "base/signals.h"
 #include "stats/stats_render.h"
 #include "app/tool.h"

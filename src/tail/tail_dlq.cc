@@ -7,6 +7,7 @@
 
 #include "redis/connect.h"
 #include "base/error.h"
+#include "json/json_paint.h"
 #include "bus/history_keys.h"
 #include "bus/history_merge.h"
 #include "bus/history_options.h"

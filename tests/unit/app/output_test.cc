@@ -1,6 +1,8 @@
 #include <doctest/doctest.h>
 
 #include "app/output.h"
+#include "event/envelope.h"  // Json
+#include "json/json_paint.h"
 
 using namespace rbus;
 

@@ -8,9 +8,10 @@
 #include <string_view>
 #include <vector>
 
+#include "redis/bus_message.h"
 #include "redis/connect.h"
 #include "redis/connection.h"
-#include "app/context.h"
+#include "event/run_context.h"
 
 namespace rbus {
 
@@ -26,12 +27,6 @@ bool is_glob(std::string_view s);
 // under the prefix counts as its type); ctx.channels (--channel) as they
 // are; no TYPE and no --channel, or --all → {prefix}.*
 std::vector<Subscription> subscriptions_for(const Context& ctx, const std::vector<std::string>& types, bool all);
-
-struct BusMessage {
-    std::string_view channel;
-    std::string_view data;
-    std::string_view pattern;  // empty for a plain SUBSCRIBE
-};
 
 class Subscriber {
 public:

@@ -7,6 +7,7 @@
 #include <string_view>
 
 #include "app/context.h"
+#include "base/tool_name.h"  // tool_name()
 
 namespace CLI {
 class App;
@@ -28,8 +29,6 @@ void print_error(std::string_view tool, std::string_view message);
 // the parenthesis when the build did not come from a git checkout.
 std::string version_line(std::string_view tool);
 
-// The name of the running tool (for error lines from deep inside).
-std::string_view tool_name();
 
 // --print-context: what the tool resolves beyond the common settings (its
 // history settings), added by declare() and asked for after parsing.

@@ -9,7 +9,7 @@
 #include <string_view>
 #include <vector>
 
-#include "app/context.h"
+#include "event/run_context.h"
 #include "event/event_read.h"
 #include "json/json_scan.h"
 

@@ -12,7 +12,7 @@
 
 #include "redis/connection.h"
 #include "bus/consumer.h"
-#include "app/context.h"
+#include "event/run_context.h"
 #include "bus/history_keys.h"
 #include "bus/history_merge.h"
 #include "bus/subscriber.h"

@@ -18,7 +18,7 @@
 #include <utility>
 #include <vector>
 
-#include "redis/transport.h"  // Deadline
+#include "base/deadline.h"
 
 namespace rbus {
 

@@ -6,7 +6,7 @@
 #include <string_view>
 
 #include "redis/connection.h"
-#include "app/context.h"
+#include "redis/connect_options.h"
 
 namespace rbus {
 

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "redis/connection.h"
-#include "app/context.h"
+#include "event/run_context.h"
 #include "bus/history_record.h"
 
 namespace CLI {

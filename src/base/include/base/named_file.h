@@ -11,7 +11,7 @@
 #include <string_view>
 
 #include "base/error.h"
-#include "redis/transport.h"  // Clock, Deadline
+#include "base/deadline.h"
 
 namespace rbus {
 

@@ -17,7 +17,7 @@
 
 #include "bus/batch_publisher.h"
 #include "redis/cluster_topology.h"
-#include "app/context.h"
+#include "event/run_context.h"
 #include "event/envelope.h"
 
 namespace rbus {

@@ -10,19 +10,9 @@
 #include <string>
 #include <string_view>
 
+#include "base/deadline.h"
+
 namespace rbus {
-
-using Clock = std::chrono::steady_clock;
-// No value means "wait as long as it takes".
-using Deadline = std::optional<Clock::time_point>;
-
-inline Deadline deadline_after(std::chrono::milliseconds d) {
-    if (d.count() <= 0) return std::nullopt;
-    return Clock::now() + d;
-}
-
-// The poll(2) timeout that ends at the deadline: -1 (wait) without one, 0 once passed.
-int poll_timeout_ms(Deadline deadline);
 
 class Transport {
 public:
@@ -38,11 +28,6 @@ public:
     // The socket to poll(2) when waiting on several connections at once; -1: none.
     virtual int fd() const { return -1; }
 };
-
-// Waits until fd is readable (events=POLLIN) or writable (POLLOUT).
-// Returns false when the deadline passed or a signal interrupted the wait
-// (callers re-check their signal flag). Throws IoError on poll failure.
-bool wait_fd(int fd, short events, Deadline deadline);
 
 class SocketTransport : public Transport {
 public:

@@ -5,23 +5,9 @@
 #include <string>
 #include <string_view>
 
-#include "base/env.h"
-#include "event/envelope.h"
+#include "base/color.h"  // the colour policy, for the files that write data
 
 namespace rbus {
-
-enum class ColorMode { automatic, always, never };
-std::optional<ColorMode> parse_color_mode(std::string_view);
-
-// Data on stdout: --color always/never beats the environment; then NO_COLOR;
-// otherwise colour only on a terminal that is not TERM=dumb. CLICOLOR_FORCE
-// does not colour data on a pipe (`CLICOLOR_FORCE=1 rbus-subscribe … | jq`
-// must read JSON): only --color always does.
-bool color_enabled(std::optional<ColorMode> flag, bool is_tty, const EnvLookup& env);
-
-// Diagnostics on stderr: the same, except that CLICOLOR_FORCE (not 0) colours
-// them off a terminal too (CI logs that render ANSI).
-bool diagnostics_color_enabled(std::optional<ColorMode> flag, bool is_tty, const EnvLookup& env);
 
 // Thrown when stdout's reader went away (`| head -1`): the tool ends quietly with 0.
 struct StdoutClosed {};
@@ -59,9 +45,5 @@ private:
     bool keep_going_ = false;
     bool closed_ = false;
 };
-
-// Compact JSON with ANSI colours (keys, strings, numbers, literals) via rang;
-// C1 controls and bidi characters in strings as \uXXXX (json_terminal_safe).
-std::string colorize_json(const Json& value);
 
 }  // namespace rbus

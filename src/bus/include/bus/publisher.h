@@ -2,7 +2,7 @@
 #pragma once
 
 #include "redis/connection.h"
-#include "app/context.h"
+#include "event/run_context.h"
 #include "event/envelope.h"
 #include "bus/history_record.h"
 

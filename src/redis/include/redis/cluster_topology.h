@@ -15,7 +15,7 @@
 #include <vector>
 
 #include "redis/connection.h"
-#include "app/context.h"
+#include "redis/connect_options.h"
 #include "redis/url.h"
 
 namespace rbus {

@@ -7,7 +7,7 @@
 #include <string_view>
 
 #include "event/event_read.h"
-#include "bus/subscriber.h"
+#include "redis/bus_message.h"
 
 namespace rbus {
 

@@ -6,6 +6,8 @@
 #include <string>
 #include <string_view>
 
+#include <nlohmann/json_fwd.hpp>
+
 namespace rbus {
 
 // Appends canonical compact JSON text with ANSI colours: keys blue, strings
@@ -15,5 +17,9 @@ void append_colored_json(std::string& out, std::string_view canonical);
 // Appends canonical compact JSON text indented by two spaces, "key": value,
 // empty objects and arrays kept as {} and []; coloured as above when asked.
 void append_pretty_json(std::string& out, std::string_view canonical, bool color);
+
+// Compact JSON with ANSI colours (keys, strings, numbers, literals) via rang;
+// C1 controls and bidi characters in strings as \uXXXX (json_terminal_safe).
+std::string colorize_json(const nlohmann::ordered_json& value);
 
 }  // namespace rbus
