@@ -96,6 +96,8 @@ Json parse_json_text(std::string_view text, std::string_view what) {
         return Json::parse(text.begin(), text.end());
     } catch (const Json::parse_error& e) {
         throw UsageError(fmt::format("{}: {}", what, describe_json_error(e.what(), e.byte)));
+    } catch (const Json::out_of_range&) {  // a number beyond a double (1e999): nlohmann's 406
+        throw UsageError(fmt::format("{}: invalid JSON: a number out of range", what));
     }
 }
 

@@ -42,6 +42,10 @@ TEST_CASE("a whole JSON object, @FILE or stdin") {
 }
 
 TEST_CASE("bad payloads name the problem") {
+    // A number beyond a double is nlohmann's out_of_range, not a parse_error: one usage error, no crash.
+    CHECK_THROWS_WITH_AS(items({R"({"a":1e999})"}), "payload: invalid JSON: a number out of range", UsageError);
+    CHECK_THROWS_WITH_AS(parse_payload_object("1e66666666666}", "payload"), "payload: invalid JSON: a number out of range",
+                         UsageError);
     CHECK_THROWS_WITH_AS(items({"[1,2]"}), "payload must be a JSON object (got array)", UsageError);
     CHECK_THROWS_WITH_AS(items({"5"}), "payload must be a JSON object (got number)", UsageError);
     CHECK_THROWS_WITH_AS(items({"\"s\""}), "payload must be a JSON object (got string)", UsageError);
