@@ -87,7 +87,7 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
                               "RAPTORBUS_PASSWORD (--no-auth-warning hides this)");
         for (const SecurityWarning& w : ctx.security_warnings)
             if (!w.auth || !ctx.no_auth_warning) logger().security(w.text);
-        if (!ctx.config_path.empty()) logger().debug(fmt::format("config file {}", ctx.config_path));
+        if (!ctx.config_path.empty()) logger().debug("config file {}", ctx.config_path);
         if (common.print_context) {
             StdoutWriter out;
             out.line(g_context_details ? describe_context(ctx, g_context_details) : describe_context(ctx));
@@ -101,7 +101,7 @@ int tool_main(std::string_view name, std::string_view description, int argc, cha
         return e.exit_code();
     } catch (const ConnectError& e) {
         if (ctx.fail_soft) {
-            logger().warn(fmt::format("bus unreachable, continuing (--fail-soft): {}", e.what()));
+            logger().warn("bus unreachable, continuing (--fail-soft): {}", e.what());
             return kExitOk;
         }
         print_error(name, e.what());

@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
 #include "base/safe_text.h"
@@ -102,6 +103,10 @@ void Logger::log(LogLevel level, std::string_view message, const LogFields& fiel
     if (!enabled(level)) return;
     // One write per line so that lines from concurrent processes do not interleave.
     write_stderr(render(level, message, fields));
+}
+
+void Logger::vlog(LogLevel level, fmt::string_view format, fmt::format_args args) const {
+    log(level, fmt::vformat(format, args));
 }
 
 void Logger::security(std::string_view message) const {

@@ -116,9 +116,9 @@ void BatchPublisher::recover(const std::string& why) {
     std::string last = why;
     std::chrono::milliseconds delay = options_.backoff_initial;
     for (int attempt = 1; attempt <= options_.retries && !pending_signal(); ++attempt) {
-        logger().warn(fmt::format("{}: {}; reconnecting in {} (attempt {} of {}), {} event(s) to resend",
-                                  attempt == 1 ? "connection lost" : "reconnect failed", last, format_duration(delay),
-                                  attempt, options_.retries, inflight_.size()));
+        logger().warn("{}: {}; reconnecting in {} (attempt {} of {}), {} event(s) to resend",
+                      attempt == 1 ? "connection lost" : "reconnect failed", last, format_duration(delay),
+                      attempt, options_.retries, inflight_.size());
         sleep_(delay);
         delay = std::min(delay * 2, options_.backoff_max);
         try {
@@ -127,7 +127,7 @@ void BatchPublisher::recover(const std::string& why) {
             for (const InFlight& f : inflight_) append(view(f));
             conn_->flush(deadline_after(options_.reply_timeout));
             ++reconnects_;
-            logger().warn(fmt::format("reconnected to {}; resent {} event(s)", conn_->peer(), inflight_.size()));
+            logger().warn("reconnected to {}; resent {} event(s)", conn_->peer(), inflight_.size());
             return;
         } catch (const ConnectError& e) {
             conn_.reset();
@@ -163,8 +163,7 @@ bool BatchPublisher::read_one(Deadline deadline) {
             done = false;
         }
     } else if (r->error) {
-        logger().warn(fmt::format("{} refused INCR {}: {}", conn_->peer(), metrics_key(view(front).channel),
-                                  r->text));
+        logger().warn("{} refused INCR {}: {}", conn_->peer(), metrics_key(view(front).channel), r->text);
     }
     if (done) pop_front();
     return true;

@@ -180,7 +180,7 @@ private:
     std::optional<int> reconnect(const std::string& why) {
         if (h_.on_burst) h_.on_burst();
         auto lost_at = Clock::now();
-        logger().warn(fmt::format("connection lost: {}; reconnecting", why));
+        logger().warn("connection lost: {}; reconnecting", why);
         sub_.close();
         policy_.reset();
         while (true) {
@@ -200,7 +200,7 @@ private:
                 return end_burst(e.exit_code());
             } catch (const ConnectError& e) {
                 sub_.close();
-                logger().info(fmt::format("reconnect attempt {} failed: {}", policy_.attempts(), e.what()));
+                logger().info("reconnect attempt {} failed: {}", policy_.attempts(), e.what());
             }
         }
         ++st_.reconnects;
@@ -209,8 +209,8 @@ private:
         auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(last_data_ - lost_at);
         std::string now_on;  // which node, e.g. a new master after a Sentinel failover
         if constexpr (requires { sub_.peer(); }) now_on = fmt::format(" (now on {})", sub_.peer());
-        logger().warn(fmt::format("reconnected after {}; events published meanwhile were not received{}",
-                                  format_duration(gap), now_on));
+        logger().warn("reconnected after {}; events published meanwhile were not received{}",
+                      format_duration(gap), now_on);
         if (h_.on_reconnect) {
             h_.on_reconnect(gap);
             if (h_.on_burst) h_.on_burst();

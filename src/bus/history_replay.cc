@@ -136,15 +136,15 @@ void HistoryReplay::read() {
         read_streams(*conn, sub);
         read_msg_keys(*conn, sub);
         if (sources_.streams.size() == streams_before && sources_.msg_keys == msg_before)
-            logger().warn(fmt::format("no history for {}: nothing recorded it (rbus-publish --history, rbus-subscribe "
-                                      "--mirror, or RaptorBus's publish_event())",
-                                      sub.name));
-        logger().debug(fmt::format("replay {}: {} event(s)", sub.name, merge_.size() - before));
+            logger().warn("no history for {}: nothing recorded it (rbus-publish --history, rbus-subscribe "
+                          "--mirror, or RaptorBus's publish_event())",
+                          sub.name);
+        logger().debug("replay {}: {} event(s)", sub.name, merge_.size() - before);
     }
-    logger().info(fmt::format("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s): {} event(s) to replay",
-                              sources_.streams.size(), sources_.stream_events,
-                              sources_.streams.empty() ? "" : " ",
-                              fmt::join(sources_.streams, ", "), sources_.msg_keys, merge_.size()));
+    logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s): {} event(s) to replay",
+                  sources_.streams.size(), sources_.stream_events,
+                  sources_.streams.empty() ? "" : " ",
+                  fmt::join(sources_.streams, ", "), sources_.msg_keys, merge_.size());
 }
 
 void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {

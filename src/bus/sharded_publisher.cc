@@ -58,8 +58,7 @@ Reply NodeConnections::command_for_slot(ClusterTopology& topology, int slot, con
         } catch (const ReplyError& e) {
             auto redirect = parse_redirect(e.what(), target->host);
             if (!redirect || hop >= kMaxRedirects) throw;
-            logger().info(fmt::format("{} {} on {}: {}", args[0], args.size() > 1 ? args[1] : "", node_name(*target),
-                                      e.what()));
+            logger().info("{} {} on {}: {}", args[0], args.size() > 1 ? args[1] : "", node_name(*target), e.what());
             asking = redirect->kind == Redirect::Kind::ask;
             if (!asking) topology = discover_topology(options_, client_name_, {redirect->target});
             target = redirect->target;
@@ -85,7 +84,7 @@ long long ShardedPublisher::publish(const Envelope& env) {
         try {
             nodes_.command_for_slot(topology_, hash_slot(key), {"INCR", key});
         } catch (const ReplyError& e) {
-            logger().warn(fmt::format("INCR {} refused: {}", key, e.what()));
+            logger().warn("INCR {} refused: {}", key, e.what());
         }
     }
     if (logger().enabled(LogLevel::info)) {
@@ -111,8 +110,8 @@ void BusBatchPublisher::start() {
     if (plain_) return plain_->start();
     nodes_ = std::make_unique<NodeConnections>(ctx_.connect, "rbus-publish");
     topology_ = discover_topology(ctx_.connect, "rbus-publish");
-    logger().debug(fmt::format("sharded batch over {} master(s){}", topology_.masters().size(),
-                               topology_.cluster ? "" : " (a standalone server)"));
+    logger().debug("sharded batch over {} master(s){}", topology_.masters().size(),
+                   topology_.cluster ? "" : " (a standalone server)");
 }
 
 std::unique_ptr<Connection> BusBatchPublisher::connect_following(Target& target) {
@@ -129,8 +128,8 @@ std::unique_ptr<Connection> BusBatchPublisher::connect_following(Target& target)
         }
         std::optional<HostPort> owner = topology_.owner(target.slot);
         if (!owner || same_node(*owner, target.node)) throw;  // no failover (yet): the engine's backoff waits
-        logger().warn(fmt::format("{} is down ({}); its slots are now served by {}", node_name(target.node), e.what(),
-                                  node_name(*owner)));
+        logger().warn("{} is down ({}); its slots are now served by {}", node_name(target.node), e.what(),
+                      node_name(*owner));
         target.node = *owner;
         return connect_bus(node_options(ctx_.connect, target.node), "rbus-publish");
     }
@@ -198,7 +197,7 @@ void BusBatchPublisher::redirect_pending() {
             try {
                 topology_ = discover_topology(ctx_.connect, "rbus-publish", topology_.masters());
             } catch (const ConnectError& e) {
-                logger().warn(fmt::format("cannot refresh the cluster topology: {}", e.what()));
+                logger().warn("cannot refresh the cluster topology: {}", e.what());
             }
         }
         for (const Redirected& r : batch) {
@@ -220,7 +219,7 @@ void BusBatchPublisher::redirect_pending() {
                 }
                 continue;
             }
-            logger().info(fmt::format("line {}: {}; sending again", r.line, r.error));
+            logger().info("line {}: {}; sending again", r.line, r.error);
             route(ev);
         }
         for (auto& [target, engine] : engines_) engine->flush();
@@ -255,7 +254,7 @@ void BusBatchPublisher::send_metrics() {
         try {
             nodes_->command_for_slot(topology_, hash_slot(key), {"INCRBY", key, by});
         } catch (const Error& e) {
-            logger().warn(fmt::format("INCRBY {} {} not recorded: {}", key, by, e.what()));
+            logger().warn("INCRBY {} {} not recorded: {}", key, by, e.what());
         }
     }
     published_per_channel_.clear();

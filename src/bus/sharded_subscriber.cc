@@ -101,22 +101,21 @@ void ShardedSubscriber::resolve_pending() {
     try {
         topology_ = discover_topology(options_, client_name_, topology_.masters());
     } catch (const ConnectError& e) {
-        logger().info(fmt::format("cannot read the cluster topology: {}; retrying", e.what()));
+        logger().info("cannot read the cluster topology: {}; retrying", e.what());
         for (Pending& p : due) retry_later(std::move(p));
         return;
     }
     for (Pending& p : due) {
         std::optional<HostPort> owner = p.hint ? p.hint : topology_.owner(hash_slot(p.channel));
         if (!owner) {
-            logger().info(fmt::format("no node serves slot {} of {} yet; retrying", hash_slot(p.channel), p.channel));
+            logger().info("no node serves slot {} of {} yet; retrying", hash_slot(p.channel), p.channel);
             retry_later(std::move(p));
             continue;
         }
         try {
             subscribe_on(node_for(*owner, p.ask), p.channel, p.ask);
         } catch (const ConnectError& e) {
-            logger().info(fmt::format("cannot subscribe to {} on {}: {}; retrying", p.channel, node_name(*owner),
-                                      e.what()));
+            logger().info("cannot subscribe to {} on {}: {}; retrying", p.channel, node_name(*owner), e.what());
             p.hint.reset();
             p.ask = false;
             retry_later(std::move(p));
@@ -135,14 +134,14 @@ bool ShardedSubscriber::handle(Node& n, redisReply* r, const std::function<bool(
         Pending p{n.awaiting.front(), std::nullopt, false, Clock::now()};
         n.awaiting.pop_front();
         if (auto redirect = parse_redirect(err, n.addr.host)) {
-            logger().info(fmt::format("SSUBSCRIBE {} on {}: {}", p.channel, node_name(n.addr), err));
+            logger().info("SSUBSCRIBE {} on {}: {}", p.channel, node_name(n.addr), err);
             p.hint = redirect->target;
             p.ask = redirect->kind == Redirect::Kind::ask;
             retry_later(std::move(p));
             return true;
         }
         if (err.rfind("TRYAGAIN", 0) == 0 || err.rfind("CLUSTERDOWN", 0) == 0) {
-            logger().info(fmt::format("SSUBSCRIBE {} on {}: {}; retrying", p.channel, node_name(n.addr), err));
+            logger().info("SSUBSCRIBE {} on {}: {}; retrying", p.channel, node_name(n.addr), err);
             retry_later(std::move(p));
             return true;
         }
@@ -166,15 +165,15 @@ bool ShardedSubscriber::handle(Node& n, redisReply* r, const std::function<bool(
         attempts_.erase(channel);
         if (auto m = std::find(moving_.begin(), moving_.end(), channel); m != moving_.end()) {
             moving_.erase(m);
-            logger().warn(fmt::format("resubscribed to {} on {}", channel, node_name(n.addr)));
+            logger().warn("resubscribed to {} on {}", channel, node_name(n.addr));
         }
     } else if (kind == "sunsubscribe") {
         auto it = std::find(n.channels.begin(), n.channels.end(), channel);
         if (it == n.channels.end()) return true;
         n.channels.erase(it);
         if (std::find(moving_.begin(), moving_.end(), channel) == moving_.end()) moving_.push_back(channel);
-        logger().warn(fmt::format("slot {} of {} moved away from {}; resubscribing on its new owner",
-                                  hash_slot(channel), channel, node_name(n.addr)));
+        logger().warn("slot {} of {} moved away from {}; resubscribing on its new owner",
+                      hash_slot(channel), channel, node_name(n.addr));
         retry_later(Pending{channel, std::nullopt, false, Clock::now()});
     }
     return true;
@@ -254,10 +253,11 @@ void ShardedSubscriber::start() {
             throw TimeoutError(fmt::format("the cluster did not confirm the sharded subscriptions within {}ms",
                                            options_.connect_timeout.count()));
     }
+    if (!logger().enabled(LogLevel::debug)) return;
     std::vector<std::string> where;
     for (const auto& n : nodes_) where.push_back(fmt::format("{} ({})", node_name(n->addr), n->channels.size()));
-    logger().debug(fmt::format("sharded subscriptions confirmed on {}{}", fmt::join(where, ", "),
-                               topology_.cluster ? "" : " (a standalone server)"));
+    logger().debug("sharded subscriptions confirmed on {}{}", fmt::join(where, ", "),
+                   topology_.cluster ? "" : " (a standalone server)");
 }
 
 ShardedSubscriber::Wake ShardedSubscriber::poll(Deadline deadline,

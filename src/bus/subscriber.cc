@@ -132,7 +132,7 @@ void Subscriber::start() {
         }
         seen += f.size;
     }
-    logger().debug(fmt::format("subscribed to {} channel(s)/pattern(s) on {}", subs_.size(), conn_->peer()));
+    logger().debug("subscribed to {} channel(s)/pattern(s) on {}", subs_.size(), conn_->peer());
 }
 
 bool Subscriber::dispatch(redisReply* r, const std::function<bool(const BusMessage&)>& on_message) {

@@ -23,8 +23,8 @@ std::string Context::type_from(std::string_view arg) const {
     if (arg.size() <= prefix.size() + 1 || arg.compare(0, prefix.size(), prefix) != 0 || arg[prefix.size()] != '.')
         return std::string(arg);
     std::string type(arg.substr(prefix.size() + 1));
-    logger().info(fmt::format("\"{}\" is a full channel name: read as the type {} under the prefix {}",
-                              escape_controls(arg), escape_controls(type), prefix));
+    logger().info("\"{}\" is a full channel name: read as the type {} under the prefix {}",
+                  escape_controls(arg), escape_controls(type), prefix);
     return type;
 }
 

@@ -77,7 +77,7 @@ int run_dlq_list(const Context& ctx, const RedriveRequest& req) {
     bool terminal = out.is_tty();  // C1 controls and bidi characters from the bus as \uXXXX there
     for (const DlqEntry& e : entries) out.line(terminal ? json_terminal_safe(dlq_line(e)) : dlq_line(e));
     out.flush();
-    logger().info(fmt::format("{} DLQ entr{}", entries.size(), entries.size() == 1 ? "y" : "ies"));
+    logger().info("{} DLQ entr{}", entries.size(), entries.size() == 1 ? "y" : "ies");
     return kExitOk;
 }
 
@@ -97,7 +97,7 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
         std::string body = redriven_body(e);
         if (body.empty()) {
             ++kept;
-            logger().warn(fmt::format("kept {}: it holds no event to redrive", e.ref));
+            logger().warn("kept {}: it holds no event to redrive", e.ref);
             continue;
         }
         if (e.source == DlqEntry::Source::rbus) {
@@ -106,7 +106,7 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
             Reply r = conn->command({"PUBLISH", e.original_channel, body}, ctx.connect.reply_timeout);
             if (integer_of(r.get(), "PUBLISH") < 1) {
                 ++kept;
-                logger().warn(fmt::format("kept {}: no subscriber of {} received it", e.ref, e.original_channel));
+                logger().warn("kept {}: no subscriber of {} received it", e.ref, e.original_channel);
                 continue;
             }
             conn->command({"DEL", e.ref}, ctx.connect.reply_timeout);

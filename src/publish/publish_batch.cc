@@ -83,7 +83,7 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
     };
     handlers.failed = [&](const BatchEvent& ev, const std::string& reason) {
         ++failed;
-        logger().warn(fmt::format("line {}: not published: {}", ev.line, reason));
+        logger().warn("line {}: not published: {}", ev.line, reason);
         dead.failed(ev.line, envelope_of(ev), reason);
     };
     BatchOptions bo;
@@ -135,7 +135,7 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
         seen_data = true;
         if (!ev) {
             ++invalid;
-            logger().warn(fmt::format("line {}: {}", line_no, why));
+            logger().warn("line {}: {}", line_no, why);
             dead.invalid(line_no, line, why);
         } else if (req.dry_run) {
             ++published;

@@ -96,7 +96,7 @@ void check_credentials_target(const HostAllowList& allowed, const std::vector<Ho
     std::string name = host_port_name(node);
     static std::set<std::string> logged;  // one line per node and process, not per reconnect
     if (logged.insert(name).second)
-        logger().info(fmt::format("{} named by {}: connecting there with the URL's credentials", name, named_by));
+        logger().info("{} named by {}: connecting there with the URL's credentials", name, named_by);
     if (allowed.empty() || allowed.allows(node.host)) return;
     throw ConnectError(fmt::format("refusing to send credentials to {} (named by {}): not in --cluster-hosts {}",
                                    name, named_by, allowed.text()));

@@ -183,7 +183,7 @@ ClusterTopology read_topology(Connection& conn, const HostPort& self, std::chron
         if (why.find("cluster support disabled") == std::string_view::npos &&
             why.find("unknown command") == std::string_view::npos)
             throw ConnectError(fmt::format("{} refused CLUSTER SLOTS: {}", node_name(self), why));
-        logger().debug(fmt::format("{}: cluster support disabled: a standalone server", node_name(self)));
+        logger().debug("{}: cluster support disabled: a standalone server", node_name(self));
         return ClusterTopology::standalone(self);
     }
 }
@@ -199,8 +199,8 @@ ClusterTopology discover_topology(const ConnectOptions& options, std::string_vie
         try {
             auto conn = connect_bus(node_options(options, node), client_name);
             ClusterTopology t = read_topology(*conn, node, options.reply_timeout);
-            logger().debug(fmt::format("cluster topology from {}: {} slot range(s) on {} master(s)", node_name(node),
-                                       t.ranges.size(), t.masters().size()));
+            logger().debug("cluster topology from {}: {} slot range(s) on {} master(s)", node_name(node),
+                           t.ranges.size(), t.masters().size());
             return t;
         } catch (const ConnectError& e) {
             if (!errors.empty()) errors += "; ";

@@ -22,7 +22,7 @@ void warn_unused_tls_options(const TlsOptions& t) {
         if (set) given += given.empty() ? name : std::string(", ") + name;
     static bool warned = false;  // once per process, not on every reconnect
     if (!given.empty() && !std::exchange(warned, true))
-        logger().warn(fmt::format("{} ignored: the connection is not TLS (use rediss:// or --tls)", given));
+        logger().warn("{} ignored: the connection is not TLS (use rediss:// or --tls)", given);
 }
 
 std::unique_ptr<Transport> open_transport(const ConnectOptions& o) {
@@ -50,7 +50,7 @@ std::unique_ptr<Transport> open_transport(const ConnectOptions& o) {
             auto socket = SocketTransport::connect_tcp(hp.host, hp.port, o.connect_timeout);
             if (!tls) return socket;
             auto secure = TlsTransport::handshake(std::move(socket), *tls, hp.host, o.connect_timeout);
-            logger().debug(fmt::format("TLS to {}: {}", secure->peer(), secure->session_description()));
+            logger().debug("TLS to {}: {}", secure->peer(), secure->session_description());
             return secure;
         } catch (const ConnectError& e) {
             if (!errors.empty()) errors += "; ";
@@ -79,7 +79,7 @@ void greet(Connection& conn, const ConnectOptions& o, std::string_view client_na
             throw ConnectError(fmt::format(
                 "{} requires a password: use --password-file, RAPTORBUS_PASSWORD or a URL with one", redacted));
         // Other refusals (e.g. a proxy without CLIENT) are harmless.
-        logger().debug(fmt::format("CLIENT SETNAME refused: {}", msg));
+        logger().debug("CLIENT SETNAME refused: {}", msg);
     };
     if (greeting == Greeting::pipelined && !o.tls.enabled) {
         conn.append({"CLIENT", "SETNAME", client_name});
@@ -123,7 +123,7 @@ std::unique_ptr<Connection> connect_bus(const ConnectOptions& o, std::string_vie
         throw ConnectError(fmt::format("{} (if the server requires client certificates, give --cert and --key)",
                                        e.what()));
     }
-    logger().debug(fmt::format("connected to {} via {}", o.url.redacted(), conn->peer()));
+    logger().debug("connected to {} via {}", o.url.redacted(), conn->peer());
     return conn;
 }
 

@@ -126,7 +126,7 @@ ResolvedMaster resolve_master(const std::vector<HostPort>& sentinels, const std:
                 role = parse_role_reply(node->command({"ROLE"}, io.command_timeout).get());
             } catch (const ReplyError& e) {
                 // ROLE denied (ACL): the sentinel's word is all there is.
-                logger().debug(fmt::format("ROLE refused by {}: {}; trusting the sentinel", addr, e.what()));
+                logger().debug("ROLE refused by {}: {}; trusting the sentinel", addr, e.what());
                 role = "master";
             }
             if (role == "master") {
@@ -144,7 +144,7 @@ ResolvedMaster resolve_master(const std::vector<HostPort>& sentinels, const std:
         auto left = std::chrono::duration_cast<std::chrono::milliseconds>(give_up_at - Clock::now());
         if (left.count() <= 0 || !io.pause(std::min(left, std::chrono::milliseconds(200))))
             throw ConnectError(fmt::format("no master \"{}\" found within {}ms: {}", master_name, within.count(), why));
-        logger().debug(fmt::format("{}; asking the sentinels again", why));
+        logger().debug("{}; asking the sentinels again", why);
     }
 }
 
@@ -230,11 +230,10 @@ std::unique_ptr<Connection> connect_sentinel_master(const ConnectOptions& o, std
     static std::map<std::string, std::string> last_seen;
     auto [it, first] = last_seen.try_emplace(name, addr);
     if (!first && it->second != addr) {
-        logger().warn(fmt::format("master \"{}\" moved from {} to {} (sentinel {})", name, it->second, addr,
-                                  m.sentinel));
+        logger().warn("master \"{}\" moved from {} to {} (sentinel {})", name, it->second, addr, m.sentinel);
         it->second = addr;
     } else {
-        logger().info(fmt::format("master \"{}\" is {} (sentinel {})", name, addr, m.sentinel));
+        logger().info("master \"{}\" is {} (sentinel {})", name, addr, m.sentinel);
     }
     return std::move(m.conn);
 }
@@ -243,7 +242,7 @@ void check_sentinel_master(const ConnectOptions& o, std::string_view peer) {
     SentinelIo io = real_io(o, tool_name());
     SentinelAnswer answer = ask_sentinels(o.url.hosts, o.url.sentinel_master, io);
     if (!answer.master) {
-        logger().debug(fmt::format("master check skipped: {}", join(answer.notes)));
+        logger().debug("master check skipped: {}", join(answer.notes));
         return;
     }
     if (auto moved = moved_master(answer, peer))

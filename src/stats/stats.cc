@@ -107,9 +107,9 @@ TrafficSampler::TrafficSampler(const Context& given, const ServerSnapshot& serve
     std::vector<Subscription> subs;
     for (const auto& c : server.channels) subs.push_back({c.channel, false});
     if (subs.empty())
-        logger().warn(fmt::format("--sharded: no sharded channel under {}.* has subscribers; nothing to sample "
-                                  "(sharded pub/sub has no patterns)",
-                                  ctx.prefix));
+        logger().warn("--sharded: no sharded channel under {}.* has subscribers; nothing to sample "
+                      "(sharded pub/sub has no patterns)",
+                      ctx.prefix);
     else
         sharded_ = std::make_unique<ShardedSubscriber>(ctx.connect, "rbus-stats", std::move(subs));
 }
@@ -134,7 +134,7 @@ void TrafficSampler::start() {
 void TrafficSampler::resume(const std::string& why, Clock::time_point end) {
     ++drops_;
     const auto lost = Clock::now();
-    logger().warn(fmt::format("connection dropped: {}; reconnecting (the counts of this window are lower bounds)", why));
+    logger().warn("connection dropped: {}; reconnecting (the counts of this window are lower bounds)", why);
     close_subscriptions();
     ReconnectPolicy policy;
     bool back = false;
@@ -152,13 +152,13 @@ void TrafficSampler::resume(const std::string& why, Clock::time_point end) {
             close_subscriptions();
         } catch (const ConnectError& e) {
             close_subscriptions();
-            logger().info(fmt::format("reconnect attempt {} failed: {}", policy.attempts(), e.what()));
+            logger().info("reconnect attempt {} failed: {}", policy.attempts(), e.what());
         }
     }
     dropped_ += Clock::now() - lost;
     if (back)
-        logger().warn(fmt::format("reconnected after {}; events published meanwhile were not counted",
-                                  format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost))));
+        logger().warn("reconnected after {}; events published meanwhile were not counted",
+                      format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost)));
 }
 
 TrafficStats TrafficSampler::sample_until(Clock::time_point end) {

@@ -42,10 +42,10 @@ void GroupConsumer::keep_running() {
     try {
         if (keep_entry(*conn_, key, o_.group, o_.consumer, id, ctx_.connect.reply_timeout)) return;
         running_lost_ = true;
-        logger().warn(fmt::format("event {} on {} was claimed by another consumer while its handler ran", id,
-                                  keys_.channel_of_stream(key)));
+        logger().warn("event {} on {} was claimed by another consumer while its handler ran", id,
+                      keys_.channel_of_stream(key));
     } catch (const Error& e) {
-        logger().warn(fmt::format("could not keep event {} while its handler runs: {}", id, e.what()));
+        logger().warn("could not keep event {} while its handler runs: {}", id, e.what());
     }
 }
 
@@ -86,7 +86,7 @@ void GroupConsumer::create_groups(const std::vector<std::string>& keys, std::str
     for (const std::string& key : keys) {
         try {
             conn_->command({"XGROUP", "CREATE", key, o_.group, start, "MKSTREAM"}, ctx_.connect.reply_timeout);
-            logger().info(fmt::format("created group {} on {} at {}", o_.group, key, start));
+            logger().info("created group {} on {} at {}", o_.group, key, start);
         } catch (const ReplyError& e) {
             std::string_view what = e.what();
             if (what.rfind("BUSYGROUP", 0) == 0) continue;  // an existing group continues where it is
@@ -104,8 +104,8 @@ void GroupConsumer::open() {
     streams_ = stream_keys();
     rescan_.scanned(t0, Clock::now());
     if (streams_.empty())
-        logger().warn(fmt::format("--group: no history stream matches yet; waiting for one (looking again every {})",
-                                  format_duration(GroupRescan::kEvery)));
+        logger().warn("--group: no history stream matches yet; waiting for one (looking again every {})",
+                      format_duration(GroupRescan::kEvery));
     create_groups(streams_, o_.start_id);
 }
 
@@ -116,7 +116,7 @@ void GroupConsumer::rescan() {
     std::vector<std::string> fresh = new_streams(found, streams_);
     if (fresh.empty()) return;
     create_groups(fresh, start_on_new_stream(o_.start_id));
-    for (const std::string& key : fresh) logger().info(fmt::format("reading {} too: a new history stream", key));
+    for (const std::string& key : fresh) logger().info("reading {} too: a new history stream", key);
     streams_.insert(streams_.end(), fresh.begin(), fresh.end());
     std::sort(streams_.begin(), streams_.end());
 }
@@ -150,8 +150,8 @@ std::vector<GroupConsumer::Pending> GroupConsumer::claim(std::size_t limit, bool
             if (r->type != REDIS_REPLY_ARRAY || r->elements < 2) throw ProtocolError("unexpected reply to XAUTOCLAIM");
             parse_entries(r->element[1], entries, "XAUTOCLAIM");
             if (!entries.empty())
-                logger().info(fmt::format("claimed {} event(s) idle for {} or more on {}", entries.size(),
-                                          format_duration(o_.claim_idle), key));
+                logger().info("claimed {} event(s) idle for {} or more on {}", entries.size(),
+                              format_duration(o_.claim_idle), key);
         }
         for (const StreamEntry& e : entries) out.push_back(Pending{key, e, deliveries_of(key, e.id)});
         held_.push_back(std::move(r));
@@ -192,7 +192,7 @@ void GroupConsumer::dead_letter(const std::string& key, const StreamEntry& e, st
             throw ReplyError(fmt::format("{} refused the DLQ move: {}", conn_->peer(), reply_text(r.get())));
     }
     ++stats_.dlq_sent;
-    logger().warn(fmt::format("event {} on {} moved to the DLQ ({}): {}", e.id, channel, reason, d.error_details));
+    logger().warn("event {} on {} moved to the DLQ ({}): {}", e.id, channel, reason, d.error_details);
 }
 
 bool GroupConsumer::handle(const std::string& key, const StreamEntry& e, long long deliveries, ConsumeStats& st) {
@@ -235,8 +235,8 @@ bool GroupConsumer::handle(const std::string& key, const StreamEntry& e, long lo
         command({"XCLAIM", key, o_.group, o_.consumer, "0", e.id});
         ++deliveries;
         ++stats_.retried;
-        logger().info(fmt::format("event {} failed ({}); delivery {} of {}", e.id, result->describe(), deliveries,
-                                  o_.max_deliveries));
+        logger().info("event {} failed ({}); delivery {} of {}", e.id, result->describe(), deliveries,
+                      o_.max_deliveries);
     }
 }
 

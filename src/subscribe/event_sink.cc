@@ -20,7 +20,7 @@ void EventSink::handle_invalid(const ReceivedEvent& ev) {
     const BusMessage& m = ev.message;
     switch (o_.invalid) {
         case InvalidPolicy::skip:
-            logger().warn(fmt::format("skipped invalid message on {}: {}", m.channel, ev.read.error));
+            logger().warn("skipped invalid message on {}: {}", m.channel, ev.read.error);
             return;
         case InvalidPolicy::emit:
             if (o_.raw) out_.line(m.data);

@@ -65,7 +65,7 @@ void HistoryMirror::flush() {
         out_.clear();
         lost_ += waiting;
         queued_ = 0;
-        logger().warn(fmt::format("history connection lost: {}; {} event(s) not recorded", e.what(), waiting));
+        logger().warn("history connection lost: {}; {} event(s) not recorded", e.what(), waiting);
     }
 }
 
@@ -73,7 +73,7 @@ ConsumeHandlers mirror_handlers(HistoryMirror& mirror, const EventFilter& filter
     ConsumeHandlers h;
     h.on_event = [&mirror, &filter](const ReceivedEvent& ev) {
         if (!ev.read.ok()) {
-            logger().warn(fmt::format("not recorded: invalid message on {}: {}", ev.message.channel, ev.read.error));
+            logger().warn("not recorded: invalid message on {}: {}", ev.message.channel, ev.read.error);
             return false;
         }
         const EventView& e = ev.read.event;

@@ -114,8 +114,8 @@ bool DlqView::show(const DlqEntry& e) {
 
 void DlqView::invalid(std::string_view channel, std::string_view data) {
     summary_.invalid();
-    logger().warn(fmt::format("skipped a message on {} that is not a DLQ record: {}{}", channel, data.substr(0, 60),
-                              data.size() > 60 ? "..." : ""));
+    logger().warn("skipped a message on {} that is not a DLQ record: {}{}", channel, data.substr(0, 60),
+                  data.size() > 60 ? "..." : "");
 }
 
 void DlqView::flush() {
@@ -142,8 +142,8 @@ std::vector<DlqEntry> stored_entries(const Context& ctx, const ReplayRange& rang
     DlqSelection sel;
     sel.range = range;
     std::vector<DlqEntry> entries = read_dlq(*conn, HistoryKeys(ctx.history_prefix), sel, ctx.connect.reply_timeout);
-    logger().info(fmt::format("{} stored DLQ entr{} since {}", entries.size(), entries.size() == 1 ? "y" : "ies",
-                              range.since ? format_timestamp(*range.since) : std::string("the start")));
+    logger().info("{} stored DLQ entr{} since {}", entries.size(), entries.size() == 1 ? "y" : "ies",
+                  range.since ? format_timestamp(*range.since) : std::string("the start"));
     return entries;
 }
 

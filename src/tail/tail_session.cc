@@ -71,7 +71,7 @@ bool TailSession::on_event(const ReceivedEvent& ev) {
 
 void TailSession::invalid_notice(const ReceivedEvent& ev) {
     if (!line_ || !options_.terminal) {  // piped or --json: stdout stays the events, one WARN each
-        logger().warn(fmt::format("skipped invalid message on {}: {}", ev.message.channel, ev.read.error));
+        logger().warn("skipped invalid message on {}: {}", ev.message.channel, ev.read.error);
         return;
     }
     auto now = std::chrono::steady_clock::now();

@@ -5,8 +5,11 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <type_traits>
 #include <utility>
 #include <vector>
+
+#include <fmt/core.h>
 
 namespace rbus {
 
@@ -18,6 +21,10 @@ std::optional<LogLevel> parse_log_level(std::string_view);
 std::string_view log_level_name(LogLevel);
 
 using LogFields = std::vector<std::pair<std::string_view, std::string>>;
+
+// Keeps info(message, fields) off the format-style overloads below.
+template <typename... Args>
+inline constexpr bool kNoFields = (!std::is_same_v<std::remove_cvref_t<Args>, LogFields> && ...);
 
 class Logger {
 public:
@@ -31,6 +38,29 @@ public:
     void warn(std::string_view m, const LogFields& f = {}) const { log(LogLevel::warn, m, f); }
     void info(std::string_view m, const LogFields& f = {}) const { log(LogLevel::info, m, f); }
     void debug(std::string_view m, const LogFields& f = {}) const { log(LogLevel::debug, m, f); }
+    // fmt-style, checked at compile time: logger().debug("connected to {}", peer).
+    // The message is formatted only when the level is on (the arguments
+    // themselves are still evaluated by the caller).
+    template <typename T, typename... Args>
+        requires kNoFields<T, Args...>
+    void error(fmt::format_string<T, Args...> f, T&& a, Args&&... args) const {
+        log_format(LogLevel::error, f, a, args...);
+    }
+    template <typename T, typename... Args>
+        requires kNoFields<T, Args...>
+    void warn(fmt::format_string<T, Args...> f, T&& a, Args&&... args) const {
+        log_format(LogLevel::warn, f, a, args...);
+    }
+    template <typename T, typename... Args>
+        requires kNoFields<T, Args...>
+    void info(fmt::format_string<T, Args...> f, T&& a, Args&&... args) const {
+        log_format(LogLevel::info, f, a, args...);
+    }
+    template <typename T, typename... Args>
+        requires kNoFields<T, Args...>
+    void debug(fmt::format_string<T, Args...> f, T&& a, Args&&... args) const {
+        log_format(LogLevel::debug, f, a, args...);
+    }
     // A security warning (--insecure, a password on argv, a secret file others
     // can read): a WARN line whatever the level, -q included.
     void security(std::string_view m) const;
@@ -38,6 +68,12 @@ public:
     std::string render(LogLevel level, std::string_view message, const LogFields& fields) const;
 
 private:
+    template <typename... Args>
+    void log_format(LogLevel level, fmt::string_view f, const Args&... args) const {
+        if (enabled(level)) vlog(level, f, fmt::make_format_args(args...));
+    }
+    void vlog(LogLevel level, fmt::string_view format, fmt::format_args args) const;
+
     LogLevel level_ = LogLevel::warn;
     LogFormat format_ = LogFormat::text;
     std::string program_ = "rbus";
