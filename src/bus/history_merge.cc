@@ -2,11 +2,13 @@
 
 #include <algorithm>
 #include <cctype>
+#include <cstring>
 
 #include <fmt/format.h>
 
 #include "event/event_read.h"
 #include "base/duration.h"
+#include "event/canonical.h"
 #include "event/envelope.h"
 #include "base/error.h"
 #include "base/uuid.h"
@@ -71,33 +73,58 @@ ReplayRange parse_replay_range(std::string_view since, std::string_view until, S
     return r;
 }
 
+std::string_view ReplayMerge::store(std::string_view text) {
+    constexpr std::size_t kChunk = 64 * 1024;
+    if (text.size() > store_left_) {
+        std::size_t size = std::max(kChunk, text.size());
+        store_.push_back(std::make_unique<char[]>(size));
+        store_at_ = store_.back().get();
+        store_left_ = size;
+    }
+    char* at = store_at_;
+    if (!text.empty()) std::memcpy(at, text.data(), text.size());
+    store_at_ += text.size();
+    store_left_ -= text.size();
+    return {at, text.size()};
+}
+
 bool ReplayMerge::add(std::string_view channel, std::string_view body, std::string_view pattern,
                       const ReplayRange* filter_time) {
-    ReplayItem item{channel, body, pattern, {}, {}, next_++};
     thread_local EnvelopeReader reader;  // one pass (event_read.h), buffers reused
+    thread_local std::string normalised;
+    std::string_view id, timestamp;
+    std::string v5;
     if (const EventRead& r = reader.read(body); r.ok()) {
-        item.id.assign(r.event.id);
-        if (r.event.timestamp) item.timestamp = normalize_timestamp(*r.event.timestamp).value_or("");
+        id = r.event.id;
+        if (r.event.timestamp) {  // the pass writes it normalised; anything else is normalised here
+            timestamp = *r.event.timestamp;
+            if (!is_canonical_timestamp(timestamp)) {
+                normalised = normalize_timestamp(timestamp).value_or("");
+                timestamp = normalised;
+            }
+        }
     } else {
-        item.id = uuid_v5(body);
+        v5 = uuid_v5(body);
+        id = v5;
     }
     if (filter_time && (filter_time->since || filter_time->until)) {
-        auto at = item.timestamp.empty() ? std::nullopt : parse_timestamp(item.timestamp);
+        auto at = timestamp.empty() ? std::nullopt : parse_timestamp(timestamp);
         if (!at) return false;  // no time: cannot be placed in the range
         if (filter_time->since && *at < *filter_time->since) return false;
         if (filter_time->until && *at > *filter_time->until) return false;
     }
-    if (!ids_.insert(item.id).second) return false;
-    items_.push_back(std::move(item));
+    if (ids_.count(id)) return false;
+    ReplayItem item{channel, body, pattern, store(id), store(timestamp), next_++};
+    ids_.insert(item.id);
+    items_.push_back(item);
     return true;
 }
 
 std::vector<ReplayItem> ReplayMerge::take_sorted() {
-    std::stable_sort(items_.begin(), items_.end(),
-                     [](const ReplayItem& a, const ReplayItem& b) { return a.timestamp < b.timestamp; });
+    auto earlier = [](const ReplayItem& a, const ReplayItem& b) { return a.timestamp < b.timestamp; };
+    // History streams are written in time order: most replays are sorted already.
+    if (!std::is_sorted(items_.begin(), items_.end(), earlier)) std::stable_sort(items_.begin(), items_.end(), earlier);
     return std::move(items_);
 }
-
-bool ReplayMerge::replayed(std::string_view id) const { return ids_.count(std::string(id)) > 0; }
 
 }  // namespace rbus

@@ -1,5 +1,7 @@
 #include "bus/history_replay.h"
 
+#include <algorithm>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -57,30 +59,45 @@ std::vector<std::string_view> HistoryReplay::scan(Connection& conn, const std::s
 }
 
 void HistoryReplay::read_stream(Connection& conn, const std::string& key, std::string_view pattern) {
-    std::string start = range_.start;
     std::string count = std::to_string(kPage);
     std::string_view channel = keys_.channel_of_stream(key);
     std::vector<StreamEntry> entries;
     bool any = false;
+    std::string next;
+    // The next page is asked for as soon as this one's last ID is known, so the
+    // server reads it while this one is being merged.
+    auto ask = [&](std::string_view from) {
+        conn.append({"XRANGE", key, from, range_.end, "COUNT", count});
+        conn.flush(deadline_after(ctx_.connect.reply_timeout));
+    };
+    ask(range_.start);
     for (;;) {
+        Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
         Reply r;
-        try {
-            r = conn.command({"XRANGE", key, start, range_.end, "COUNT", count}, ctx_.connect.reply_timeout);
-        } catch (const ReplyError& e) {
-            if (std::string_view(e.what()).rfind("WRONGTYPE", 0) == 0)
-                throw UsageError(fmt::format("history key {} is not a stream", key));
-            throw;
+        while (!(r = conn.read_reply(deadline))) {
+            throw_if_interrupted();
+            if (deadline && Clock::now() >= *deadline)
+                throw TimeoutError(fmt::format("no reply from {} to XRANGE within {}ms", conn.peer(),
+                                               ctx_.connect.reply_timeout.count()));
+        }
+        if (r->type == REDIS_REPLY_ERROR) {
+            std::string_view what = reply_text(r.get());
+            if (what.rfind("WRONGTYPE", 0) == 0) throw UsageError(fmt::format("history key {} is not a stream", key));
+            throw ReplyError(std::string(what));
         }
         entries.clear();
         parse_entries(r.get(), entries, "XRANGE");
+        bool last = entries.size() < kPage;
+        if (!last) {
+            next.assign("(").append(entries.back().id);
+            ask(next);
+        }
         for (const StreamEntry& e : entries) {
             any = true;
             ++sources_.stream_events;
             std::string_view body = e.envelope();
             if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
         }
-        bool last = entries.size() < kPage;
-        if (!entries.empty()) start = "(" + std::string(entries.back().id);
         keep(std::move(r));
         throw_if_interrupted();
         if (last) break;
@@ -105,6 +122,14 @@ void HistoryReplay::read_msg_keys(Connection& conn, const Subscription& sub) {
         scan(conn, raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name)), "string");
     sources_.msg_keys += keys.size();
     std::string_view pattern = sub.pattern ? std::string_view(sub.name) : std::string_view();
+    // msg:{channel}:{id}: an event a history stream already gave (rbus-publish
+    // --history writes both) would be dropped as a duplicate: not fetched.
+    keys.erase(std::remove_if(keys.begin(), keys.end(),
+                              [&](std::string_view key) {
+                                  std::size_t colon = key.rfind(':');
+                                  return colon != std::string_view::npos && merge_.replayed(key.substr(colon + 1));
+                              }),
+               keys.end());
     for (std::size_t at = 0; at < keys.size(); at += kPage) {
         std::vector<std::string_view> args{"MGET"};
         std::size_t end = std::min(keys.size(), at + kPage);

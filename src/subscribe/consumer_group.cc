@@ -240,7 +240,7 @@ bool GroupConsumer::handle(const std::string& key, const StreamEntry& e, long lo
     }
 }
 
-void GroupConsumer::ack_pending_acks() {
+void GroupConsumer::ack_pending_acks(bool with_next_command) {
     if (to_ack_.empty()) return;
     sink_.on_burst();  // written and flushed before acknowledged
     std::sort(to_ack_.begin(), to_ack_.end());
@@ -249,11 +249,29 @@ void GroupConsumer::ack_pending_acks() {
         std::vector<std::string_view> args{"XACK", to_ack_[i].first, o_.group};
         std::size_t j = i;
         for (; j < to_ack_.size() && to_ack_[j].first == to_ack_[i].first; ++j) args.push_back(to_ack_[j].second);
-        command(args);
+        if (with_next_command) {
+            // Sent in the same write as the next command (the next XREADGROUP),
+            // which the server runs after it; its reply is checked first.
+            conn_->append(args);
+            std::string peer = conn_->peer();
+            conn_->defer_reply([peer](const redisReply& r) {
+                if (r.type == REDIS_REPLY_ERROR)
+                    throw ReplyError(fmt::format("{} refused XACK: {}", peer, reply_text(&r)));
+            });
+            acks_unsent_ = true;
+        } else {
+            command(args);
+        }
         stats_.acked += j - i;
         i = j;
     }
     to_ack_.clear();
+}
+
+void GroupConsumer::settle_acks() {
+    ack_pending_acks();
+    if (acks_unsent_ && conn_) command({"PING"});  // sends what waits, and takes the XACK replies
+    acks_unsent_ = false;
 }
 
 void GroupConsumer::leave() {
@@ -273,7 +291,7 @@ int GroupConsumer::run(ConsumeStats& st) {
     Clock::time_point last_match = Clock::now(), last_claim{};
     bool first = true;
     auto finish = [&](int rc) {
-        ack_pending_acks();
+        settle_acks();
         leave();
         return rc;
     };
@@ -317,6 +335,7 @@ int GroupConsumer::run(ConsumeStats& st) {
         conn_->append(args);
         Deadline wait = Clock::now() + block + ctx_.connect.reply_timeout;
         conn_->flush(wait);
+        acks_unsent_ = false;  // read_reply below takes their replies first
         Reply r;
         while (!(r = conn_->read_reply(wait))) {
             if (pending_signal()) {
@@ -336,10 +355,12 @@ int GroupConsumer::run(ConsumeStats& st) {
         }
         std::vector<KeyedEntry> entries;
         parse_read_reply(r.get(), entries, "XREADGROUP");
+        std::string key;
         for (const KeyedEntry& ke : entries) {
-            if (!handle(std::string(ke.key), ke.entry, 1, st)) return finish(signal_exit_code(pending_signal()));
+            if (key != ke.key) key.assign(ke.key);
+            if (!handle(key, ke.entry, 1, st)) return finish(signal_exit_code(pending_signal()));
         }
-        ack_pending_acks();
+        ack_pending_acks(/*with_next_command=*/true);
         if (st.matched > matched_before) last_match = Clock::now();
     }
     return finish(kExitOk);

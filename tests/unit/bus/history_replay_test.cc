@@ -129,3 +129,20 @@ TEST_CASE("replay merge: msg: keys are filtered by envelope time, id-less messag
     REQUIRE(items.size() == 1);
     CHECK(items[0].id.size() == 36);
 }
+
+TEST_CASE("replay merge: ids and times stay readable past many adds, sorted input stays as it came") {
+    ReplayMerge m;
+    std::vector<std::string> bodies;
+    for (int i = 0; i < 5000; ++i)  // ids and times fill several of the merge's store chunks
+        bodies.push_back(replay_env(fmt::format("id-{:05}-{}", i, std::string(40, 'x')),
+                                    fmt::format("2026-11-26T{:02}:{:02}:{:02}.000000Z", 10 + i / 3600, i / 60 % 60, i % 60)));
+    for (const std::string& b : bodies) CHECK(m.add("ch", b, "", nullptr));
+    for (int i = 0; i < 5000; i += 499) CHECK(m.replayed(fmt::format("id-{:05}-{}", i, std::string(40, 'x'))));
+    auto items = m.take_sorted();
+    REQUIRE(items.size() == 5000);
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        CHECK(items[i].order == i);
+        CHECK(items[i].body == bodies[i]);
+        CHECK(items[i].id == fmt::format("id-{:05}-{}", i, std::string(40, 'x')));
+    }
+}

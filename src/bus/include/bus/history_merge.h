@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -31,8 +32,9 @@ ReplayRange parse_replay_range(std::string_view since, std::string_view until, S
 
 struct ReplayItem {
     std::string_view channel, body, pattern;
-    std::string id;
-    std::string timestamp;  // normalised (RFC 3339 UTC micro Z), "" when unreadable
+    // Views into the merge's own store: valid as long as the merge.
+    std::string_view id;
+    std::string_view timestamp;  // normalised (RFC 3339 UTC micro Z), "" when unreadable
     std::size_t order = 0;
 };
 
@@ -44,13 +46,20 @@ public:
     bool add(std::string_view channel, std::string_view body, std::string_view pattern, const ReplayRange* filter_time);
     // Everything added, in timestamp order; the merge keeps the ids.
     std::vector<ReplayItem> take_sorted();
-    // True when a live event with this id was already replayed.
-    bool replayed(std::string_view id) const;
+    // True when an event with this id was added (a live event already
+    // replayed, or a msg: key whose event a stream gave).
+    bool replayed(std::string_view id) const { return ids_.count(id) > 0; }
     std::size_t size() const { return ids_.size(); }
 
 private:
+    // A copy of `text` in the store: chunks that never move, so views stay.
+    std::string_view store(std::string_view text);
+
     std::vector<ReplayItem> items_;
-    std::unordered_set<std::string> ids_;
+    std::unordered_set<std::string_view> ids_;  // views into store_
+    std::vector<std::unique_ptr<char[]>> store_;
+    std::size_t store_left_ = 0;
+    char* store_at_ = nullptr;
     std::size_t next_ = 0;
 };
 

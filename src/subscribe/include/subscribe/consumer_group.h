@@ -71,7 +71,11 @@ private:
     long long deliveries_of(const std::string& key, std::string_view id);
     // Handles one entry; false when a signal stopped it (left pending).
     bool handle(const std::string& key, const StreamEntry& entry, long long deliveries, ConsumeStats& st);
-    void ack_pending_acks();
+    // XACK what was written and flushed. with_next_command: queued to go out
+    // with the next command (one round trip less per batch); else now.
+    void ack_pending_acks(bool with_next_command = false);
+    // Every acknowledgement sent and answered.
+    void settle_acks();
     void dead_letter(const std::string& key, const StreamEntry& e, std::string_view reason, long long deliveries,
                      std::optional<int> exit_status, std::string details);
     void leave();
@@ -96,6 +100,7 @@ private:
     GroupStats stats_;
     std::optional<std::pair<std::string, std::string>> running_;  // (stream, id) whose handler runs
     bool running_lost_ = false;  // claimed by another consumer meanwhile (said once)
+    bool acks_unsent_ = false;   // XACKs queued, not yet flushed
 };
 
 }  // namespace rbus
