@@ -63,8 +63,8 @@ int main(int argc, char** argv) {
             ->type_name("N")->group(b);
         const char* h = "History";
         app.add_flag("--history", req.history_flag,
-                     "also record in rbus:history:{CHANNEL} and msg:{channel}:{id}, atomically with the PUBLISH "
-                     "(env RAPTORBUS_HISTORY=1)")
+                     "also record in rbus:history:{CHANNEL} and msg:{channel}:{id}, before the PUBLISH "
+                     "(atomically on one node; env RAPTORBUS_HISTORY=1)")
             ->group(h);
         add_retention_options(app, req.retention, h);
         app.add_flag("--redrive", redrive, "return DLQ entries where they came from (TYPE globs select)")->group(h);

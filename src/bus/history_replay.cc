@@ -7,6 +7,7 @@
 
 #include "redis/connect.h"
 #include "base/error.h"
+#include "bus/cluster_slots.h"
 #include "bus/history_options.h"
 #include "bus/history_stream.h"
 #include "base/log.h"
@@ -122,14 +123,7 @@ void HistoryReplay::read_msg_keys(Connection& conn, const Subscription& sub) {
         scan(conn, raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name)), "string");
     sources_.msg_keys += keys.size();
     std::string_view pattern = sub.pattern ? std::string_view(sub.name) : std::string_view();
-    // msg:{channel}:{id}: an event a history stream already gave (rbus-publish
-    // --history writes both) would be dropped as a duplicate: not fetched.
-    keys.erase(std::remove_if(keys.begin(), keys.end(),
-                              [&](std::string_view key) {
-                                  std::size_t colon = key.rfind(':');
-                                  return colon != std::string_view::npos && merge_.replayed(key.substr(colon + 1));
-                              }),
-               keys.end());
+    drop_replayed(keys);
     for (std::size_t at = 0; at < keys.size(); at += kPage) {
         std::vector<std::string_view> args{"MGET"};
         std::size_t end = std::min(keys.size(), at + kPage);
@@ -137,39 +131,65 @@ void HistoryReplay::read_msg_keys(Connection& conn, const Subscription& sub) {
                     keys.begin() + static_cast<std::ptrdiff_t>(end));
         Reply r = conn.command(args, ctx_.connect.reply_timeout);
         if (r->type != REDIS_REPLY_ARRAY || r->elements != end - at) throw ProtocolError("unexpected reply to MGET");
-        for (std::size_t i = 0; i < r->elements; ++i) {
-            const redisReply* v = r->element[i];
-            if (v->type != REDIS_REPLY_STRING) continue;  // expired since the SCAN
-            std::string_view key = keys[at + i];
-            std::size_t colon = key.rfind(':');
-            if (colon == std::string_view::npos || colon < 4) continue;
-            ++sources_.msg_events;
-            merge_.add(key.substr(4, colon - 4), reply_text(v), pattern, &range_);
-        }
+        add_msg_values(keys, at, r->element, r->elements, pattern);
         keep(std::move(r));
         throw_if_interrupted();
     }
 }
 
-void HistoryReplay::read() {
-    require_single_node(ctx_, "--since/--until");
-    auto conn = connect_bus(ctx_.connect, "rbus-replay");
-    require_single_node(*conn, "--since/--until", ctx_.connect.reply_timeout);
-    for (const Subscription& sub : subs_) {
-        std::size_t before = merge_.size(), streams_before = sources_.streams.size();
-        std::size_t msg_before = sources_.msg_keys;
-        read_streams(*conn, sub);
-        read_msg_keys(*conn, sub);
-        if (sources_.streams.size() == streams_before && sources_.msg_keys == msg_before)
-            logger().warn("no history for {}: nothing recorded it (rbus-publish --history, rbus-subscribe "
-                          "--mirror, or RaptorBus's publish_event())",
-                          sub.name);
-        logger().debug("replay {}: {} event(s)", sub.name, merge_.size() - before);
+void HistoryReplay::drop_replayed(std::vector<std::string_view>& msg_keys) const {
+    // msg:{channel}:{id}: an event a history stream already gave (rbus-publish
+    // --history writes both) would be dropped as a duplicate: not fetched.
+    msg_keys.erase(std::remove_if(msg_keys.begin(), msg_keys.end(),
+                                  [&](std::string_view key) {
+                                      std::size_t colon = key.rfind(':');
+                                      return colon != std::string_view::npos && merge_.replayed(key.substr(colon + 1));
+                                  }),
+                   msg_keys.end());
+}
+
+void HistoryReplay::add_msg_values(const std::vector<std::string_view>& keys, std::size_t at,
+                                   const redisReply* const* values, std::size_t n, std::string_view pattern) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const redisReply* v = values[i];
+        if (!v || v->type != REDIS_REPLY_STRING) continue;  // expired since the SCAN
+        std::string_view key = keys[at + i];
+        std::size_t colon = key.rfind(':');
+        if (colon == std::string_view::npos || colon < 4) continue;
+        ++sources_.msg_events;
+        merge_.add(key.substr(4, colon - 4), reply_text(v), pattern, &range_);
     }
-    logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s): {} event(s) to replay",
-                  sources_.streams.size(), sources_.stream_events,
-                  sources_.streams.empty() ? "" : " ",
-                  fmt::join(sources_.streams, ", "), sources_.msg_keys, merge_.size());
+}
+
+void HistoryReplay::warn_if_none(const Subscription& sub, std::size_t streams_before, std::size_t msg_before) {
+    if (sources_.streams.size() == streams_before && sources_.msg_keys == msg_before)
+        logger().warn("no history for {}: nothing recorded it (rbus-publish --history, rbus-subscribe "
+                      "--mirror, or RaptorBus's publish_event())",
+                      sub.name);
+}
+
+void HistoryReplay::read() {
+    std::unique_ptr<Connection> conn;
+    if (!cluster_by_flags(ctx_)) {
+        conn = connect_bus(ctx_.connect, "rbus-replay");
+        if (is_cluster_node(*conn, ctx_.connect.reply_timeout)) conn.reset();  // one node of a cluster as the URL
+    }
+    if (!conn) {
+        read_cluster();
+    } else {
+        for (const Subscription& sub : subs_) {
+            std::size_t before = merge_.size(), streams_before = sources_.streams.size();
+            std::size_t msg_before = sources_.msg_keys;
+            read_streams(*conn, sub);
+            read_msg_keys(*conn, sub);
+            warn_if_none(sub, streams_before, msg_before);
+            logger().debug("replay {}: {} event(s)", sub.name, merge_.size() - before);
+        }
+    }
+    logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) to replay",
+                  sources_.streams.size(), sources_.stream_events, sources_.streams.empty() ? "" : " ",
+                  fmt::join(sources_.streams, ", "), sources_.msg_keys,
+                  masters_ > 0 ? fmt::format(" on {} cluster master(s)", masters_) : "", merge_.size());
 }
 
 void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {
@@ -211,7 +231,6 @@ int consume_with_history(const Context& ctx, const std::string& client_name, con
                          const ReplayFlags& flags, const ConsumeOptions& options, const ConsumeHandlers& handlers,
                          ConsumeStats* stats) {
     if (!flags.given()) return consume_subscriptions(ctx, client_name, subs, options, handlers, stats);
-    require_single_node(ctx, "--since/--until");
     ReplayRange range = parse_replay_range(flags.since, flags.until, std::chrono::system_clock::now());
     auto replay = std::make_shared<HistoryReplay>(ctx, subs, range);
     ConsumeStats local;

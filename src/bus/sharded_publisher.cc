@@ -40,6 +40,35 @@ void NodeConnections::drop(const HostPort& node) {
 }
 
 Reply NodeConnections::command_for_slot(ClusterTopology& topology, int slot, const std::vector<std::string_view>& args) {
+    std::string resp;
+    append_resp(resp, args.data(), args.size());
+    std::string what(args[0]);
+    if (args.size() > 1) what.append(" ").append(args[1]);
+    return command_for_slot(topology, slot, resp, what);
+}
+
+namespace {
+
+// append_raw + flush + read, as Connection::command does for arguments.
+Reply raw_command(Connection& conn, std::string_view resp, std::chrono::milliseconds timeout) {
+    Deadline deadline = deadline_after(timeout);
+    conn.append_raw(resp);
+    conn.flush(deadline);
+    for (;;) {
+        Reply r = conn.read_reply(deadline);
+        if (r) {
+            if (r->type == REDIS_REPLY_ERROR) throw ReplyError(std::string(reply_text(r.get())));
+            return r;
+        }
+        if (deadline && Clock::now() >= *deadline)
+            throw TimeoutError(fmt::format("no reply from {} within {}ms", conn.peer(), timeout.count()));
+    }
+}
+
+}  // namespace
+
+Reply NodeConnections::command_for_slot(ClusterTopology& topology, int slot, std::string_view resp,
+                                        std::string_view what) {
     std::optional<HostPort> target = topology.owner(slot);
     bool asking = false;
     for (int hop = 0;; ++hop) {
@@ -54,11 +83,11 @@ Reply NodeConnections::command_for_slot(ClusterTopology& topology, int slot, con
             conn = &get(*target);
         }
         try {
-            return conn->command(args, options_.reply_timeout);
+            return raw_command(*conn, resp, options_.reply_timeout);
         } catch (const ReplyError& e) {
             auto redirect = parse_redirect(e.what(), target->host);
             if (!redirect || hop >= kMaxRedirects) throw;
-            logger().info("{} {} on {}: {}", args[0], args.size() > 1 ? args[1] : "", node_name(*target), e.what());
+            logger().info("{} on {}: {}", what, node_name(*target), e.what());
             asking = redirect->kind == Redirect::Kind::ask;
             if (!asking) topology = discover_topology(options_, client_name_, {redirect->target});
             target = redirect->target;

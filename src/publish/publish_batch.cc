@@ -12,6 +12,7 @@
 #include "bus/batch_publisher.h"
 #include "redis/connect.h"
 #include "base/error.h"
+#include "bus/history_cluster.h"
 #include "bus/history_options.h"
 #include "base/log.h"
 #include "base/named_file.h"
@@ -103,11 +104,24 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
             load_record_script(c, timeout);
         };
     }
+    // --history on a Cluster: the history on its keys' masters first, then the PUBLISH, chunk by chunk.
+    std::unique_ptr<ClusterHistoryBatch> cluster;
+    if (req.history && !req.dry_run && bus_is_cluster(ctx, "rbus-publish"))
+        cluster = std::make_unique<ClusterHistoryBatch>(ctx, *req.history, bo, handlers);
     BusBatchPublisher engine(ctx, bo, handlers);  // one connection, or one per cluster master with --sharded
-    if (!req.dry_run) engine.start();  // unreachable at start: exit 3, or 0 with --fail-soft
+    if (cluster)
+        cluster->start();
+    else if (!req.dry_run)
+        engine.start();  // unreachable at start: exit 3, or 0 with --fail-soft
+    auto finish = [&] {
+        if (cluster)
+            cluster->finish();
+        else if (!req.dry_run)
+            engine.finish();
+    };
 
     LineReader reader(input.fd, [&] {
-        if (!req.dry_run) engine.finish();  // input is slow: confirm what was sent
+        finish();  // input is slow: confirm what was sent
         out.flush();
     }, req.max_bytes);
     std::string_view line;
@@ -140,11 +154,13 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
         } else if (req.dry_run) {
             ++published;
             print(*ev);
+        } else if (cluster) {
+            cluster->add(*ev);
         } else {
             engine.add(*ev);
         }
     }
-    if (!req.dry_run) engine.finish();
+    finish();
     out.flush();
     dead.flush();
 

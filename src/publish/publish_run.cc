@@ -9,6 +9,7 @@
 
 #include "publish/batch_input.h"
 #include "bus/batch_publisher.h"
+#include "bus/history_cluster.h"
 #include "redis/connect.h"
 #include "base/duration.h"
 #include "base/error.h"
@@ -68,7 +69,6 @@ int run_publish(const Context& ctx, const PublishRequest& req) {
         throw UsageError("--wait-for cannot be used with --sharded: the reply is awaited with a plain SUBSCRIBE");
     PublishRequest r = req;
     if (req.history_flag || ctx.history) {
-        if (!req.dry_run) require_single_node(ctx, "--history");
         r.history = history_settings(ctx, req.retention);
     } else if (req.retention.given()) {
         throw UsageError("--retain and --max-len need --history");
@@ -123,11 +123,21 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
     Envelope first = maker.make(1);  // a bad payload is a usage error before connecting
     std::unique_ptr<Connection> conn;
     std::unique_ptr<ShardedPublisher> sharded;  // --sharded: SPUBLISH on the slot's owner
-    if (!req.dry_run && ctx.sharded) {
+    // --history on a Cluster: the history on its keys' masters first, then the PUBLISH.
+    std::unique_ptr<ClusterHistoryPublisher> cluster_history;
+    if (!req.dry_run && req.history && cluster_by_flags(ctx)) {
+        cluster_history = std::make_unique<ClusterHistoryPublisher>(ctx, *req.history, record_metrics);
+        cluster_history->start();
+    } else if (!req.dry_run && ctx.sharded) {
         sharded = std::make_unique<ShardedPublisher>(ctx, "rbus-publish", record_metrics);
         sharded->start();
     } else if (!req.dry_run) {
         conn = connect_bus(ctx.connect, "rbus-publish", Greeting::pipelined);
+        if (req.history && is_cluster_node(*conn, ctx.connect.reply_timeout)) {  // one node of a cluster as the URL
+            conn.reset();
+            cluster_history = std::make_unique<ClusterHistoryPublisher>(ctx, *req.history, record_metrics);
+            cluster_history->start();
+        }
     }
     PublishOptions po;
     po.record_metrics = record_metrics;
@@ -137,8 +147,10 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
         if (seq > 1 && interval.count() > 0) interruptible_sleep(interval);
         if ((result.signal = pending_signal())) break;
         Envelope env = seq == 1 ? std::move(first) : maker.make(seq);
-        if (conn || sharded) {
-            long long receivers = sharded ? sharded->publish(env) : Publisher(*conn, ctx, po).publish(env);
+        if (conn || sharded || cluster_history) {
+            long long receivers = cluster_history ? cluster_history->publish(env)
+                                  : sharded       ? sharded->publish(env)
+                                                  : Publisher(*conn, ctx, po).publish(env);
             if (receivers < req.min_receivers && !result.fewer)
                 result.fewer = fmt::format("event {} reached {} subscriber(s), fewer than --min-receivers {}",
                                            env.id(), receivers, req.min_receivers);
@@ -149,6 +161,7 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
         if (seq == n) result.channel = ctx.publish_channel(env.type());
         on_event(env);
     }
+    result.cluster = cluster_history && !ctx.sharded;
     // Asked only when it matters: is this a cluster node, whose count is its own subscribers'?
     if (conn && (result.unheard > 0 || result.fewer)) {
         try {

@@ -41,9 +41,10 @@ public:
     HistoryReplay(const Context& ctx, std::vector<Subscription> subs, ReplayRange range);
 
     // Reads every source of the selected channels (one connection, closed
-    // after): streams by XRANGE in pages, msg: keys found by SCAN (bounded
-    // COUNT, never KEYS) and read by MGET. Throws UsageError for a history key
-    // of the wrong type or a cluster, ConnectError when unreachable.
+    // after; on a Cluster one per master): streams by XRANGE in pages, msg:
+    // keys found by SCAN (bounded COUNT, never KEYS) and read by MGET (GETs
+    // pipelined on a Cluster). Throws UsageError for a history key of the
+    // wrong type, ConnectError when unreachable.
     void read();
     // Hands the events read, in timestamp order, to deliver until it returns false.
     void deliver(const ConsumeHandlers::Deliver& deliver);
@@ -51,10 +52,19 @@ public:
     const ReplaySources& sources() const { return sources_; }
 
 private:
+    // On a Cluster (history_replay_cluster.cc): streams on their slot's
+    // master, patterns and msg: keys scanned on every master.
+    void read_cluster();
     void read_streams(Connection& conn, const Subscription& sub);
     void read_stream(Connection& conn, const std::string& key, std::string_view pattern);
     void read_msg_keys(Connection& conn, const Subscription& sub);
+    // The values of msg: keys (GET or MGET replies), merged in.
+    void add_msg_values(const std::vector<std::string_view>& keys, std::size_t at, const redisReply* const* values,
+                        std::size_t n, std::string_view pattern);
     std::vector<std::string_view> scan(Connection& conn, const std::string& match, const char* type);
+    // Drops the msg: keys of events already merged (a stream gave them).
+    void drop_replayed(std::vector<std::string_view>& msg_keys) const;
+    void warn_if_none(const Subscription& sub, std::size_t streams_before, std::size_t msg_before);
     Reply keep(Reply r);
 
     const Context& ctx_;
@@ -65,6 +75,7 @@ private:
     ReplaySources sources_;
     std::vector<Reply> replies_;   // the events' bytes live here until delivered
     std::deque<std::string> names_;  // stream keys and channels the items point into
+    std::size_t masters_ = 0;        // on a Cluster: the masters read
 };
 
 // Replay, then live: the consume loop over the subscriptions, the replay run

@@ -32,6 +32,9 @@ public:
     // Runs one command on `slot`'s owner, following MOVED/ASK (refreshing
     // `topology`); throws ReplyError for other error replies.
     Reply command_for_slot(ClusterTopology& topology, int slot, const std::vector<std::string_view>& args);
+    // The same for one command already written as RESP (append_resp); `what`
+    // names it in logs.
+    Reply command_for_slot(ClusterTopology& topology, int slot, std::string_view resp, std::string_view what);
     const ConnectOptions& options() const { return options_; }
     const std::string& client_name() const { return client_name_; }
 

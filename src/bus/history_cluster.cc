@@ -1,0 +1,167 @@
+#include "bus/history_cluster.h"
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "base/log.h"
+#include "bus/history_options.h"
+#include "bus/publisher.h"
+#include "redis/connect.h"
+#include "redis/crc16.h"
+
+namespace rbus {
+namespace {
+
+// KEYS: msg:{channel}:{id}. ARGV: body, TTL (s).
+constexpr std::string_view kMsgCopyScript = R"lua(
+local t = redis.call('TYPE', KEYS[1])['ok']
+if t ~= 'none' and t ~= 'string' then
+  return redis.error_reply('WRONGTYPE history key ' .. KEYS[1] .. ' holds a ' .. t .. ', not a string')
+end
+return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
+)lua";
+
+constexpr std::size_t kChunk = 1000;  // events written per round of phases
+
+void refuse(ClusterWriteResult& r, std::string_view error) {
+    r.wrong_type = is_wrong_type(error);
+    r.error = history_refusal("the cluster", error);
+}
+
+}  // namespace
+
+std::string_view msg_copy_script() { return kMsgCopyScript; }
+
+std::vector<ClusterWriteResult> ClusterHistoryWriter::write(const std::vector<ClusterWrite>& events, SystemTime now) {
+    std::vector<ClusterWriteResult> results(events.size());
+    std::vector<std::size_t> live;  // the events still going, by index
+    std::vector<SlotCommand> cmds;
+
+    // Runs one phase for the live events; `on` sees each reply, failures drop the event.
+    auto phase = [&](auto make, auto on, auto on_error) {
+        if (live.empty()) return;
+        cmds.clear();
+        for (std::size_t i : live) cmds.push_back(make(events[i]));
+        std::vector<SlotResult> replies = runner_.run(cmds);
+        std::vector<std::size_t> next;
+        for (std::size_t k = 0; k < live.size(); ++k) {
+            std::size_t i = live[k];
+            if (!replies[k].ok()) {
+                on_error(results[i], replies[k].error);
+                continue;
+            }
+            on(results[i], replies[k].reply.get());
+            next.push_back(i);
+        }
+        live = std::move(next);
+    };
+
+    for (std::size_t i = 0; i < events.size(); ++i) live.push_back(i);
+    phase(
+        [&](const ClusterWrite& e) {
+            SlotCommand c;
+            c.slot = hash_slot(settings_.keys.stream(e.channel));
+            append_record(c.resp, settings_, RecordRequest{e.channel, e.id, e.body, {}, false}, false, now);
+            c.what = "the history script";
+            return c;
+        },
+        [](ClusterWriteResult& r, const redisReply* reply) { r.fresh = reply->type == REDIS_REPLY_INTEGER && reply->integer == 1; },
+        refuse);
+    if (!options_.publish) {
+        for (std::size_t i : live) results[i].done = true;
+        return results;
+    }
+    phase(
+        [&](const ClusterWrite& e) {
+            std::string key = raptorbus_msg_key(e.channel, e.id);
+            std::string ttl = std::to_string(raptorbus_msg_ttl(e.channel).count());
+            return slot_command(key, {"EVAL", kMsgCopyScript, "1", key, e.body, ttl});
+        },
+        [](ClusterWriteResult&, const redisReply*) {}, refuse);
+    const char* publish = options_.sharded ? "SPUBLISH" : "PUBLISH";
+    phase([&](const ClusterWrite& e) { return slot_command(e.channel, {publish, e.channel, e.body}); },
+          [](ClusterWriteResult& r, const redisReply* reply) {
+              r.done = true;
+              r.receivers = reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
+          },
+          [&](ClusterWriteResult& r, const std::string& error) {
+              r.error = fmt::format("recorded, but the cluster refused {}: {}", publish, error);
+          });
+    if (options_.record_metrics && !live.empty()) {
+        cmds.clear();
+        for (std::size_t i : live) {
+            std::string key = metrics_key(events[i].channel);
+            cmds.push_back(slot_command(key, {"INCR", key}));
+        }
+        std::vector<SlotResult> replies = runner_.run(cmds);
+        for (std::size_t k = 0; k < replies.size(); ++k)
+            if (!replies[k].ok())
+                logger().warn("INCR {} refused: {}", metrics_key(events[live[k]].channel), replies[k].error);
+    }
+    return results;
+}
+
+ClusterHistoryPublisher::ClusterHistoryPublisher(const Context& ctx, const HistorySettings& settings,
+                                                 bool record_metrics)
+    : ctx_(ctx),
+      slots_(ctx.connect, "rbus-publish"),
+      writer_(slots_, settings, ClusterWriteOptions{true, ctx.sharded, record_metrics}) {}
+
+void ClusterHistoryPublisher::start() { slots_.start(); }
+
+long long ClusterHistoryPublisher::publish(const Envelope& env) {
+    std::string channel = ctx_.publish_channel(env.type());
+    std::string body = env.dump();
+    std::vector<ClusterWriteResult> r =
+        writer_.write({ClusterWrite{channel, env.id(), body}}, std::chrono::system_clock::now());
+    if (!r[0].done) {
+        if (r[0].wrong_type) throw UsageError(r[0].error);
+        throw ReplyError(r[0].error);
+    }
+    if (logger().enabled(LogLevel::info)) {
+        LogFields fields;
+        if (const std::string* w = env.workspace_id()) fields.emplace_back("workspace_id", *w);
+        if (const std::string* c = env.request_id()) fields.emplace_back("correlation_id", *c);
+        fields.emplace_back("receivers", std::to_string(r[0].receivers));
+        logger().info(fmt::format("Published event {} to {} (history on the cluster)", env.type(), channel), fields);
+    }
+    return r[0].receivers;
+}
+
+ClusterHistoryBatch::ClusterHistoryBatch(const Context& ctx, const HistorySettings& settings,
+                                         const BatchOptions& options, BatchHandlers handlers)
+    : slots_(ctx.connect, "rbus-publish"),
+      writer_(slots_, settings, ClusterWriteOptions{true, ctx.sharded, options.record_metrics}),
+      handlers_(std::move(handlers)) {}
+
+void ClusterHistoryBatch::start() { slots_.start(); }
+
+void ClusterHistoryBatch::add(const BatchEvent& ev) {
+    pending_.push_back(Pending{ev.line, std::string(ev.channel), envelope_id(ev.body), std::string(ev.body)});
+    if (pending_.size() >= kChunk) finish();
+}
+
+void ClusterHistoryBatch::finish() {
+    if (pending_.empty()) return;
+    std::vector<ClusterWrite> events;
+    events.reserve(pending_.size());
+    for (const Pending& p : pending_) events.push_back(ClusterWrite{p.channel, p.id, p.body});
+    std::vector<ClusterWriteResult> results = writer_.write(events, std::chrono::system_clock::now());
+    for (std::size_t i = 0; i < results.size(); ++i) {
+        BatchEvent ev{pending_[i].line, pending_[i].channel, pending_[i].body};
+        if (results[i].done) {
+            if (handlers_.published) handlers_.published(ev, results[i].receivers);
+        } else if (handlers_.failed) {
+            handlers_.failed(ev, results[i].error);
+        }
+    }
+    pending_.clear();
+}
+
+bool bus_is_cluster(const Context& ctx, std::string_view client_name) {
+    if (cluster_by_flags(ctx)) return true;
+    auto conn = connect_bus(ctx.connect, client_name);
+    return is_cluster_node(*conn, ctx.connect.reply_timeout);
+}
+
+}  // namespace rbus

@@ -1,0 +1,133 @@
+#!/usr/bin/env bash
+# History on a Redis Cluster of three masters (SPEC §8, issue 19): rbus-publish
+# --history writes each channel's stream on the master of its hash tag, the
+# msg: copy on its own slot's master, then PUBLISHes; a refused history write
+# is not published. rbus-subscribe / rbus-tail --since replay every master's
+# streams and msg: keys in time order, then go live, each event id once.
+. "$(dirname "$0")/../lib.sh"
+start_redis_cluster C 3 || exit 1
+read -r P1 P2 P3 <<< "$C_PORTS"
+PREFIX=raptorflow.events
+ccli() { redis-cli -c -p "$P1" "$@"; }
+stream() { echo "rbus:history:{$PREFIX.$1}"; }
+# owner KEY: the port of the master that holds KEY (the one that does not answer MOVED).
+owner() {
+    local p
+    for p in $P1 $P2 $P3; do
+        [[ "$(redis-cli -p "$p" exists "$1" 2>&1)" =~ ^[0-9]+$ ]] && { echo "$p"; return 0; }
+    done
+    return 1
+}
+# One event type per master, by where its history stream lives.
+declare -A TYPE_ON
+for i in $(seq 1 80); do
+    t=hc.kind$i
+    p=$(owner "$(stream "$t")") || continue
+    [ -n "${TYPE_ON[$p]:-}" ] || TYPE_ON[$p]=$t
+done
+T1=${TYPE_ON[$P1]:-} T2=${TYPE_ON[$P2]:-} T3=${TYPE_ON[$P3]:-}
+[ -n "$T1" ] && [ -n "$T2" ] && [ -n "$T3" ] || { echo "no event type found for every master" >&2; exit 1; }
+xlen_on_owner() { local k; k=$(stream "$1"); redis-cli -p "$(owner "$k")" xlen "$k"; }
+
+publish_history_on_every_master() {
+    bg_ready S rbus-subscribe -u "$C_URL" "$T1" "$T2" "$T3" --count 4 --timeout 30s
+    local out id t
+    out=$(rbus-publish -u "$C_URL" --history "$T1" n:=1) || die "publish through the seeds failed"
+    id=$(jq -r .id <<< "$out")
+    expect_eq "$(xlen_on_owner "$T1")" 1 "the stream on its slot's master"
+    expect_eq "$(ccli get "msg:$PREFIX.$T1:$id")" "$out" "RaptorBus's msg: copy on its own slot's master"
+    local ttl; ttl=$(ccli ttl "msg:$PREFIX.$T1:$id")
+    [ "$ttl" -gt 3500 ] && [ "$ttl" -le 3600 ] || die "msg: TTL $ttl, expected 3600"
+    [ "$(ccli pttl "rbus:seen:{$PREFIX.$T1}:$id")" -gt 600000000 ] || die "no seen mark"
+    # One node's URL: the cluster is found by asking it; the same id again is published, not recorded twice.
+    rbus-publish -q -u "redis://127.0.0.1:$P3" --history --id "$id" "$T1" n:=1 || die "publish through one node"
+    expect_eq "$(xlen_on_owner "$T1")" 1 "de-duplicated by event id"
+    # A batch over three masters, pipelined per master.
+    for t in "$T2" "$T3"; do
+        printf '{"id":"b-%s","type":"%s","payload":{"n":2},"priority":"normal","request_id":null,"source_agent_id":null,"workspace_id":null,"timestamp":"2026-11-30T00:00:00.000000Z"}\n' "$t" "$t"
+    done > "$TEST_TMP/batch.ndjson"
+    out=$(rbus-publish -u "$C_URL" --history --envelopes "$TEST_TMP/batch.ndjson" 2>&1 >/dev/null) || die "batch failed: $out"
+    expect_match "$out" "published 2, failed 0, invalid 0" "batch summary"
+    expect_eq "$(xlen_on_owner "$T2") $(xlen_on_owner "$T3")" "1 1" "each stream on its own master"
+    expect_eq "$(ccli exists "msg:$PREFIX.$T2:b-$T2") $(ccli exists "msg:$PREFIX.$T3:b-$T3")" "1 1" "msg: copies"
+    wait "$S_PID" || die "subscriber: $(cat "$TEST_TMP/S.err")"
+    expect_eq "$(jq -r .type "$TEST_TMP/S.out" | grep -c "^$T1$") $(wc -l < "$TEST_TMP/S.out")" "2 4" \
+        "every PUBLISH reached the subscriber"
+    # --sharded: SPUBLISH on the channel's master, after the history.
+    bg_ready H rbus-subscribe --sharded -u "$C_URL" "$T3" --count 1 --timeout 30s
+    rbus-publish -q --sharded -u "$C_URL" --history "$T3" n:=3 || die "sharded publish"
+    expect_eq "$(xlen_on_owner "$T3")" 2 "recorded with --sharded"
+    wait "$H_PID" || die "sharded subscriber: $(cat "$TEST_TMP/H.err")"
+    expect_eq "$(jq -r .payload.n "$TEST_TMP/H.out")" 3 "SPUBLISHed"
+}
+
+refused_history_write_not_published() {
+    local bad=hc.bad k rc err
+    k=$(stream "$bad")
+    ccli set "$k" oops > /dev/null
+    bg_ready B rbus-subscribe -u "$C_URL" "$bad" --timeout 60s
+    err=$(rbus-publish -u "$C_URL" --history "$bad" 2>&1); rc=$?
+    expect_code "$rc" 2 "a wrong-type history key"
+    expect_eq "$err" "rbus-publish: error: history key $k holds a string, not a stream" "the error line"
+    rc=0
+    printf '{"a":1}\n{"a":2}\n' | rbus-publish -u "$C_URL" --history "$bad" --stdin > /dev/null \
+        --dead-letter "$TEST_TMP/dl.ndjson" 2> "$TEST_TMP/bad.err" || rc=$?
+    expect_code "$rc" 1 "a batch with a wrong-type key"
+    expect_match "$(cat "$TEST_TMP/bad.err")" "published 0, failed 2, invalid 0" "both failed"
+    expect_match "$(head -1 "$TEST_TMP/dl.ndjson")" 'holds a string, not a stream' "dead letter names the key"
+    expect_eq "$(ccli --scan --pattern "msg:$PREFIX.$bad:*" | wc -l)" 0 "no msg: copy of an unrecorded event"
+    kill "$B_PID"; wait "$B_PID" 2>/dev/null
+    expect_eq "$(cat "$TEST_TMP/B.out")" "" "nothing published"
+}
+
+# publish_slowly TYPE N: N events n=1..N, --history, a line at a time.
+publish_slowly() {
+    local i
+    for i in $(seq "$2"); do printf '{"n":%d}\n' "$i"; sleep 0.01; done |
+        rbus-publish -q -u "$C_URL" --history "$1" --stdin
+}
+
+replay_then_live_across_masters() {
+    local t n=150 total p
+    for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
+    # RaptorBus's own persisted events (publish_event()'s msg: keys, no stream) on another channel.
+    local rb=hc.raptor i
+    for i in 1 2 3; do
+        ccli setex "msg:$PREFIX.$rb:rb-$i" 3600 \
+            "{\"id\":\"rb-$i\",\"type\":\"$rb\",\"payload\":{\"n\":$i},\"priority\":\"normal\",\"request_id\":null,\"source_agent_id\":null,\"timestamp\":\"2026-11-30T00:00:0$i.000000\",\"version\":\"1.0\",\"retry_count\":0,\"max_retries\":3,\"destination_guild\":null}" > /dev/null
+    done
+    local spread=0
+    for p in $C_PORTS; do [ "$(redis-cli -p "$p" --scan --pattern "msg:$PREFIX.$rb:*" | wc -l)" -gt 0 ] && spread=$((spread + 1)); done
+    [ "$spread" -ge 2 ] || die "the msg: keys are not spread over the masters"
+    for t in "$T1" "$T2" "$T3"; do publish_slowly "$t" "$n" & done
+    has_some() { [ "$(xlen_on_owner "$T1")" -ge 20 ] && [ "$(xlen_on_owner "$T3")" -ge 20 ]; }
+    wait_until 30 has_some || die "the publishers recorded nothing"
+    total=$((3 * n + 3))
+    rbus-subscribe -u "$C_URL" -v "$T1" "$T2" "$T3" "$rb" --since 2026-11-30T00:00:00Z --count "$total" --timeout 60s \
+        > "$TEST_TMP/r.out" 2> "$TEST_TMP/r.err" || die "replay + live: $(tail -3 "$TEST_TMP/r.err")"
+    wait
+    expect_eq "$(jq -r .id "$TEST_TMP/r.out" | sort | uniq -d | wc -l)" 0 "no event id twice"
+    expect_eq "$(jq -r .id "$TEST_TMP/r.out" | wc -l)" "$total" "every event"
+    for t in "$T1" "$T2" "$T3" "$rb"; do
+        local want; [ "$t" = "$rb" ] && want=$(seq 3 | tr '\n' ' ') || want=$(seq "$n" | tr '\n' ' ')
+        expect_eq "$(jq -r "select(.type==\"$t\") | .payload.n" "$TEST_TMP/r.out" | tr '\n' ' ')" "$want" "$t in order"
+    done
+    expect_match "$(cat "$TEST_TMP/r.err")" "replay read 3 stream\(s\).* and [0-9]+ msg: key\(s\) on 3 cluster master\(s\)" "-v says the sources"
+    # A pattern: streams and msg: keys found on every master; --until: the replay alone, exit 0.
+    rbus-subscribe -u "redis://127.0.0.1:$P2" 'hc.*' --since 0 --until 0s > "$TEST_TMP/p.out" 2> "$TEST_TMP/p.err" ||
+        die "pattern replay: $(cat "$TEST_TMP/p.err")"
+    expect_eq "$(jq -r .id "$TEST_TMP/p.out" | sort -u | wc -l) $(wc -l < "$TEST_TMP/p.out")" "$total $total" "pattern: every event once"
+    expect_eq "$(head -3 "$TEST_TMP/p.out" | jq -r .id | tr '\n' ' ')" "rb-1 rb-2 rb-3 " "in time order across masters"
+}
+
+tail_since_on_cluster() {
+    local out
+    out=$(rbus-tail -u "$C_URL" "$T2" --since 0 --until 0s) || die "rbus-tail --since"
+    expect_lines "$out" 150 "tail replays the stream"
+    expect_match "$(head -1 <<< "$out")" "$T2" "tail's line"
+}
+
+case_ "--history on a cluster: stream on its slot's master, msg: copy, then PUBLISH; batches; --sharded" publish_history_on_every_master
+case_ "--history on a cluster: a refused history write is not published" refused_history_write_not_published
+case_ "--since across three masters under concurrent publishing: each id once, in order per type" replay_then_live_across_masters
+case_ "rbus-tail --since on a cluster" tail_since_on_cluster

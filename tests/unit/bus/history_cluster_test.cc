@@ -1,0 +1,134 @@
+// History writes on a Redis Cluster, phase by phase, over a fake SlotRunner:
+// the record script on the stream's slot, the msg: copy on its own slot, then
+// the PUBLISH; an event refused in one phase goes no further.
+#include <doctest/doctest.h>
+
+#include <hiredis/hiredis.h>
+
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "bus/history_cluster.h"
+#include "bus/history_keys.h"
+#include "redis/crc16.h"
+
+using namespace rbus;
+
+namespace {
+
+// A reply as the server would send it, parsed by hiredis's reader.
+Reply reply_of(std::string_view resp) {
+    std::unique_ptr<redisReader, ReaderDeleter> reader(redisReaderCreate());
+    redisReaderFeed(reader.get(), resp.data(), resp.size());
+    void* r = nullptr;
+    REQUIRE(redisReaderGetReply(reader.get(), &r) == REDIS_OK);
+    return Reply(static_cast<redisReply*>(r));
+}
+
+// Records every phase's commands; answers by `answer` (the command's name and its index in the phase).
+struct FakeSlots : SlotRunner {
+    std::vector<std::vector<SlotCommand>> phases;
+    std::function<SlotResult(const SlotCommand&, std::size_t)> answer = [](const SlotCommand& c, std::size_t) {
+        return SlotResult{reply_of(c.what == "the history script" ? ":1\r\n" : c.what == "EVAL" ? "+OK\r\n" : ":2\r\n"), {}};
+    };
+    std::vector<SlotResult> run(const std::vector<SlotCommand>& commands) override {
+        phases.push_back(commands);
+        std::vector<SlotResult> out;
+        for (std::size_t i = 0; i < commands.size(); ++i) out.push_back(answer(commands[i], i));
+        return out;
+    }
+};
+
+bool sends(const SlotCommand& c, std::string_view part) { return c.resp.find(part) != std::string::npos; }
+
+const SystemTime kNow{std::chrono::seconds(1'800'000'000)};
+
+}  // namespace
+
+TEST_CASE("cluster --history: record on the stream's slot, then the msg: copy on its slot, then PUBLISH") {
+    FakeSlots slots;
+    HistorySettings settings;
+    ClusterHistoryWriter writer(slots, settings, ClusterWriteOptions{true, false, false});
+    auto r = writer.write({ClusterWrite{"raptorflow.events.a", "id-1", R"({"id":"id-1"})"}}, kNow);
+    REQUIRE(r.size() == 1);
+    CHECK(r[0].done);
+    CHECK(r[0].fresh);
+    CHECK(r[0].receivers == 2);
+    REQUIRE(slots.phases.size() == 3);
+    const SlotCommand& record = slots.phases[0][0];
+    CHECK(record.slot == hash_slot("rbus:history:{raptorflow.events.a}"));
+    CHECK(record.slot == hash_slot("rbus:seen:{raptorflow.events.a}:id-1"));
+    CHECK(sends(record, "rbus:seen:{raptorflow.events.a}:id-1"));
+    CHECK_FALSE(sends(record, "msg:"));  // the msg: key lives in another slot: not in the script
+    const SlotCommand& copy = slots.phases[1][0];
+    CHECK(copy.slot == hash_slot("msg:raptorflow.events.a:id-1"));
+    CHECK(sends(copy, "msg:raptorflow.events.a:id-1"));
+    CHECK(sends(copy, "$4\r\n3600\r\n"));  // RaptorBus's TTL rule
+    const SlotCommand& pub = slots.phases[2][0];
+    CHECK(pub.what == "PUBLISH");
+    CHECK(sends(pub, "$19\r\nraptorflow.events.a\r\n"));
+}
+
+TEST_CASE("cluster --history: a refused record is neither copied nor published; the other events go on") {
+    FakeSlots slots;
+    slots.answer = [](const SlotCommand& c, std::size_t i) {
+        if (c.what == "the history script" && i == 0)
+            return SlotResult{nullptr, "WRONGTYPE history key rbus:history:{a} holds a string, not a stream"};
+        return SlotResult{reply_of(c.what == "EVAL" ? "+OK\r\n" : ":0\r\n"), {}};
+    };
+    HistorySettings settings;
+    ClusterHistoryWriter writer(slots, settings, ClusterWriteOptions{true, false, false});
+    auto r = writer.write({ClusterWrite{"a", "id-1", "{}"}, ClusterWrite{"b", "id-2", "{}"}}, kNow);
+    CHECK_FALSE(r[0].done);
+    CHECK(r[0].wrong_type);
+    CHECK(r[0].error == "history key rbus:history:{a} holds a string, not a stream");
+    CHECK(r[1].done);
+    CHECK_FALSE(r[1].fresh);  // already recorded: still published
+    REQUIRE(slots.phases.size() == 3);
+    CHECK(slots.phases[1].size() == 1);
+    CHECK(slots.phases[2].size() == 1);
+    CHECK(sends(slots.phases[2][0], "$1\r\nb\r\n"));
+}
+
+TEST_CASE("cluster --history: a refused msg: copy (OOM) means not published, said as a refused history write") {
+    FakeSlots slots;
+    slots.answer = [](const SlotCommand& c, std::size_t) {
+        if (c.what == "EVAL") return SlotResult{nullptr, "OOM command not allowed when used memory > 'maxmemory'."};
+        return SlotResult{reply_of(":1\r\n"), {}};
+    };
+    HistorySettings settings;
+    ClusterHistoryWriter writer(slots, settings, ClusterWriteOptions{true, false, false});
+    auto r = writer.write({ClusterWrite{"a", "id-1", "{}"}}, kNow);
+    CHECK_FALSE(r[0].done);
+    CHECK_FALSE(r[0].wrong_type);
+    CHECK(r[0].error.find("refused the history write (event not published): OOM") != std::string::npos);
+    CHECK(slots.phases.size() == 2);  // no PUBLISH phase
+}
+
+TEST_CASE("cluster --history --sharded: SPUBLISH on the channel's slot; --record-metrics counts on the key's slot") {
+    FakeSlots slots;
+    HistorySettings settings;
+    ClusterHistoryWriter writer(slots, settings, ClusterWriteOptions{true, true, true});
+    auto r = writer.write({ClusterWrite{"ch.x", "id-1", "{}"}}, kNow);
+    CHECK(r[0].done);
+    REQUIRE(slots.phases.size() == 4);
+    CHECK(slots.phases[2][0].what == "SPUBLISH");
+    CHECK(slots.phases[2][0].slot == hash_slot("ch.x"));
+    CHECK(slots.phases[3][0].what == "INCR");
+    CHECK(slots.phases[3][0].slot == hash_slot("metrics:channel:ch.x:published"));
+}
+
+TEST_CASE("cluster recording only (the mirror): the record script alone, fresh or already recorded") {
+    FakeSlots slots;
+    slots.answer = [](const SlotCommand&, std::size_t i) { return SlotResult{reply_of(i == 0 ? ":1\r\n" : ":0\r\n"), {}}; };
+    HistorySettings settings{HistoryKeys("team")};
+    ClusterHistoryWriter writer(slots, settings, ClusterWriteOptions{});
+    auto r = writer.write({ClusterWrite{"a", "id-1", "{}"}, ClusterWrite{"a", "id-1", "{}"}}, kNow);
+    CHECK(r[0].done);
+    CHECK(r[0].fresh);
+    CHECK(r[1].done);
+    CHECK_FALSE(r[1].fresh);
+    REQUIRE(slots.phases.size() == 1);
+    CHECK(slots.phases[0][0].slot == hash_slot("team:history:{a}"));
+}
