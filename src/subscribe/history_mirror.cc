@@ -15,19 +15,54 @@ HistoryMirror::HistoryMirror(const Context& ctx, HistorySettings settings)
 
 void HistoryMirror::connect() {
     conn_ = connect_bus(ctx_.connect, "rbus-subscribe-mirror");
-    require_single_node(*conn_, "--mirror", ctx_.connect.reply_timeout);
     load_record_script(*conn_, ctx_.connect.reply_timeout);
 }
 
-void HistoryMirror::start() { connect(); }
+void HistoryMirror::start() {
+    if (bus_is_cluster(ctx_, "rbus-subscribe-mirror")) {
+        cluster_ = std::make_unique<ClusterSlots>(ctx_.connect, "rbus-subscribe-mirror");
+        cluster_->start();
+        writer_ = std::make_unique<ClusterHistoryWriter>(*cluster_, settings_, ClusterWriteOptions{});
+        return;
+    }
+    connect();
+}
 
 void HistoryMirror::add(std::string_view channel, std::string_view id, std::string_view body) {
+    if (cluster_) {
+        queue_.push_back(Queued{std::string(channel), std::string(id), std::string(body)});
+        return;
+    }
     append_record(out_, settings_, RecordRequest{channel, id, body, {}, false}, true,
                   std::chrono::system_clock::now());
     ++queued_;
 }
 
+void HistoryMirror::flush_cluster() {
+    if (queue_.empty()) return;
+    std::vector<ClusterWrite> events;
+    events.reserve(queue_.size());
+    for (const Queued& q : queue_) events.push_back(ClusterWrite{q.channel, q.id, q.body});
+    std::vector<ClusterWriteResult> results = writer_->write(events, std::chrono::system_clock::now());
+    queue_.clear();
+    std::string wrong;
+    for (const ClusterWriteResult& r : results) {
+        if (r.done) {
+            ++(r.fresh ? recorded_ : duplicates_);
+            continue;
+        }
+        ++lost_;
+        if (r.wrong_type) {
+            if (wrong.empty()) wrong = r.error;
+        } else {
+            logger().warn("not recorded: {}", r.error);
+        }
+    }
+    if (!wrong.empty()) throw UsageError(wrong);
+}
+
 void HistoryMirror::flush() {
+    if (cluster_) return flush_cluster();
     if (queued_ == 0) return;
     std::size_t waiting = queued_;
     try {
@@ -87,7 +122,6 @@ ConsumeHandlers mirror_handlers(HistoryMirror& mirror, const EventFilter& filter
 
 int run_mirror(const Context& ctx, const std::vector<Subscription>& subs, HistorySettings settings,
                EventFilter filter, const ConsumeOptions& options) {
-    require_single_node(ctx, "--mirror");
     HistoryMirror mirror(ctx, std::move(settings));
     mirror.start();  // before subscribing: a wrong server is found before anything is received
     int rc = 0;

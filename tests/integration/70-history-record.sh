@@ -94,9 +94,6 @@ mirror_records_what_others_publish_once() {
     expect_match "$(cat "$TEST_TMP/m1.err")" "not recorded: invalid message" "invalid message reported"
     local rc=0; rbus-subscribe -u "$R_URL" --mirror --format payload mir.a 2>/dev/null || rc=$?
     expect_code "$rc" 2 "--mirror with --format"
-    rc=0; rbus-subscribe -u "redis://127.0.0.1:1,127.0.0.1:2" --mirror mir.a 2> "$TEST_TMP/cl.err" || rc=$?
-    expect_code "$rc" 2 "--mirror on cluster seeds"
-    expect_match "$(cat "$TEST_TMP/cl.err")" "not supported on a Redis Cluster yet" "says so"
 }
 
 case_ "--history: stream, seen mark, msg: copy with its TTL, PUBLISH; de-duplicated" publish_history_writes_stream_msg_copy_and_publishes

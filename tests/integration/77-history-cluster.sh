@@ -4,6 +4,7 @@
 # msg: copy on its own slot's master, then PUBLISHes; a refused history write
 # is not published. rbus-subscribe / rbus-tail --since replay every master's
 # streams and msg: keys in time order, then go live, each event id once.
+# rbus-subscribe --mirror records on each stream's master, once per id.
 . "$(dirname "$0")/../lib.sh"
 start_redis_cluster C 3 || exit 1
 read -r P1 P2 P3 <<< "$C_PORTS"
@@ -127,7 +128,36 @@ tail_since_on_cluster() {
     expect_match "$(head -1 <<< "$out")" "$T2" "tail's line"
 }
 
+mirror_records_on_every_master() {
+    local p t
+    for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
+    bg_ready M1 rbus-subscribe -u "$C_URL" -v --mirror 'hc.*' --timeout 60s
+    bg_ready M2 rbus-subscribe -u "redis://127.0.0.1:$P2" --mirror "$T1" "$T2" "$T3" --timeout 60s
+    for t in "$T1" "$T2" "$T3"; do
+        seq 3 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$C_URL" "$t" --stdin || die "plain publish of $t"
+    done
+    has_all() { [ "$(xlen_on_owner "$T1")" -ge 3 ] && [ "$(xlen_on_owner "$T2")" -ge 3 ] && [ "$(xlen_on_owner "$T3")" -ge 3 ]; }
+    wait_until 20 has_all || die "the mirrors did not record every event: $(cat "$TEST_TMP/M1.err")"
+    # The --history publisher and two mirrors: still one entry per id.
+    rbus-publish -q -u "$C_URL" --history "$T2" n:=4 || die "publish --history"
+    has_four() { [ "$(xlen_on_owner "$T2")" -ge 4 ]; }
+    wait_until 20 has_four || die "not recorded"
+    kill -TERM "$M1_PID"; wait "$M1_PID"; expect_code $? 143 "mirror ends on SIGTERM"
+    kill -TERM "$M2_PID"; wait "$M2_PID"
+    expect_eq "$(xlen_on_owner "$T1") $(xlen_on_owner "$T2") $(xlen_on_owner "$T3")" "3 4 3" "each stream on its own master, each event once"
+    expect_eq "$(redis-cli -p "$(owner "$(stream "$T3")")" xrange "$(stream "$T3")" - + | grep '"id":' | jq -r .payload.n | tr '\n' ' ')" \
+        "1 2 3 " "in order"
+    expect_match "$(cat "$TEST_TMP/M1.err")" "mirror: recorded [0-9]+, already recorded [0-9]+, not recorded 0" "summary at -v"
+    # A history key of the wrong type: exit 2 naming it.
+    ccli set "$(stream hc.wrong)" oops > /dev/null
+    bg_ready M3 rbus-subscribe -u "$C_URL" --mirror hc.wrong --timeout 60s
+    rbus-publish -q -u "$C_URL" hc.wrong || die "publish"
+    wait "$M3_PID"; expect_code $? 2 "a wrong-type stream"
+    expect_match "$(cat "$TEST_TMP/M3.err")" "history key rbus:history:\{raptorflow\.events\.hc\.wrong\} holds a string, not a stream" "names the key"
+}
+
 case_ "--history on a cluster: stream on its slot's master, msg: copy, then PUBLISH; batches; --sharded" publish_history_on_every_master
 case_ "--history on a cluster: a refused history write is not published" refused_history_write_not_published
 case_ "--since across three masters under concurrent publishing: each id once, in order per type" replay_then_live_across_masters
 case_ "rbus-tail --since on a cluster" tail_since_on_cluster
+case_ "--mirror on a cluster: each event recorded once on its stream's master" mirror_records_on_every_master

@@ -3,7 +3,9 @@
 // channel's history stream by the record script (de-duplicated by event id),
 // pipelined one burst at a time over a connection of its own. A recording
 // connection that is lost costs the burst in flight: the mirror says how many
-// events it did not record, reconnects and goes on.
+// events it did not record, reconnects and goes on. On a Redis Cluster each
+// event is recorded on the master of its stream's slot (one connection per
+// master, the burst pipelined per master).
 #pragma once
 
 #include <cstdint>
@@ -16,6 +18,7 @@
 #include "bus/consumer.h"
 #include "app/context.h"
 #include "event/filter.h"
+#include "bus/history_cluster.h"
 #include "bus/history_record.h"
 
 namespace rbus {
@@ -24,7 +27,7 @@ class HistoryMirror {
 public:
     HistoryMirror(const Context& ctx, HistorySettings settings);
 
-    // Connects, checks for a single node and loads the script. Throws ConnectError, UsageError.
+    // Connects (to every master on a Cluster) and loads the script. Throws ConnectError.
     void start();
     // Queues one event's recording.
     void add(std::string_view channel, std::string_view id, std::string_view body);
@@ -39,12 +42,22 @@ public:
 
 private:
     void connect();
+    // On a Cluster: the queued events recorded on their streams' masters.
+    void flush_cluster();
 
     const Context& ctx_;
     HistorySettings settings_;
     std::unique_ptr<Connection> conn_;
     std::string out_;
     std::size_t queued_ = 0;
+    // On a Cluster (seeds, --sharded, or a cluster node as the URL): the
+    // record script pipelined per master, the events queued as copies.
+    struct Queued {
+        std::string channel, id, body;
+    };
+    std::unique_ptr<ClusterSlots> cluster_;
+    std::unique_ptr<ClusterHistoryWriter> writer_;
+    std::vector<Queued> queue_;
     std::uint64_t recorded_ = 0, duplicates_ = 0, lost_ = 0;
 };
 
