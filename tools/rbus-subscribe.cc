@@ -131,7 +131,6 @@ int main(int argc, char** argv) {
                 if (!replay.since.empty())
                     group.start_id = parse_replay_range(replay.since, "", std::chrono::system_clock::now()).start;
                 if (group.start_id == "-") group.start_id = "0";
-                require_single_node(ctx, "--group");
                 EventSink sink(std::move(so), out);
                 GroupConsumer consumer(ctx, subs, group, sink, co);
                 ConsumeStats stats;

@@ -1,8 +1,12 @@
 #include "bus/dlq.h"
 
+#include <functional>
 #include <vector>
 
+#include <fmt/format.h>
+
 #include "redis/connection.h"
+#include "base/error.h"
 #include "event/envelope.h"
 
 namespace rbus {
@@ -17,16 +21,18 @@ std::string raptorbus_dlq_record(const DeadLetter& d, SystemTime now) {
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }
 
-void append_dlq_move(std::string& out, const HistoryKeys& keys, const DeadLetter& d, std::string_view uuid,
-                     SystemTime now) {
+namespace {
+
+// The DLQ move's commands, each with the key it goes by: XADD {ns}:dlq, SET of
+// RaptorBus's record, its PUBLISH (by the channel), XACK of the history entry.
+void dlq_move_commands(const HistoryKeys& keys, const DeadLetter& d, std::string_view uuid, SystemTime now,
+                       const std::function<void(std::string_view key, std::vector<std::string_view> args)>& add) {
     std::string record = raptorbus_dlq_record(d, now);
     std::string failed_at = format_timestamp(now);
     std::string deliveries = std::to_string(d.deliveries);
     std::string exit_status = d.exit_status ? std::to_string(*d.exit_status) : std::string();
     std::string dlq = keys.dlq();
-    auto add = [&out](std::vector<std::string_view> args) { append_resp(out, args.data(), args.size()); };
     std::string key = raptorbus_dlq_key(d.reason, uuid);
-    add({"MULTI"});
     std::vector<std::string_view> xadd{"XADD", dlq, "*", "envelope", d.envelope, "reason", d.reason,
                                        "channel", d.channel, "group", d.group, "consumer", d.consumer,
                                        "deliveries", deliveries, "failed_at", failed_at, "stream", d.stream,
@@ -36,13 +42,34 @@ void append_dlq_move(std::string& out, const HistoryKeys& keys, const DeadLetter
         xadd.push_back("exit_status");
         xadd.push_back(exit_status);
     }
-    add(xadd);
+    add(dlq, xadd);
     std::string ttl = std::to_string(kRaptorbusDlqTtl.count());
     std::string channel = raptorbus_dlq_channel(d.reason);
-    add({"SET", key, record, "EX", ttl});
-    add({"PUBLISH", channel, record});
-    add({"XACK", d.stream, d.group, d.entry_id});
+    add(key, {"SET", key, record, "EX", ttl});
+    add(channel, {"PUBLISH", channel, record});
+    add(d.stream, {"XACK", d.stream, d.group, d.entry_id});
+}
+
+}  // namespace
+
+void append_dlq_move(std::string& out, const HistoryKeys& keys, const DeadLetter& d, std::string_view uuid,
+                     SystemTime now) {
+    auto add = [&out](std::vector<std::string_view> args) { append_resp(out, args.data(), args.size()); };
+    add({"MULTI"});
+    dlq_move_commands(keys, d, uuid, now, [&](std::string_view, std::vector<std::string_view> args) { add(args); });
     add({"EXEC"});
+}
+
+void dlq_move_on_cluster(SlotRunner& cluster, const HistoryKeys& keys, const DeadLetter& d, std::string_view uuid,
+                         SystemTime now) {
+    std::vector<SlotCommand> steps;
+    dlq_move_commands(keys, d, uuid, now, [&](std::string_view key, std::vector<std::string_view> args) {
+        steps.push_back(slot_command(key, args));
+    });
+    for (const SlotCommand& step : steps) {  // in order: each step only once the one before it is done
+        std::vector<SlotResult> r = cluster.run({step});
+        if (!r[0].ok()) throw ReplyError(fmt::format("the cluster refused the DLQ move ({}): {}", step.what, r[0].error));
+    }
 }
 
 }  // namespace rbus

@@ -13,7 +13,7 @@
 #include "base/error.h"
 #include "subscribe/group_keepalive.h"
 #include "subscribe/group_rescan.h"
-#include "bus/history_options.h"
+#include "redis/crc16.h"
 #include "base/log.h"
 #include "base/named_file.h"
 #include "base/signals.h"
@@ -37,10 +37,10 @@ GroupConsumer::GroupConsumer(const Context& ctx, std::vector<Subscription> subs,
 }
 
 void GroupConsumer::keep_running() {
-    if (!running_ || !conn_ || running_lost_) return;
+    if (!running_ || (!conn_ && !cluster_) || running_lost_) return;
     const auto& [key, id] = *running_;
     try {
-        if (keep_entry(*conn_, key, o_.group, o_.consumer, id, ctx_.connect.reply_timeout)) return;
+        if (keep_entry(on(key), key, o_.group, o_.consumer, id, ctx_.connect.reply_timeout)) return;
         running_lost_ = true;
         logger().warn("event {} on {} was claimed by another consumer while its handler ran", id,
                       keys_.channel_of_stream(key));
@@ -49,9 +49,15 @@ void GroupConsumer::keep_running() {
     }
 }
 
+Connection& GroupConsumer::on(std::string_view key) {
+    if (!cluster_) return *conn_;
+    return cluster_->owner_of(hash_slot(key));
+}
+
 Reply GroupConsumer::command(const std::vector<std::string_view>& args) {
+    std::string_view key = args.size() > 2 && args[0] == "XGROUP" ? args[2] : args.size() > 1 ? args[1] : "";
     try {
-        return conn_->command(args, ctx_.connect.reply_timeout);
+        return (cluster_ && !key.empty() ? on(key) : *conn_).command(args, ctx_.connect.reply_timeout);
     } catch (const ReplyError& e) {
         std::string_view what = e.what();
         if (what.rfind("WRONGTYPE", 0) == 0 && args.size() > 1)
@@ -67,15 +73,23 @@ std::vector<std::string> GroupConsumer::stream_keys() {
             keys.push_back(keys_.stream(sub.name));
             continue;
         }
-        std::string cursor = "0";
-        do {
-            Reply r = command({"SCAN", cursor, "MATCH", keys_.stream_pattern(sub.name), "COUNT", "1000", "TYPE",
-                               "stream"});
-            if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw ProtocolError("unexpected reply to SCAN");
-            cursor.assign(reply_text(r->element[0]));
-            for (std::size_t i = 0; i < r->element[1]->elements; ++i)
-                keys.emplace_back(reply_text(r->element[1]->element[i]));
-        } while (cursor != "0");
+        std::vector<Connection*> nodes{conn_.get()};  // on a Cluster: every master holds its own slots' keys
+        if (cluster_) {
+            nodes.clear();
+            for (const HostPort& m : cluster_->masters()) nodes.push_back(&cluster_->node(m));
+        }
+        for (Connection* node : nodes) {
+            std::string cursor = "0";
+            do {
+                Reply r = node->command({"SCAN", cursor, "MATCH", keys_.stream_pattern(sub.name), "COUNT", "1000",
+                                         "TYPE", "stream"},
+                                        ctx_.connect.reply_timeout);
+                if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw ProtocolError("unexpected reply to SCAN");
+                cursor.assign(reply_text(r->element[0]));
+                for (std::size_t i = 0; i < r->element[1]->elements; ++i)
+                    keys.emplace_back(reply_text(r->element[1]->element[i]));
+            } while (cursor != "0");
+        }
     }
     std::sort(keys.begin(), keys.end());
     keys.erase(std::unique(keys.begin(), keys.end()), keys.end());
@@ -85,7 +99,7 @@ std::vector<std::string> GroupConsumer::stream_keys() {
 void GroupConsumer::create_groups(const std::vector<std::string>& keys, std::string_view start) {
     for (const std::string& key : keys) {
         try {
-            conn_->command({"XGROUP", "CREATE", key, o_.group, start, "MKSTREAM"}, ctx_.connect.reply_timeout);
+            on(key).command({"XGROUP", "CREATE", key, o_.group, start, "MKSTREAM"}, ctx_.connect.reply_timeout);
             logger().info("created group {} on {} at {}", o_.group, key, start);
         } catch (const ReplyError& e) {
             std::string_view what = e.what();
@@ -97,9 +111,16 @@ void GroupConsumer::create_groups(const std::vector<std::string>& keys, std::str
 }
 
 void GroupConsumer::open() {
-    require_single_node(ctx_, "--group");
-    conn_ = connect_bus(ctx_.connect, "rbus-subscribe-group");
-    require_single_node(*conn_, "--group", ctx_.connect.reply_timeout);
+    if (cluster_by_flags(ctx_)) {
+        cluster_ = std::make_unique<ClusterSlots>(ctx_.connect, "rbus-subscribe-group");
+    } else {
+        conn_ = connect_bus(ctx_.connect, "rbus-subscribe-group");
+        if (is_cluster_node(*conn_, ctx_.connect.reply_timeout)) {  // one node of a cluster as the URL
+            conn_.reset();
+            cluster_ = std::make_unique<ClusterSlots>(ctx_.connect, "rbus-subscribe-group");
+        }
+    }
+    if (cluster_) cluster_->start();
     Clock::time_point t0 = Clock::now();
     streams_ = stream_keys();
     rescan_.scanned(t0, Clock::now());
@@ -180,6 +201,12 @@ void GroupConsumer::dead_letter(const std::string& key, const StreamEntry& e, st
     d.deliveries = deliveries;
     d.exit_status = exit_status;
     d.error_details = std::move(details);
+    if (cluster_) {
+        dlq_move_on_cluster(*cluster_, keys_, d, uuid_v4(), std::chrono::system_clock::now());
+        ++stats_.dlq_sent;
+        logger().warn("event {} on {} moved to the DLQ ({}): {}", e.id, channel, reason, d.error_details);
+        return;
+    }
     std::string cmds;
     append_dlq_move(cmds, keys_, d, uuid_v4(), std::chrono::system_clock::now());
     conn_->append_raw(cmds);
@@ -249,7 +276,7 @@ void GroupConsumer::ack_pending_acks(bool with_next_command) {
         std::vector<std::string_view> args{"XACK", to_ack_[i].first, o_.group};
         std::size_t j = i;
         for (; j < to_ack_.size() && to_ack_[j].first == to_ack_[i].first; ++j) args.push_back(to_ack_[j].second);
-        if (with_next_command) {
+        if (with_next_command && !cluster_) {
             // Sent in the same write as the next command (the next XREADGROUP),
             // which the server runs after it; its reply is checked first.
             conn_->append(args);
@@ -275,12 +302,68 @@ void GroupConsumer::settle_acks() {
 }
 
 void GroupConsumer::leave() {
-    if (!conn_) return;
+    if (!conn_ && !cluster_) return;
     for (const std::string& key : streams_) {
         Reply p = command({"XPENDING", key, o_.group, "-", "+", "1", o_.consumer});
         if (p->type == REDIS_REPLY_ARRAY && p->elements == 0)
             command({"XGROUP", "DELCONSUMER", key, o_.group, o_.consumer});
     }
+}
+
+std::vector<std::pair<Connection*, std::vector<std::string>>> GroupConsumer::streams_by_node() {
+    std::vector<std::pair<Connection*, std::vector<std::string>>> nodes;
+    for (const std::string& key : streams_) {
+        Connection* c = &on(key);
+        auto it = std::find_if(nodes.begin(), nodes.end(), [c](const auto& n) { return n.first == c; });
+        if (it == nodes.end()) it = nodes.insert(nodes.end(), {c, {}});
+        it->second.push_back(key);
+    }
+    return nodes;
+}
+
+int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& keys,
+                             std::optional<std::chrono::milliseconds> block, ConsumeStats& st) {
+    std::string count = std::to_string(want(st)), block_ms = block ? std::to_string(block->count()) : "";
+    std::vector<std::string_view> args{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", count};
+    if (block) {
+        args.push_back("BLOCK");
+        args.push_back(block_ms);
+    }
+    args.push_back("STREAMS");
+    for (const std::string& k : keys) args.push_back(k);
+    for (std::size_t i = 0; i < keys.size(); ++i) args.push_back(">");
+    conn.append(args);
+    auto most = block.value_or(std::chrono::milliseconds(0)) + ctx_.connect.reply_timeout;
+    Deadline wait = Clock::now() + most;
+    conn.flush(wait);
+    acks_unsent_ = false;  // read_reply below takes their replies first
+    Reply r;
+    while (!(r = conn.read_reply(wait))) {
+        if (pending_signal()) {
+            // The read is still owed a reply: drop the connection rather than mix it up.
+            conn_.reset();
+            cluster_.reset();
+            return signal_exit_code(pending_signal());
+        }
+        if (Clock::now() >= *wait) throw TimeoutError(fmt::format("no reply from XREADGROUP within {}", format_duration(most)));
+    }
+    if (r->type == REDIS_REPLY_ERROR) {
+        std::string_view what = reply_text(r.get());
+        if (what.rfind("NOGROUP", 0) == 0) {  // a stream deleted and recreated: make the group again
+            create_groups(keys, o_.start_id);
+            return -1;
+        }
+        throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn.peer(), what));
+    }
+    std::vector<KeyedEntry> entries;
+    parse_read_reply(r.get(), entries, "XREADGROUP");
+    std::string key;
+    for (const KeyedEntry& ke : entries) {
+        if (key != ke.key) key.assign(ke.key);
+        if (!handle(key, ke.entry, 1, st)) return signal_exit_code(pending_signal());
+    }
+    ack_pending_acks(/*with_next_command=*/true);
+    return -1;
 }
 
 int GroupConsumer::run(ConsumeStats& st) {
@@ -300,7 +383,7 @@ int GroupConsumer::run(ConsumeStats& st) {
         auto now = Clock::now();
         if (deadline && now >= *deadline) return finish(consume_.count ? kExitTimeout : kExitOk);
         if (consume_.idle.count() > 0 && now >= last_match + consume_.idle) return finish(kExitOk);
-        std::uint64_t matched_before = st.matched;
+        std::uint64_t matched_before = st.matched, received_before = st.received;
         if (rescan_.due(now)) rescan();
         if (streams_.empty()) {  // patterns matching no stream yet: wait for one
             auto until = rescan_.next();
@@ -327,40 +410,18 @@ int GroupConsumer::run(ConsumeStats& st) {
         if (consume_.idle.count() > 0)
             block = std::min(block, std::chrono::duration_cast<std::chrono::milliseconds>(last_match + consume_.idle - now));
         block = std::max(block, std::chrono::milliseconds(1));
-        std::string count = std::to_string(want(st)), block_ms = std::to_string(block.count());
-        std::vector<std::string_view> args{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", count, "BLOCK",
-                                           block_ms, "STREAMS"};
-        for (const std::string& k : streams_) args.push_back(k);
-        for (std::size_t i = 0; i < streams_.size(); ++i) args.push_back(">");
-        conn_->append(args);
-        Deadline wait = Clock::now() + block + ctx_.connect.reply_timeout;
-        conn_->flush(wait);
-        acks_unsent_ = false;  // read_reply below takes their replies first
-        Reply r;
-        while (!(r = conn_->read_reply(wait))) {
-            if (pending_signal()) {
-                // The read is still owed a reply: drop the connection rather than mix it up.
-                conn_.reset();
-                return signal_exit_code(pending_signal());
-            }
-            if (Clock::now() >= *wait) throw TimeoutError(fmt::format("no reply from XREADGROUP within {}", format_duration(block + ctx_.connect.reply_timeout)));
+        // Several masters: each read without waiting, but the last when none had anything, briefly.
+        auto nodes = streams_by_node();
+        for (std::size_t n = 0; n < nodes.size() && !done(st); ++n) {
+            std::optional<std::chrono::milliseconds> wait = block;
+            if (nodes.size() > 1)
+                wait = n + 1 == nodes.size() && st.received == received_before
+                           ? std::optional(std::min(block, std::chrono::milliseconds(100)))
+                           : std::nullopt;
+            // A read cut by a signal dropped the connections: nothing to settle then.
+            if (int rc = read_node(*nodes[n].first, nodes[n].second, wait, st); rc >= 0)
+                return conn_ || cluster_ ? finish(rc) : rc;
         }
-        if (r->type == REDIS_REPLY_ERROR) {
-            std::string_view what = reply_text(r.get());
-            if (what.rfind("NOGROUP", 0) == 0) {  // a stream deleted and recreated: make the group again
-                create_groups(streams_, o_.start_id);
-                continue;
-            }
-            throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn_->peer(), what));
-        }
-        std::vector<KeyedEntry> entries;
-        parse_read_reply(r.get(), entries, "XREADGROUP");
-        std::string key;
-        for (const KeyedEntry& ke : entries) {
-            if (key != ke.key) key.assign(ke.key);
-            if (!handle(key, ke.entry, 1, st)) return finish(signal_exit_code(pending_signal()));
-        }
-        ack_pending_acks(/*with_next_command=*/true);
         if (st.matched > matched_before) last_match = Clock::now();
     }
     return finish(kExitOk);

@@ -117,9 +117,6 @@ invalid_event_and_usage_errors() {
     local err rc
     err=$(rbus-subscribe -u "$R_URL" job.x --consumer c 2>&1); rc=$?
     expect_code "$rc" 2 "--consumer without --group"
-    err=$(rbus-subscribe -u "redis://127.0.0.1:1,127.0.0.1:2" job.x --group g 2>&1); rc=$?
-    expect_code "$rc" 2 "--group on cluster seeds"
-    expect_match "$err" "not supported on a Redis Cluster yet" "says so"
 }
 
 case_ "--group: consumers share the work, each event once; new group at the end or --since" group_shares_work_once_each

@@ -156,8 +156,59 @@ mirror_records_on_every_master() {
     expect_match "$(cat "$TEST_TMP/M3.err")" "history key rbus:history:\{raptorflow\.events\.hc\.wrong\} holds a string, not a stream" "names the key"
 }
 
+# pending_on TYPE GROUP: the group's unacknowledged events on TYPE's stream, asked on its master.
+pending_on() { local k; k=$(stream "$1"); redis-cli -p "$(owner "$k")" xpending "$k" "$2" | head -1; }
+
+group_reads_every_master() {
+    local p t
+    for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
+    for t in "$T1" "$T2" "$T3"; do
+        seq 5 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$C_URL" --history "$t" --stdin || die "seed $t"
+    done
+    # Two consumers of one group share the 15 events of three masters.
+    bg_ready g1 rbus-subscribe -u "$C_URL" "$T1" "$T2" "$T3" --group g --consumer c1 --since 0 --count 6 --timeout 30s
+    wait "$g1_PID"; expect_code $? 0 "the first consumer took 6"
+    rbus-subscribe -u "redis://127.0.0.1:$P3" 'hc.kind*' --group g --consumer c2 --count 9 --timeout 30s \
+        > "$TEST_TMP/g2.out" 2> "$TEST_TMP/g2.err" || die "the second consumer: $(cat "$TEST_TMP/g2.err")"
+    expect_eq "$(cat "$TEST_TMP/g1.out" "$TEST_TMP/g2.out" | jq -r .id | sort | uniq -d | wc -l)" 0 "no event twice"
+    for t in "$T1" "$T2" "$T3"; do
+        expect_eq "$(cat "$TEST_TMP/g1.out" "$TEST_TMP/g2.out" | jq -r "select(.type==\"$t\") | .payload.n" | sort -n | tr '\n' ' ')" \
+            "1 2 3 4 5 " "every event of $t once across the group"
+        expect_eq "$(jq -r "select(.type==\"$t\") | .payload.n" "$TEST_TMP/g2.out" | sort -n -c && echo sorted)" "sorted" "$t in order"
+        expect_eq "$(pending_on "$t" g)" 0 "$t: all acknowledged on its master"
+    done
+    # Live: a consumer waiting on three masters gets what comes to each.
+    bg_ready g3 rbus-subscribe -u "$C_URL" "$T1" "$T2" "$T3" --group g --count 3 --timeout 30s
+    for t in "$T3" "$T1" "$T2"; do rbus-publish -q -u "$C_URL" --history "$t" n:=6 || die "publish $t"; done
+    wait "$g3_PID"; expect_code $? 0 "one consumer, three masters"
+    expect_eq "$(jq -r .type "$TEST_TMP/g3.out" | sort | tr '\n' ' ')" "$(printf '%s\n' "$T1" "$T2" "$T3" | sort | tr '\n' ' ')" "one event from each"
+}
+
+group_dead_letters_on_cluster() {
+    ccli del "$(stream "$T2")" > /dev/null
+    redis-cli -p "$P1" subscribe sys.dlq.max_retries_exceeded > "$TEST_TMP/dlqmsg.sub" &
+    track $!
+    wait_until 10 has_subscribers "$P1" sys.dlq.max_retries_exceeded 1 || die "redis-cli did not subscribe"
+    local out id
+    out=$(rbus-publish -u "$C_URL" --history "$T2" attempt=x) || die "publish"
+    id=$(jq -r .id <<< "$out")
+    rbus-subscribe -u "$C_URL" "$T2" --group fails --since 0 --consumer f1 --exec 'exit 3' --max-deliveries 2 \
+        --idle 2s --metrics 2> "$TEST_TMP/fail.err" > /dev/null
+    expect_eq "$(pending_on "$T2" fails)" 0 "acknowledged once moved"
+    local dlq; dlq=$(redis-cli -p "$(owner rbus:dlq)" xrange rbus:dlq - +)
+    expect_match "$dlq" "$id" "the event in rbus:dlq on its master"
+    expect_match "$dlq" "max_retries_exceeded" "with its reason"
+    local rec=0 p
+    for p in $C_PORTS; do rec=$((rec + $(redis-cli -p "$p" --scan --pattern 'dlq:sys.dlq.max_retries_exceeded:*' | wc -l))); done
+    expect_eq "$rec" 1 "RaptorBus's record"
+    wait_until 10 grep -q "$id" "$TEST_TMP/dlqmsg.sub" || die "no message on sys.dlq.max_retries_exceeded"
+    expect_match "$(cat "$TEST_TMP/fail.err")" '"dlq_sent":1' "--metrics counts it"
+}
+
 case_ "--history on a cluster: stream on its slot's master, msg: copy, then PUBLISH; batches; --sharded" publish_history_on_every_master
 case_ "--history on a cluster: a refused history write is not published" refused_history_write_not_published
 case_ "--since across three masters under concurrent publishing: each id once, in order per type" replay_then_live_across_masters
 case_ "rbus-tail --since on a cluster" tail_since_on_cluster
 case_ "--mirror on a cluster: each event recorded once on its stream's master" mirror_records_on_every_master
+case_ "--group on a cluster: consumers share the streams of three masters, each event once" group_reads_every_master
+case_ "--group on a cluster: a failing event reaches the DLQ with RaptorBus's record" group_dead_letters_on_cluster

@@ -9,6 +9,7 @@
 #include <string>
 #include <string_view>
 
+#include "bus/cluster_slots.h"
 #include "bus/history_keys.h"
 #include "base/timestamp.h"
 
@@ -41,5 +42,12 @@ void append_dlq_move(std::string& out, const HistoryKeys& keys, const DeadLetter
                      SystemTime now);
 // How many replies append_dlq_move's commands get (the last is EXEC's).
 inline constexpr int kDlqMoveReplies = 6;
+
+// The same move on a Redis Cluster, where its keys sit on different masters:
+// one command at a time on each key's master (MOVED/ASK followed), the history
+// entry acknowledged last, so that a failed step leaves it pending (delivered
+// again) rather than lost. Throws ReplyError naming the step that failed.
+void dlq_move_on_cluster(SlotRunner& cluster, const HistoryKeys& keys, const DeadLetter& d, std::string_view uuid,
+                         SystemTime now);
 
 }  // namespace rbus

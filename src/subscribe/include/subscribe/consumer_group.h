@@ -7,7 +7,10 @@
 // that died are claimed after --claim-idle, while a live consumer keeps the
 // event its handler runs (group_keepalive.h); a consumer's own pending events
 // (a restart under the same --consumer) come first. A consumer that leaves
-// with nothing pending is removed from the group.
+// with nothing pending is removed from the group. On a Redis Cluster each
+// stream lives on the master of its slot: the consumer keeps a connection per
+// such master and reads them in turn (without waiting on any but the last, and
+// on that one briefly), acknowledging and claiming each entry on its master.
 #pragma once
 
 #include <chrono>
@@ -22,6 +25,7 @@
 #include "app/context.h"
 #include "base/duration.h"
 #include "subscribe/event_sink.h"
+#include "bus/cluster_slots.h"
 #include "bus/history_keys.h"
 #include "subscribe/group_rescan.h"
 #include "bus/history_stream.h"
@@ -83,7 +87,17 @@ private:
     void keep_running();
     bool done(const ConsumeStats& st) const;
     std::size_t want(const ConsumeStats& st) const;
+    // Runs a command on the node that holds its stream (args[1], XGROUP's args[2]).
     Reply command(const std::vector<std::string_view>& args);
+    // The connection to the node that holds `key`: the one node, or on a
+    // Cluster the master of its slot.
+    Connection& on(std::string_view key);
+    // The streams to read, by the connection that holds them (one on one node).
+    std::vector<std::pair<Connection*, std::vector<std::string>>> streams_by_node();
+    // One XREADGROUP on one node and its entries handled: -1 to go on, else
+    // the exit code (a signal). `block`: how long the server may wait; none: not at all.
+    int read_node(Connection& conn, const std::vector<std::string>& keys, std::optional<std::chrono::milliseconds> block,
+                  ConsumeStats& st);
 
     const Context& ctx_;
     std::vector<Subscription> subs_;
@@ -93,6 +107,9 @@ private:
     const ConsumeOptions& consume_;
     HistoryKeys keys_;
     std::unique_ptr<Connection> conn_;
+    // On a Redis Cluster: a connection per master that holds a stream of the
+    // group (each stream read and acknowledged on the master of its slot).
+    std::unique_ptr<ClusterSlots> cluster_;
     std::vector<std::string> streams_;  // sorted
     GroupRescan rescan_;
     std::vector<Reply> held_;  // replies whose entries are being handled
