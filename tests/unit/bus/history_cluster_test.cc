@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "base/error.h"
+#include "bus/dlq.h"
 #include "bus/history_cluster.h"
 #include "bus/history_keys.h"
 #include "redis/crc16.h"
@@ -131,4 +133,37 @@ TEST_CASE("cluster recording only (the mirror): the record script alone, fresh o
     CHECK_FALSE(r[1].fresh);
     REQUIRE(slots.phases.size() == 1);
     CHECK(slots.phases[0][0].slot == hash_slot("team:history:{a}"));
+}
+
+TEST_CASE("a DLQ move on a cluster: each key on its slot's master, the XACK last; a refused step stops it") {
+    DeadLetter d;
+    d.envelope = R"({"id":"e-1"})";
+    d.reason = kReasonMaxRetries;
+    d.channel = "raptorflow.events.job";
+    d.stream = "rbus:history:{raptorflow.events.job}";
+    d.entry_id = "1-0";
+    d.group = "g";
+    d.consumer = "c";
+    d.deliveries = 3;
+    FakeSlots slots;
+    slots.answer = [](const SlotCommand&, std::size_t) { return SlotResult{reply_of("+OK\r\n"), {}}; };
+    HistoryKeys keys;
+    dlq_move_on_cluster(slots, keys, d, "u-1", kNow);
+    REQUIRE(slots.phases.size() == 4);  // one command at a time, in order
+    CHECK(slots.phases[0][0].what == "XADD");
+    CHECK(slots.phases[0][0].slot == hash_slot("rbus:dlq"));
+    CHECK(slots.phases[1][0].what == "SET");
+    CHECK(slots.phases[1][0].slot == hash_slot("dlq:sys.dlq.max_retries_exceeded:u-1"));
+    CHECK(slots.phases[2][0].what == "PUBLISH");
+    CHECK(slots.phases[3][0].what == "XACK");
+    CHECK(slots.phases[3][0].slot == hash_slot(d.stream));
+
+    FakeSlots refusing;
+    refusing.answer = [](const SlotCommand& c, std::size_t) {
+        if (c.what == "SET") return SlotResult{nullptr, "OOM command not allowed"};
+        return SlotResult{reply_of("+OK\r\n"), {}};
+    };
+    CHECK_THROWS_WITH_AS(dlq_move_on_cluster(refusing, keys, d, "u-2", kNow),
+                         "the cluster refused the DLQ move (SET): OOM command not allowed", ReplyError);
+    CHECK(refusing.phases.size() == 2);  // no PUBLISH, no XACK: the entry stays pending
 }
