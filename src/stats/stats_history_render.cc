@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/safe_text.h"
+#include "stats/prometheus_exposition.h"
 #include "stats/stats_render.h"
 #include "base/table.h"
 
@@ -201,36 +202,13 @@ std::string render_history_table(const HistorySnapshot& h, bool color) {
 
 namespace {
 
-// Families in the text exposition format; names are fixed rbus_* literals.
-class HistoryFamilies {
-public:
-    void family(std::string_view name, std::string_view type, std::string_view help) {
-        out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    }
-    void sample(std::string_view name, const std::vector<std::pair<std::string_view, std::string_view>>& labels,
-                double value) {
-        out_ += name;
-        if (!labels.empty()) {
-            out_ += '{';
-            for (std::size_t i = 0; i < labels.size(); ++i)
-                out_ += fmt::format("{}{}=\"{}\"", i ? "," : "", labels[i].first, prometheus_label_value(labels[i].second));
-            out_ += '}';
-        }
-        out_ += fmt::format(" {}\n", value);
-    }
-    std::string take() { return std::move(out_); }
-
-private:
-    std::string out_;
-};
-
 double as_double(long long v) { return static_cast<double>(v); }
 
 }  // namespace
 
 std::string render_history_prometheus(const HistorySnapshot& h) {
     if (!h.not_read.empty()) return {};
-    HistoryFamilies e;
+    PrometheusExposition e;
     e.family("rbus_history_stream_length", "gauge", "Entries in each channel's history stream.");
     for (const auto& s : h.streams) e.sample("rbus_history_stream_length", {{"channel", s.channel}}, as_double(s.length));
     e.family("rbus_history_stream_oldest_age_seconds", "gauge", "Age of the oldest entry of each history stream.");
@@ -246,13 +224,12 @@ std::string render_history_prometheus(const HistorySnapshot& h) {
     e.family("rbus_history_stream_memory_bytes", "gauge", "MEMORY USAGE of each history stream.");
     for (const auto& s : h.streams)
         if (s.memory_bytes) e.sample("rbus_history_stream_memory_bytes", {{"channel", s.channel}}, as_double(*s.memory_bytes));
-    using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
     auto per_group = [&](std::string_view name, std::string_view help,
                          const std::function<std::optional<double>(const HistoryGroup&)>& value) {
         e.family(name, "gauge", help);
         for (const auto& s : h.streams)
             for (const auto& g : s.groups)
-                if (auto v = value(g)) e.sample(name, Labels{{"channel", s.channel}, {"group", g.name}}, *v);
+                if (auto v = value(g)) e.sample(name, PrometheusLabels{{"channel", s.channel}, {"group", g.name}}, *v);
     };
     auto per_consumer = [&](std::string_view name, std::string_view help,
                             const std::function<double(const HistoryConsumer&)>& value) {
@@ -260,7 +237,7 @@ std::string render_history_prometheus(const HistorySnapshot& h) {
         for (const auto& s : h.streams)
             for (const auto& g : s.groups)
                 for (const auto& c : g.consumers)
-                    e.sample(name, Labels{{"channel", s.channel}, {"group", g.name}, {"consumer", c.name}}, value(c));
+                    e.sample(name, PrometheusLabels{{"channel", s.channel}, {"group", g.name}, {"consumer", c.name}}, value(c));
     };
     per_group("rbus_group_consumers", "Consumers of each consumer group.",
               [](const HistoryGroup& g) { return std::optional<double>(static_cast<double>(g.consumers.size())); });

@@ -7,6 +7,7 @@
 #include <fmt/format.h>
 
 #include "base/safe_text.h"
+#include "stats/prometheus_exposition.h"
 #include "stats/stats_history_render.h"
 #include "base/table.h"
 
@@ -225,68 +226,16 @@ std::string render_traffic_table(const StatsReport& r, bool color) {
     return out;
 }
 
-std::string prometheus_label_value(std::string_view value) {
-    // The exposition format escapes \\, " and newline; other controls and bytes
-    // that are not UTF-8 are written as text first (\u000d, \xff), one-to-one.
-    std::string out;
-    out.reserve(value.size());
-    for (std::size_t i = 0; i < value.size();) {
-        Utf8Char d = decode_utf8(value, i);
-        std::string_view ch = value.substr(i, d.len);
-        i += d.len;
-        if (ch == "\\") out += "\\\\";
-        else if (ch == "\"") out += "\\\"";
-        else if (ch == "\n") out += "\\n";
-        else if (d.valid && !is_hidden_control(d.cp)) out += ch;
-        else out += "\\" + terminal_safe(ch);  // \u000d becomes \\u000d on the wire
-    }
-    return out;
-}
-
 namespace {
 
-using Labels = std::vector<std::pair<std::string_view, std::string_view>>;
+// A gauge family with one sample per flow, labelled by its key.
+void by_label(PrometheusExposition& e, std::string_view name, std::string_view help, std::string_view label,
+              const FlowMap& flows, const std::function<double(const FlowCount&)>& value) {
+    e.family(name, "gauge", help);
+    for (const auto& [key, c] : flows) e.sample(name, {{label, key}}, value(c));
+}
 
-// Writes families in the text exposition format; names are fixed rbus_* literals.
-class Exposition {
-public:
-    void family(std::string_view name, std::string_view type, std::string_view help) {
-        out_ += fmt::format("# HELP {} {}\n# TYPE {} {}\n", name, help, name, type);
-    }
-    void sample(std::string_view name, const Labels& labels, double value) {
-        out_ += name;
-        if (!labels.empty()) {
-            out_ += '{';
-            for (std::size_t i = 0; i < labels.size(); ++i)
-                out_ += fmt::format("{}{}=\"{}\"", i ? "," : "", labels[i].first, prometheus_label_value(labels[i].second));
-            out_ += '}';
-        }
-        out_ += fmt::format(" {}\n", value);
-    }
-    void gauge(std::string_view name, std::string_view help, double value) {
-        family(name, "gauge", help);
-        sample(name, {}, value);
-    }
-    // A summary of quantiles 0.5 and 0.99, with _sum and _count.
-    void summary(std::string_view name, std::string_view help, double p50, double p99, double sum, double count) {
-        family(name, "summary", help);
-        sample(name, {{"quantile", "0.5"}}, p50);
-        sample(name, {{"quantile", "0.99"}}, p99);
-        sample(fmt::format("{}_sum", name), {}, sum);
-        sample(fmt::format("{}_count", name), {}, count);
-    }
-    void by_label(std::string_view name, std::string_view help, std::string_view label,
-                  const FlowMap& flows, const std::function<double(const FlowCount&)>& value) {
-        family(name, "gauge", help);
-        for (const auto& [key, c] : flows) sample(name, {{label, key}}, value(c));
-    }
-    std::string take() { return std::move(out_); }
-
-private:
-    std::string out_;
-};
-
-void put_node_families(Exposition& e, const ServerSnapshot& s) {
+void put_node_families(PrometheusExposition& e, const ServerSnapshot& s) {
     e.gauge("rbus_cluster_state_ok", "1 when CLUSTER INFO says cluster_state:ok.", s.cluster_state == "ok" ? 1 : 0);
     e.family("rbus_cluster_node_up", "gauge", "1 when the cluster node could be read, by node and role.");
     for (const auto& n : s.nodes) e.sample("rbus_cluster_node_up", {{"node", n.node}, {"role", n.role}}, n.error.empty() ? 1 : 0);
@@ -307,7 +256,7 @@ void put_node_families(Exposition& e, const ServerSnapshot& s) {
 
 std::string render_prometheus(const StatsReport& r) {
     const ServerSnapshot& s = r.server;
-    Exposition e;
+    PrometheusExposition e;
     e.family("rbus_server_info", "gauge", "The Redis server behind the bus (always 1).");
     e.sample("rbus_server_info", {{"version", s.version}, {"url", r.url}, {"prefix", r.prefix}}, 1);
     e.gauge("rbus_server_uptime_seconds", "Seconds since the Redis server started.", static_cast<double>(s.uptime_seconds));
@@ -341,11 +290,11 @@ std::string render_prometheus(const StatsReport& r) {
             static_cast<double>(t.drops));
     e.gauge("rbus_window_dropped_seconds", "Seconds of the window without a subscription after a drop.",
             t.dropped_seconds);
-    e.by_label("rbus_window_events_by_type", "Events received in the window, by type.", "type", t.by_type, events);
-    e.by_label("rbus_events_per_second_by_type", "Events per second in the window, by type.", "type", t.by_type, rate);
-    e.by_label("rbus_events_per_second_by_priority", "Events per second in the window, by priority.", "priority",
+    by_label(e, "rbus_window_events_by_type", "Events received in the window, by type.", "type", t.by_type, events);
+    by_label(e, "rbus_events_per_second_by_type", "Events per second in the window, by type.", "type", t.by_type, rate);
+    by_label(e, "rbus_events_per_second_by_priority", "Events per second in the window, by priority.", "priority",
                t.by_priority, rate);
-    e.by_label("rbus_events_per_second_by_workspace", "Events per second in the window, by workspace (- for none).",
+    by_label(e, "rbus_events_per_second_by_workspace", "Events per second in the window, by workspace (- for none).",
                "workspace", t.by_workspace, rate);
     const Histogram& lag = t.lag_us;
     e.summary("rbus_bus_lag_seconds", "Receipt time minus envelope timestamp.",

@@ -2,44 +2,11 @@
 
 #include "stats/stats.h"
 #include "stats/stats_nodes.h"
+#include "stats/stats_fixtures.h"
 #include "stats/stats_render.h"
 
 using namespace rbus;
-
-namespace {
-
-NodeSnapshot node_of(std::string name, std::string role, std::vector<ChannelSubscribers> channels, long long patterns = 0) {
-    NodeSnapshot n;
-    n.node = std::move(name);
-    n.role = std::move(role);
-    n.slots = n.role == "master" ? 5461 : 0;
-    n.version = "7.0.15";
-    n.uptime_seconds = 9;
-    n.connected_clients = 4;
-    n.ping_rtt_ms = {0.2, 0.4};
-    n.channels = std::move(channels);
-    n.pattern_subscriptions = patterns;
-    return n;
-}
-
-StatsReport cluster_report() {
-    StatsReport r;
-    r.url = "redis://127.0.0.1:7000";
-    r.prefix = "raptorflow.events";
-    r.server.version = "7.0.15";
-    r.server.ping_rtt_ms = {0.1};
-    r.server.cluster = true;
-    r.server.cluster_state = "ok";
-    r.server.nodes = {node_of("127.0.0.1:7000", "master", {{"raptorflow.events.a", 2}}, 1),
-                      node_of("127.0.0.1:7001", "master", {{"raptorflow.events.a", 1}, {"raptorflow.events.b", 3}}),
-                      node_of("127.0.0.1:7002", "replica", {})};
-    r.server.nodes[2].error = "cannot connect to 127.0.0.1:7002: Connection refused";
-    r.server.channels = sum_channels(r.server.nodes);
-    r.server.pattern_subscriptions = sum_patterns(r.server.nodes);
-    return r;
-}
-
-}  // namespace
+using namespace rbus::fixtures;
 
 TEST_CASE("cluster stats: subscribers summed over the nodes they are connected to") {
     StatsReport r = cluster_report();

@@ -4,34 +4,14 @@
 #include <set>
 #include <sstream>
 
+#include "stats/stats_fixtures.h"
 #include "stats/stats_render.h"
 #include "base/timestamp.h"
 
 using namespace rbus;
+using namespace rbus::fixtures;
 
 namespace {
-
-StatsReport sample_report(bool with_traffic) {
-    StatsReport r;
-    r.url = "redis://127.0.0.1:6379/0";
-    r.prefix = "raptorflow.events";
-    r.server.version = "7.0.15";
-    r.server.uptime_seconds = 42;
-    r.server.connected_clients = 3;
-    r.server.ping_rtt_ms = {0.1, 0.2, 0.3};
-    r.server.channels = {{"raptorflow.events.agent.task_started", 2}, {"raptorflow.events.x\"y", 11}};
-    r.server.pattern_subscriptions = 1;
-    r.server.published_counters = {{"raptorflow.events.agent.task_started", 1532}};
-    if (with_traffic) {
-        TrafficWindow w;
-        SystemTime now = *parse_timestamp("2026-11-26T16:10:31.000000Z");
-        w.add(R"({"type":"agent.task_started","workspace_id":"ws\\1","timestamp":"2026-11-26T16:10:30.000000Z"})", now);
-        w.add(R"({"type":"agent.task_started","priority":"high","timestamp":"2026-11-26T16:10:30.990000Z"})", now);
-        w.add("junk", now);
-        r.traffic = w.stats(2.0);
-    }
-    return r;
-}
 
 std::vector<std::string> lines_of(const std::string& text) {
     std::vector<std::string> out;

@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "event/envelope.h"
+#include "stats/prometheus_exposition.h"  // prometheus_label_value
 #include "stats/stats.h"
 
 namespace rbus {
@@ -23,10 +24,6 @@ std::string render_traffic_table(const StatsReport& report, bool color);
 
 // Text exposition format 0.0.4: # HELP and # TYPE before each family, rbus_* names.
 std::string render_prometheus(const StatsReport& report);
-
-// A label value escaped for the exposition format (\\ \" \n); other control
-// characters and bytes that are not UTF-8 as the text \u000d, \xff.
-std::string prometheus_label_value(std::string_view value);
 
 // The one status line of --check, names from the server escaped (terminal_safe).
 std::string check_ok_line(const StatsReport& report);
