@@ -1,11 +1,14 @@
 #!/usr/bin/env bash
 # Issue 19's three targets, each side by side with its peer on one private
 # redis-server in the same run, RUNS rounds (default 5), medians with min-max:
-#  replay  N events (default 200,000) recorded by `rbus-publish --history` into
-#          one stream, read back by `rbus-subscribe --since 0 --until now`
+#  replay  N events (default 200,000) recorded by `rbus-subscribe --mirror`
+#          into one stream, read back by `rbus-subscribe --since 0 --until now`
 #          (piped JSON lines), against rbus-subscribe's live rate on the same
 #          events pushed as prebuilt RESP by `redis-cli --pipe` (as
-#          bench/subscribe.sh): history must never be slower than live.
+#          bench/subscribe.sh): history must never be slower than live. Beside
+#          it (row since-msgkeys), the same events recorded by `rbus-publish
+#          --history`, which also writes RaptorBus's msg: key of each: the
+#          replay then SCANs those too.
 #  group   the same stream through a consumer group: `rbus-subscribe --group
 #          --since 0 --count N` (print + XACK) against a batched redis-py loop
 #          (XREADGROUP COUNT 100, json.loads of each envelope, pipelined XACK),
@@ -28,11 +31,24 @@ PY=/usr/bin/python3  # Debian's python3-redis lives there, whatever python3 is f
 bench_start bench.history
 STREAM="rbus:history:{$CHANNEL}"
 bench_resp "$N" "$TYPE" "$TMP/env"
-"$PUB" -u "$URL" --history --envelopes "$TMP/env.json" > /dev/null 2> "$TMP/record.err" ||
-    { cat "$TMP/record.err" >&2; exit 1; }
+# The target's history: one stream, recorded by a mirror from the live bus.
+rm -f "$TMP/ready"
+"$SUB" -u "$URL" "$TYPE" --mirror --ready-file "$TMP/ready" 2> "$TMP/record.err" &
+recorder=$!
+wait_file "$TMP/ready"
+redis-cli -p "$PORT" --pipe < "$TMP/env.resp" > /dev/null
+for _ in $(seq 6000); do [ "$(redis-cli -p "$PORT" xlen "$STREAM")" = "$N" ] && break; sleep 0.01; done
+kill -TERM "$recorder"; wait "$recorder" || true
 recorded=$(redis-cli -p "$PORT" xlen "$STREAM")
-[ "$recorded" = "$N" ] || { echo "recorded $recorded of $N events into $STREAM" >&2; exit 1; }
-echo "events: $N recorded by rbus-publish --history into $STREAM ($(wc -c < "$TMP/env.json") bytes of JSON); load average $(load_avg)"
+[ "$recorded" = "$N" ] || { echo "the mirror recorded $recorded of $N events into $STREAM" >&2; exit 1; }
+# The same events recorded by rbus-publish --history on another type: a stream
+# and RaptorBus's msg: key for each, both read by a replay (reported beside).
+HTYPE=$TYPE.published
+sed "s/\"type\":\"$TYPE\"/\"type\":\"$HTYPE\"/" "$TMP/env.json" > "$TMP/henv.json"
+"$PUB" -u "$URL" --history --envelopes "$TMP/henv.json" > /dev/null 2> "$TMP/record.err" ||
+    { cat "$TMP/record.err" >&2; exit 1; }
+echo "events: $N recorded by rbus-subscribe --mirror into $STREAM, and as $HTYPE by rbus-publish --history" \
+     "(stream + msg: keys; $(redis-cli -p "$PORT" dbsize) keys in all); $(wc -c < "$TMP/env.json") bytes of JSON; load average $(load_avg)"
 
 reader() {  # reader WANT END_FILE: counts lines until WANT, then the time
     head -n "$1" | wc -l
@@ -51,6 +67,13 @@ replay_round() {
         2> "$TMP/replay.err" | reader "$N" "$TMP/end" > "$TMP/lines" || true
     local t got; t=$(secs "$TMP/end" "$start"); got=$(cat "$TMP/lines")
     echo "replay rbus-subscribe-since $(echo "$got / $t" | bc) $(cpu_us "$TMP/cpu" "$got") $got" >> "$RESULTS"
+
+    rm -f "$TMP/end"
+    start=$(now)
+    $CPU "$TMP/cpu" "$SUB" -u "$URL" "$HTYPE" --since 0 --until "$(date -u +%FT%T.%6NZ)" --timeout 300s \
+        2> "$TMP/replay.err" | reader "$N" "$TMP/end" > "$TMP/lines" || true
+    t=$(secs "$TMP/end" "$start"); got=$(cat "$TMP/lines")
+    echo "replay rbus-subscribe-since-msgkeys $(echo "$got / $t" | bc) $(cpu_us "$TMP/cpu" "$got") $got" >> "$RESULTS"
 
     rm -f "$TMP/ready" "$TMP/end"
     $CPU "$TMP/cpu" "$SUB" -u "$URL" "$TYPE" --count "$N" --timeout 300s --ready-file "$TMP/ready" \
@@ -138,7 +161,7 @@ median() {
 }
 med() { median "$@" | cut -d' ' -f1; }
 printf '%-8s %-26s %22s %22s %s\n' case consumer 'msg/s median (min-max)' 'CPU us/msg' 'received (min-max)'
-for row in "replay rbus-subscribe-since" "replay rbus-subscribe-live" "group rbus-subscribe-group" \
+for row in "replay rbus-subscribe-since" "replay rbus-subscribe-since-msgkeys" "replay rbus-subscribe-live" "group rbus-subscribe-group" \
            "group redis-py-xreadgroup"; do
     set -- $row
     printf '%-8s %-26s %22s %22s %s\n' "$1" "$2" "$(median "$1" "$2" 3)" "$(median "$1" "$2" 4)" "$(median "$1" "$2" 5)"
