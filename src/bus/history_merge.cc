@@ -114,7 +114,7 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
         if (filter_time->until && *at > *filter_time->until) return false;
     }
     if (ids_.count(id)) return false;
-    ReplayItem item{channel, body, pattern, store(id), store(timestamp), next_++};
+    ReplayItem item{channel, pattern, store(body), store(id), store(timestamp), next_++};
     ids_.insert(item.id);
     items_.push_back(item);
     return true;

@@ -99,7 +99,6 @@ void HistoryReplay::read_stream(Connection& conn, const std::string& key, std::s
             std::string_view body = e.envelope();
             if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
         }
-        keep(std::move(r));
         throw_if_interrupted();
         if (last) break;
     }
@@ -132,7 +131,6 @@ void HistoryReplay::read_msg_keys(Connection& conn, const Subscription& sub) {
         Reply r = conn.command(args, ctx_.connect.reply_timeout);
         if (r->type != REDIS_REPLY_ARRAY || r->elements != end - at) throw ProtocolError("unexpected reply to MGET");
         add_msg_values(keys, at, r->element, r->elements, pattern);
-        keep(std::move(r));
         throw_if_interrupted();
     }
 }

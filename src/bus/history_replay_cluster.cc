@@ -67,7 +67,6 @@ void HistoryReplay::read_cluster() {
                     replies.push_back(values[i].reply.get());
                 }
                 add_msg_values(keys, at, replies.data(), replies.size(), pattern);
-                for (SlotResult& v : values) keep(std::move(v.reply));
                 throw_if_interrupted();
             }
         }

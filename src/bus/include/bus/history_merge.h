@@ -31,9 +31,9 @@ struct ReplayRange {
 ReplayRange parse_replay_range(std::string_view since, std::string_view until, SystemTime now);
 
 struct ReplayItem {
-    std::string_view channel, body, pattern;
+    std::string_view channel, pattern;
     // Views into the merge's own store: valid as long as the merge.
-    std::string_view id;
+    std::string_view body, id;
     std::string_view timestamp;  // normalised (RFC 3339 UTC micro Z), "" when unreadable
     std::size_t order = 0;
 };
@@ -42,7 +42,8 @@ class ReplayMerge {
 public:
     // Adds one event unless its id was added before. `filter_time`: drop it
     // when its envelope timestamp lies outside the range (msg: keys, whose
-    // keys carry no time). The views must outlive the merge's use.
+    // keys carry no time). The body is copied (the reply it came in can go);
+    // channel and pattern are views that must outlive the merge's use.
     bool add(std::string_view channel, std::string_view body, std::string_view pattern, const ReplayRange* filter_time);
     // Everything added, in timestamp order; the merge keeps the ids.
     std::vector<ReplayItem> take_sorted();

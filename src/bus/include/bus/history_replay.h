@@ -73,7 +73,7 @@ private:
     HistoryKeys keys_;
     ReplayMerge merge_;
     ReplaySources sources_;
-    std::vector<Reply> replies_;   // the events' bytes live here until delivered
+    std::vector<Reply> replies_;   // SCAN replies: the keys (and msg: channels) found live here
     std::deque<std::string> names_;  // stream keys and channels the items point into
     std::size_t masters_ = 0;        // on a Cluster: the masters read
 };
