@@ -6,6 +6,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
+#include "redis/connect.h"
 #include "redis/crc16.h"
 
 namespace rbus {
@@ -116,6 +117,18 @@ std::vector<SlotResult> ClusterSlots::run(const std::vector<SlotCommand>& comman
         }
     }
     return out;
+}
+
+std::unique_ptr<ClusterSlots> open_history_bus(const Context& ctx, std::string_view client_name,
+                                               std::unique_ptr<Connection>& conn) {
+    if (!cluster_by_flags(ctx)) {
+        conn = connect_bus(ctx.connect, client_name);
+        if (!is_cluster_node(*conn, ctx.connect.reply_timeout)) return nullptr;
+        conn.reset();  // one node of a cluster as the URL
+    }
+    auto slots = std::make_unique<ClusterSlots>(ctx.connect, std::string(client_name));
+    slots->start();
+    return slots;
 }
 
 bool cluster_by_flags(const Context& ctx) { return ctx.sharded || ctx.connect.url.is_cluster_seeds(); }

@@ -3,12 +3,14 @@
 #include <fnmatch.h>
 
 #include <algorithm>
+#include <functional>
 #include <set>
 
 #include <fmt/format.h>
 
 #include "base/error.h"
 #include "bus/history_stream.h"
+#include "redis/crc16.h"
 
 namespace rbus {
 namespace {
@@ -88,22 +90,18 @@ bool dlq_selected(const DlqEntry& e, const DlqSelection& sel) {
     return true;
 }
 
-std::vector<DlqEntry> read_dlq(Connection& conn, const HistoryKeys& keys, const DlqSelection& sel,
-                               std::chrono::milliseconds timeout) {
-    std::vector<DlqEntry> out;
-    std::set<std::string> announced;  // RaptorBus records that rbus's own moves wrote: shown once, as rbus's
-    std::string start = "-";
-    for (;;) {
-        Reply r;
-        try {
-            r = conn.command({"XRANGE", keys.dlq(), start, "+", "COUNT", "1000"}, timeout);
-        } catch (const ReplyError& e) {
-            if (std::string_view(e.what()).rfind("WRONGTYPE", 0) == 0)
-                throw UsageError(fmt::format("DLQ key {} is not a stream", keys.dlq()));
-            throw;
-        }
+namespace {
+
+// Reads {ns}:dlq page by page (run: XRANGE where the key lives), then
+// RaptorBus's records: found by `scan_each` (SCAN on each node), read by `get_values`.
+class DlqGather {
+public:
+    DlqGather(const DlqSelection& sel) : sel_(sel) {}
+
+    // One XRANGE page; false after the last one.
+    bool take_page(const redisReply* page, std::string& start) {
         std::vector<StreamEntry> entries;
-        parse_entries(r.get(), entries, "XRANGE");
+        parse_entries(page, entries, "XRANGE");
         for (const StreamEntry& s : entries) {
             DlqEntry e;
             e.ref = std::string(s.id);
@@ -116,33 +114,97 @@ std::vector<DlqEntry> read_dlq(Connection& conn, const HistoryKeys& keys, const 
             e.stream = std::string(s.field("stream"));
             e.error_details = std::string(s.field("error_details"));
             e.raptorbus_key = std::string(s.field("raptorbus_key"));
-            if (!e.raptorbus_key.empty()) announced.insert(e.raptorbus_key);
+            if (!e.raptorbus_key.empty()) announced_.insert(e.raptorbus_key);
             e.deliveries = field_number(s.field("deliveries"));
             if (auto x = field_number(s.field("exit_status"))) e.exit_status = static_cast<int>(*x);
-            if (dlq_selected(e, sel)) out.push_back(std::move(e));
+            if (dlq_selected(e, sel_)) out_.push_back(std::move(e));
         }
-        if (entries.size() < 1000) break;
+        if (entries.size() < 1000) return false;
         start = "(" + std::string(entries.back().id);
+        return true;
     }
+    // One RaptorBus record (nil: expired since the SCAN).
+    void take_record(std::string_view key, const redisReply* value) {
+        if (!value || value->type != REDIS_REPLY_STRING) return;
+        if (announced_.count(std::string(key))) return;
+        auto e = parse_raptorbus_record(key, reply_text(value));
+        if (e && dlq_selected(*e, sel_)) out_.push_back(std::move(*e));
+    }
+    std::vector<DlqEntry> sorted() {
+        std::stable_sort(out_.begin(), out_.end(),
+                         [](const DlqEntry& a, const DlqEntry& b) { return a.failed_at < b.failed_at; });
+        return std::move(out_);
+    }
+
+private:
+    const DlqSelection& sel_;
+    std::vector<DlqEntry> out_;
+    std::set<std::string> announced_;  // RaptorBus records that rbus's own moves wrote: shown once, as rbus's
+};
+
+Reply xrange_dlq(const std::function<Reply(const std::vector<std::string_view>&)>& run, const HistoryKeys& keys,
+                 const std::string& start) {
+    try {
+        return run({"XRANGE", keys.dlq(), start, "+", "COUNT", "1000"});
+    } catch (const ReplyError& e) {
+        if (std::string_view(e.what()).rfind("WRONGTYPE", 0) == 0)
+            throw UsageError(fmt::format("DLQ key {} is not a stream", keys.dlq()));
+        throw;
+    }
+}
+
+// SCAN of one node for RaptorBus's records; each page handed to `page`.
+void scan_records(Connection& conn, std::chrono::milliseconds timeout,
+                  const std::function<void(const redisReply* keys)>& page) {
     std::string cursor = "0";
     do {
         Reply r = conn.command({"SCAN", cursor, "MATCH", "dlq:sys.dlq.*", "COUNT", "1000", "TYPE", "string"}, timeout);
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw ProtocolError("unexpected reply to SCAN");
         cursor.assign(reply_text(r->element[0]));
-        const redisReply* ks = r->element[1];
-        if (ks->elements == 0) continue;
+        if (r->element[1]->elements > 0) page(r->element[1]);
+    } while (cursor != "0");
+}
+
+}  // namespace
+
+std::vector<DlqEntry> read_dlq(Connection& conn, const HistoryKeys& keys, const DlqSelection& sel,
+                               std::chrono::milliseconds timeout) {
+    DlqGather g(sel);
+    std::string start = "-";
+    auto run = [&](const std::vector<std::string_view>& args) { return conn.command(args, timeout); };
+    while (g.take_page(xrange_dlq(run, keys, start).get(), start)) {
+    }
+    scan_records(conn, timeout, [&](const redisReply* ks) {
         std::vector<std::string_view> args{"MGET"};
         for (std::size_t i = 0; i < ks->elements; ++i) args.push_back(reply_text(ks->element[i]));
         Reply v = conn.command(args, timeout);
-        for (std::size_t i = 0; i < v->elements && i < ks->elements; ++i) {
-            if (v->element[i]->type != REDIS_REPLY_STRING) continue;
-            if (announced.count(std::string(reply_text(ks->element[i])))) continue;
-            auto e = parse_raptorbus_record(reply_text(ks->element[i]), reply_text(v->element[i]));
-            if (e && dlq_selected(*e, sel)) out.push_back(std::move(*e));
-        }
-    } while (cursor != "0");
-    std::stable_sort(out.begin(), out.end(), [](const DlqEntry& a, const DlqEntry& b) { return a.failed_at < b.failed_at; });
-    return out;
+        for (std::size_t i = 0; i < v->elements && i < ks->elements; ++i)
+            g.take_record(reply_text(ks->element[i]), v->element[i]);
+    });
+    return g.sorted();
+}
+
+std::vector<DlqEntry> read_dlq(ClusterSlots& cluster, const HistoryKeys& keys, const DlqSelection& sel) {
+    DlqGather g(sel);
+    std::string start = "-";
+    int slot = hash_slot(keys.dlq());
+    auto run = [&](const std::vector<std::string_view>& args) { return cluster.command(slot, args); };
+    while (g.take_page(xrange_dlq(run, keys, start).get(), start)) {
+    }
+    for (const HostPort& master : cluster.masters()) {
+        scan_records(cluster.node(master), cluster.reply_timeout(), [&](const redisReply* ks) {
+            std::vector<SlotCommand> gets;  // the records are in different slots: no MGET
+            for (std::size_t i = 0; i < ks->elements; ++i)
+                gets.push_back(slot_command(reply_text(ks->element[i]), {"GET", reply_text(ks->element[i])}));
+            std::vector<SlotResult> values = cluster.run(gets);
+            for (std::size_t i = 0; i < values.size(); ++i) {
+                if (!values[i].ok())
+                    throw ReplyError(fmt::format("cannot read {}: {}", reply_text(ks->element[i]), values[i].error));
+                g.take_record(reply_text(ks->element[i]), values[i].reply.get());
+            }
+        });
+    }
+    return g.sorted();
 }
 
 }  // namespace rbus

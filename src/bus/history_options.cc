@@ -25,24 +25,6 @@ HistorySettings history_settings(const Context& ctx, const RetentionFlags& flags
     return s;
 }
 
-namespace {
-
-[[noreturn]] void not_on_cluster(std::string_view feature) {
-    throw UsageError(fmt::format("{} is not supported on a Redis Cluster yet (standalone, Sentinel and TLS only)",
-                                 feature));
-}
-
-}  // namespace
-
-void require_single_node(const Context& ctx, std::string_view feature) {
-    if (ctx.sharded || ctx.connect.url.is_cluster_seeds()) not_on_cluster(feature);
-}
-
-void require_single_node(Connection& conn, std::string_view feature, std::chrono::milliseconds timeout) {
-    Reply info = conn.command({"INFO", "cluster"}, timeout);
-    if (reply_text(info.get()).find("cluster_enabled:1") != std::string_view::npos) not_on_cluster(feature);
-}
-
 void load_record_script(Connection& conn, std::chrono::milliseconds timeout) {
     Reply r = conn.command({"SCRIPT", "LOAD", record_script()}, timeout);
     if (reply_text(r.get()) != record_script_sha())

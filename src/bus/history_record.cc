@@ -100,8 +100,6 @@ std::string history_refusal(std::string_view peer, std::string_view reply) {
 
 void throw_history_refused(std::string_view peer, std::string_view reply) {
     if (is_wrong_type(reply)) throw UsageError(history_refusal(peer, reply));
-    if (reply.rfind("CROSSSLOT", 0) == 0 || reply.rfind("MOVED ", 0) == 0 || reply.rfind("ASK ", 0) == 0)
-        throw UsageError("--history is not supported on a Redis Cluster yet (standalone, Sentinel and TLS only)");
     throw ReplyError(history_refusal(peer, reply));
 }
 

@@ -6,7 +6,7 @@
 
 #include "redis/connect.h"
 #include "base/error.h"
-#include "bus/history_options.h"
+#include "redis/crc16.h"
 #include "base/log.h"
 #include "app/output.h"
 #include "base/safe_text.h"
@@ -52,27 +52,62 @@ void redrive_rbus(Connection& conn, const HistoryKeys& keys, const DlqEntry& e, 
     }
 }
 
+// The same on a Redis Cluster, where the stream, {ns}:dlq and the record sit on
+// different masters: back into the stream first, then out of the DLQ.
+void redrive_rbus(ClusterSlots& cluster, const HistoryKeys& keys, const DlqEntry& e, const std::string& body) {
+    std::string stream = e.stream.empty() ? keys.stream(e.original_channel) : e.stream;
+    std::string dlq = keys.dlq();
+    std::vector<SlotCommand> steps{slot_command(stream, {"XADD", stream, "*", "envelope", body}),
+                                   slot_command(dlq, {"XDEL", dlq, e.ref})};
+    if (!e.raptorbus_key.empty()) steps.push_back(slot_command(e.raptorbus_key, {"DEL", e.raptorbus_key}));
+    for (const SlotCommand& step : steps) {
+        std::vector<SlotResult> r = cluster.run({step});
+        if (!r[0].ok())
+            throw ReplyError(fmt::format("the cluster refused the redrive of {} ({}): {}", e.ref, step.what, r[0].error));
+    }
+}
+
+// A RaptorBus record PUBLISHed on its original channel: true when a subscriber
+// received it. On a plain cluster PUBLISH counts the receiving node's
+// subscribers only: when it counts none, the other masters are asked for
+// theirs (PUBSUB NUMSUB; a pattern subscriber on another node is not counted,
+// so such a record is kept and reported, never lost).
+bool publish_record(Connection* conn, ClusterSlots* cluster, const DlqEntry& e, const std::string& body,
+                    std::chrono::milliseconds timeout) {
+    if (!cluster) return integer_of(conn->command({"PUBLISH", e.original_channel, body}, timeout).get(), "PUBLISH") > 0;
+    int slot = hash_slot(e.original_channel);
+    if (integer_of(cluster->command(slot, {"PUBLISH", e.original_channel, body}).get(), "PUBLISH") > 0) return true;
+    for (const HostPort& m : cluster->masters()) {
+        Reply r = cluster->node(m).command({"PUBSUB", "NUMSUB", e.original_channel}, timeout);
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_INTEGER &&
+            r->element[1]->integer > 0)
+            return true;
+    }
+    return false;
+}
+
 }  // namespace
 
 namespace {
 
-std::vector<DlqEntry> selected_entries(const Context& ctx, const RedriveRequest& req, std::string_view feature,
-                                       std::unique_ptr<Connection>& conn) {
-    require_single_node(ctx, feature);
+// Both DLQs' selected entries, read where they are: one node (conn) or a Cluster (cluster).
+std::vector<DlqEntry> selected_entries(const Context& ctx, const RedriveRequest& req, std::unique_ptr<Connection>& conn,
+                                       std::unique_ptr<ClusterSlots>& cluster) {
     DlqSelection sel;
     sel.range = parse_replay_range(req.since, req.until, std::chrono::system_clock::now());
     sel.reasons = req.reasons;
     sel.type_globs = req.type_globs;
-    conn = connect_bus(ctx.connect, "rbus-dlq");
-    require_single_node(*conn, feature, ctx.connect.reply_timeout);
-    return read_dlq(*conn, HistoryKeys(ctx.history_prefix), sel, ctx.connect.reply_timeout);
+    cluster = open_history_bus(ctx, "rbus-dlq", conn);
+    HistoryKeys keys(ctx.history_prefix);
+    return cluster ? read_dlq(*cluster, keys, sel) : read_dlq(*conn, keys, sel, ctx.connect.reply_timeout);
 }
 
 }  // namespace
 
 int run_dlq_list(const Context& ctx, const RedriveRequest& req) {
     std::unique_ptr<Connection> conn;
-    std::vector<DlqEntry> entries = selected_entries(ctx, req, "--dlq", conn);
+    std::unique_ptr<ClusterSlots> cluster;
+    std::vector<DlqEntry> entries = selected_entries(ctx, req, conn, cluster);
     StdoutWriter out;
     bool terminal = out.is_tty();  // C1 controls and bidi characters from the bus as \uXXXX there
     for (const DlqEntry& e : entries) out.line(terminal ? json_terminal_safe(dlq_line(e)) : dlq_line(e));
@@ -83,7 +118,8 @@ int run_dlq_list(const Context& ctx, const RedriveRequest& req) {
 
 int run_redrive(const Context& ctx, const RedriveRequest& req) {
     std::unique_ptr<Connection> conn;
-    std::vector<DlqEntry> entries = selected_entries(ctx, req, "--redrive", conn);
+    std::unique_ptr<ClusterSlots> cluster;
+    std::vector<DlqEntry> entries = selected_entries(ctx, req, conn, cluster);
     HistoryKeys keys(ctx.history_prefix);
     StdoutWriter out;
     out.keep_going_when_closed();
@@ -101,15 +137,20 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
             continue;
         }
         if (e.source == DlqEntry::Source::rbus) {
-            redrive_rbus(*conn, keys, e, body, ctx.connect.reply_timeout);
+            if (cluster)
+                redrive_rbus(*cluster, keys, e, body);
+            else
+                redrive_rbus(*conn, keys, e, body, ctx.connect.reply_timeout);
         } else {
-            Reply r = conn->command({"PUBLISH", e.original_channel, body}, ctx.connect.reply_timeout);
-            if (integer_of(r.get(), "PUBLISH") < 1) {
+            if (!publish_record(conn.get(), cluster.get(), e, body, ctx.connect.reply_timeout)) {
                 ++kept;
                 logger().warn("kept {}: no subscriber of {} received it", e.ref, e.original_channel);
                 continue;
             }
-            conn->command({"DEL", e.ref}, ctx.connect.reply_timeout);
+            if (cluster)
+                cluster->command(hash_slot(e.ref), {"DEL", e.ref});
+            else
+                conn->command({"DEL", e.ref}, ctx.connect.reply_timeout);
         }
         ++back;
         if (!ctx.quiet) out.line(body);

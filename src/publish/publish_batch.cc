@@ -99,10 +99,7 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
             append_record(cmd, hs, RecordRequest{ev.channel, id, ev.body, ev.channel, true}, true,
                           std::chrono::system_clock::now());
         };
-        bo.on_connect = [timeout = ctx.connect.reply_timeout](Connection& c) {
-            require_single_node(c, "--history", timeout);
-            load_record_script(c, timeout);
-        };
+        bo.on_connect = [timeout = ctx.connect.reply_timeout](Connection& c) { load_record_script(c, timeout); };
     }
     // --history on a Cluster: the history on its keys' masters first, then the PUBLISH, chunk by chunk.
     std::unique_ptr<ClusterHistoryBatch> cluster;

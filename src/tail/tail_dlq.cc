@@ -136,12 +136,13 @@ std::string dlq_summary(const DlqView& view, const ConsumeStats& stats, std::str
 namespace {
 
 std::vector<DlqEntry> stored_entries(const Context& ctx, const ReplayRange& range) {
-    require_single_node(ctx, "--dlq --since");
-    auto conn = connect_bus(ctx.connect, "rbus-tail-dlq");
-    require_single_node(*conn, "--dlq --since", ctx.connect.reply_timeout);
+    std::unique_ptr<Connection> conn;
+    std::unique_ptr<ClusterSlots> cluster = open_history_bus(ctx, "rbus-tail-dlq", conn);
     DlqSelection sel;
     sel.range = range;
-    std::vector<DlqEntry> entries = read_dlq(*conn, HistoryKeys(ctx.history_prefix), sel, ctx.connect.reply_timeout);
+    HistoryKeys keys(ctx.history_prefix);
+    std::vector<DlqEntry> entries =
+        cluster ? read_dlq(*cluster, keys, sel) : read_dlq(*conn, keys, sel, ctx.connect.reply_timeout);
     logger().info("{} stored DLQ entr{} since {}", entries.size(), entries.size() == 1 ? "y" : "ies",
                   range.since ? format_timestamp(*range.since) : std::string("the start"));
     return entries;
@@ -173,7 +174,6 @@ int run_tail_dlq(const Context& ctx, DlqView& view, const std::string& since, co
     bool replay = !since.empty() || !until.empty();
     ReplayRange range;
     if (replay) {
-        require_single_node(ctx, "--dlq --since");
         range = parse_replay_range(since, until, std::chrono::system_clock::now());
         if (range.until_given) return stored_only(ctx, view, range, options, stats);
     }

@@ -69,8 +69,8 @@ usage_errors() {
     err=$(rbus-tail -u "$R_URL" --dlq --sharded 2>&1); rc=$?
     expect_code "$rc" 2 "--dlq --sharded"
     expect_match "$err" "^rbus-tail: error: --dlq follows sys\.dlq\.\*" "says why"
-    err=$(rbus-tail -u "redis://127.0.0.1:1,127.0.0.1:2" --dlq --since 1h 2>&1); rc=$?
-    expect_code "$rc" 2 "--dlq --since on cluster seeds"
+    err=$(rbus-tail -u "$R_URL" --dlq --since nonsense 2>&1); rc=$?
+    expect_code "$rc" 2 "--dlq --since with a bad time"
     expect_lines "$err" 1 "one error line"
 }
 

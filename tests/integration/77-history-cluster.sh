@@ -4,7 +4,9 @@
 # msg: copy on its own slot's master, then PUBLISHes; a refused history write
 # is not published. rbus-subscribe / rbus-tail --since replay every master's
 # streams and msg: keys in time order, then go live, each event id once.
-# rbus-subscribe --mirror records on each stream's master, once per id.
+# rbus-subscribe --mirror records on each stream's master, once per id;
+# --group reads every master's streams; --dlq, tail --dlq --since and --redrive
+# read and return dead letters on every master.
 . "$(dirname "$0")/../lib.sh"
 start_redis_cluster C 3 || exit 1
 read -r P1 P2 P3 <<< "$C_PORTS"
@@ -205,6 +207,37 @@ group_dead_letters_on_cluster() {
     expect_match "$(cat "$TEST_TMP/fail.err")" '"dlq_sent":1' "--metrics counts it"
 }
 
+dlq_read_and_redriven_on_cluster() {
+    # Left by the case before: one rbus dead letter of $T2 (with its RaptorBus record); one of RaptorBus's own here.
+    local rec='{"original_channel":"raptorflow.events.'"$T3"'","reason":"routing_error","error_details":"no route","timestamp":"2026-11-30T09:00:00","event":"{\"id\":\"e-9\",\"type\":\"'"$T3"'\",\"payload\":{},\"timestamp\":\"2026-11-30T08:59:59\"}"}'
+    ccli setex dlq:sys.dlq.routing_error:u-9 3600 "$rec" > /dev/null
+    local out
+    out=$(rbus-subscribe -u "$C_URL" --dlq) || die "--dlq on a cluster"
+    expect_eq "$(jq -r '.dlq.source + " " + .dlq.reason' <<< "$out" | sort | tr '\n' ',')" \
+        "raptorbus routing_error,rbus max_retries_exceeded," "both queues, from their masters, each dead letter once"
+    out=$(rbus-tail -u "redis://127.0.0.1:$P2" --dlq --since 2020-01-01T00:00:00Z --until 0s) || die "tail --dlq --since"
+    expect_lines "$out" 2 "tail shows both stored dead letters"
+    local before; before=$(xlen_on_owner "$T2")
+    out=$(rbus-publish -u "$C_URL" --redrive --reason max_retries_exceeded 2>&1) || die "redrive: $out"
+    expect_eq "$(xlen_on_owner "$T2")" $((before + 1)) "back in its stream, on its master"
+    expect_eq "$(redis-cli -p "$(owner rbus:dlq)" xlen rbus:dlq)" 0 "out of rbus:dlq"
+    local left=0 p
+    for p in $C_PORTS; do left=$((left + $(redis-cli -p "$p" --scan --pattern 'dlq:sys.dlq.max_retries_exceeded:*' | wc -l))); done
+    expect_eq "$left" 0 "its RaptorBus record removed"
+    # RaptorBus's record: PUBLISHed on its channel; nobody listening anywhere: kept.
+    local rc=0
+    rbus-publish -q -u "$C_URL" --redrive --reason routing_error 2> /dev/null || rc=$?
+    expect_code "$rc" 1 "kept without a subscriber"
+    expect_eq "$(ccli exists dlq:sys.dlq.routing_error:u-9)" 1 "still there"
+    # A subscriber on another node than the channel's master: counted there (PUBSUB NUMSUB).
+    local other=$P1; [ "$(owner "$(stream "$T3")")" = "$P1" ] && other=$P2
+    bg_ready rs rbus-subscribe -u "redis://127.0.0.1:$other" "$T3" --count 1 --timeout 30s
+    rbus-publish -q -u "$C_URL" --redrive --reason routing_error || die "redrive with a subscriber on another node"
+    wait "$rs_PID" || die "the subscriber did not get it"
+    expect_eq "$(jq -c '[.id, .redriven]' "$TEST_TMP/rs.out")" '["e-9",true]' "published on its original_channel, marked"
+    expect_eq "$(ccli exists dlq:sys.dlq.routing_error:u-9)" 0 "record removed once back"
+}
+
 case_ "--history on a cluster: stream on its slot's master, msg: copy, then PUBLISH; batches; --sharded" publish_history_on_every_master
 case_ "--history on a cluster: a refused history write is not published" refused_history_write_not_published
 case_ "--since across three masters under concurrent publishing: each id once, in order per type" replay_then_live_across_masters
@@ -212,3 +245,4 @@ case_ "rbus-tail --since on a cluster" tail_since_on_cluster
 case_ "--mirror on a cluster: each event recorded once on its stream's master" mirror_records_on_every_master
 case_ "--group on a cluster: consumers share the streams of three masters, each event once" group_reads_every_master
 case_ "--group on a cluster: a failing event reaches the DLQ with RaptorBus's record" group_dead_letters_on_cluster
+case_ "--dlq, tail --dlq --since and --redrive on a cluster" dlq_read_and_redriven_on_cluster

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <cstddef>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
@@ -74,5 +75,10 @@ private:
 bool cluster_by_flags(const Context& ctx);
 // True when the connected server is a cluster node (INFO cluster).
 bool is_cluster_node(Connection& conn, std::chrono::milliseconds timeout);
+
+// Where the history keys are: on a Redis Cluster (by the flags, or asked of
+// the server) a started ClusterSlots; else nothing, and `conn` connected to the one node.
+std::unique_ptr<ClusterSlots> open_history_bus(const Context& ctx, std::string_view client_name,
+                                               std::unique_ptr<Connection>& conn);
 
 }  // namespace rbus

@@ -10,6 +10,7 @@
 
 #include "redis/connection.h"
 #include "event/envelope.h"
+#include "bus/cluster_slots.h"
 #include "bus/history_keys.h"
 #include "bus/history_merge.h"
 
@@ -46,5 +47,8 @@ bool dlq_selected(const DlqEntry& e, const DlqSelection& sel);
 // not a stream.
 std::vector<DlqEntry> read_dlq(Connection& conn, const HistoryKeys& keys, const DlqSelection& sel,
                                std::chrono::milliseconds timeout);
+// The same on a Redis Cluster: {ns}:dlq on the master of its slot, the
+// records found by SCAN on every master and read on each one's master.
+std::vector<DlqEntry> read_dlq(ClusterSlots& cluster, const HistoryKeys& keys, const DlqSelection& sel);
 
 }  // namespace rbus
