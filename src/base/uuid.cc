@@ -147,9 +147,17 @@ std::string UuidV4Generator::next() {
 }
 
 std::string uuid_v5(std::string_view name, std::string_view ns) {
-    if (!is_uuid(ns)) throw std::invalid_argument("uuid_v5: the namespace is not a UUID");
     thread_local Sha1 sha1;
-    const Bytes ns_bytes = from_text(ns);
+    thread_local std::string last_ns;  // one namespace serves a whole run: read once
+    thread_local Bytes ns_bytes{};
+    thread_local bool have_ns = false;
+    if (!have_ns || ns != last_ns) {
+        have_ns = false;
+        if (!is_uuid(ns)) throw std::invalid_argument("uuid_v5: the namespace is not a UUID");
+        ns_bytes = from_text(ns);
+        last_ns.assign(ns);
+        have_ns = true;
+    }
     const auto digest =
         sha1.digest({reinterpret_cast<const char*>(ns_bytes.data()), ns_bytes.size()}, name);
     Words w{0, 0};

@@ -265,16 +265,59 @@ bool is_canonical_number(std::string_view t) {
     return nlohmann_double_text(d, text) == t;
 }
 
+namespace {
+
+// The texts of the doubles seen last, by their bits: payloads repeat their
+// floats (scores, ratios, versions), and dump() of one number costs about a
+// thousand instructions. Direct-mapped; an entry holds exactly what dump()
+// wrote for those bits, so a hit is that text again.
+class DoubleTextCache {
+public:
+    std::string_view find(std::uint64_t bits) const {
+        const Entry& e = entries_[slot(bits)];
+        if (e.len == 0 || e.bits != bits) return {};
+        return {e.text, e.len};
+    }
+    void put(std::uint64_t bits, std::string_view text) {
+        if (text.empty() || text.size() > sizeof(Entry::text)) return;
+        Entry& e = entries_[slot(bits)];
+        e.bits = bits;
+        e.len = static_cast<std::uint8_t>(text.size());
+        std::memcpy(e.text, text.data(), text.size());
+    }
+
+private:
+    struct Entry {
+        std::uint64_t bits = 0;
+        std::uint8_t len = 0;  // 0: empty
+        char text[31];
+    };
+    static constexpr std::size_t kSlots = 1024;
+    static std::size_t slot(std::uint64_t bits) { return static_cast<std::size_t>((bits * 0x9E3779B97F4A7C15ULL) >> 54); }
+    std::array<Entry, kSlots> entries_{};
+};
+
+}  // namespace
+
 std::string_view nlohmann_double_text(double x, char (&buf)[kDoubleTextSize]) {
     // As serializer::dump_float for an IEEE double (checked: static_assert below).
     static_assert(std::numeric_limits<double>::is_iec559 && std::numeric_limits<double>::digits == 53);
     if (!std::isfinite(x)) return "null";
-    // Public API only (no nlohmann::detail): dump() of that one number. A double's
-    // text is at most 24 bytes, so it fits the caller's buffer.
-    const std::string text = nlohmann::json(x).dump();
-    const std::size_t n = std::min(text.size(), kDoubleTextSize);
-    std::memcpy(buf, text.data(), n);
-    return std::string_view(buf, n);
+    std::uint64_t bits = 0;
+    std::memcpy(&bits, &x, sizeof bits);
+    thread_local DoubleTextCache cache;
+    std::string_view known = cache.find(bits);
+    if (known.empty()) {
+        // Public API only (no nlohmann::detail): dump() of that one number. A
+        // double's text is at most 24 bytes, so it fits the caller's buffer.
+        const std::string text = nlohmann::json(x).dump();
+        const std::size_t n = std::min(text.size(), kDoubleTextSize);
+        std::memcpy(buf, text.data(), n);
+        cache.put(bits, std::string_view(buf, n));
+        return std::string_view(buf, n);
+    }
+    std::memcpy(buf, known.data(), known.size());
+    return std::string_view(buf, known.size());
 }
 
 bool append_canonical_number(std::string& out, std::string_view token) {

@@ -51,6 +51,15 @@ TEST_CASE("uuid_v5: stable for the same bytes, different for different bytes") {
     CHECK(uuid_v5(std::string("a\0b", 3)) != uuid_v5("a"));  // binary-safe
     CHECK(uuid_v5("hello", "6BA7B811-9DAD-11D1-80B4-00C04FD430C8") == uuid_v5("hello"));
     CHECK_THROWS(uuid_v5("hello", "not-a-uuid"));
+    // The namespace is read once per change: switching back and forth, and a bad
+    // one after a good one (or first of all, or empty), each still counts.
+    CHECK(uuid_v5("python.org", "6ba7b810-9dad-11d1-80b4-00c04fd430c8") == "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+    CHECK(uuid_v5("hello") == "074171de-bc84-5ea4-b636-1135477620e1");
+    CHECK_THROWS(uuid_v5("hello", ""));
+    CHECK_THROWS(uuid_v5("hello", ""));
+    CHECK(uuid_v5("python.org", "6ba7b810-9dad-11d1-80b4-00c04fd430c8") == "886313e1-3b8a-5372-9b90-0c9aee199e5d");
+    CHECK_THROWS(uuid_v5("hello", "6ba7b810-9dad-11d1-80b4-00c04fd430cX"));
+    CHECK(uuid_v5("hello") == "074171de-bc84-5ea4-b636-1135477620e1");
 }
 
 TEST_CASE("is_uuid") {
