@@ -5,6 +5,7 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include "base/color.h"
 #include "base/error.h"
 #include "base/duration.h"
 #include "app/help_format.h"
@@ -39,8 +40,9 @@ void set_context_details(ContextDetails details) { g_context_details = std::move
 
 void print_error(std::string_view tool, std::string_view message) {
     // CLI11 messages may span lines.
-    std::string line = logger().color() ? fmt::format("{}: \x1b[31merror:\x1b[0m {}\n", tool, single_line(message))
-                                        : fmt::format("{}: error: {}\n", tool, single_line(message));
+    std::string_view word = "error:";
+    std::string line = fmt::format("{}: {} {}\n", tool, logger().color() ? sgr_text(sgr::red, word) : std::string(word),
+                                   single_line(message));
     write_stderr(line);
 }
 

@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 #include <nlohmann/json.hpp>
 
+#include "base/color.h"
 #include "base/safe_text.h"
 #include "base/stderr_write.h"
 #include "base/text.h"
@@ -79,11 +80,8 @@ std::string Logger::render(LogLevel level, std::string_view message, const LogFi
     line.reserve(64 + message.size());
     if (color_) {
         // Red errors, yellow warnings, dim debug; info plain.
-        static constexpr std::string_view kColor[] = {"\x1b[31m", "\x1b[33m", "", "\x1b[2m"};
-        std::string_view c = kColor[static_cast<int>(level)];
-        line += c;
-        line += log_level_name(level);
-        if (!c.empty()) line += "\x1b[0m";
+        static constexpr std::string_view kColor[] = {sgr::red, sgr::yellow, "", sgr::dim};
+        append_sgr(line, kColor[static_cast<int>(level)], log_level_name(level));
     } else {
         line += log_level_name(level);
     }

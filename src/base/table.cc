@@ -3,29 +3,24 @@
 #include <algorithm>
 #include <sstream>
 
-#include <rang.hpp>
-
+#include "base/color.h"
 #include "base/safe_text.h"
 #include "base/text_width.h"
 
 namespace rbus {
 
-Painter::Painter(bool color) : color_(color) {
-    if (color_) rang::setControlMode(rang::control::Force);
-}
+Painter::Painter(bool color) : color_(color) {}
 
 std::string Painter::operator()(std::string_view text, Paint p) const {
-    if (!color_ || p == Paint::none || text.empty()) return std::string(text);
-    std::ostringstream os;
+    if (!color_ || text.empty()) return std::string(text);
     switch (p) {
-        case Paint::head: os << rang::style::bold; break;
-        case Paint::name: os << rang::fg::blue; break;
-        case Paint::number: os << rang::fg::cyan; break;
-        case Paint::warn: os << rang::fg::red << rang::style::bold; break;
+        case Paint::head: return sgr_text(sgr::bold, text);
+        case Paint::name: return sgr_text(sgr::blue, text);
+        case Paint::number: return sgr_text(sgr::cyan, text);
+        case Paint::warn: return sgr_text(sgr::bold_red, text);
         case Paint::none: break;
     }
-    os << text << rang::style::reset;
-    return os.str();
+    return std::string(text);
 }
 
 void put_rows(std::string& out, const std::vector<Row>& rows, const Painter& paint) {

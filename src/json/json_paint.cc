@@ -2,19 +2,17 @@
 
 #include <nlohmann/json.hpp>
 
+#include "base/color.h"
 #include "base/safe_text.h"
 #include "json/json_scan.h"
 
 namespace rbus {
 namespace {
 
-constexpr std::string_view kKey = "\x1b[34m", kString = "\x1b[32m", kLiteral = "\x1b[35m", kNumber = "\x1b[36m",
-                           kReset = "\x1b[0m";
+constexpr std::string_view kKey = sgr::blue, kString = sgr::green, kLiteral = sgr::magenta, kNumber = sgr::cyan;
 
-void paint(std::string& out, std::string_view sgr, std::string_view token, bool color) {
-    if (color) out += sgr;
-    out += token;
-    if (color) out += kReset;
+void paint(std::string& out, std::string_view params, std::string_view token, bool color) {
+    append_sgr(out, color ? params : std::string_view(), token);
 }
 
 std::string_view scalar_color(char first) {

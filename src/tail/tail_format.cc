@@ -8,16 +8,17 @@
 
 #include <fmt/format.h>
 
+#include "base/color.h"
 #include "base/text_width.h"
 #include "base/timestamp.h"
 
 namespace rbus {
 namespace {
 
-constexpr std::string_view kDim = "2";
-constexpr std::string_view kBold = "1";
-constexpr std::string_view kAlarm = "1;31";
-constexpr std::string_view kHigh = "33";
+constexpr std::string_view kDim = sgr::dim;
+constexpr std::string_view kBold = sgr::bold;
+constexpr std::string_view kAlarm = sgr::bold_red;
+constexpr std::string_view kHigh = sgr::yellow;
 // Six colours that stay apart on dark and light backgrounds; red is kept for alarms.
 constexpr std::array<std::string_view, 6> kPalette{"36", "32", "33", "35", "94", "95"};
 // The narrowest terminal for each level of build(): full, short ids, no
@@ -68,11 +69,7 @@ public:
                 }
                 used += w;
             }
-            if (color && !s.sgr.empty() && !text->empty()) {
-                out += fmt::format("\x1b[{}m{}\x1b[0m", s.sgr, *text);
-            } else {
-                out += *text;
-            }
+            append_sgr(out, color && !text->empty() ? s.sgr : std::string_view(), *text);
             if (last) break;
         }
     }
@@ -264,7 +261,7 @@ std::string tail_marker_line(std::string_view text, const TailLineStyle& style) 
     std::string safe = terminal_safe(text);
     if (style.width > 0) safe = cut_to_columns(safe, style.width);
     if (!style.color) return safe;
-    return fmt::format("\x1b[{}m{}\x1b[0m", kDim, safe);
+    return sgr_text(kDim, safe);
 }
 
 }  // namespace rbus

@@ -1,4 +1,4 @@
-// Aligned text tables with optional ANSI colour (rang): the building block of
+// Aligned text tables with optional ANSI colour (base/color.h): the building block of
 // rbus-stats's table. Cells are padded on their plain text, then painted, so
 // that colour never breaks the alignment.
 #pragma once

@@ -18,7 +18,7 @@ void append_colored_json(std::string& out, std::string_view canonical);
 // empty objects and arrays kept as {} and []; coloured as above when asked.
 void append_pretty_json(std::string& out, std::string_view canonical, bool color);
 
-// Compact JSON with ANSI colours (keys, strings, numbers, literals) via rang;
+// Compact JSON with ANSI colours (keys, strings, numbers, literals) as above;
 // C1 controls and bidi characters in strings as \uXXXX (json_terminal_safe).
 std::string colorize_json(const nlohmann::ordered_json& value);
 
