@@ -8,6 +8,7 @@
 #include "publish/dlq_redrive.h"
 #include "base/duration.h"
 #include "base/error.h"
+#include "base/stderr_write.h"
 #include "subscribe/event_sink.h"
 #include "subscribe/history_mirror.h"
 #include "bus/history_options.h"
@@ -140,9 +141,7 @@ int main(int argc, char** argv) {
                     Json j = Json::parse(metrics_json(stats, sink.invalid(), sink.failed(), subs));
                     j["retried"] = consumer.stats().retried;
                     j["dlq_sent"] = consumer.stats().dlq_sent;
-                    std::string line = j.dump() + "\n";
-                    ssize_t n = ::write(STDERR_FILENO, line.data(), line.size());
-                    (void)n;
+                    write_stderr(j.dump() + "\n");
                 };
                 try {
                     rc = consumer.run(stats);
@@ -158,9 +157,7 @@ int main(int argc, char** argv) {
             ConsumeStats stats;
             auto report = [&] {
                 if (!metrics) return;
-                std::string line = metrics_json(stats, sink.invalid(), sink.failed(), subs) + "\n";
-                ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
-                (void)rc;
+                write_stderr(metrics_json(stats, sink.invalid(), sink.failed(), subs) + "\n");
             };
             ConsumeHandlers h;
             h.on_event = [&](const ReceivedEvent& ev) { return sink.on_event(ev); };

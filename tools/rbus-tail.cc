@@ -5,6 +5,7 @@
 
 #include "bus/consumer.h"
 #include "base/error.h"
+#include "base/stderr_write.h"
 #include "event/filter.h"
 #include "bus/history_replay.h"
 #include "app/output.h"
@@ -75,10 +76,7 @@ int main(int argc, char** argv) {
                 text = session.summary(stats, describe_context_filters(ctx));
             }
             // Ctrl-C: what was seen, on stderr so that stdout stays the stream.
-            if (rc == kExitSigint && !ctx.quiet) {
-                ssize_t n = ::write(STDERR_FILENO, text.data(), text.size());
-                (void)n;
-            }
+            if (rc == kExitSigint && !ctx.quiet) write_stderr(text);
             if (rc == kExitTimeout) print_error("rbus-tail", timeout_message(co, stats));
             return rc;
         };

@@ -79,11 +79,22 @@ void Histogram::reset() {
     sum_ = 0;
 }
 
+std::uint64_t nearest_rank(double p, std::uint64_t count) {
+    if (count == 0) return 0;
+    p = std::clamp(p, 0.0, 100.0);
+    auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count)));
+    return std::clamp<std::uint64_t>(rank, 1, count);
+}
+
+double percentile(std::vector<double> values, double p) {
+    if (values.empty()) return 0;
+    std::sort(values.begin(), values.end());
+    return values[nearest_rank(p, values.size()) - 1];
+}
+
 std::int64_t Histogram::percentile(double p) const {
     if (count_ == 0) return 0;
-    p = std::clamp(p, 0.0, 100.0);
-    auto rank = static_cast<std::uint64_t>(std::ceil(p / 100.0 * static_cast<double>(count_)));
-    rank = std::clamp<std::uint64_t>(rank, 1, count_);
+    const std::uint64_t rank = nearest_rank(p, count_);
     std::uint64_t seen = 0;
     for (std::size_t i = 0; i < counts_.size(); ++i) {
         seen += counts_[i];

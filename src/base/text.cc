@@ -16,6 +16,16 @@ std::string ascii_lower(std::string_view s) {
     return out;
 }
 
+std::vector<std::string_view> split(std::string_view s, char sep) {
+    std::vector<std::string_view> pieces;
+    for (std::size_t start = 0;;) {
+        std::size_t at = s.find(sep, start);
+        pieces.push_back(s.substr(start, at == npos ? npos : at - start));
+        if (at == npos) return pieces;
+        start = at + 1;
+    }
+}
+
 std::string escape_controls(std::string_view s) {
     std::string out;
     for (char c : s) {

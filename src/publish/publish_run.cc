@@ -14,6 +14,7 @@
 #include "base/duration.h"
 #include "base/error.h"
 #include "base/log.h"
+#include "base/stderr_write.h"
 #include "app/output.h"
 #include "json/json_paint.h"
 #include "event/payload.h"
@@ -184,8 +185,7 @@ void note_unheard(const Context& ctx, const RepeatResult& r) {
                                          escape_controls(r.channel), where)
                            : fmt::format("{}: note: {} of {} events reached no subscriber{}\n", tool_name(),
                                          r.unheard, r.published, where);
-    ssize_t rc = ::write(STDERR_FILENO, line.data(), line.size());
-    (void)rc;
+    write_stderr(line);
 }
 
 }  // namespace
@@ -214,14 +214,9 @@ int run_single(const Context& ctx, const PublishRequest& req, bool record_metric
 int run_wait_for(const Context& ctx, const PublishRequest& req, bool record_metrics) {
     std::vector<std::string> types;
     for (const std::string& arg : req.wait_for) {
-        std::size_t start = 0;
-        for (;;) {
-            std::size_t comma = arg.find(',', start);
-            std::string t = arg.substr(start, comma == std::string::npos ? std::string::npos : comma - start);
+        for (std::string_view t : split(arg, ',')) {
             if (t.empty()) throw UsageError(fmt::format("--wait-for \"{}\": empty event type", arg));
-            types.push_back(t);
-            if (comma == std::string::npos) break;
-            start = comma + 1;
+            types.emplace_back(t);
         }
     }
     Duration timeout = parse_duration(req.timeout.empty() ? "30s" : req.timeout);

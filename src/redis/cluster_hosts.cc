@@ -43,11 +43,7 @@ std::string host_port_name(const HostPort& n) {
 HostAllowList HostAllowList::parse(std::string_view text) {
     HostAllowList list;
     list.text_ = std::string(text);
-    std::size_t start = 0;
-    while (start <= text.size()) {
-        std::size_t comma = text.find(',', start);
-        std::string_view entry = text.substr(start, comma == npos ? npos : comma - start);
-        start = comma == npos ? text.size() + 1 : comma + 1;
+    for (std::string_view entry : split(text, ',')) {
         auto bad = [&](std::string_view why) {
             return UsageError(fmt::format("invalid --cluster-hosts entry {}: {}", json_quoted(entry), why));
         };

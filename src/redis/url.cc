@@ -216,14 +216,8 @@ RedisUrl parse_url(std::string_view text) {
     std::string_view path = slash == npos ? std::string_view() : rest.substr(slash + 1);
 
     if (authority.empty()) fail(text, "missing host, e.g. redis://localhost:6379");
-    std::size_t start = 0;
-    while (true) {
-        std::size_t comma = authority.find(',', start);
-        url.hosts.push_back(parse_host_port(
-            authority.substr(start, comma == npos ? npos : comma - start), default_port, text));
-        if (comma == npos) break;
-        start = comma + 1;
-    }
+    for (std::string_view host : split(authority, ','))
+        url.hosts.push_back(parse_host_port(host, default_port, text));
 
     bool db_in_path = false;
     if (url.scheme == UrlScheme::sentinel) {

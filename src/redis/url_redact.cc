@@ -100,10 +100,8 @@ std::string redact_url(std::string_view raw) {
     // At the first non-numeric port, hide everything from there on.
     std::size_t auth_end = rest.find_first_of("/?#");
     std::string_view authority = rest.substr(0, auth_end);
-    std::size_t entry = 0;
-    while (true) {
-        std::size_t comma = authority.find(',', entry);
-        std::string_view hp = authority.substr(entry, comma == npos ? npos : comma - entry);
+    for (std::string_view hp : split(authority, ',')) {
+        auto entry = static_cast<std::size_t>(hp.data() - authority.data());
         std::size_t colon;
         if (!hp.empty() && hp[0] == '[') {
             std::size_t close = hp.find(']');
@@ -119,8 +117,6 @@ std::string redact_url(std::string_view raw) {
                 return escape_controls(out);
             }
         }
-        if (comma == npos) break;
-        entry = comma + 1;
     }
     out += authority;
     if (auth_end != npos) out += redact_tail(rest.substr(auth_end));

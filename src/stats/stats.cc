@@ -25,14 +25,6 @@
 
 namespace rbus {
 
-double percentile(std::vector<double> values, double p) {
-    if (values.empty()) return 0;
-    std::sort(values.begin(), values.end());
-    auto rank = static_cast<std::size_t>(std::ceil(p / 100.0 * static_cast<double>(values.size())));
-    if (rank == 0) rank = 1;
-    return values[std::min(rank, values.size()) - 1];
-}
-
 std::string info_field(std::string_view info, std::string_view key) {
     std::size_t pos = 0;
     while (pos < info.size()) {

@@ -107,3 +107,20 @@ TEST_CASE("histogram: merge and reset") {
     CHECK(a.count() == 0);
     CHECK(a.percentile(99) == 0);
 }
+
+TEST_CASE("nearest rank: ceil(p% of count), at least 1, at most count") {
+    CHECK(nearest_rank(50, 0) == 0);
+    CHECK(nearest_rank(50, 4) == 2);
+    CHECK(nearest_rank(51, 4) == 3);
+    CHECK(nearest_rank(0, 4) == 1);
+    CHECK(nearest_rank(99, 200) == 198);
+    CHECK(nearest_rank(150, 4) == 4);
+    CHECK(nearest_rank(-5, 4) == 1);
+}
+
+TEST_CASE("percentile of exact values: the value at the nearest rank, in any input order") {
+    CHECK(percentile({}, 50) == 0);
+    CHECK(percentile({0.3, 0.1, 0.2}, 50) == 0.2);
+    CHECK(percentile({0.3, 0.1, 0.2}, 99) == 0.3);
+    CHECK(percentile({0.3, 0.1, 0.2}, 0) == 0.1);
+}

@@ -8,6 +8,13 @@
 
 namespace rbus {
 
+// The nearest rank (1..count) of percentile p (0..100) among count values,
+// p clamped; 0 when count is 0. Both percentiles below take their value there.
+std::uint64_t nearest_rank(double p, std::uint64_t count);
+
+// Nearest-rank percentile (p in 0..100) of a few exact values; 0 when empty.
+double percentile(std::vector<double> values, double p);
+
 class Histogram {
 public:
     Histogram();

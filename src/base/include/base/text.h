@@ -4,6 +4,7 @@
 #include <cstddef>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace rbus {
 
@@ -23,6 +24,10 @@ inline bool all_digits(std::string_view s) {
         if (!is_digit(c)) return false;
     return true;
 }
+
+// The pieces of s between each `sep`, empty ones kept: "a,,b" gives a, "", b;
+// "" gives one empty piece. Views into s.
+std::vector<std::string_view> split(std::string_view s, char sep);
 
 // Control characters as \xNN, everything else as it is.
 std::string escape_controls(std::string_view s);

@@ -13,6 +13,7 @@
 #include "redis/connection.h"
 #include "app/context.h"
 #include "base/duration.h"
+#include "base/histogram.h"  // percentile
 #include "event/envelope.h"
 #include "stats/stats_history.h"
 #include "bus/subscriber.h"
@@ -65,8 +66,6 @@ struct ServerSnapshot {
 // On a cluster, also reads every node (stats_nodes.h).
 ServerSnapshot snapshot_server(Connection& conn, const Context& ctx, int ping_samples);
 
-// Nearest-rank percentile (p in 0..100) of values; 0 when empty.
-double percentile(std::vector<double> values, double p);
 
 // One value from an INFO reply ("redis_version" → "7.0.15"); empty when absent.
 std::string info_field(std::string_view info, std::string_view key);
