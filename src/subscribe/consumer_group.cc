@@ -57,11 +57,14 @@ Connection& GroupConsumer::on(std::string_view key) {
 Reply GroupConsumer::command(const std::vector<std::string_view>& args) {
     std::string_view key = args.size() > 2 && args[0] == "XGROUP" ? args[2] : args.size() > 1 ? args[1] : "";
     try {
-        return (cluster_ && !key.empty() ? on(key) : *conn_).command(args, ctx_.connect.reply_timeout);
+        // On a Cluster: on the master of the key's slot, MOVED and ASK followed.
+        if (cluster_ && !key.empty()) return cluster_->command(hash_slot(key), args);
+        return conn_->command(args, ctx_.connect.reply_timeout);
     } catch (const ReplyError& e) {
         std::string_view what = e.what();
         if (what.rfind("WRONGTYPE", 0) == 0 && args.size() > 1)
-            throw UsageError(fmt::format("history key {} is not a stream", args[0] == "XREADGROUP" ? "of the group" : args[1]));
+            throw UsageError(fmt::format("history key {} is not a stream",
+                                         args[0] == "XREADGROUP" ? "of the group" : args[1]));
         throw;
     }
 }
@@ -351,6 +354,13 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
         std::string_view what = reply_text(r.get());
         if (what.rfind("NOGROUP", 0) == 0) {  // a stream deleted and recreated: make the group again
             create_groups(keys, o_.start_id);
+            return -1;
+        }
+        // A slot moved (MOVED), or its stream left this node while the read waited
+        // (UNBLOCKED, as MIGRATE does): the next round reads it where it is.
+        if (what.rfind("UNBLOCKED", 0) == 0 || (cluster_ && cluster_->moved(what))) return -1;
+        if (cluster_ && what.rfind("ASK ", 0) == 0) {  // its slot is being migrated: read again once it is done
+            ::poll(nullptr, 0, 50);
             return -1;
         }
         throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn.peer(), what));

@@ -240,6 +240,30 @@ dlq_read_and_redriven_on_cluster() {
     expect_eq "$(ccli exists dlq:sys.dlq.routing_error:u-9)" 0 "record removed once back"
 }
 
+group_follows_a_moved_slot() {
+    local p key src dst slot src_id dst_id keys
+    for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
+    key=$(stream "$T1")
+    seq 2 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$C_URL" --history "$T1" --stdin || die "seed"
+    bg_ready mv rbus-subscribe -u "$C_URL" "$T1" --group mv --since 0 --count 4 --timeout 60s
+    read_two() { [ "$(wc -l < "$TEST_TMP/mv.out")" -ge 2 ]; }
+    wait_until 20 read_two || die "the consumer read nothing"
+    # The stream's slot, with its keys, from its master to another (what a resharding does).
+    src=$(owner "$key"); dst=$P2; [ "$src" = "$P2" ] && dst=$P3
+    slot=$(redis-cli -p "$src" cluster keyslot "$key")
+    src_id=$(redis-cli -p "$src" cluster myid); dst_id=$(redis-cli -p "$dst" cluster myid)
+    redis-cli -p "$dst" cluster setslot "$slot" importing "$src_id" > /dev/null
+    redis-cli -p "$src" cluster setslot "$slot" migrating "$dst_id" > /dev/null
+    mapfile -t keys < <(redis-cli -p "$src" cluster getkeysinslot "$slot" 100)
+    redis-cli -p "$src" migrate 127.0.0.1 "$dst" "" 0 5000 keys "${keys[@]}" > /dev/null || die "migrate"
+    for p in $C_PORTS; do redis-cli -p "$p" cluster setslot "$slot" node "$dst_id" > /dev/null; done
+    expect_eq "$(owner "$key")" "$dst" "the stream moved"
+    seq 3 4 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$C_URL" --history "$T1" --stdin || die "publish after the move"
+    wait "$mv_PID" || die "the consumer did not follow the slot: $(cat "$TEST_TMP/mv.err")"
+    expect_eq "$(jq -r .payload.n "$TEST_TMP/mv.out" | tr '\n' ' ')" "1 2 3 4 " "every event once, in order, across the move"
+    expect_eq "$(redis-cli -p "$dst" xpending "$key" mv | head -1)" 0 "acknowledged on the new master"
+}
+
 case_ "--history on a cluster: stream on its slot's master, msg: copy, then PUBLISH; batches; --sharded" publish_history_on_every_master
 case_ "--history on a cluster: a refused history write is not published" refused_history_write_not_published
 case_ "--since across three masters under concurrent publishing: each id once, in order per type" replay_then_live_across_masters
@@ -248,3 +272,4 @@ case_ "--mirror on a cluster: each event recorded once on its stream's master" m
 case_ "--group on a cluster: consumers share the streams of three masters, each event once" group_reads_every_master
 case_ "--group on a cluster: a failing event reaches the DLQ with RaptorBus's record" group_dead_letters_on_cluster
 case_ "--dlq, tail --dlq --since and --redrive on a cluster" dlq_read_and_redriven_on_cluster
+case_ "--group on a cluster follows a stream whose slot moved to another master" group_follows_a_moved_slot
