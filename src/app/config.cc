@@ -9,18 +9,13 @@
 #include <fmt/format.h>
 #include <toml++/toml.h>
 
+#include "app/settings_table.h"
 #include "base/error.h"
 #include "base/named_file.h"
 
 namespace rbus {
 namespace {
 
-constexpr std::array<std::string_view, 16> kStringKeys = {
-    "url", "password-file", "prefix", "workspace-id", "correlation-id", "source-agent-id", "cacert", "cert",
-    "key", "sni", "connect-timeout", "color", "log-format", "sentinel-password-file", "cluster-hosts",
-    "history-key-prefix",
-};
-constexpr std::array<std::string_view, 5> kBoolKeys = {"tls", "insecure", "fail-soft", "sharded", "history"};
 constexpr std::array<std::string_view, 4> kSections = {"publish", "subscribe", "tail", "stats"};
 
 template <typename List>
@@ -63,8 +58,18 @@ ConfigValue read_value(const std::string& path, const toml::key& key, const toml
 
 }  // namespace
 
-bool is_config_key(std::string_view key) { return contains(kStringKeys, key) || contains(kBoolKeys, key); }
-bool is_boolean_config_key(std::string_view key) { return contains(kBoolKeys, key); }
+const Setting* config_setting(std::string_view key) {
+    for (const Setting& s : settings_table())
+        if (!s.config_key.empty() && s.config_key == key) return &s;
+    return nullptr;
+}
+
+bool is_config_key(std::string_view key) { return config_setting(key) != nullptr; }
+
+bool is_boolean_config_key(std::string_view key) {
+    const Setting* s = config_setting(key);
+    return s && (s->kind == SettingKind::flag || s->kind == SettingKind::flag_env_1);
+}
 
 Config Config::parse(std::string_view text, const std::string& path, std::string_view section) {
     toml::table root;
@@ -102,7 +107,7 @@ Config Config::load(const std::string& flag_path, const EnvLookup& env, std::str
     std::string path = flag_path;
     bool required = true;
     if (path.empty()) {
-        if (auto p = env("RAPTORBUS_CONFIG")) {
+        if (auto p = env(find_setting("config")->env[0])) {
             path = *p;
         } else {
             required = false;

@@ -33,9 +33,7 @@ nlohmann::ordered_json history_context_json(const Context& ctx, const HistoryCon
     j["dlq_key"] = keys.dlq();
     if (h.record) {
         j["record"] = *h.record || ctx.history;
-        auto it = ctx.sources.find("history");
-        j["record_source"] = *h.record ? std::string("--history")
-                                       : it != ctx.sources.end() ? it->second : std::string("default");
+        j["record_source"] = *h.record ? std::string("--history") : ctx.source_of("history");
     }
     if (h.mirror) j["mirror"] = *h.mirror;
     if (h.retention) {

@@ -44,18 +44,13 @@ std::vector<ContextFilter> context_filters(const Context& ctx, bool workspace_on
     return set;
 }
 
-std::string source_of(const Context& ctx, std::string_view key) {
-    auto it = ctx.sources.find(std::string(key));
-    return it == ctx.sources.end() ? std::string("default") : it->second;
-}
-
 }  // namespace
 
 std::string describe_context_filters(const Context& ctx, bool workspace_only) {
     std::string out;
     for (const auto& f : context_filters(ctx, workspace_only)) {
         if (!out.empty()) out += ", ";
-        out += fmt::format("{} {} ({})", f.what, escape_controls(*f.value), source_of(ctx, f.key));
+        out += fmt::format("{} {} ({})", f.what, escape_controls(*f.value), ctx.source_of(f.key));
     }
     return out;
 }
@@ -63,7 +58,7 @@ std::string describe_context_filters(const Context& ctx, bool workspace_only) {
 void note_environment_filters(const Context& ctx, bool workspace_only) {
     if (ctx.quiet || !(::isatty(STDERR_FILENO) == 1 || logger().enabled(LogLevel::info))) return;
     for (const auto& f : context_filters(ctx, workspace_only)) {
-        std::string source = source_of(ctx, f.key);
+        std::string source = ctx.source_of(f.key);
         if (source.rfind("RAPTORBUS_", 0) != 0 && source.rfind("config ", 0) != 0) continue;
         std::string line = fmt::format("{}: note: only {} {} ({}); {} to see all events\n", tool_name(), f.what,
                                        escape_controls(*f.value), source,

@@ -6,6 +6,11 @@
 
 namespace rbus {
 
+std::string Context::source_of(std::string_view key) const {
+    auto it = sources.find(std::string(key));
+    return it == sources.end() ? std::string("default") : it->second;
+}
+
 std::string Context::channel_for(std::string_view type) const {
     std::string channel;
     channel.reserve(prefix.size() + 1 + type.size());

@@ -43,7 +43,8 @@ private:
     std::map<std::string, ConfigValue, std::less<>> values_;
 };
 
-// The keys a config file may hold (the common options' long names).
+// The keys a config file may hold (the settings table's config keys: the
+// common options' long names).
 bool is_config_key(std::string_view key);
 bool is_boolean_config_key(std::string_view key);
 

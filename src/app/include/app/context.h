@@ -1,5 +1,6 @@
 // Resolving the context every tool runs in (event/run_context.h) from the
 // common flags. Precedence: flag > environment > config file > default.
+// The settings themselves are rows of app/settings_table.h.
 #pragma once
 
 #include <chrono>
@@ -22,6 +23,7 @@ class App;
 namespace rbus {
 
 // The common flags as given on the command line; empty means "not given".
+// CLI11 writes each settings-table row's flag into its member here.
 struct CommonOptions {
     std::string url, password_file, cacert, cert, key, sni, connect_timeout;
     std::string prefix, workspace_id, correlation_id, source_agent_id, config, color, log_format;
@@ -36,10 +38,12 @@ struct CommonOptions {
     int verbose = 0;
 };
 
-// Adds the connection and context flags shared by all four tools.
+// Adds the connection and context flags shared by all four tools: the
+// settings table's flags, in its order.
 void add_common_options(CLI::App& app, CommonOptions& opts);
 
-// Resolves flags, environment and config file into a Context. Throws
+// Resolves flags, environment and config file into a Context, row by row
+// of the settings table (in their resolve_at order). Throws
 // UsageError. Also reads the password file. Relative paths in the config
 // file are relative to its directory; "~/" is the home directory.
 Context resolve_context(const CommonOptions& opts, const EnvLookup& env, const Config& config = Config());

@@ -44,6 +44,8 @@ struct Context {
     // Where each setting came from, by config key ("url", "prefix", "password",
     // ...): "--url", "REDIS_URL", "config FILE:LINE", "default", ...
     std::map<std::string, std::string> sources;
+    // sources[key], or "default" for a setting not recorded there.
+    std::string source_of(std::string_view key) const;
 
     // --channel: full channel names outside the prefix (sys.alert.critical).
     std::vector<std::string> channels;
