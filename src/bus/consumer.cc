@@ -15,7 +15,7 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "base/named_file.h"
-#include "bus/sharded_subscriber.h"
+#include "event/run_context.h"
 #include "base/signals.h"
 
 namespace rbus {
@@ -70,38 +70,49 @@ bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, EnvelopeRead
     return h.on_event(ReceivedEvent{m, read, std::chrono::system_clock::now()});
 }
 
+LoopClock LoopClock::system() {
+    LoopClock c;
+    c.now = [] { return Clock::now(); };
+    c.sleep_until = [](Clock::time_point until) {  // wakes early for a signal
+        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
+        if (left > 0) ::poll(nullptr, 0, static_cast<int>(std::min<long long>(left, 60'000)));
+    };
+    c.signal = pending_signal;
+    return c;
+}
+
 namespace {
 
-// One run's state: its timers (deadline, idle, PING) and what happened.
-// Sub is a Subscriber or a ShardedSubscriber (same start/poll/ping/close).
-template <class Sub>
+// One run's state: its subscription, its timers (deadline, idle, PING) and
+// what happened.
 class ConsumeLoop {
 public:
-    ConsumeLoop(Sub& sub, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st)
-        : sub_(sub), o_(o), h_(h), st_(st), policy_(o.backoff) {}
+    ConsumeLoop(const SubscriberConnector& connect, const ConsumeOptions& o, const ConsumeHandlers& h,
+                ConsumeStats& st, const LoopClock& clock)
+        : connect_(connect), o_(o), h_(h), st_(st), clock_(clock), policy_(o.backoff) {}
 
     int run() {
-        deadline_ = deadline_after(o_.timeout);
+        if (o_.timeout.count() > 0) deadline_ = clock_.now() + o_.timeout;
         if (!o_.ready_file.empty()) remove_stale_ready_file(o_.ready_file);
         try {
-            sub_.start();
+            sub_ = connect_();
         } catch (const Interrupted& e) {
             return e.exit_code();  // Ctrl-C while subscribing: 130/143, the final --metrics as usual
         }
         if (!o_.ready_file.empty()) create_ready_file(o_.ready_file);
-        last_match_ = last_data_ = Clock::now();
+        last_match_ = last_data_ = clock_.now();
         done_ = o_.count && *o_.count == 0;
         if (h_.on_subscribed && !done_) {
             h_.on_subscribed([&](const BusMessage& m) {
-                return take(m) && !pending_signal() && !(deadline_ && Clock::now() >= *deadline_);
+                return take(m) && !clock_.signal() && !(deadline_ && clock_.now() >= *deadline_);
             });
             if (h_.on_burst) h_.on_burst();
-            if (int sig = pending_signal()) return signal_exit_code(sig);
-            if (auto rc = timer_exit(Clock::now()); rc && !done_) return *rc;
-            last_match_ = last_data_ = Clock::now();
+            if (int sig = clock_.signal()) return signal_exit_code(sig);
+            if (auto rc = timer_exit(clock_.now()); rc && !done_) return *rc;
+            last_match_ = last_data_ = clock_.now();
         }
         while (!done_) {
-            if (int sig = pending_signal()) return end_burst(signal_exit_code(sig));
+            if (int sig = clock_.signal()) return end_burst(signal_exit_code(sig));
             try {
                 if (auto rc = step()) return *rc;
             } catch (const IoError& e) {
@@ -150,10 +161,10 @@ private:
     }
 
     std::optional<int> step() {
-        auto wake = sub_.poll(next_wake(), [&](const BusMessage& m) { return take(m); });
-        auto now = Clock::now();
+        auto wake = sub_->poll(next_wake(), [&](const BusMessage& m) { return take(m); });
+        auto now = clock_.now();
         if (std::exchange(matched_in_burst_, false)) last_match_ = now;
-        if (wake == Subscriber::Wake::messages) {
+        if (wake == BusSubscriber::Wake::messages) {
             last_data_ = now;
             ping_sent_.reset();
             if (h_.on_burst) h_.on_burst();
@@ -164,51 +175,43 @@ private:
             if (ping_sent_ && now >= *ping_sent_ + o_.ping_interval)
                 throw IoError(fmt::format("no reply to PING within {}", format_duration(o_.ping_interval)));
             if (!ping_sent_ && now >= last_data_ + o_.ping_interval) {
-                sub_.ping();
+                sub_->ping();
                 ping_sent_ = now;
             }
         }
         return std::nullopt;
     }
 
-    // Sleeps until `until`, waking early for a signal.
-    static void nap(Clock::time_point until) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-        if (left > 0) ::poll(nullptr, 0, static_cast<int>(std::min<long long>(left, 60'000)));
-    }
-
     std::optional<int> reconnect(const std::string& why) {
         if (h_.on_burst) h_.on_burst();
-        auto lost_at = Clock::now();
+        auto lost_at = clock_.now();
         logger().warn("connection lost: {}; reconnecting", why);
-        sub_.close();
+        sub_.reset();
         policy_.reset();
         while (true) {
-            if (int sig = pending_signal()) return end_burst(signal_exit_code(sig));
-            auto now = Clock::now();
+            if (int sig = clock_.signal()) return end_burst(signal_exit_code(sig));
+            auto now = clock_.now();
             if (auto rc = timer_exit(now)) return end_burst(*rc);
             Clock::time_point until = now + policy_.next_delay();
             if (deadline_) until = std::min(until, *deadline_);
             if (o_.idle.count() > 0) until = std::min(until, last_match_ + o_.idle);
-            nap(until);
-            if (pending_signal() || timer_exit(Clock::now())) continue;
+            clock_.sleep_until(until);
+            if (clock_.signal() || timer_exit(clock_.now())) continue;
             try {
-                sub_.start();
+                sub_ = connect_();
                 break;
             } catch (const Interrupted& e) {
-                sub_.close();
                 return end_burst(e.exit_code());
             } catch (const ConnectError& e) {
-                sub_.close();
                 logger().info("reconnect attempt {} failed: {}", policy_.attempts(), e.what());
             }
         }
         ++st_.reconnects;
-        last_data_ = Clock::now();
+        last_data_ = clock_.now();
         ping_sent_.reset();
         auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(last_data_ - lost_at);
         std::string now_on;  // which node, e.g. a new master after a Sentinel failover
-        if constexpr (requires { sub_.peer(); }) now_on = fmt::format(" (now on {})", sub_.peer());
+        if (std::string peer = sub_->peer(); !peer.empty()) now_on = fmt::format(" (now on {})", peer);
         logger().warn("reconnected after {}; events published meanwhile were not received{}",
                       format_duration(gap), now_on);
         if (h_.on_reconnect) {
@@ -218,10 +221,12 @@ private:
         return std::nullopt;
     }
 
-    Sub& sub_;
+    const SubscriberConnector& connect_;
     const ConsumeOptions& o_;
     const ConsumeHandlers& h_;
     ConsumeStats& st_;
+    const LoopClock& clock_;
+    std::unique_ptr<BusSubscriber> sub_;
     ReconnectPolicy policy_;
     EnvelopeReader reader_;
     Deadline deadline_;
@@ -233,17 +238,25 @@ private:
 
 }  // namespace
 
-int consume(Subscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats) {
+int consume(const SubscriberConnector& connect, const ConsumeOptions& options, const ConsumeHandlers& handlers,
+            ConsumeStats* stats, const LoopClock& clock) {
     ConsumeStats local;
-    ConsumeLoop<Subscriber> loop(sub, options, handlers, stats ? *stats : local);
+    ConsumeLoop loop(connect, options, handlers, stats ? *stats : local, clock);
     return loop.run();
 }
 
-int consume(ShardedSubscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers,
-            ConsumeStats* stats) {
-    ConsumeStats local;
-    ConsumeLoop<ShardedSubscriber> loop(sub, options, handlers, stats ? *stats : local);
-    return loop.run();
+int consume_subscriptions(const Context& ctx, const std::string& client_name, const std::vector<Subscription>& subs,
+                          const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats) {
+    Context c = ctx;
+    c.connect.max_reply_bytes = reply_bound(options.max_bytes);
+    // Made now: patterns with --sharded are a UsageError before anything connects.
+    std::unique_ptr<BusSubscriber> first = make_subscriber(c, client_name, subs);
+    auto connect = [&] {
+        std::unique_ptr<BusSubscriber> sub = first ? std::move(first) : make_subscriber(c, client_name, subs);
+        sub->start();
+        return sub;
+    };
+    return consume(connect, options, handlers, stats);
 }
 
 }  // namespace rbus

@@ -12,7 +12,6 @@
 #include "bus/history_stream.h"
 #include "base/log.h"
 #include "base/named_file.h"
-#include "bus/sharded_subscriber.h"
 #include "base/signals.h"
 
 namespace rbus {

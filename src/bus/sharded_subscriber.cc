@@ -10,7 +10,6 @@
 #include <fmt/format.h>
 
 #include "redis/connect.h"
-#include "bus/consumer.h"
 #include "redis/crc16.h"
 #include "base/error.h"
 #include "base/log.h"
@@ -284,18 +283,6 @@ void ShardedSubscriber::ping() {
         n->conn->flush(deadline_after(options_.reply_timeout));
         n->ping_outstanding = true;
     }
-}
-
-int consume_subscriptions(const Context& ctx, const std::string& client_name, const std::vector<Subscription>& subs,
-                          const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats) {
-    ConnectOptions connect = ctx.connect;
-    connect.max_reply_bytes = reply_bound(options.max_bytes);
-    if (ctx.sharded) {
-        ShardedSubscriber sub(connect, client_name, subs);
-        return consume(sub, options, handlers, stats);
-    }
-    Subscriber sub(connect, client_name, subs);
-    return consume(sub, options, handlers, stats);
 }
 
 }  // namespace rbus

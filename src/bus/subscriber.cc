@@ -36,8 +36,10 @@ std::vector<Subscription> subscriptions_for(const Context& ctx, const std::vecto
     return subs;
 }
 
-Subscriber::Subscriber(ConnectOptions options, std::string client_name, std::vector<Subscription> subs)
-    : options_(std::move(options)), client_name_(std::move(client_name)), subs_(std::move(subs)) {}
+Subscriber::Subscriber(ConnectOptions options, std::string client_name, std::vector<Subscription> subs,
+                       ConnectionMaker connect)
+    : options_(std::move(options)), client_name_(std::move(client_name)), subs_(std::move(subs)),
+      connect_(std::move(connect)) {}
 
 namespace {
 constexpr std::size_t kReadSize = 256 * 1024;  // one read, and about one burst of output
@@ -95,7 +97,7 @@ void Subscriber::protocol_error() {
 }
 
 void Subscriber::start() {
-    conn_ = connect_bus(options_, client_name_);
+    conn_ = connect_ ? connect_() : connect_bus(options_, client_name_);
     pos_ = len_ = 0;
     if (buf_.size() != kReadSize) std::vector<char>(kReadSize).swap(buf_);
     reader_.reset(redisReaderCreate());

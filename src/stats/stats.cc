@@ -14,7 +14,6 @@
 #include "base/error.h"
 #include "base/log.h"
 #include "redis/reconnect.h"
-#include "bus/sharded_subscriber.h"
 #include "stats/stats_history_render.h"
 #include "stats/stats_nodes.h"
 #include "app/output.h"
@@ -93,7 +92,7 @@ TrafficSampler::TrafficSampler(const Context& given, const ServerSnapshot& serve
         std::vector<Subscription> subs = subscriptions_for(ctx, {}, true);
         beats_are_traffic_ = subscriptions_cover(subs, kHeartbeatChannel);
         if (beats_ && !beats_are_traffic_) subs.push_back({std::string(kHeartbeatChannel), false});
-        sub_.emplace(ctx.connect, "rbus-stats", std::move(subs));
+        sub_ = make_subscriber(ctx, "rbus-stats", std::move(subs));
         return;
     }
     std::vector<Subscription> subs;
@@ -103,19 +102,17 @@ TrafficSampler::TrafficSampler(const Context& given, const ServerSnapshot& serve
                       "(sharded pub/sub has no patterns)",
                       ctx.prefix);
     else
-        sharded_ = std::make_unique<ShardedSubscriber>(ctx.connect, "rbus-stats", std::move(subs));
+        sub_ = make_subscriber(ctx, "rbus-stats", std::move(subs));
 }
 
 TrafficSampler::~TrafficSampler() = default;
 
 void TrafficSampler::start_subscriptions() {
     if (sub_) sub_->start();
-    if (sharded_) sharded_->start();
 }
 
 void TrafficSampler::close_subscriptions() {
     if (sub_) sub_->close();
-    if (sharded_) sharded_->close();
 }
 
 void TrafficSampler::start() {
@@ -167,8 +164,6 @@ TrafficStats TrafficSampler::sample_until(Clock::time_point end) {
         try {
             if (sub_) {
                 sub_->poll(slice, count);
-            } else if (sharded_) {
-                sharded_->poll(slice, count);
             } else {
                 auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*slice - Clock::now()).count();
                 ::poll(nullptr, 0, static_cast<int>(std::max<long long>(left, 1)));

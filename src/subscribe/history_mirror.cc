@@ -6,7 +6,6 @@
 #include "base/error.h"
 #include "bus/history_options.h"
 #include "base/log.h"
-#include "bus/sharded_subscriber.h"
 
 namespace rbus {
 

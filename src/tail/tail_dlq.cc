@@ -206,8 +206,14 @@ int run_tail_dlq(const Context& ctx, DlqView& view, const std::string& since, co
     }
     ConnectOptions connect = ctx.connect;
     connect.max_reply_bytes = reply_bound(options.max_bytes);
-    Subscriber sub(connect, "rbus-tail-dlq", {Subscription{std::string(kDlqAnnouncePattern), true}});
-    return consume(sub, options, h, &stats);
+    // Always plain: the announcements are a pattern, and the dead-letter list is one key.
+    auto subscribe = [&connect] {
+        auto sub = std::make_unique<Subscriber>(connect, "rbus-tail-dlq",
+                                                std::vector{Subscription{std::string(kDlqAnnouncePattern), true}});
+        sub->start();
+        return std::unique_ptr<BusSubscriber>(std::move(sub));
+    };
+    return consume(subscribe, options, h, &stats);
 }
 
 }  // namespace rbus

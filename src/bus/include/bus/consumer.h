@@ -1,12 +1,15 @@
 // The loop that rbus-subscribe and rbus-tail share: subscribe, signal
 // readiness, read bursts, stop on --count, --timeout, --idle or a signal;
-// PING a silent connection and reconnect when it is lost.
+// PING a silent connection and reconnect when it is lost. It drives a
+// BusSubscriber (plain or sharded, bus_subscriber.h) made by a connector, and
+// goes by a LoopClock, so that it runs over a FakeTransport in unit tests.
 #pragma once
 
 #include <algorithm>
 #include <chrono>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <string>
 #include <vector>
@@ -14,7 +17,7 @@
 #include "event/event_read.h"
 #include "redis/reconnect.h"
 #include "base/size_flags.h"
-#include "bus/subscriber.h"
+#include "bus/bus_subscriber.h"
 
 namespace CLI {
 class App;
@@ -92,16 +95,33 @@ struct ConsumeStats {
     std::uint64_t reconnects = 0;
 };
 
+// Makes a connected subscription (started: every subscription confirmed), or
+// throws ConnectError, TimeoutError or Interrupted. The consume loop calls it
+// once to begin and again after each loss (dropping the lost one first).
+using SubscriberConnector = std::function<std::unique_ptr<BusSubscriber>()>;
+
+// The time and the signals the consume loop goes by. system(): steady_clock,
+// a sleep that SIGINT/SIGTERM cut short, pending_signal(). A test gives its
+// own, so that timers pass without waiting.
+struct LoopClock {
+    std::function<Clock::time_point()> now;
+    std::function<void(Clock::time_point)> sleep_until;  // may return early
+    std::function<int()> signal;  // 0, or the signal that ends the run
+    static LoopClock system();
+};
+
 // Returns the exit code: 0 (count reached, idle, or deadline without a count),
 // 124 (deadline before the count), 130/143 (signal). Throws ConnectError when
 // the first connection fails, or when the connection is lost and reconnecting
 // is off.
-int consume(Subscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers,
-            ConsumeStats* stats = nullptr);
-// The same loop over sharded subscriptions (--sharded), one connection per owning node.
-class ShardedSubscriber;
-int consume(ShardedSubscriber& sub, const ConsumeOptions& options, const ConsumeHandlers& handlers,
-            ConsumeStats* stats = nullptr);
+int consume(const SubscriberConnector& connect, const ConsumeOptions& options, const ConsumeHandlers& handlers,
+            ConsumeStats* stats = nullptr, const LoopClock& clock = LoopClock::system());
+
+// consume() over make_subscriber(ctx, ...): a Subscriber, or a
+// ShardedSubscriber when ctx.sharded; what rbus-subscribe and rbus-tail call.
+// Patterns with --sharded are a UsageError before anything connects.
+int consume_subscriptions(const Context& ctx, const std::string& client_name, const std::vector<Subscription>& subs,
+                          const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats);
 
 // Why a run ended with 124, for its one stderr line:
 // "timed out after 1s: 0 of 2 events".

@@ -1,7 +1,7 @@
 // Receiving in sharded pub/sub mode (--sharded): SSUBSCRIBE on one connection
 // per master that owns a channel's hash slot, messages from all of them
-// handed out a burst at a time, with the shape of Subscriber (start, poll,
-// ping, close) so that the consume loop drives either.
+// handed out a burst at a time: a BusSubscriber (bus_subscriber.h), so that
+// the consume loop drives it as it drives the plain Subscriber.
 //
 // When a slot moves (Redis 7 sends "sunsubscribe" for the channels of a slot
 // a node gave away) or a SSUBSCRIBE is answered with MOVED/ASK, the channel's
@@ -28,25 +28,25 @@ namespace rbus {
 // (exit 2) for patterns and --all, which sharded pub/sub cannot express.
 void check_sharded_subscriptions(const std::vector<Subscription>& subs);
 
-class ShardedSubscriber {
+class ShardedSubscriber final : public BusSubscriber {
 public:
-    using Wake = Subscriber::Wake;
-
     // Throws UsageError for patterns (see check_sharded_subscriptions).
     ShardedSubscriber(ConnectOptions options, std::string client_name, std::vector<Subscription> subs);
-    ~ShardedSubscriber();
+    ~ShardedSubscriber() override;
     ShardedSubscriber(const ShardedSubscriber&) = delete;
     ShardedSubscriber& operator=(const ShardedSubscriber&) = delete;
 
     // Reads the topology, connects to each owning master and waits until
     // every channel is confirmed.
-    void start();
-    // As Subscriber::poll, over every node connection.
-    Wake poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message);
+    void start() override;
+    // Over every node connection.
+    Wake poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message) override;
     // PINGs every node; throws IoError when a node did not answer the previous PING.
-    void ping();
-    void close();
+    void ping() override;
+    void close() override;
     bool connected() const { return !nodes_.empty(); }
+    // "": the subscriptions are spread over the owning masters.
+    std::string peer() const override { return {}; }
 
     const std::vector<Subscription>& subscriptions() const { return subs_; }
 
@@ -84,14 +84,5 @@ private:
     std::vector<std::string> moving_;  // channels being resubscribed after a slot move
     std::deque<Early> early_;  // messages that arrived while start() waited for confirmations
 };
-
-struct ConsumeOptions;
-struct ConsumeHandlers;
-struct ConsumeStats;
-// The consume loop (consumer.h) over a Subscriber, or over a ShardedSubscriber
-// when ctx.sharded: what rbus-subscribe and rbus-tail call. Patterns with
-// --sharded are a UsageError before anything connects.
-int consume_subscriptions(const Context& ctx, const std::string& client_name, const std::vector<Subscription>& subs,
-                          const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats);
 
 }  // namespace rbus

@@ -8,17 +8,12 @@
 #include <string_view>
 #include <vector>
 
-#include "redis/bus_message.h"
+#include "bus/bus_subscriber.h"
 #include "redis/connect.h"
 #include "redis/connection.h"
 #include "event/run_context.h"
 
 namespace rbus {
-
-struct Subscription {
-    std::string name;  // a channel, or a pattern for PSUBSCRIBE
-    bool pattern = false;
-};
 
 // True when a TYPE argument is a glob (* ? [): it becomes a PSUBSCRIBE.
 bool is_glob(std::string_view s);
@@ -28,27 +23,22 @@ bool is_glob(std::string_view s);
 // are; no TYPE and no --channel, or --all → {prefix}.*
 std::vector<Subscription> subscriptions_for(const Context& ctx, const std::vector<std::string>& types, bool all);
 
-class Subscriber {
+// The plain BusSubscriber (bus_subscriber.h): one connection.
+class Subscriber final : public BusSubscriber {
 public:
-    Subscriber(ConnectOptions options, std::string client_name, std::vector<Subscription> subs);
+    // Opens the connection start() subscribes on: connect_bus(options) unless
+    // given (a test's connection over a FakeTransport).
+    using ConnectionMaker = std::function<std::unique_ptr<Connection>()>;
+    Subscriber(ConnectOptions options, std::string client_name, std::vector<Subscription> subs,
+               ConnectionMaker connect = {});
 
-    // Connects, subscribes, and waits until every subscription is confirmed.
-    void start();
-
-    enum class Wake { messages, deadline, interrupted };
-    // Waits until data arrives or the deadline passes, then hands every whole
-    // message already received to on_message (one burst). on_message returns
-    // false to stop early. Throws IoError when the connection is lost.
-    Wake poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message);
-
-    // Sends a PING (answered with ["pong",""] in subscribe mode) to find out
-    // whether a silent connection is still alive. Throws IoError.
-    void ping();
-    // Drops the connection (after it was lost); start() opens a new one.
-    void close();
+    void start() override;
+    Wake poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message) override;
+    // A PING, answered with ["pong",""] in subscribe mode.
+    void ping() override;
+    void close() override;
     bool connected() const { return conn_ != nullptr; }
-    // The node this subscription is on ("127.0.0.1:6379"), or "" when not connected.
-    std::string peer() const { return conn_ ? conn_->peer() : std::string(); }
+    std::string peer() const override { return conn_ ? conn_->peer() : std::string(); }
 
     const std::vector<Subscription>& subscriptions() const { return subs_; }
 
@@ -67,6 +57,7 @@ private:
     ConnectOptions options_;
     std::string client_name_;
     std::vector<Subscription> subs_;
+    ConnectionMaker connect_;
     std::unique_ptr<Connection> conn_;
     // Bytes received and not yet handed out: buf_[pos_, len_). Push frames are
     // parsed in place (push_frame.h); the buffer moves only between reads.

@@ -21,7 +21,6 @@
 
 namespace rbus {
 
-class ShardedSubscriber;
 
 struct ChannelSubscribers {
     std::string channel;
@@ -105,8 +104,7 @@ private:
     void start_subscriptions();
     void close_subscriptions();
 
-    std::optional<Subscriber> sub_;
-    std::unique_ptr<ShardedSubscriber> sharded_;
+    std::unique_ptr<BusSubscriber> sub_;  // none: --sharded and no channel to watch
     TrafficWindow window_;
     Clock::time_point window_start_;
     std::uint64_t drops_ = 0;
