@@ -19,9 +19,8 @@
 #include "json/json_paint.h"
 #include "event/payload.h"
 #include "event/placeholders.h"
-#include "bus/publisher.h"
+#include "bus/bus_publisher.h"
 #include "base/safe_text.h"
-#include "bus/sharded_publisher.h"
 #include "base/signals.h"
 #include "bus/subscriber.h"
 #include "base/text.h"
@@ -122,36 +121,18 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
     std::uint64_t n = req.count.value_or(1);
     Duration interval = req.interval.empty() ? Duration(0) : parse_duration(req.interval);
     Envelope first = maker.make(1);  // a bad payload is a usage error before connecting
-    std::unique_ptr<Connection> conn;
-    std::unique_ptr<ShardedPublisher> sharded;  // --sharded: SPUBLISH on the slot's owner
-    // --history on a Cluster: the history on its keys' masters first, then the PUBLISH.
-    std::unique_ptr<ClusterHistoryPublisher> cluster_history;
-    if (!req.dry_run && req.history && cluster_by_flags(ctx)) {
-        cluster_history = std::make_unique<ClusterHistoryPublisher>(ctx, *req.history, record_metrics);
-        cluster_history->start();
-    } else if (!req.dry_run && ctx.sharded) {
-        sharded = std::make_unique<ShardedPublisher>(ctx, "rbus-publish", record_metrics);
-        sharded->start();
-    } else if (!req.dry_run) {
-        conn = connect_bus(ctx.connect, "rbus-publish", Greeting::pipelined);
-        if (req.history && is_cluster_node(*conn, ctx.connect.reply_timeout)) {  // one node of a cluster as the URL
-            conn.reset();
-            cluster_history = std::make_unique<ClusterHistoryPublisher>(ctx, *req.history, record_metrics);
-            cluster_history->start();
-        }
-    }
     PublishOptions po;
     po.record_metrics = record_metrics;
     if (req.history) po.history = &*req.history;
+    std::unique_ptr<BusPublisher> publisher;  // none: --dry-run
+    if (!req.dry_run) publisher = connect_publisher(ctx, "rbus-publish", po);
     RepeatResult result;
     for (std::uint64_t seq = 1; seq <= n; ++seq) {
         if (seq > 1 && interval.count() > 0) interruptible_sleep(interval);
         if ((result.signal = pending_signal())) break;
         Envelope env = seq == 1 ? std::move(first) : maker.make(seq);
-        if (conn || sharded || cluster_history) {
-            long long receivers = cluster_history ? cluster_history->publish(env)
-                                  : sharded       ? sharded->publish(env)
-                                                  : Publisher(*conn, ctx, po).publish(env);
+        if (publisher) {
+            long long receivers = publisher->publish(env);
             if (receivers < req.min_receivers && !result.fewer)
                 result.fewer = fmt::format("event {} reached {} subscriber(s), fewer than --min-receivers {}",
                                            env.id(), receivers, req.min_receivers);
@@ -162,16 +143,8 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
         if (seq == n) result.channel = ctx.publish_channel(env.type());
         on_event(env);
     }
-    result.cluster = cluster_history && !ctx.sharded;
     // Asked only when it matters: is this a cluster node, whose count is its own subscribers'?
-    if (conn && (result.unheard > 0 || result.fewer)) {
-        try {
-            Reply info = conn->command({"INFO", "cluster"}, ctx.connect.reply_timeout);
-            result.cluster = reply_text(info.get()).find("cluster_enabled:1") != std::string_view::npos;
-        } catch (const Error&) {
-            // A proxy without INFO: say nothing about nodes.
-        }
-    }
+    if (publisher && (result.unheard > 0 || result.fewer)) result.cluster = publisher->counts_one_node();
     return result;
 }
 

@@ -16,6 +16,7 @@
 
 #include "base/timestamp.h"
 #include "bus/batch_publisher.h"
+#include "bus/bus_publisher.h"
 #include "bus/cluster_slots.h"
 #include "bus/history_record.h"
 #include "event/envelope.h"
@@ -60,14 +61,18 @@ private:
 // a key of another type as the record script does.
 std::string_view msg_copy_script();
 
-// rbus-publish --history, one event at a time, on a Cluster.
-class ClusterHistoryPublisher {
+// rbus-publish --history, one event at a time, on a Cluster: the BusPublisher
+// (bus_publisher.h) that connect_publisher chooses for --history on a Cluster.
+class ClusterHistoryPublisher final : public BusPublisher {
 public:
     ClusterHistoryPublisher(const Context& ctx, const HistorySettings& settings, bool record_metrics);
     void start();
     // Records and publishes; returns the receivers. A refused history write
     // throws as on one node (throw_history_refused): the event was not published.
-    long long publish(const Envelope& env);
+    long long publish(const Envelope& env) override;
+    // PUBLISH on a cluster counts the receiving node's subscribers; SPUBLISH
+    // (--sharded) the channel's.
+    bool counts_one_node() override { return !ctx_.sharded; }
 
 private:
     const Context& ctx_;

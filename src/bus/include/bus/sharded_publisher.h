@@ -16,6 +16,7 @@
 #include <vector>
 
 #include "bus/batch_publisher.h"
+#include "bus/bus_publisher.h"
 #include "redis/cluster_topology.h"
 #include "event/run_context.h"
 #include "event/envelope.h"
@@ -44,14 +45,16 @@ private:
     std::vector<std::pair<HostPort, std::unique_ptr<Connection>>> conns_;
 };
 
-class ShardedPublisher {
+class ShardedPublisher final : public BusPublisher {
 public:
     ShardedPublisher(const Context& ctx, std::string client_name, bool record_metrics);
     // Reads the topology; throws ConnectError when no seed answers.
     void start();
     // SPUBLISH on the owner of the channel's slot; returns the receivers
     // (subscribers of that channel on its shard). Logs as Publisher does.
-    long long publish(const Envelope& env);
+    long long publish(const Envelope& env) override;
+    // SPUBLISH counts the subscribers of the channel's shard, not of one node.
+    bool counts_one_node() override { return false; }
 
 private:
     const Context& ctx_;
