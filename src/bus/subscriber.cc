@@ -78,30 +78,17 @@ void Subscriber::refuse_oversized(std::size_t frame_bytes) const {
                                         options_.max_reply_bytes));
 }
 
-Reply Subscriber::read_other(std::string_view frame) {
-    if (redisReaderFeed(reader_.get(), frame.data(), frame.size()) != REDIS_OK) protocol_error();
-    void* raw = nullptr;
-    if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK) protocol_error();
-    return Reply(static_cast<redisReply*>(raw));
-}
-
 void Subscriber::protocol_error() {
-    std::string_view rest = unread();
-    void* raw = nullptr;
-    if (redisReaderFeed(reader_.get(), rest.data(), rest.size()) == REDIS_OK &&
-        redisReaderGetReply(reader_.get(), &raw) == REDIS_OK) {
-        freeReplyObject(raw);
-        throw ProtocolError(fmt::format("protocol error from {}: unexpected bytes", conn_->peer()));
-    }
-    throw ProtocolError(fmt::format("protocol error from {}: {}", conn_->peer(), reader_->errstr));
+    // The connection's reader says what is wrong (ProtocolError with its
+    // reason); bytes it takes for a reply are just not what was expected here.
+    conn_->parse_reply(unread());
+    throw ProtocolError(fmt::format("protocol error from {}: unexpected bytes", conn_->peer()));
 }
 
 void Subscriber::start() {
     conn_ = connect_ ? connect_() : connect_bus(options_, client_name_);
     pos_ = len_ = 0;
     if (buf_.size() != kReadSize) std::vector<char>(kReadSize).swap(buf_);
-    reader_.reset(redisReaderCreate());
-    if (!reader_) throw Error("out of memory creating the reply reader");
     std::vector<std::string_view> channels{"SUBSCRIBE"}, patterns{"PSUBSCRIBE"};
     for (const auto& s : subs_) (s.pattern ? patterns : channels).push_back(s.name);
     if (channels.size() > 1) conn_->append(channels);

@@ -210,4 +210,12 @@ Reply Connection::command(const std::vector<std::string_view>& args, std::chrono
     }
 }
 
+Reply Connection::parse_reply(std::string_view bytes) {
+    void* raw = nullptr;
+    if (redisReaderFeed(reader_.get(), bytes.data(), bytes.size()) != REDIS_OK ||
+        redisReaderGetReply(reader_.get(), &raw) != REDIS_OK)
+        throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
+    return Reply(static_cast<redisReply*>(raw));
+}
+
 }  // namespace rbus

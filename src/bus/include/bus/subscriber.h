@@ -47,8 +47,8 @@ private:
     // deadline passed or a signal came first.
     std::size_t read_more(Deadline deadline);
     std::string_view unread() const { return {buf_.data() + pos_, len_ - pos_}; }
-    // A frame that is not a pub/sub push, read by hiredis's reader.
-    Reply read_other(std::string_view frame);
+    // A frame that is not a pub/sub push, read by the connection's reader.
+    Reply read_other(std::string_view frame) { return conn_->parse_reply(frame); }
     // Throws ProtocolError when a frame of frame_bytes is past ConnectOptions::max_reply_bytes.
     void refuse_oversized(std::size_t frame_bytes) const;
     [[noreturn]] void protocol_error();
@@ -65,7 +65,6 @@ private:
     // and are handed out by the next poll(), in order, so none is lost.
     std::vector<char> buf_;
     std::size_t pos_ = 0, len_ = 0;
-    std::unique_ptr<redisReader, ReaderDeleter> reader_;
 };
 
 }  // namespace rbus

@@ -66,6 +66,11 @@ public:
     Reply read_reply(Deadline deadline);
     // A reply already buffered, without touching the transport.
     Reply buffered_reply();
+    // A reply from bytes the caller read from transport() itself (the
+    // Subscriber, which parses pub/sub messages in place in its own buffer),
+    // through this connection's one reader: nullptr when they hold no whole
+    // reply yet (kept for the next call). Throws ProtocolError.
+    Reply parse_reply(std::string_view bytes);
     // read_reply for pipelines of PUBLISH / INCR: an integer or an error reply, or
     // nullopt when the deadline passed (or a signal came) first. Any other kind of
     // reply is a ProtocolError. Mixes freely with read_reply.
