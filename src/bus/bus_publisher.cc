@@ -34,6 +34,15 @@ private:
 
 }  // namespace
 
+std::unique_ptr<BusBatchPublisher> make_batch_publisher(const Context& ctx, BatchOptions options,
+                                                        BatchHandlers handlers, const HistorySettings* history) {
+    if (history && bus_is_cluster(ctx, "rbus-publish"))
+        return std::make_unique<ClusterHistoryBatch>(ctx, *history, options, std::move(handlers));
+    if (ctx.sharded) return std::make_unique<ShardedBatchPublisher>(ctx, std::move(options), std::move(handlers));
+    return std::make_unique<BatchPublisher>([&ctx] { return connect_bus(ctx.connect, "rbus-publish"); },
+                                            std::move(options), std::move(handlers));
+}
+
 std::unique_ptr<BusPublisher> connect_publisher(const Context& ctx, std::string client_name, PublishOptions options) {
     // --history on a Cluster: the history on its keys' masters first, then the PUBLISH.
     auto cluster_history = [&] {

@@ -126,24 +126,19 @@ long long ShardedPublisher::publish(const Envelope& env) {
     return receivers;
 }
 
-BusBatchPublisher::BusBatchPublisher(const Context& ctx, BatchOptions options, BatchHandlers handlers)
-    : ctx_(ctx), options_(options), handlers_(std::move(handlers)) {
-    if (!ctx.sharded)
-        plain_ = std::make_unique<BatchPublisher>([&ctx] { return connect_bus(ctx.connect, "rbus-publish"); },
-                                                  options_, handlers_);
-}
+ShardedBatchPublisher::ShardedBatchPublisher(const Context& ctx, BatchOptions options, BatchHandlers handlers)
+    : ctx_(ctx), options_(options), handlers_(std::move(handlers)) {}
 
-BusBatchPublisher::~BusBatchPublisher() = default;
+ShardedBatchPublisher::~ShardedBatchPublisher() = default;
 
-void BusBatchPublisher::start() {
-    if (plain_) return plain_->start();
+void ShardedBatchPublisher::start() {
     nodes_ = std::make_unique<NodeConnections>(ctx_.connect, "rbus-publish");
     topology_ = discover_topology(ctx_.connect, "rbus-publish");
     logger().debug("sharded batch over {} master(s){}", topology_.masters().size(),
                    topology_.cluster ? "" : " (a standalone server)");
 }
 
-std::unique_ptr<Connection> BusBatchPublisher::connect_following(Target& target) {
+std::unique_ptr<Connection> ShardedBatchPublisher::connect_following(Target& target) {
     try {
         return connect_bus(node_options(ctx_.connect, target.node), "rbus-publish");
     } catch (const ConnectError& e) {
@@ -164,7 +159,7 @@ std::unique_ptr<Connection> BusBatchPublisher::connect_following(Target& target)
     }
 }
 
-BatchPublisher& BusBatchPublisher::engine_for(const HostPort& node) {
+BatchPublisher& ShardedBatchPublisher::engine_for(const HostPort& node) {
     for (auto& [target, engine] : engines_)
         if (same_node(target->node, node)) return *engine;
     BatchOptions o = options_;
@@ -198,7 +193,7 @@ BatchPublisher& BusBatchPublisher::engine_for(const HostPort& node) {
     return *engines_.back().second;
 }
 
-void BusBatchPublisher::route(const BatchEvent& ev) {
+void ShardedBatchPublisher::route(const BatchEvent& ev) {
     int slot = hash_slot(ev.channel);
     std::optional<HostPort> owner = topology_.owner(slot);
     if (!owner) {
@@ -216,7 +211,7 @@ void BusBatchPublisher::route(const BatchEvent& ev) {
     engine->add(ev);
 }
 
-void BusBatchPublisher::redirect_pending() {
+void ShardedBatchPublisher::redirect_pending() {
     while (!redirected_.empty()) {
         std::vector<Redirected> batch = std::move(redirected_);
         redirected_.clear();
@@ -255,20 +250,17 @@ void BusBatchPublisher::redirect_pending() {
     }
 }
 
-void BusBatchPublisher::add(const BatchEvent& ev) {
-    if (plain_) return plain_->add(ev);
+void ShardedBatchPublisher::add(const BatchEvent& ev) {
     route(ev);
     if (!redirected_.empty()) redirect_pending();
 }
 
-void BusBatchPublisher::flush() {
-    if (plain_) return plain_->flush();
+void ShardedBatchPublisher::flush() {
     for (auto& [target, engine] : engines_) engine->flush();
     redirect_pending();
 }
 
-void BusBatchPublisher::finish() {
-    if (plain_) return plain_->finish();
+void ShardedBatchPublisher::finish() {
     for (;;) {
         for (auto& [target, engine] : engines_) engine->finish();
         if (redirected_.empty()) break;
@@ -277,7 +269,7 @@ void BusBatchPublisher::finish() {
     send_metrics();
 }
 
-void BusBatchPublisher::send_metrics() {
+void ShardedBatchPublisher::send_metrics() {
     for (const auto& [channel, n] : published_per_channel_) {
         std::string key = metrics_key(channel), by = std::to_string(n);
         try {

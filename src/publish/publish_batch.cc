@@ -19,7 +19,7 @@
 #include "app/output.h"
 #include "json/json_paint.h"
 #include "publish/publish_run.h"
-#include "bus/sharded_publisher.h"
+#include "bus/bus_publisher.h"
 #include "base/signals.h"
 #include "base/stderr_write.h"
 #include "app/tool.h"
@@ -101,20 +101,15 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
         };
         bo.on_connect = [timeout = ctx.connect.reply_timeout](Connection& c) { load_record_script(c, timeout); };
     }
-    // --history on a Cluster: the history on its keys' masters first, then the PUBLISH, chunk by chunk.
-    std::unique_ptr<ClusterHistoryBatch> cluster;
-    if (req.history && !req.dry_run && bus_is_cluster(ctx, "rbus-publish"))
-        cluster = std::make_unique<ClusterHistoryBatch>(ctx, *req.history, bo, handlers);
-    BusBatchPublisher engine(ctx, bo, handlers);  // one connection, or one per cluster master with --sharded
-    if (cluster)
-        cluster->start();
-    else if (!req.dry_run)
-        engine.start();  // unreachable at start: exit 3, or 0 with --fail-soft
+    // One connection, or one per cluster master with --sharded, or with
+    // --history on a Cluster the history on its keys' masters first, then the
+    // PUBLISH, chunk by chunk.
+    std::unique_ptr<BusBatchPublisher> publisher =
+        make_batch_publisher(ctx, bo, handlers, req.history && !req.dry_run ? &*req.history : nullptr);
+    BusBatchPublisher& engine = *publisher;
+    if (!req.dry_run) engine.start();  // unreachable at start: exit 3, or 0 with --fail-soft
     auto finish = [&] {
-        if (cluster)
-            cluster->finish();
-        else if (!req.dry_run)
-            engine.finish();
+        if (!req.dry_run) engine.finish();
     };
 
     LineReader reader(input.fd, [&] {
@@ -151,8 +146,6 @@ int run_batch(const Context& ctx, const PublishRequest& req, bool record_metrics
         } else if (req.dry_run) {
             ++published;
             print(*ev);
-        } else if (cluster) {
-            cluster->add(*ev);
         } else {
             engine.add(*ev);
         }

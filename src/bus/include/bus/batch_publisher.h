@@ -54,25 +54,38 @@ struct BatchHandlers {
     std::function<void(const BatchEvent&, const std::string& reason)> failed;
 };
 
+// What every way of publishing a batch offers: the one-connection
+// BatchPublisher below and, with --sharded, ShardedBatchPublisher
+// (sharded_publisher.h); make_batch_publisher (bus_publisher.h) chooses.
+class BusBatchPublisher {
+public:
+    virtual ~BusBatchPublisher() = default;
+    // Opens the first connection(s); a ConnectError (unreachable at start) propagates.
+    virtual void start() = 0;
+    // Queues (a copy of) one event; waits for replies only when the window is full.
+    virtual void add(const BatchEvent& ev) = 0;
+    // Sends what is queued and handles the replies already here, without waiting.
+    virtual void flush() = 0;
+    // Sends everything and waits for every reply.
+    virtual void finish() = 0;
+};
+
 using Connector = std::function<std::unique_ptr<Connection>()>;
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
 // Sleeps, returning early when SIGINT/SIGTERM arrives.
 void interruptible_sleep(std::chrono::milliseconds d);
 
-class BatchPublisher {
+// PUBLISH pipelined over one connection.
+class BatchPublisher final : public BusBatchPublisher {
 public:
     BatchPublisher(Connector connect, BatchOptions options, BatchHandlers handlers,
                    Sleeper sleep = interruptible_sleep);
 
-    // Opens the first connection; its ConnectError (unreachable at start) propagates.
-    void start();
-    // Queues (a copy of) one event; waits for replies only when the window is full.
-    void add(const BatchEvent& ev);
-    // Sends what is queued and handles the replies already here, without waiting.
-    void flush();
-    // Sends everything and waits for every reply.
-    void finish();
+    void start() override;
+    void add(const BatchEvent& ev) override;
+    void flush() override;
+    void finish() override;
 
     std::uint64_t published() const { return published_; }
     std::uint64_t failed() const { return failed_; }

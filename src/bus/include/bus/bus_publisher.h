@@ -1,13 +1,14 @@
 // What every way of publishing one event offers: BusPublisher, the one
 // interface that PUBLISH over one connection and SPUBLISH on the owner of the
 // channel's slot (--sharded, ShardedPublisher in sharded_publisher.h)
-// implement, and connect_publisher(), the one place that chooses between them.
-// (A batch, --stdin / --envelopes, goes through BusBatchPublisher.)
+// implement, and connect_publisher(), the one place that chooses between them;
+// the same for a batch (--stdin / --envelopes): make_batch_publisher().
 #pragma once
 
 #include <memory>
 #include <string>
 
+#include "bus/batch_publisher.h"
 #include "bus/publisher.h"
 
 namespace rbus {
@@ -25,7 +26,17 @@ public:
 
 // Connected and ready: PUBLISH over connect_bus(ctx.connect) (CLIENT SETNAME
 // pipelined with the first event), or with ctx.sharded a ShardedPublisher
-// that has read the topology. Throws ConnectError.
+// that has read the topology, or with options.history on a Cluster (by the
+// flags, or the URL's node says so) a ClusterHistoryPublisher
+// (history_cluster.h). Throws ConnectError.
 std::unique_ptr<BusPublisher> connect_publisher(const Context& ctx, std::string client_name, PublishOptions options);
+
+// Not started: a BatchPublisher over connect_bus(ctx.connect) (one connection,
+// PUBLISH), or with ctx.sharded a ShardedBatchPublisher (one per owning master),
+// or with `history` (--history, not --dry-run) on a Cluster (bus_is_cluster
+// asks) a ClusterHistoryBatch (history_cluster.h).
+std::unique_ptr<BusBatchPublisher> make_batch_publisher(const Context& ctx, BatchOptions options,
+                                                        BatchHandlers handlers,
+                                                        const HistorySettings* history = nullptr);
 
 }  // namespace rbus

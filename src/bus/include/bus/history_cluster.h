@@ -82,15 +82,18 @@ private:
 
 // rbus-publish --history --stdin / --envelopes on a Cluster: events gathered
 // into chunks, each chunk written by ClusterHistoryWriter, handlers called in
-// input order.
-class ClusterHistoryBatch {
+// input order. The BusBatchPublisher (batch_publisher.h) that
+// make_batch_publisher chooses for --history on a Cluster.
+class ClusterHistoryBatch final : public BusBatchPublisher {
 public:
     ClusterHistoryBatch(const Context& ctx, const HistorySettings& settings, const BatchOptions& options,
                         BatchHandlers handlers);
-    void start();
-    void add(const BatchEvent& ev);
-    // Writes what is gathered and reports it.
-    void finish();
+    void start() override;
+    void add(const BatchEvent& ev) override;
+    // Writes what is gathered and reports it: a chunk is written phase by
+    // phase, each waiting for its replies, so flush() waits as finish() does.
+    void flush() override { finish(); }
+    void finish() override;
 
 private:
     struct Pending {

@@ -1,8 +1,8 @@
 // Publishing in sharded pub/sub mode (--sharded): SPUBLISH sent to the master
 // that owns the channel's hash slot, MOVED (refresh the topology, send again)
 // and ASK (ASKING, then the command, on the target) followed. One event at a
-// time (ShardedPublisher), or a batch pipelined per node (BusBatchPublisher,
-// which without --sharded is the plain one-connection BatchPublisher).
+// time (ShardedPublisher), or a batch pipelined per node (ShardedBatchPublisher).
+// Both are chosen by bus_publisher.h, in place of their plain counterparts.
 //
 // --record-metrics in sharded mode: the counter key lives in its own slot, so
 // its INCR goes to that key's owner (batches add the counts up and send one
@@ -63,21 +63,21 @@ private:
     ClusterTopology topology_;
 };
 
-// The batch engine of rbus-publish: with --sharded, one pipelined
-// BatchPublisher (SPUBLISH) per owning master, events redirected by MOVED/ASK
-// sent again to their new owner, a failed master's events sent on to the
-// replica that took its slots; without, one BatchPublisher (PUBLISH) as before.
-class BusBatchPublisher {
+// The batch engine of rbus-publish --sharded: one pipelined BatchPublisher
+// (SPUBLISH) per owning master, events redirected by MOVED/ASK sent again to
+// their new owner, a failed master's events sent on to the replica that took
+// its slots.
+class ShardedBatchPublisher final : public BusBatchPublisher {
 public:
-    BusBatchPublisher(const Context& ctx, BatchOptions options, BatchHandlers handlers);
-    ~BusBatchPublisher();
-    BusBatchPublisher(const BusBatchPublisher&) = delete;
-    BusBatchPublisher& operator=(const BusBatchPublisher&) = delete;
+    ShardedBatchPublisher(const Context& ctx, BatchOptions options, BatchHandlers handlers);
+    ~ShardedBatchPublisher() override;
+    ShardedBatchPublisher(const ShardedBatchPublisher&) = delete;
+    ShardedBatchPublisher& operator=(const ShardedBatchPublisher&) = delete;
 
-    void start();
-    void add(const BatchEvent& ev);
-    void flush();
-    void finish();
+    void start() override;
+    void add(const BatchEvent& ev) override;
+    void flush() override;
+    void finish() override;
 
 private:
     struct Redirected {
@@ -101,8 +101,6 @@ private:
     const Context& ctx_;
     BatchOptions options_;
     BatchHandlers handlers_;
-    std::unique_ptr<BatchPublisher> plain_;
-    // --sharded:
     ClusterTopology topology_;
     std::vector<std::pair<std::shared_ptr<Target>, std::unique_ptr<BatchPublisher>>> engines_;
     std::vector<Redirected> redirected_;
