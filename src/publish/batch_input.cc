@@ -165,26 +165,13 @@ std::optional<BatchEvent> LineParser::parse(std::uint64_t line_no, std::string_v
     return BatchEvent{line_no, channel_, body_};
 }
 
-DeadLetterFile::DeadLetterFile(const std::string& path) : path_(path) {
-    if (path.empty()) return;
-    int fd = open_for_appending(path, "dead-letter file");  // a FIFO works, within the deadline
-    file_ = ::fdopen(fd, "a");
-    if (!file_) {
-        ::close(fd);
-        throw UsageError(fmt::format("cannot open dead-letter file {}: {}", path, std::strerror(errno)));
-    }
-}
-
-DeadLetterFile::~DeadLetterFile() {
-    if (file_) std::fclose(file_);
+DeadLetterFile::DeadLetterFile(const std::string& path) {
+    // A FIFO works, within the deadline. Written in 64 KiB chunks and at the end.
+    if (!path.empty()) file_.emplace(path, "dead-letter file", 64 * 1024);
 }
 
 void DeadLetterFile::write(const Json& record) {
-    if (!file_) return;
-    std::string s = record.dump(-1, ' ', false, Json::error_handler_t::replace);
-    s += '\n';
-    if (std::fwrite(s.data(), 1, s.size(), file_) != s.size())
-        throw Error(fmt::format("cannot write dead-letter file {}: {}", path_, std::strerror(errno)));
+    if (file_) file_->append(record.dump(-1, ' ', false, Json::error_handler_t::replace));
 }
 
 void DeadLetterFile::invalid(std::uint64_t line, std::string_view input, std::string_view reason) {
@@ -204,8 +191,7 @@ void DeadLetterFile::failed(std::uint64_t line, const Envelope& env, std::string
 }
 
 void DeadLetterFile::flush() {
-    if (file_ && std::fflush(file_) != 0)
-        throw Error(fmt::format("cannot write dead-letter file {}: {}", path_, std::strerror(errno)));
+    if (file_) file_->flush();
 }
 
 }  // namespace rbus

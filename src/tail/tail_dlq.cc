@@ -46,7 +46,7 @@ DlqView::DlqView(TailDlqStyle style, EventFilter filter, StdoutWriter& out, cons
         ls.trace = style_.trace;
         line_ = make_tail_line_formatter(ls);
     }
-    if (!record_path.empty()) record_.emplace(record_path);
+    if (!record_path.empty()) record_.emplace(record_path, "record file");
 }
 
 namespace {

@@ -36,7 +36,7 @@ TailSession::TailSession(const TailOptions& options, EventFilter filter, StdoutW
         style.trace = options_.trace;
         line_ = make_tail_line_formatter(style);
     }
-    if (!options_.record.empty()) record_.emplace(options_.record);
+    if (!options_.record.empty()) record_.emplace(options_.record, "record file");
 }
 
 ConsumeHandlers TailSession::handlers(const ConsumeStats& stats) {

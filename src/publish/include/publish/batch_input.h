@@ -4,7 +4,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstdio>
 #include <functional>
 #include <optional>
 #include <string>
@@ -16,6 +15,7 @@
 #include "event/envelope_writer.h"
 #include "event/event_read.h"
 #include "base/timestamp.h"
+#include "base/line_appender.h"
 #include "base/uuid.h"
 
 namespace rbus {
@@ -91,9 +91,8 @@ std::string oversize_reason(std::size_t bytes, std::size_t max_bytes);
 // was invalid, {"reason":…,"line":N,"envelope":{…}} for an event that failed.
 class DeadLetterFile {
 public:
-    // Empty path: records are dropped. Throws UsageError when the file cannot be opened.
+    // Empty path: records are dropped. Throws Error when the file cannot be opened.
     explicit DeadLetterFile(const std::string& path);
-    ~DeadLetterFile();
     DeadLetterFile(const DeadLetterFile&) = delete;
     DeadLetterFile& operator=(const DeadLetterFile&) = delete;
 
@@ -103,8 +102,7 @@ public:
 
 private:
     void write(const Json& record);
-    std::FILE* file_ = nullptr;
-    std::string path_;
+    std::optional<LineAppender> file_;
 };
 
 }  // namespace rbus

@@ -21,7 +21,7 @@
 #include "event/filter.h"
 #include "app/output.h"
 #include "tail/tail_format.h"
-#include "tail/tail_record.h"
+#include "base/line_appender.h"
 #include "tail/tail_summary.h"
 
 namespace rbus {
@@ -64,7 +64,7 @@ private:
     EventFilter filter_;
     StdoutWriter& out_;
     std::unique_ptr<TailLineFormatter> line_;
-    std::optional<RecordFile> record_;
+    std::optional<LineAppender> record_;  // --record: each shown envelope as one canonical JSON line
     TailSummary summary_;
     EnvelopeReader reader_;
     std::string recorded_;  // the event of the last line, for --record

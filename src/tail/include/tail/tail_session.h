@@ -13,7 +13,7 @@
 #include "event/format.h"
 #include "app/output.h"
 #include "tail/tail_format.h"
-#include "tail/tail_record.h"
+#include "base/line_appender.h"
 #include "tail/tail_summary.h"
 
 namespace rbus {
@@ -56,7 +56,7 @@ private:
     StdoutWriter& out_;
     std::unique_ptr<EventFormatter> json_;
     std::unique_ptr<TailLineFormatter> line_;
-    std::optional<RecordFile> record_;
+    std::optional<LineAppender> record_;  // --record: each shown envelope as one canonical JSON line (rbus-publish --envelopes replays it, same ids)
     TailSummary summary_;
     const ConsumeStats* stats_ = nullptr;
     std::chrono::steady_clock::time_point started_ = std::chrono::steady_clock::now();

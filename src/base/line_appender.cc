@@ -1,6 +1,5 @@
-#include "tail/tail_record.h"
+#include "base/line_appender.h"
 
-#include <fcntl.h>
 #include <unistd.h>
 
 #include <cerrno>
@@ -13,25 +12,27 @@
 
 namespace rbus {
 
-RecordFile::RecordFile(std::string path) : path_(std::move(path)) {
-    fd_ = open_for_appending(path_, "record file");  // a FIFO or >(gzip > f) works, within the deadline
+LineAppender::LineAppender(std::string path, std::string what, std::size_t flush_at)
+    : path_(std::move(path)), what_(std::move(what)), flush_at_(flush_at) {
+    fd_ = open_for_appending(path_, what_);
 }
 
-RecordFile::~RecordFile() {
+LineAppender::~LineAppender() {
     try {
         flush();
     } catch (const Error&) {
-        // Already reported by the flush after the last burst, or the run is ending on another error.
+        // Reported by an earlier flush, or the run is ending on another error.
     }
     ::close(fd_);
 }
 
-void RecordFile::append(std::string_view envelope) {
-    buf_ += envelope;
+void LineAppender::append(std::string_view line) {
+    buf_ += line;
     buf_ += '\n';
+    if (buf_.size() >= flush_at_) flush();
 }
 
-void RecordFile::flush() {
+void LineAppender::flush() {
     std::size_t off = 0;
     while (off < buf_.size()) {
         ssize_t n = ::write(fd_, buf_.data() + off, buf_.size() - off);
@@ -42,7 +43,7 @@ void RecordFile::flush() {
         if (n < 0 && errno == EINTR) continue;
         int err = n < 0 ? errno : EIO;
         buf_.clear();
-        throw Error(fmt::format("cannot write record file {}: {}", path_, std::strerror(err)));
+        throw Error(fmt::format("cannot write {} {}: {}", what_, path_, std::strerror(err)));
     }
     buf_.clear();
 }
