@@ -117,7 +117,7 @@ int open_for_appending(const std::string& path, std::string_view what) {
         if (errno != ENXIO && errno != EINTR)
             throw Error(fmt::format("cannot open {} {}: {}", what, path, std::strerror(errno)));
         check_wait(path, what, "reader");
-        ::poll(nullptr, 0, slice_ms());
+        sleep_unless_signal(Clock::now() + std::chrono::milliseconds(slice_ms()));
     }
 }
 

@@ -1,5 +1,8 @@
 #include "base/signals.h"
 
+#include <poll.h>
+
+#include <algorithm>
 #include <csignal>
 
 #include "base/error.h"
@@ -31,6 +34,16 @@ int signal_exit_code(int signo) { return signo == SIGINT ? kExitSigint : kExitSi
 
 void throw_if_interrupted() {
     if (int s = pending_signal()) throw Interrupted(signal_exit_code(s));
+}
+
+bool sleep_unless_signal(Clock::time_point until) {
+    while (!pending_signal()) {
+        auto left = until - Clock::now();
+        if (left <= Clock::duration::zero()) return true;
+        auto ms = std::chrono::ceil<std::chrono::milliseconds>(left).count();  // never 0 before the end
+        ::poll(nullptr, 0, static_cast<int>(std::min<long long>(ms, kSleepSlice.count())));  // EINTR: a signal
+    }
+    return false;
 }
 
 }  // namespace rbus

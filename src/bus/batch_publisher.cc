@@ -1,7 +1,5 @@
 #include "bus/batch_publisher.h"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <charconv>
 
@@ -14,15 +12,6 @@
 #include "base/signals.h"
 
 namespace rbus {
-
-void interruptible_sleep(std::chrono::milliseconds d) {
-    auto end = Clock::now() + d;
-    while (!pending_signal()) {
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(end - Clock::now()).count();
-        if (left <= 0) return;
-        ::poll(nullptr, 0, static_cast<int>(std::min<long long>(left, 100)));
-    }
-}
 
 Envelope envelope_of(const BatchEvent& ev) {
     ReadResult r = read_envelope(ev.body);

@@ -1,6 +1,5 @@
 #include "bus/consumer.h"
 
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -73,10 +72,7 @@ bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, EnvelopeRead
 LoopClock LoopClock::system() {
     LoopClock c;
     c.now = [] { return Clock::now(); };
-    c.sleep_until = [](Clock::time_point until) {  // wakes early for a signal
-        auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-        if (left > 0) ::poll(nullptr, 0, static_cast<int>(std::min<long long>(left, 60'000)));
-    };
+    c.sleep_until = [](Clock::time_point until) { sleep_unless_signal(until); };  // wakes early for a signal
     c.signal = pending_signal;
     return c;
 }

@@ -128,7 +128,7 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
     if (!req.dry_run) publisher = connect_publisher(ctx, "rbus-publish", po);
     RepeatResult result;
     for (std::uint64_t seq = 1; seq <= n; ++seq) {
-        if (seq > 1 && interval.count() > 0) interruptible_sleep(interval);
+        if (seq > 1 && interval.count() > 0) sleep_unless_signal(interval);
         if ((result.signal = pending_signal())) break;
         Envelope env = seq == 1 ? std::move(first) : maker.make(seq);
         if (publisher) {

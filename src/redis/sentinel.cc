@@ -1,7 +1,5 @@
 #include "redis/sentinel.h"
 
-#include <poll.h>
-
 #include <algorithm>
 #include <map>
 
@@ -199,11 +197,7 @@ SentinelIo real_io(const ConnectOptions& o, std::string_view client_name) {
         check_credentials_target(o.cluster_hosts, {}, hp, "a sentinel");  // the data node: the sentinels' pick
         return connect_bus(behind_sentinel(o, hp), client);
     };
-    io.pause = [](std::chrono::milliseconds d) {
-        if (pending_signal()) return false;
-        ::poll(nullptr, 0, static_cast<int>(d.count()));
-        return pending_signal() == 0;
-    };
+    io.pause = [](std::chrono::milliseconds d) { return sleep_unless_signal(d); };
     io.command_timeout = o.connect_timeout;
     static const auto last_answered = std::make_shared<std::string>();  // one process, one set of sentinels
     io.last_answered = last_answered;

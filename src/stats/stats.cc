@@ -1,7 +1,6 @@
 #include "stats/stats.h"
 
 #include <fnmatch.h>
-#include <poll.h>
 
 #include <algorithm>
 #include <cmath>
@@ -129,10 +128,7 @@ void TrafficSampler::resume(const std::string& why, Clock::time_point end) {
     bool back = false;
     while (!back && !pending_signal() && Clock::now() < end) {
         const auto until = std::min(end, Clock::now() + policy.next_delay());
-        while (!pending_signal() && Clock::now() < until) {
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-            ::poll(nullptr, 0, static_cast<int>(std::clamp<long long>(left, 1, kSignalSlice.count())));
-        }
+        sleep_unless_signal(until);
         if (pending_signal() || Clock::now() >= end) break;
         try {
             start_subscriptions();
@@ -165,8 +161,7 @@ TrafficStats TrafficSampler::sample_until(Clock::time_point end) {
             if (sub_) {
                 sub_->poll(slice, count);
             } else {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*slice - Clock::now()).count();
-                ::poll(nullptr, 0, static_cast<int>(std::max<long long>(left, 1)));
+                sleep_unless_signal(*slice);
             }
         } catch (const IoError& e) {
             resume(e.what(), end);
@@ -285,10 +280,7 @@ int run_watch(const Context& ctx, const StatsOptions& o, StdoutWriter& out, bool
         if (sampler) {
             report.traffic = sampler->sample_until(next);
         } else {
-            while (!pending_signal() && Clock::now() < next) {
-                auto left = std::chrono::duration_cast<std::chrono::milliseconds>(next - Clock::now()).count();
-                ::poll(nullptr, 0, static_cast<int>(std::clamp<long long>(left, 1, kSignalSlice.count())));
-            }
+            sleep_unless_signal(next);
         }
         if (pending_signal()) break;
         report.server = snapshot_server(*conn, ctx, o.ping_samples);

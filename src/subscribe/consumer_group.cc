@@ -1,6 +1,5 @@
 #include "subscribe/consumer_group.h"
 
-#include <poll.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -360,7 +359,7 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
         // (UNBLOCKED, as MIGRATE does): the next round reads it where it is.
         if (what.rfind("UNBLOCKED", 0) == 0 || (cluster_ && cluster_->moved(what))) return -1;
         if (cluster_ && what.rfind("ASK ", 0) == 0) {  // its slot is being migrated: read again once it is done
-            ::poll(nullptr, 0, 50);
+            sleep_unless_signal(std::chrono::milliseconds(50));
             return -1;
         }
         throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn.peer(), what));
@@ -399,8 +398,7 @@ int GroupConsumer::run(ConsumeStats& st) {
             auto until = rescan_.next();
             if (deadline) until = std::min(until, *deadline);
             if (consume_.idle.count() > 0) until = std::min(until, last_match + consume_.idle);
-            auto ms = std::chrono::duration_cast<std::chrono::milliseconds>(until - Clock::now()).count();
-            if (ms > 0) ::poll(nullptr, 0, static_cast<int>(std::min<long long>(ms, 1000)));  // a signal ends it
+            sleep_unless_signal(until);
             continue;
         }
         // Own pending first (once), then others' idle entries now and then, then new ones.

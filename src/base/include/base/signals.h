@@ -2,6 +2,10 @@
 // ignored so that a closed stdout shows up as EPIPE on write.
 #pragma once
 
+#include <chrono>
+
+#include "base/deadline.h"
+
 namespace rbus {
 
 void install_signal_handlers();
@@ -12,5 +16,14 @@ int signal_exit_code(int signo);
 // Throws Interrupted (error.h) when a signal is pending: for waits that would
 // otherwise run on to their deadline and report a timeout.
 void throw_if_interrupted();
+
+// The one signal-aware sleep: until `until`, or less when SIGINT/SIGTERM comes
+// (or was already pending). True when it slept to the end, false when a signal
+// cut it short. It sleeps in slices of at most kSleepSlice, so that a signal
+// landing between the check and the sleep (which then interrupts nothing) is
+// still seen within a slice.
+inline constexpr std::chrono::milliseconds kSleepSlice{100};
+bool sleep_unless_signal(Clock::time_point until);
+inline bool sleep_unless_signal(std::chrono::milliseconds d) { return sleep_unless_signal(Clock::now() + d); }
 
 }  // namespace rbus

@@ -16,6 +16,7 @@
 
 #include "redis/connection.h"
 #include "event/envelope.h"
+#include "base/signals.h"
 
 namespace rbus {
 
@@ -73,14 +74,11 @@ public:
 using Connector = std::function<std::unique_ptr<Connection>()>;
 using Sleeper = std::function<void(std::chrono::milliseconds)>;
 
-// Sleeps, returning early when SIGINT/SIGTERM arrives.
-void interruptible_sleep(std::chrono::milliseconds d);
-
 // PUBLISH pipelined over one connection.
 class BatchPublisher final : public BusBatchPublisher {
 public:
     BatchPublisher(Connector connect, BatchOptions options, BatchHandlers handlers,
-                   Sleeper sleep = interruptible_sleep);
+                   Sleeper sleep = [](std::chrono::milliseconds d) { sleep_unless_signal(d); });
 
     void start() override;
     void add(const BatchEvent& ev) override;
