@@ -59,14 +59,14 @@ std::string oversize_message(std::size_t bytes, std::size_t max_bytes) {
     return fmt::format("message is {} bytes, more than --max-bytes {}", bytes, max_bytes);
 }
 
-bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, EnvelopeReader& reader, std::size_t max_bytes) {
+bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, EnvelopeReader& reader, std::size_t max_bytes,
+                     const EventRead* read) {
     if (m.data.size() > max_bytes) {  // at the message boundary: nothing parses it
         EventRead too_large;
         too_large.error = oversize_message(m.data.size(), max_bytes);
         return h.on_event(ReceivedEvent{m, too_large, std::chrono::system_clock::now()});
     }
-    const EventRead& read = reader.read(m.data);
-    return h.on_event(ReceivedEvent{m, read, std::chrono::system_clock::now()});
+    return h.on_event(ReceivedEvent{m, read ? *read : reader.read(m.data), std::chrono::system_clock::now()});
 }
 
 LoopClock LoopClock::system() {
@@ -99,8 +99,8 @@ public:
         last_match_ = last_data_ = clock_.now();
         done_ = o_.count && *o_.count == 0;
         if (h_.on_subscribed && !done_) {
-            h_.on_subscribed([&](const BusMessage& m) {
-                return take(m) && !clock_.signal() && !(deadline_ && clock_.now() >= *deadline_);
+            h_.on_subscribed([&](const BusMessage& m, const EventRead* read) {
+                return take(m, read) && !clock_.signal() && !(deadline_ && clock_.now() >= *deadline_);
             });
             if (h_.on_burst) h_.on_burst();
             if (int sig = clock_.signal()) return signal_exit_code(sig);
@@ -143,9 +143,9 @@ private:
     }
 
     // One message through the handlers; false once --count is reached.
-    bool take(const BusMessage& m) {
+    bool take(const BusMessage& m, const EventRead* read = nullptr) {
         ++st_.received;
-        if (deliver_message(m, h_, reader_, o_.max_bytes)) {
+        if (deliver_message(m, h_, reader_, o_.max_bytes, read)) {
             ++st_.matched;
             matched_in_burst_ = true;  // last_match_ is the end of the burst (step): no clock per message
             if (o_.count && st_.matched >= *o_.count) {

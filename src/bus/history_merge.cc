@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cctype>
 #include <cstring>
+#include <functional>
 
 #include <fmt/format.h>
 
@@ -73,19 +74,107 @@ ReplayRange parse_replay_range(std::string_view since, std::string_view until, S
     return r;
 }
 
-std::string_view ReplayMerge::store(std::string_view text) {
+char* ReplayMerge::store_block(std::size_t size) {
     constexpr std::size_t kChunk = 64 * 1024;
-    if (text.size() > store_left_) {
-        std::size_t size = std::max(kChunk, text.size());
-        store_.push_back(std::make_unique<char[]>(size));
+    if (size > store_left_) {
+        std::size_t chunk = std::max(kChunk, size);
+        store_.push_back(std::make_unique<char[]>(chunk));
         store_at_ = store_.back().get();
-        store_left_ = size;
+        store_left_ = chunk;
     }
     char* at = store_at_;
+    store_at_ += size;
+    store_left_ -= size;
+    return at;
+}
+
+std::string_view ReplayMerge::store(std::string_view text) {
+    char* at = store_block(text.size());
     if (!text.empty()) std::memcpy(at, text.data(), text.size());
-    store_at_ += text.size();
-    store_left_ -= text.size();
     return {at, text.size()};
+}
+
+namespace {
+
+// Whether `part` lies within `whole` (std::less: the two may be unrelated buffers).
+bool lies_in(std::string_view whole, std::string_view part) {
+    std::less<const char*> before;
+    return !before(part.data(), whole.data()) && !before(whole.data() + whole.size(), part.data() + part.size());
+}
+
+}  // namespace
+
+PackedEvent ReplayMerge::pack(std::string_view body, const EventView& v, const EventRead& read,
+                              std::string_view& stored_body) {
+    using Span = PackedEvent::Span;
+    // Block: the body, then the normalised text when it differs, then every
+    // field that lies in neither (decoded strings in the reader's buffers).
+    const bool text_is_body = v.text == body;
+    const std::size_t text_at = text_is_body ? 0 : body.size();
+    const std::size_t fixed = text_at + v.text.size();
+    auto copied = [&](std::string_view f) { return !f.empty() && !lies_in(v.text, f) && !lies_in(body, f); };
+    const std::optional<std::string_view> opts[] = {v.request_id, v.source_agent_id, v.workspace_id, v.timestamp};
+    std::size_t size = fixed;
+    for (std::string_view f : {v.payload, v.id, v.type, v.priority_text})
+        if (copied(f)) size += f.size();
+    for (const auto& f : opts)
+        if (f && copied(*f)) size += f->size();
+
+    char* block = store_block(size);
+    if (!body.empty()) std::memcpy(block, body.data(), body.size());
+    if (!text_is_body && !v.text.empty()) std::memcpy(block + text_at, v.text.data(), v.text.size());
+    std::size_t tail = fixed;
+    auto span = [&](std::string_view f) -> Span {
+        auto u32 = [](std::size_t n) { return static_cast<std::uint32_t>(n); };
+        if (f.empty()) return {0, 0};
+        if (lies_in(v.text, f)) return {u32(text_at + static_cast<std::size_t>(f.data() - v.text.data())), u32(f.size())};
+        if (lies_in(body, f)) return {u32(static_cast<std::size_t>(f.data() - body.data())), u32(f.size())};
+        std::memcpy(block + tail, f.data(), f.size());
+        Span s{u32(tail), u32(f.size())};
+        tail += f.size();
+        return s;
+    };
+    auto optional = [&](const std::optional<std::string_view>& f) { return f ? span(*f) : Span{}; };
+    PackedEvent p;
+    p.base = block;
+    p.text = {static_cast<std::uint32_t>(text_at), static_cast<std::uint32_t>(v.text.size())};
+    p.payload = span(v.payload);
+    p.id = span(v.id);
+    p.type = span(v.type);
+    p.priority_text = span(v.priority_text);
+    p.request_id = optional(v.request_id);
+    p.source_agent_id = optional(v.source_agent_id);
+    p.workspace_id = optional(v.workspace_id);
+    p.timestamp = optional(v.timestamp);
+    p.priority = v.priority;
+    p.shape = read.shape;
+    p.full_read = read.full_read;
+    stored_body = {block, body.size()};
+    return p;
+}
+
+bool ReplayItem::read(EventRead& out) const {
+    if (!event.base) return false;
+    using Span = PackedEvent::Span;
+    auto view = [&](Span s) { return std::string_view(event.base + s.at, s.size); };
+    auto optional = [&](Span s) {
+        return s.size == PackedEvent::kAbsent ? std::nullopt : std::optional<std::string_view>(view(s));
+    };
+    EventView& e = out.event;
+    e.text = view(event.text);
+    e.payload = view(event.payload);
+    e.id = view(event.id);
+    e.type = view(event.type);
+    e.priority_text = view(event.priority_text);
+    e.request_id = optional(event.request_id);
+    e.source_agent_id = optional(event.source_agent_id);
+    e.workspace_id = optional(event.workspace_id);
+    e.timestamp = optional(event.timestamp);
+    e.priority = event.priority;
+    out.error.clear();
+    out.shape = event.shape;
+    out.full_read = event.full_read;
+    return true;
 }
 
 bool ReplayMerge::add(std::string_view channel, std::string_view body, std::string_view pattern,
@@ -94,7 +183,8 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
     thread_local std::string normalised;
     std::string_view id, timestamp;
     std::string v5;
-    if (const EventRead& r = reader.read(body); r.ok()) {
+    const EventRead& r = reader.read(body);
+    if (r.ok()) {
         id = r.event.id;
         if (r.event.timestamp) {  // the pass writes it normalised; anything else is normalised here
             timestamp = *r.event.timestamp;
@@ -114,7 +204,19 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
         if (filter_time->until && *at > *filter_time->until) return false;
     }
     if (ids_.count(id)) return false;
-    ReplayItem item{channel, pattern, store(body), store(id), store(timestamp), next_++};
+    ReplayItem item{channel, pattern, {}, {}, {}, next_++, {}};
+    if (r.ok()) {  // kept as read: delivering it reads nothing again
+        item.event = pack(body, r.event, r, item.body);
+        item.id = {item.event.base + item.event.id.at, item.event.id.size};
+        if (r.event.timestamp && timestamp.data() == r.event.timestamp->data())
+            item.timestamp = {item.event.base + item.event.timestamp.at, item.event.timestamp.size};
+        else
+            item.timestamp = store(timestamp);
+    } else {
+        item.body = store(body);
+        item.id = store(id);
+        item.timestamp = store(timestamp);
+    }
     ids_.insert(item.id);
     items_.push_back(item);
     return true;

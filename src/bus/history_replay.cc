@@ -191,8 +191,9 @@ void HistoryReplay::read() {
 
 void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {
     std::vector<ReplayItem> items = merge_.take_sorted();
+    EventRead read;
     for (const ReplayItem& item : items)
-        if (!deliver(BusMessage{item.channel, item.body, item.pattern})) break;
+        if (!deliver(BusMessage{item.channel, item.body, item.pattern}, item.read(read) ? &read : nullptr)) break;
     replies_.clear();
     names_.clear();
 }
@@ -209,9 +210,9 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
     bool late = false;
     EnvelopeReader reader;
     if (!done) {
-        replay.deliver([&](const BusMessage& m) {
+        replay.deliver([&](const BusMessage& m, const EventRead* read) {
             ++st.received;
-            if (deliver_message(m, h, reader, o.max_bytes) && o.count && ++st.matched >= *o.count) done = true;
+            if (deliver_message(m, h, reader, o.max_bytes, read) && o.count && ++st.matched >= *o.count) done = true;
             if (deadline && Clock::now() >= *deadline) late = true;
             return !done && !late && !pending_signal();
         });

@@ -198,7 +198,7 @@ int run_tail_dlq(const Context& ctx, DlqView& view, const std::string& since, co
             for (const DlqEntry& e : entries) {
                 stored = &e;
                 std::string channel = raptorbus_dlq_channel(e.reason);
-                bool more = deliver(BusMessage{channel, e.envelope, {}});
+                bool more = deliver(BusMessage{channel, e.envelope, {}}, nullptr);
                 stored = nullptr;
                 if (!more) break;
             }

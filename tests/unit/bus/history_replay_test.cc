@@ -146,3 +146,48 @@ TEST_CASE("replay merge: ids and times stay readable past many adds, sorted inpu
         CHECK(items[i].id == fmt::format("id-{:05}-{}", i, std::string(40, 'x')));
     }
 }
+
+TEST_CASE("replay merge: each event is kept as the reader read it, so delivering it reads nothing again") {
+    ReplayMerge m;
+    std::vector<std::string> bodies = {
+        replay_env("id-plain", "2026-11-26T16:00:01.000000Z"),
+        // BusEvent: the normalised text differs from the body (naive time, extra keys, spacing)
+        R"({"id": "id-bus", "type": "a.b", "payload": {"k": [1, 2]}, "priority": "high", "request_id": null, "source_agent_id": "ag\u00e9nt", "timestamp": "2026-11-26T16:00:02", "version": "1.0"})",
+        // escapes in the fields: decoded strings live apart from the text
+        R"({"id":"id-\u0041","type":"a.\"b\"","payload":{},"priority":"low","request_id":"r\n1","source_agent_id":null,"workspace_id":"w\\s","timestamp":"2026-11-26T16:00:03.000000Z"})",
+        "not json",
+    };
+    for (const std::string& b : bodies) CHECK(m.add("ch", b, "", nullptr));
+    auto items = m.take_sorted();
+    REQUIRE(items.size() == bodies.size());
+    EnvelopeReader fresh;
+    EventRead kept;
+    for (const ReplayItem& item : items) {
+        const EventRead& want = fresh.read(item.body);
+        if (!want.ok()) {
+            CHECK_FALSE(item.read(kept));  // invalid: read again when delivered, for its reason
+            continue;
+        }
+        REQUIRE(item.read(kept));
+        CHECK(kept.ok());
+        CHECK(kept.shape == want.shape);
+        CHECK(kept.full_read == want.full_read);
+        const EventView &k = kept.event, &w = want.event;
+        CHECK(k.text == w.text);
+        CHECK(k.payload == w.payload);
+        CHECK(k.id == w.id);
+        CHECK(k.id == item.id);
+        CHECK(k.type == w.type);
+        CHECK(k.priority_text == w.priority_text);
+        CHECK(k.priority == w.priority);
+        CHECK(k.request_id == w.request_id);
+        CHECK(k.source_agent_id == w.source_agent_id);
+        CHECK(k.workspace_id == w.workspace_id);
+        CHECK(k.timestamp == w.timestamp);
+    }
+    CHECK(items[0].body == "not json");  // no time: first
+    CHECK(items[2].id == "id-bus");
+    CHECK(items[2].body == bodies[1]);  // --raw prints the body as it was recorded
+    CHECK(items[2].timestamp == "2026-11-26T16:00:02.000000Z");
+    CHECK(items[3].id == "id-A");
+}

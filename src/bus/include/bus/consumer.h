@@ -66,16 +66,18 @@ struct ConsumeHandlers {
     // before any live message is handed over (they wait, none is lost): the
     // place to replay history (--since). `deliver` hands one message through
     // the handlers as if it were live (filters, --count); it returns false
-    // once the run is done.
-    using Deliver = std::function<bool(const BusMessage&)>;
+    // once the run is done. `read`: the message as already read (a replay
+    // reads each event once to order it), or nullptr to read it here.
+    using Deliver = std::function<bool(const BusMessage&, const EventRead* read)>;
     std::function<void(const Deliver& deliver)> on_subscribed;
 };
 
 // One message through the handlers as the consume loop hands it over: read in
-// one pass by `reader` and given to on_event. A message larger than max_bytes
-// is never read: it goes to on_event as invalid, with its size. Returns whether it matched.
+// one pass by `reader` (unless `read` is what reading it gave already) and
+// given to on_event. A message larger than max_bytes is never read: it goes
+// to on_event as invalid, with its size. Returns whether it matched.
 bool deliver_message(const BusMessage& m, const ConsumeHandlers& h, EnvelopeReader& reader,
-                     std::size_t max_bytes = kReaderMaxBytes);
+                     std::size_t max_bytes = kReaderMaxBytes, const EventRead* read = nullptr);
 
 // "message is 20000000 bytes, more than --max-bytes 16777216" (not read).
 std::string oversize_message(std::size_t bytes, std::size_t max_bytes);
