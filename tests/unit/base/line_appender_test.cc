@@ -13,7 +13,7 @@
 using namespace rbus;
 
 namespace {
-std::string temp_dir() {
+std::string appender_temp_dir() {
     char dir[] = "/tmp/rbus-appender-XXXXXX";
     REQUIRE(::mkdtemp(dir) != nullptr);
     return dir;
@@ -26,7 +26,7 @@ std::string content(const std::string& path) {
 }  // namespace
 
 TEST_CASE("line appender: lines reach the file at flush, after what was there") {
-    std::string dir = temp_dir();
+    std::string dir = appender_temp_dir();
     std::string path = dir + "/rec";
     std::ofstream(path) << "{\"old\":1}\n";
     {
@@ -44,7 +44,7 @@ TEST_CASE("line appender: lines reach the file at flush, after what was there") 
 }
 
 TEST_CASE("line appender: a new file is created 0644; with flush_at, a full buffer is written at once") {
-    std::string dir = temp_dir();
+    std::string dir = appender_temp_dir();
     std::string path = dir + "/dl";
     mode_t umask_before = ::umask(022);
     LineAppender a(path, "dead-letter file", 10);
@@ -61,7 +61,7 @@ TEST_CASE("line appender: a new file is created 0644; with flush_at, a full buff
 }
 
 TEST_CASE("line appender: errors name the file by what it is") {
-    std::string dir = temp_dir();
+    std::string dir = appender_temp_dir();
     try {
         LineAppender a(dir + "/missing/rec", "record file");
         FAIL("opened a file in a missing directory");
