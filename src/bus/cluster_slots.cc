@@ -105,13 +105,19 @@ std::vector<SlotResult> ClusterSlots::run(const std::vector<SlotCommand>& comman
             }
         } catch (const ConnectError& e) {
             if (b.lost.empty()) nodes_.drop(b.node);
-            for (; k < b.at.size(); ++k) out[b.at[k]].error = fmt::format("{}: {}", node_name(b.node), e.what());
+            for (; k < b.at.size(); ++k) {
+                out[b.at[k]].error = fmt::format("{}: {}", node_name(b.node), e.what());
+                out[b.at[k]].lost = true;
+            }
         }
     }
     // A slot that moved: its commands one at a time, each redirection followed.
     for (std::size_t i : redirected) {
         try {
             out[i].reply = nodes_.command_for_slot(topology_, commands[i].slot, commands[i].resp, commands[i].what);
+        } catch (const ConnectError& e) {
+            out[i].error = e.what();
+            out[i].lost = true;
         } catch (const Error& e) {
             out[i].error = e.what();
         }

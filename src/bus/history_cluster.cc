@@ -3,7 +3,9 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/duration.h"
 #include "base/log.h"
+#include "base/signals.h"
 #include "bus/history_options.h"
 #include "bus/publisher.h"
 #include "redis/connect.h"
@@ -23,9 +25,11 @@ return redis.call('SET', KEYS[1], ARGV[1], 'EX', ARGV[2])
 
 constexpr std::size_t kChunk = 1000;  // events written per round of phases
 
-void refuse(ClusterWriteResult& r, std::string_view error) {
-    r.wrong_type = is_wrong_type(error);
-    r.error = history_refusal("the cluster", error);
+void refuse(ClusterWriteResult& r, const SlotResult& reply) {
+    r.wrong_type = is_wrong_type(reply.error);
+    r.error = reply.lost ? fmt::format("history not written (event not published): {}", reply.error)
+                         : history_refusal("the cluster", reply.error);
+    r.lost = reply.lost;
 }
 
 }  // namespace
@@ -47,7 +51,7 @@ std::vector<ClusterWriteResult> ClusterHistoryWriter::write(const std::vector<Cl
         for (std::size_t k = 0; k < live.size(); ++k) {
             std::size_t i = live[k];
             if (!replies[k].ok()) {
-                on_error(results[i], replies[k].error);
+                on_error(results[i], replies[k]);
                 continue;
             }
             on(results[i], replies[k].reply.get());
@@ -84,8 +88,10 @@ std::vector<ClusterWriteResult> ClusterHistoryWriter::write(const std::vector<Cl
               r.done = true;
               r.receivers = reply->type == REDIS_REPLY_INTEGER ? reply->integer : 0;
           },
-          [&](ClusterWriteResult& r, const std::string& error) {
-              r.error = fmt::format("recorded, but the cluster refused {}: {}", publish, error);
+          [&](ClusterWriteResult& r, const SlotResult& reply) {
+              r.error = reply.lost ? fmt::format("recorded, but not published: {}", reply.error)
+                                   : fmt::format("recorded, but the cluster refused {}: {}", publish, reply.error);
+              r.lost = reply.lost;
           });
     if (options_.record_metrics && !live.empty()) {
         cmds.clear();
@@ -129,10 +135,12 @@ long long ClusterHistoryPublisher::publish(const Envelope& env) {
 }
 
 ClusterHistoryBatch::ClusterHistoryBatch(const Context& ctx, const HistorySettings& settings,
-                                         const BatchOptions& options, BatchHandlers handlers)
+                                         const BatchOptions& options, BatchHandlers handlers, Sleeper sleep)
     : slots_(ctx.connect, "rbus-publish"),
       writer_(slots_, settings, ClusterWriteOptions{true, ctx.sharded, options.record_metrics}),
-      handlers_(std::move(handlers)) {}
+      options_(options),
+      handlers_(std::move(handlers)),
+      sleep_(std::move(sleep)) {}
 
 void ClusterHistoryBatch::start() { slots_.start(); }
 
@@ -141,12 +149,55 @@ void ClusterHistoryBatch::add(const BatchEvent& ev) {
     if (pending_.size() >= kChunk) finish();
 }
 
+std::vector<ClusterWriteResult> ClusterHistoryBatch::write_with_retries() {
+    std::vector<ClusterWriteResult> results(pending_.size());
+    std::vector<std::size_t> todo(pending_.size());  // indexes into pending_
+    for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+    std::chrono::milliseconds delay = options_.backoff_initial;
+    for (int attempt = 1;; ++attempt) {
+        std::vector<ClusterWrite> events;
+        events.reserve(todo.size());
+        for (std::size_t i : todo) events.push_back(ClusterWrite{pending_[i].channel, pending_[i].id, pending_[i].body});
+        std::vector<ClusterWriteResult> got = writer_.write(events, std::chrono::system_clock::now());
+        std::vector<std::size_t> lost;
+        std::string why;
+        for (std::size_t k = 0; k < todo.size(); ++k) {
+            if (got[k].lost) {
+                lost.push_back(todo[k]);
+                if (why.empty()) why = got[k].error;
+            }
+            results[todo[k]] = std::move(got[k]);
+        }
+        if (lost.empty()) {
+            if (attempt > 1) logger().warn("reconnected; resent {} event(s)", todo.size());
+            return results;
+        }
+        if (!down_.empty() || attempt > options_.retries || pending_signal()) {
+            if (down_.empty())
+                down_ = options_.retries > 0
+                            ? fmt::format("bus unreachable after {} reconnect attempt(s): {}", options_.retries, why)
+                            : fmt::format("connection lost: {}", why);
+            for (std::size_t i : lost) results[i].error = down_;
+            logger().warn(down_);
+            return results;
+        }
+        logger().warn("{}: {}; reconnecting in {} (attempt {} of {}), {} event(s) to resend",
+                      attempt == 1 ? "connection lost" : "reconnect failed", why, format_duration(delay), attempt,
+                      options_.retries, lost.size());
+        sleep_(delay);
+        delay = std::min(delay * 2, options_.backoff_max);
+        try {
+            slots_.start();  // the topology again: a master back, or its replica in its place
+        } catch (const ConnectError& e) {
+            logger().warn("cannot read the cluster's topology: {}", e.what());
+        }
+        todo = std::move(lost);
+    }
+}
+
 void ClusterHistoryBatch::finish() {
     if (pending_.empty()) return;
-    std::vector<ClusterWrite> events;
-    events.reserve(pending_.size());
-    for (const Pending& p : pending_) events.push_back(ClusterWrite{p.channel, p.id, p.body});
-    std::vector<ClusterWriteResult> results = writer_.write(events, std::chrono::system_clock::now());
+    std::vector<ClusterWriteResult> results = write_with_retries();
     for (std::size_t i = 0; i < results.size(); ++i) {
         BatchEvent ev{pending_[i].line, pending_[i].channel, pending_[i].body};
         if (results[i].done) {

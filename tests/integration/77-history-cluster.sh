@@ -264,6 +264,61 @@ group_follows_a_moved_slot() {
     expect_eq "$(redis-cli -p "$dst" xpending "$key" mv | head -1)" 0 "acknowledged on the new master"
 }
 
+batch_resends_after_a_master_connection_is_killed() {
+    local p key victim id
+    for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
+    key=$(stream "$T1"); victim=$(owner "$key")
+    bg_ready K rbus-subscribe -u "$C_URL" "$T1" --count 1500 --timeout 60s
+    mkfifo "$TEST_TMP/in.fifo"
+    rbus-publish -u "$C_URL" --history "$T1" --stdin < "$TEST_TMP/in.fifo" > /dev/null 2> "$TEST_TMP/kill.err" &
+    local pub=$!
+    track "$pub"
+    exec 3> "$TEST_TMP/in.fifo"
+    seq 1000 | sed 's/.*/{"n":&}/' >&3  # one chunk, written on every master
+    recorded() { [ "$(redis-cli -p "$victim" xlen "$key")" = "$1" ]; }
+    wait_until 30 recorded 1000 || die "the first chunk was not recorded"
+    # The stream master drops rbus-publish's connection: the next chunk meets it broken.
+    id=$(redis-cli -p "$victim" client list | sed -n 's/^id=\([0-9]*\) .* name=rbus-publish .*/\1/p' | head -1)
+    [ -n "$id" ] || die "no rbus-publish connection on $victim"
+    redis-cli -p "$victim" client kill id "$id" > /dev/null
+    seq 1001 1500 | sed 's/.*/{"n":&}/' >&3
+    exec 3>&-
+    wait "$pub"; expect_code $? 0 "every event published"
+    expect_match "$(cat "$TEST_TMP/kill.err")" "published 1500, failed 0" "the summary"
+    expect_match "$(cat "$TEST_TMP/kill.err")" "connection lost: .*history not written \\(event not published\\): 127\\.0\\.0\\.1:$victim: .*; reconnecting in 200ms \\(attempt 1 of 3\\), [0-9]+ event\\(s\\) to resend" \
+        "the lost connection said"
+    expect_match "$(cat "$TEST_TMP/kill.err")" "reconnected; resent [0-9]+ event\\(s\\)" "the resend said"
+    expect_eq "$(redis-cli -p "$victim" xlen "$key")" 1500 "every event recorded once"
+    wait "$K_PID" || die "the subscriber did not get 1500: $(cat "$TEST_TMP/K.err")"
+    expect_eq "$(jq -r .payload.n "$TEST_TMP/K.out" | sort -n | uniq | wc -l)" 1500 "each event published"
+}
+
+replay_reads_a_stream_being_migrated() {
+    local p key src dst slot src_id dst_id keys
+    for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
+    key=$(stream "$T1")
+    seq 1500 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$C_URL" --history "$T1" --stdin || die "seed"
+    # Mid-resharding: the slot MIGRATING on its master, IMPORTING on another, the
+    # stream already moved (its seen marks not yet): the old master answers ASK.
+    src=$(owner "$key"); dst=$P2; [ "$src" = "$P2" ] && dst=$P3
+    slot=$(redis-cli -p "$src" cluster keyslot "$key")
+    src_id=$(redis-cli -p "$src" cluster myid); dst_id=$(redis-cli -p "$dst" cluster myid)
+    redis-cli -p "$dst" cluster setslot "$slot" importing "$src_id" > /dev/null
+    redis-cli -p "$src" cluster setslot "$slot" migrating "$dst_id" > /dev/null
+    redis-cli -p "$src" migrate 127.0.0.1 "$dst" "$key" 0 5000 > /dev/null || die "migrate"
+    expect_match "$(redis-cli -p "$src" xlen "$key" 2>&1)" "^ASK $slot " "the old master redirects with ASK"
+    rbus-subscribe -u "$C_URL" -v "$T1" --since 0 --until 0s > "$TEST_TMP/ask.out" 2> "$TEST_TMP/ask.err" ||
+        die "replay during the migration: $(tail -3 "$TEST_TMP/ask.err")"
+    expect_eq "$(jq -r .payload.n "$TEST_TMP/ask.out" | tr '\n' ' ')" "$(seq 1500 | tr '\n' ' ')" \
+        "every event once, in order, read on the importing node"
+    expect_match "$(cat "$TEST_TMP/ask.err")" "hc\\.kind[0-9]+\\} is being migrated: reading it on 127\.0\.0\.1:$dst" "said at -v"
+    # The migration finished, for the cases after this one.
+    mapfile -t keys < <(redis-cli -p "$src" cluster getkeysinslot "$slot" 5000)
+    [ "${#keys[@]}" = 0 ] || redis-cli -p "$src" migrate 127.0.0.1 "$dst" "" 0 5000 keys "${keys[@]}" > /dev/null ||
+        die "migrate the rest"
+    for p in $C_PORTS; do redis-cli -p "$p" cluster setslot "$slot" node "$dst_id" > /dev/null; done
+}
+
 case_ "--history on a cluster: stream on its slot's master, msg: copy, then PUBLISH; batches; --sharded" publish_history_on_every_master
 case_ "--history on a cluster: a refused history write is not published" refused_history_write_not_published
 case_ "--since across three masters under concurrent publishing: each id once, in order per type" replay_then_live_across_masters
@@ -273,3 +328,5 @@ case_ "--group on a cluster: consumers share the streams of three masters, each 
 case_ "--group on a cluster: a failing event reaches the DLQ with RaptorBus's record" group_dead_letters_on_cluster
 case_ "--dlq, tail --dlq --since and --redrive on a cluster" dlq_read_and_redriven_on_cluster
 case_ "--group on a cluster follows a stream whose slot moved to another master" group_follows_a_moved_slot
+case_ "--history batch on a cluster: a master's dropped connection is reconnected, its events resent" batch_resends_after_a_master_connection_is_killed
+case_ "--since on a cluster reads a stream whose slot is being migrated (ASK)" replay_reads_a_stream_being_migrated

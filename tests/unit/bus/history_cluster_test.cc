@@ -108,6 +108,36 @@ TEST_CASE("cluster --history: a refused msg: copy (OOM) means not published, sai
     CHECK(slots.phases.size() == 2);  // no PUBLISH phase
 }
 
+TEST_CASE("cluster --history: an unreachable master's events are marked lost (written again), a refusal is not") {
+    FakeSlots slots;
+    slots.answer = [](const SlotCommand& c, std::size_t i) {
+        SlotResult r{nullptr, {}};
+        if (c.what == "the history script" && i == 0) {
+            r.error = "127.0.0.1:7001: connection lost";
+            r.lost = true;
+        } else if (c.what == "the history script" && i == 1) {
+            r.error = "OOM command not allowed";
+        } else if (c.what == "PUBLISH") {
+            r.error = "127.0.0.1:7002: connection refused";
+            r.lost = true;
+        } else {
+            r.reply = reply_of(c.what == "EVAL" ? "+OK\r\n" : ":1\r\n");
+        }
+        return r;
+    };
+    HistorySettings settings;
+    ClusterHistoryWriter writer(slots, settings, ClusterWriteOptions{true, false, false});
+    auto r = writer.write({ClusterWrite{"a", "id-1", "{}"}, ClusterWrite{"b", "id-2", "{}"}, ClusterWrite{"c", "id-3", "{}"}},
+                          kNow);
+    CHECK_FALSE(r[0].done);
+    CHECK(r[0].lost);
+    CHECK_FALSE(r[1].done);
+    CHECK_FALSE(r[1].lost);
+    CHECK_FALSE(r[2].done);  // recorded, but its PUBLISH's master was not reached
+    CHECK(r[2].lost);
+    CHECK(r[2].error == "recorded, but not published: 127.0.0.1:7002: connection refused");
+}
+
 TEST_CASE("cluster --history --sharded: SPUBLISH on the channel's slot; --record-metrics counts on the key's slot") {
     FakeSlots slots;
     HistorySettings settings;

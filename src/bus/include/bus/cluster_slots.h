@@ -32,6 +32,7 @@ struct SlotCommand {
 struct SlotResult {
     Reply reply;
     std::string error;
+    bool lost = false;  // the node unreachable or its connection broken: worth sending again
     bool ok() const { return error.empty(); }
 };
 

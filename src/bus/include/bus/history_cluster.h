@@ -35,6 +35,7 @@ struct ClusterWriteResult {
     // Why not done: the refusal as history_refusal() words it, or the PUBLISH's.
     std::string error;
     bool wrong_type = false;  // a history key of the wrong type (exit 2)
+    bool lost = false;        // a master unreachable or its connection broken: worth writing again
 };
 
 struct ClusterWriteOptions {
@@ -82,12 +83,18 @@ private:
 
 // rbus-publish --history --stdin / --envelopes on a Cluster: events gathered
 // into chunks, each chunk written by ClusterHistoryWriter, handlers called in
-// input order. The BusBatchPublisher (batch_publisher.h) that
-// make_batch_publisher chooses for --history on a Cluster.
+// input order. Events a master could not take (unreachable, connection lost)
+// are written again after a backoff, the topology read again from the seeds
+// (a failover followed), up to BatchOptions::retries attempts per outage as
+// on one node (the record script de-duplicates by id, so an event recorded
+// before its reply was lost is one entry); then they fail, as do later ones
+// that meet an unreachable master. The BusBatchPublisher (batch_publisher.h)
+// that make_batch_publisher chooses for --history on a Cluster.
 class ClusterHistoryBatch final : public BusBatchPublisher {
 public:
     ClusterHistoryBatch(const Context& ctx, const HistorySettings& settings, const BatchOptions& options,
-                        BatchHandlers handlers);
+                        BatchHandlers handlers,
+                        Sleeper sleep = [](std::chrono::milliseconds d) { sleep_unless_signal(d); });
     void start() override;
     void add(const BatchEvent& ev) override;
     // Writes what is gathered and reports it: a chunk is written phase by
@@ -100,10 +107,15 @@ private:
         std::uint64_t line;
         std::string channel, id, body;
     };
+    // Writes pending_, the lost ones again while attempts remain; results in its order.
+    std::vector<ClusterWriteResult> write_with_retries();
     ClusterSlots slots_;
     ClusterHistoryWriter writer_;
+    BatchOptions options_;
     BatchHandlers handlers_;
+    Sleeper sleep_;
     std::vector<Pending> pending_;
+    std::string down_;  // set once the retries ran out: later lost events fail at once
 };
 
 // Whether the bus is a Redis Cluster: by the flags (cluster_by_flags), else

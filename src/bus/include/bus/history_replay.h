@@ -57,6 +57,9 @@ private:
     void read_cluster();
     void read_streams(Connection& conn, const Subscription& sub);
     void read_stream(Connection& conn, const std::string& key, std::string_view pattern);
+    // On a Cluster, a stream whose slot is being imported by the node of `conn`:
+    // ASKING before each XRANGE page (history_replay_cluster.cc).
+    void read_stream_asking(Connection& conn, const std::string& key, std::string_view pattern);
     void read_msg_keys(Connection& conn, const Subscription& sub);
     // The values of msg: keys (GET or MGET replies), merged in.
     void add_msg_values(const std::vector<std::string_view>& keys, std::size_t at, const redisReply* const* values,
