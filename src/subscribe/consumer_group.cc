@@ -32,6 +32,8 @@ GroupConsumer::GroupConsumer(const Context& ctx, std::vector<Subscription> subs,
       keys_(ctx.history_prefix),
       rescan_(std::any_of(subs_.begin(), subs_.end(), [](const Subscription& s) { return s.pattern; })) {
     if (o_.consumer.empty()) o_.consumer = default_consumer_name();
+    read_ahead_ = !sink_.runs_handlers();
+    if (o_.batch == 0) o_.batch = read_ahead_ ? kBatchPrinting : kBatchHandlers;
     sink_.set_handler_heartbeat(keepalive_interval(o_.claim_idle), [this] { keep_running(); });
 }
 
@@ -55,6 +57,7 @@ Connection& GroupConsumer::on(std::string_view key) {
 
 Reply GroupConsumer::command(const std::vector<std::string_view>& args) {
     std::string_view key = args.size() > 2 && args[0] == "XGROUP" ? args[2] : args.size() > 1 ? args[1] : "";
+    park_read_ahead();  // its reply comes first
     try {
         // On a Cluster: on the master of the key's slot, MOVED and ASK followed.
         if (cluster_ && !key.empty()) return cluster_->command(hash_slot(key), args);
@@ -144,7 +147,7 @@ void GroupConsumer::rescan() {
     std::sort(streams_.begin(), streams_.end());
 }
 
-long long GroupConsumer::deliveries_of(const std::string& key, std::string_view id) {
+long long GroupConsumer::deliveries_of(std::string_view key, std::string_view id) {
     Reply r = command({"XPENDING", key, o_.group, id, id, "1"});
     if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 && r->element[0]->type == REDIS_REPLY_ARRAY &&
         r->element[0]->elements == 4 && r->element[0]->element[3]->type == REDIS_REPLY_INTEGER)
@@ -184,12 +187,13 @@ std::vector<GroupConsumer::Pending> GroupConsumer::claim(std::size_t limit, bool
 
 bool GroupConsumer::done(const ConsumeStats& st) const { return consume_.count && st.matched >= *consume_.count; }
 
-std::size_t GroupConsumer::want(const ConsumeStats& st) const {
+std::size_t GroupConsumer::want(const ConsumeStats& st, std::size_t in_hand) const {
     if (!consume_.count) return o_.batch;
-    return static_cast<std::size_t>(std::min<std::uint64_t>(o_.batch, *consume_.count - st.matched));
+    std::uint64_t still = *consume_.count - std::min<std::uint64_t>(*consume_.count, st.matched + in_hand);
+    return static_cast<std::size_t>(std::min<std::uint64_t>(o_.batch, still));
 }
 
-void GroupConsumer::dead_letter(const std::string& key, const StreamEntry& e, std::string_view reason,
+void GroupConsumer::dead_letter(std::string_view key, const StreamEntry& e, std::string_view reason,
                                 long long deliveries, std::optional<int> exit_status, std::string details) {
     DeadLetter d;
     d.envelope = e.envelope();
@@ -209,6 +213,7 @@ void GroupConsumer::dead_letter(const std::string& key, const StreamEntry& e, st
         logger().warn("event {} on {} moved to the DLQ ({}): {}", e.id, channel, reason, d.error_details);
         return;
     }
+    park_read_ahead();  // its reply comes first
     std::string cmds;
     append_dlq_move(cmds, keys_, d, uuid_v4(), std::chrono::system_clock::now());
     conn_->append_raw(cmds);
@@ -224,7 +229,7 @@ void GroupConsumer::dead_letter(const std::string& key, const StreamEntry& e, st
     logger().warn("event {} on {} moved to the DLQ ({}): {}", e.id, channel, reason, d.error_details);
 }
 
-bool GroupConsumer::handle(const std::string& key, const StreamEntry& e, long long deliveries, ConsumeStats& st) {
+bool GroupConsumer::handle(std::string_view key, const StreamEntry& e, long long deliveries, ConsumeStats& st) {
     std::string_view channel = keys_.channel_of_stream(key);
     ++st.received;
     if (!e.fields) {  // deleted from the stream while pending: nothing to handle
@@ -243,14 +248,14 @@ bool GroupConsumer::handle(const std::string& key, const StreamEntry& e, long lo
             dead_letter(key, e, kReasonSchema, deliveries, std::nullopt, read.error);
             return true;
         }
-        running_.emplace(key, std::string(e.id));
+        running_.emplace(key, e.id);
         running_lost_ = false;
         bool matched = sink_.on_event(ReceivedEvent{m, read, std::chrono::system_clock::now()});
         running_.reset();
         const auto& result = sink_.last_handler();
         if (!result || result->ok()) {
             if (matched) ++st.matched;
-            to_ack_.emplace_back(key, std::string(e.id));
+            to_ack_.emplace_back(key, e.id);  // views into a reply kept until acknowledged
             if (result) ack_pending_acks();  // a handler's work is done: acknowledge it now
             return true;
         }
@@ -295,9 +300,34 @@ void GroupConsumer::ack_pending_acks(bool with_next_command) {
         i = j;
     }
     to_ack_.clear();
+    acked_replies_.clear();  // the XACKs hold their own bytes now
+}
+
+Reply GroupConsumer::read_ahead_reply() {
+    if (parked_) return std::move(parked_);
+    Deadline wait = deadline_after(ctx_.connect.reply_timeout);
+    Reply r;
+    while (!(r = conn_->read_reply(wait)))  // not a blocking read: it comes soon, even after a signal
+        if (Clock::now() >= *wait) throw TimeoutError(fmt::format("no reply from {} to XREADGROUP", conn_->peer()));
+    return r;
+}
+
+void GroupConsumer::park_read_ahead() {
+    if (ahead_ && !parked_ && conn_) parked_ = read_ahead_reply();
+}
+
+void GroupConsumer::drop_read_ahead() {
+    if (!ahead_) return;
+    ahead_ = false;
+    Reply r = read_ahead_reply();
+    std::vector<KeyedEntry> left;
+    if (r->type == REDIS_REPLY_ARRAY) parse_read_reply(r.get(), left, "XREADGROUP");
+    if (!left.empty())
+        logger().info("{} event(s) read ahead and not handled: left pending for redelivery", left.size());
 }
 
 void GroupConsumer::settle_acks() {
+    drop_read_ahead();
     ack_pending_acks();
     if (acks_unsent_ && conn_) command({"PING"});  // sends what waits, and takes the XACK replies
     acks_unsent_ = false;
@@ -323,10 +353,10 @@ std::vector<std::pair<Connection*, std::vector<std::string>>> GroupConsumer::str
     return nodes;
 }
 
-int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& keys,
-                             std::optional<std::chrono::milliseconds> block, ConsumeStats& st) {
-    std::string count = std::to_string(want(st)), block_ms = block ? std::to_string(block->count()) : "";
-    std::vector<std::string_view> args{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", count};
+void GroupConsumer::append_read(Connection& conn, const std::vector<std::string>& keys, std::size_t count,
+                                std::optional<std::chrono::milliseconds> block) {
+    std::string n = std::to_string(count), block_ms = block ? std::to_string(block->count()) : "";
+    std::vector<std::string_view> args{"XREADGROUP", "GROUP", o_.group, o_.consumer, "COUNT", n};
     if (block) {
         args.push_back("BLOCK");
         args.push_back(block_ms);
@@ -335,19 +365,36 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
     for (const std::string& k : keys) args.push_back(k);
     for (std::size_t i = 0; i < keys.size(); ++i) args.push_back(">");
     conn.append(args);
-    auto most = block.value_or(std::chrono::milliseconds(0)) + ctx_.connect.reply_timeout;
-    Deadline wait = Clock::now() + most;
-    conn.flush(wait);
-    acks_unsent_ = false;  // read_reply below takes their replies first
+}
+
+int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& keys,
+                             std::optional<std::chrono::milliseconds> block, bool may_read_ahead, ConsumeStats& st) {
+    // The reply to a read sent ahead is owed now; it did not block, so it
+    // comes soon even when a signal came meanwhile (what was handled before it
+    // is still to be acknowledged: the connection is kept).
+    const bool was_ahead = ahead_;
+    std::size_t asked = ahead_count_;
     Reply r;
-    while (!(r = conn.read_reply(wait))) {
-        if (pending_signal()) {
-            // The read is still owed a reply: drop the connection rather than mix it up.
-            conn_.reset();
-            cluster_.reset();
-            return signal_exit_code(pending_signal());
+    if (was_ahead) {
+        r = read_ahead_reply();
+        ahead_ = false;
+    } else {
+        asked = want(st);
+        append_read(conn, keys, asked, block);
+        auto most = block.value_or(std::chrono::milliseconds(0)) + ctx_.connect.reply_timeout;
+        Deadline wait = Clock::now() + most;
+        conn.flush(wait);
+        acks_unsent_ = false;  // read_reply below takes their replies first
+        while (!(r = conn.read_reply(wait))) {
+            if (pending_signal()) {
+                // The read is still owed a reply: drop the connection rather than mix it up.
+                conn_.reset();
+                cluster_.reset();
+                return signal_exit_code(pending_signal());
+            }
+            if (Clock::now() >= *wait)
+                throw TimeoutError(fmt::format("no reply from XREADGROUP within {}", format_duration(most)));
         }
-        if (Clock::now() >= *wait) throw TimeoutError(fmt::format("no reply from XREADGROUP within {}", format_duration(most)));
     }
     if (r->type == REDIS_REPLY_ERROR) {
         std::string_view what = reply_text(r.get());
@@ -364,14 +411,29 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
         }
         throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn.peer(), what));
     }
-    std::vector<KeyedEntry> entries;
-    parse_read_reply(r.get(), entries, "XREADGROUP");
-    std::string key;
-    for (const KeyedEntry& ke : entries) {
-        if (key != ke.key) key.assign(ke.key);
-        if (!handle(key, ke.entry, 1, st)) return signal_exit_code(pending_signal());
+    batch_.clear();
+    parse_read_reply(r.get(), batch_, "XREADGROUP");
+    if (was_ahead && pending_signal()) return signal_exit_code(pending_signal());
+    // A full batch: the next one is asked for now (no more than is still
+    // needed, were every event in hand to match), so that the server reads it
+    // while this one is handled; what was handled before goes out with it.
+    if (may_read_ahead && !batch_.empty() && batch_.size() >= asked) {
+        if (std::size_t next = want(st, batch_.size()); next > 0) {
+            ack_pending_acks(/*with_next_command=*/true);
+            append_read(conn, keys, next, std::nullopt);
+            conn.flush(deadline_after(ctx_.connect.reply_timeout));
+            ahead_ = true;
+            ahead_count_ = next;
+        }
     }
-    ack_pending_acks(/*with_next_command=*/true);
+    for (const KeyedEntry& ke : batch_)
+        if (!handle(ke.key, ke.entry, 1, st)) {
+            acked_replies_.push_back(std::move(r));
+            return signal_exit_code(pending_signal());
+        }
+    acked_replies_.push_back(std::move(r));  // to_ack_ views into it
+    // With a read ahead on its way, the XACKs go out with the next request.
+    if (!ahead_) ack_pending_acks(/*with_next_command=*/true);
     return -1;
 }
 
@@ -387,13 +449,19 @@ int GroupConsumer::run(ConsumeStats& st) {
         leave();
         return rc;
     };
+    auto claim_due = [&](Clock::time_point now) { return first || now >= last_claim + o_.claim_idle / 2; };
     while (!done(st)) {
         if (int sig = pending_signal()) return finish(signal_exit_code(sig));
         auto now = Clock::now();
-        if (deadline && now >= *deadline) return finish(consume_.count ? kExitTimeout : kExitOk);
-        if (consume_.idle.count() > 0 && now >= last_match + consume_.idle) return finish(kExitOk);
+        // Entries read ahead are handled before a timeout counts (they were
+        // needed, and are never left delivered but unhandled).
+        bool timed_out = deadline && now >= *deadline;
+        bool idle_out = consume_.idle.count() > 0 && now >= last_match + consume_.idle;
+        if (timed_out && !ahead_) return finish(consume_.count ? kExitTimeout : kExitOk);
+        if (idle_out && !ahead_) return finish(kExitOk);
         std::uint64_t matched_before = st.matched, received_before = st.received;
-        if (rescan_.due(now)) rescan();
+        // Another command on the connection waits for the reply read ahead.
+        if (rescan_.due(now) && !ahead_) rescan();
         if (streams_.empty()) {  // patterns matching no stream yet: wait for one
             auto until = rescan_.next();
             if (deadline) until = std::min(until, *deadline);
@@ -402,8 +470,9 @@ int GroupConsumer::run(ConsumeStats& st) {
             continue;
         }
         // Own pending first (once), then others' idle entries now and then, then new ones.
-        if (first || now >= last_claim + o_.claim_idle / 2) {
-            for (Pending& p : claim(want(st), first)) {
+        if (claim_due(now) && !ahead_) {
+            std::vector<Pending> claimed = claim(want(st), first);
+            for (Pending& p : claimed) {
                 if (done(st)) break;
                 if (!handle(p.key, p.entry, p.deliveries, st)) return finish(signal_exit_code(pending_signal()));
             }
@@ -419,7 +488,9 @@ int GroupConsumer::run(ConsumeStats& st) {
             block = std::min(block, std::chrono::duration_cast<std::chrono::milliseconds>(last_match + consume_.idle - now));
         block = std::max(block, std::chrono::milliseconds(1));
         // Several masters: each read without waiting, but the last when none had anything, briefly.
+        // One node: reading ahead unless something else is due on the connection.
         auto nodes = streams_by_node();
+        bool may_read_ahead = read_ahead_ && !cluster_ && !timed_out && !idle_out && !claim_due(now) && !rescan_.due(now);
         for (std::size_t n = 0; n < nodes.size() && !done(st); ++n) {
             std::optional<std::chrono::milliseconds> wait = block;
             if (nodes.size() > 1)
@@ -427,7 +498,7 @@ int GroupConsumer::run(ConsumeStats& st) {
                            ? std::optional(std::min(block, std::chrono::milliseconds(100)))
                            : std::nullopt;
             // A read cut by a signal dropped the connections: nothing to settle then.
-            if (int rc = read_node(*nodes[n].first, nodes[n].second, wait, st); rc >= 0)
+            if (int rc = read_node(*nodes[n].first, nodes[n].second, wait, may_read_ahead, st); rc >= 0)
                 return conn_ || cluster_ ? finish(rc) : rc;
         }
         if (st.matched > matched_before) last_match = Clock::now();

@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
 # Consumer groups while they run, against a real redis-server: a live
 # consumer keeps the event its handler runs from being claimed by another
-# consumer with a short --claim-idle, and a consumer reading patterns picks
-# up history streams that appear after it started.
+# consumer with a short --claim-idle, a consumer reading patterns picks
+# up history streams that appear after it started, and a printing consumer,
+# which reads the next batch ahead while it prints one, reads no more than
+# --count needs and loses or repeats nothing across a SIGTERM.
 . "$(dirname "$0")/../lib.sh"
 start_redis R || exit 1
 cli() { redis-cli -p "$R_PORT" "$@"; }
@@ -57,6 +59,61 @@ pattern_matching_nothing_yet_waits() {
     expect_match "$(cat "$TEST_TMP/w.err")" "no history stream matches yet; waiting for one" "said once"
 }
 
+seed() {  # seed TYPE N: events n=1..N, every third one k=yes
+    seq "$2" | awk '{ printf "{\"n\":%d,\"k\":\"%s\"}\n", $1, ($1 % 3 ? "no" : "yes") }' |
+        rbus-publish -q -u "$R_URL" --history "$1" --stdin || die "seed"
+}
+
+reading_ahead_never_reads_past_count() {
+    seed job.ahead 4000
+    local stream='rbus:history:{raptorflow.events.job.ahead}'
+    # 1000 matches of 4000 in batches read ahead: the 1000th match is n=3000.
+    rbus-subscribe -u "$R_URL" job.ahead --group ahead --consumer a1 --since 0 --where payload.k=yes --count 1000 \
+        --timeout 60s > "$TEST_TMP/a1.out" || die "the first consumer did not get its 1000"
+    expect_eq "$(jq -r .payload.n "$TEST_TMP/a1.out" | sort -n | uniq | wc -l)" 1000 "1000 distinct events"
+    expect_eq "$(tail -1 "$TEST_TMP/a1.out" | jq -r .payload.n)" 3000 "the 1000th match"
+    expect_eq "$(cli xpending "$stream" ahead | head -1)" 0 "nothing delivered and left unhandled"
+    expect_eq "$(cli xinfo consumers "$stream" ahead | grep -c .)" 0 "the consumer left the group"
+    rbus-subscribe -u "$R_URL" job.ahead --group ahead --consumer a2 --count 1 --timeout 20s > "$TEST_TMP/a2.out" ||
+        die "the second consumer got nothing"
+    expect_eq "$(jq -r .payload.n "$TEST_TMP/a2.out")" 3001 "the group goes on right after the last one printed"
+}
+
+sigterm_while_reading_ahead_loses_nothing() {
+    seed job.stop 6000
+    local stream='rbus:history:{raptorflow.events.job.stop}'
+    # A slow reader of its output keeps the consumer mid-run when SIGTERM comes.
+    mkfifo "$TEST_TMP/s1.fifo"
+    { while IFS= read -r line; do printf '%s\n' "$line"; done < "$TEST_TMP/s1.fifo" > "$TEST_TMP/s1.out"; } &
+    local reader=$!
+    track "$reader"
+    rbus-subscribe -u "$R_URL" job.stop --group stopped --consumer s1 --since 0 --timeout 60s -v \
+        > "$TEST_TMP/s1.fifo" 2> "$TEST_TMP/s1.err" &
+    local s1=$!
+    track "$s1"
+    lines_at_least() { [ "$(wc -l < "$TEST_TMP/s1.out")" -ge "$1" ]; }
+    wait_until 30 lines_at_least 300 || die "no output"
+    kill -TERM "$s1"
+    wait "$s1"; expect_code $? 143 "SIGTERM"
+    wait "$reader"
+    local printed; printed=$(wc -l < "$TEST_TMP/s1.out")
+    [ "$printed" -lt 6000 ] || die "the consumer had finished before SIGTERM came"
+    # What it printed was acknowledged; what it read but did not print is still its own.
+    local pending; pending=$(cli xpending "$stream" stopped | head -1)
+    expect_eq "$(cli xpending "$stream" stopped - + 10000 | awk 'NR % 4 == 2' | sort -u | tr -d '\n')" \
+        "$([ "$pending" = 0 ] || echo s1)" "only s1 holds pending events"
+    [ "$pending" = 0 ] || expect_match "$(cat "$TEST_TMP/s1.err")" \
+        "$pending event\\(s\\) read ahead and not handled: left pending for redelivery" "said at -v"
+    # Restarted under its name it takes those first, then the rest: each event once in all.
+    rbus-subscribe -u "$R_URL" job.stop --group stopped --consumer s1 --count $((6000 - printed)) --timeout 60s \
+        > "$TEST_TMP/s1b.out" || die "the restarted consumer did not get the rest"
+    expect_eq "$(cat "$TEST_TMP/s1.out" "$TEST_TMP/s1b.out" | jq -r .payload.n | sort -n | uniq -c | awk '$1 == 1' | wc -l)" \
+        6000 "every event printed exactly once across the stop"
+    expect_eq "$(cli xpending "$stream" stopped | head -1)" 0 "all acknowledged"
+}
+
 case_ "a live consumer keeps its running event from a consumer with a short --claim-idle" live_consumer_keeps_its_running_event
 case_ "--group with a pattern reads history streams that appear after it started" pattern_group_reads_streams_that_appear_later
 case_ "--group with a pattern that matches no stream yet waits for one" pattern_matching_nothing_yet_waits
+case_ "a printing --group consumer reads ahead yet never past what --count needs" reading_ahead_never_reads_past_count
+case_ "SIGTERM while reading ahead: what was printed is acknowledged, the rest delivered again, each once" sigterm_while_reading_ahead_loses_nothing

@@ -38,9 +38,14 @@ struct GroupOptions {
     std::string consumer;  // default {hostname}-{pid}
     int max_deliveries = 3;
     Duration claim_idle{60000};
-    std::size_t batch = 100;      // entries per XREADGROUP
+    std::size_t batch = 0;        // entries per XREADGROUP; 0: kBatchHandlers with --exec, else kBatchPrinting
     std::string start_id = "$";   // where a new group starts (--since's ID)
 };
+
+// Entries per XREADGROUP: with --exec (one handler at a time, read no
+// further ahead), and when printing (read ahead, larger batches).
+constexpr std::size_t kBatchHandlers = 100;
+constexpr std::size_t kBatchPrinting = 500;
 
 struct GroupStats {
     std::uint64_t acked = 0, retried = 0, dlq_sent = 0;
@@ -61,7 +66,7 @@ public:
 
 private:
     struct Pending {
-        std::string key;
+        std::string_view key;  // one of streams_
         StreamEntry entry;
         long long deliveries = 1;
     };
@@ -72,21 +77,31 @@ private:
     std::vector<std::string> stream_keys();
     // Own pending entries, then others' idle ones, each with its delivery count.
     std::vector<Pending> claim(std::size_t limit, bool own);
-    long long deliveries_of(const std::string& key, std::string_view id);
-    // Handles one entry; false when a signal stopped it (left pending).
-    bool handle(const std::string& key, const StreamEntry& entry, long long deliveries, ConsumeStats& st);
+    long long deliveries_of(std::string_view key, std::string_view id);
+    // Handles one entry; false when a signal stopped it (left pending). `key`
+    // and the entry must live until its XACK is sent (acked_replies_, held_).
+    bool handle(std::string_view key, const StreamEntry& entry, long long deliveries, ConsumeStats& st);
     // XACK what was written and flushed. with_next_command: queued to go out
     // with the next command (one round trip less per batch); else now.
     void ack_pending_acks(bool with_next_command = false);
-    // Every acknowledgement sent and answered.
+    // Every acknowledgement sent and answered (a read sent ahead answered first).
     void settle_acks();
-    void dead_letter(const std::string& key, const StreamEntry& e, std::string_view reason, long long deliveries,
+    // The reply to a read sent ahead taken and dropped: its entries stay
+    // pending for this consumer, delivered again on a restart or claimed.
+    void drop_read_ahead();
+    // Before another command on the connection: the reply to the read sent
+    // ahead taken and kept for read_node (parked_).
+    void park_read_ahead();
+    Reply read_ahead_reply();
+    void dead_letter(std::string_view key, const StreamEntry& e, std::string_view reason, long long deliveries,
                      std::optional<int> exit_status, std::string details);
     void leave();
     // While a handler runs: keeps its entry from being claimed (group_keepalive.h).
     void keep_running();
     bool done(const ConsumeStats& st) const;
-    std::size_t want(const ConsumeStats& st) const;
+    // Entries to ask for: a batch, with --count no more than still needed
+    // once `in_hand` more have matched.
+    std::size_t want(const ConsumeStats& st, std::size_t in_hand = 0) const;
     // Runs a command on the node that holds its stream (args[1], XGROUP's args[2]).
     Reply command(const std::vector<std::string_view>& args);
     // The connection to the node that holds `key`: the one node, or on a
@@ -96,8 +111,12 @@ private:
     std::vector<std::pair<Connection*, std::vector<std::string>>> streams_by_node();
     // One XREADGROUP on one node and its entries handled: -1 to go on, else
     // the exit code (a signal). `block`: how long the server may wait; none: not at all.
+    // may_read_ahead: after a full batch, the next one is asked for (without
+    // blocking) before this one is handled; its reply is the next call's.
     int read_node(Connection& conn, const std::vector<std::string>& keys, std::optional<std::chrono::milliseconds> block,
-                  ConsumeStats& st);
+                  bool may_read_ahead, ConsumeStats& st);
+    void append_read(Connection& conn, const std::vector<std::string>& keys, std::size_t count,
+                     std::optional<std::chrono::milliseconds> block);
 
     const Context& ctx_;
     std::vector<Subscription> subs_;
@@ -113,11 +132,19 @@ private:
     std::vector<std::string> streams_;  // sorted
     GroupRescan rescan_;
     std::vector<Reply> held_;  // replies whose entries are being handled
-    std::vector<std::pair<std::string, std::string>> to_ack_;  // (stream, id) written, awaiting the flush
+    std::vector<KeyedEntry> batch_;  // the entries of the last XREADGROUP
+    // (stream, id) written, awaiting the flush: views into held_, streams_ or
+    // acked_replies_, which are kept until the XACK is queued.
+    std::vector<std::pair<std::string_view, std::string_view>> to_ack_;
+    std::vector<Reply> acked_replies_;
     GroupStats stats_;
-    std::optional<std::pair<std::string, std::string>> running_;  // (stream, id) whose handler runs
+    std::optional<std::pair<std::string_view, std::string_view>> running_;  // (stream, id) whose handler runs
     bool running_lost_ = false;  // claimed by another consumer meanwhile (said once)
     bool acks_unsent_ = false;   // XACKs queued, not yet flushed
+    bool read_ahead_ = false;    // printing, no --exec: a full batch asks for the next before it is handled
+    bool ahead_ = false;         // an XREADGROUP sent ahead on conn_, its reply not yet read
+    std::size_t ahead_count_ = 0;  // the COUNT it asked for
+    Reply parked_;               // its reply, taken early by another command
 };
 
 }  // namespace rbus

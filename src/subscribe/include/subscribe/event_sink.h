@@ -46,6 +46,7 @@ public:
     // Throws InvalidMessageError (--invalid fail) or Error (--exec-fail-fast).
     bool on_event(const ReceivedEvent& ev);
     void on_burst() { out_.flush(); }
+    bool runs_handlers() const { return o_.exec.has_value(); }
     // While an --exec handler runs, `beat` is called every `every` (exec_handler.h).
     void set_handler_heartbeat(std::chrono::milliseconds every, std::function<void()> beat) {
         if (o_.exec) o_.exec->set_heartbeat(every, std::move(beat));
