@@ -9,7 +9,7 @@
 #include "base/error.h"
 #include "bus/cluster_slots.h"
 #include "bus/history_options.h"
-#include "bus/history_stream.h"
+#include "bus/stream_frame.h"
 #include "base/log.h"
 #include "base/named_file.h"
 #include "base/signals.h"
@@ -61,7 +61,7 @@ std::vector<std::string_view> HistoryReplay::scan(Connection& conn, const std::s
 void HistoryReplay::read_stream(Connection& conn, const std::string& key, std::string_view pattern) {
     std::string count = std::to_string(kPage);
     std::string_view channel = keys_.channel_of_stream(key);
-    std::vector<StreamEntry> entries;
+    std::vector<FrameEntry> entries;
     bool any = false;
     std::string next;
     // The next page is asked for as soon as this one's last ID is known, so the
@@ -73,29 +73,29 @@ void HistoryReplay::read_stream(Connection& conn, const std::string& key, std::s
     ask(range_.start);
     for (;;) {
         Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
-        Reply r;
-        while (!(r = conn.read_reply(deadline))) {
+        std::optional<std::string_view> frame;
+        while (!(frame = conn.read_frame(deadline))) {
             throw_if_interrupted();
             if (deadline && Clock::now() >= *deadline)
                 throw TimeoutError(fmt::format("no reply from {} to XRANGE within {}ms", conn.peer(),
                                                ctx_.connect.reply_timeout.count()));
         }
-        if (r->type == REDIS_REPLY_ERROR) {
-            std::string_view what = reply_text(r.get());
-            if (what.rfind("WRONGTYPE", 0) == 0) throw UsageError(fmt::format("history key {} is not a stream", key));
-            throw ReplyError(std::string(what));
-        }
+        // Read in place (stream_frame.h): the page's bytes hold until the next
+        // read, which comes after this page is merged (the merge copies what it keeps).
         entries.clear();
-        parse_entries(r.get(), entries, "XRANGE");
+        if (auto error = parse_entries_frame(*frame, entries, "XRANGE")) {
+            if (error->rfind("WRONGTYPE", 0) == 0) throw UsageError(fmt::format("history key {} is not a stream", key));
+            throw ReplyError(std::string(*error));
+        }
         bool last = entries.size() < kPage;
         if (!last) {
             next.assign("(").append(entries.back().id);
             ask(next);
         }
-        for (const StreamEntry& e : entries) {
+        for (const FrameEntry& e : entries) {
             any = true;
             ++sources_.stream_events;
-            std::string_view body = e.envelope();
+            std::string_view body = e.envelope;
             if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
         }
         throw_if_interrupted();

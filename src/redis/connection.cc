@@ -130,6 +130,7 @@ void Connection::hand_over_to_reader() {
         throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
     raw_in_.clear();
     raw_pos_ = 0;
+    frame_.reset();
 }
 
 void Connection::take_back_from_reader() {
@@ -186,6 +187,29 @@ std::optional<IntegerReply> Connection::read_integer_reply(Deadline deadline) {
     for (;;) {
         if (auto r = parse_integer_reply()) return r;
         if (raw_pos_ > 0) {
+            raw_in_.erase(0, raw_pos_);
+            raw_pos_ = 0;
+        }
+        std::size_t n = transport_->read_some(in_.data(), in_.size(), deadline);
+        if (n == 0) return std::nullopt;
+        raw_in_.append(in_.data(), n);
+    }
+}
+
+std::optional<std::string_view> Connection::read_frame(Deadline deadline) {
+    if (!take_deferred(deadline)) return std::nullopt;
+    if (reader_->ridx != -1) throw ProtocolError("a reply read as a frame after one left half read");
+    take_back_from_reader();
+    for (;;) {
+        std::string_view rest(raw_in_.data() + raw_pos_, raw_in_.size() - raw_pos_);
+        if (std::size_t size = frame_.measure(rest)) {
+            frame_.reset();
+            raw_pos_ += size;
+            return rest.substr(0, size);
+        }
+        if (rest.size() > max_reply_bytes_)
+            throw ProtocolError(fmt::format("a reply from {} is larger than {} bytes: not read", peer(), max_reply_bytes_));
+        if (raw_pos_ > 0) {  // the frame so far moves to the front; the meter counts from the frame's start
             raw_in_.erase(0, raw_pos_);
             raw_pos_ = 0;
         }

@@ -13,6 +13,7 @@
 #include <string_view>
 #include <vector>
 
+#include "redis/resp_frame.h"
 #include "redis/transport.h"
 
 namespace rbus {
@@ -75,6 +76,11 @@ public:
     // nullopt when the deadline passed (or a signal came) first. Any other kind of
     // reply is a ProtocolError. Mixes freely with read_reply.
     std::optional<IntegerReply> read_integer_reply(Deadline deadline);
+    // The next reply as its RESP bytes, without building a redisReply (a
+    // large reply read in place: XRANGE pages), or nullopt when the deadline
+    // passed (or a signal came) first. The bytes hold until the next read.
+    // Not after a read_reply that stopped inside a reply (ProtocolError).
+    std::optional<std::string_view> read_frame(Deadline deadline);
 
     // A reply not waited for (CLIENT SETNAME sent along with the first real command,
     // saving a round trip): the next read takes it first and hands it to check, which
@@ -113,6 +119,7 @@ private:
     std::size_t unanswered_ = 0;  // bytes read since the last whole reply
     std::string raw_in_;  // read_integer_reply's buffer
     std::size_t raw_pos_ = 0;
+    FrameMeter frame_;  // read_frame's progress through the reply at raw_pos_
     struct Deferred {
         ReplyCheck check;
         std::chrono::milliseconds bound;
