@@ -40,72 +40,37 @@ Reply HistoryReplay::keep(Reply r) {
     return nullptr;
 }
 
-void HistoryReplay::scan_ask(Connection& conn, KeyScan& s) {
-    static const std::string count = std::to_string(kPage);
-    conn.append({"SCAN", s.cursor, "MATCH", s.match, "COUNT", count, "TYPE", s.type});
-    s.asked = true;
-}
-
-void HistoryReplay::scan_take(Connection& conn, KeyScan& s) {
-    Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
-    Reply r;
-    while (!(r = conn.read_reply(deadline))) {
-        throw_if_interrupted();
-        if (deadline && Clock::now() >= *deadline)
-            throw TimeoutError(fmt::format("no reply from {} to SCAN within {}ms", conn.peer(),
-                                           ctx_.connect.reply_timeout.count()));
-    }
-    s.asked = false;
-    if (r->type == REDIS_REPLY_ERROR) throw ReplyError(std::string(reply_text(r.get())));
-    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY)
-        throw ProtocolError("unexpected reply to SCAN");
-    s.cursor.assign(reply_text(r->element[0]));
-    const redisReply* keys = r->element[1];
-    for (std::size_t i = 0; i < keys->elements; ++i) s.found.push_back(reply_text(keys->element[i]));
-    keep(std::move(r));
-    s.done = s.cursor == "0";
-    throw_if_interrupted();
-}
-
-std::vector<std::string_view> HistoryReplay::finish_scan(Connection& conn, KeyScan& s) {
-    while (!s.done) {
-        if (!s.asked) {
-            scan_ask(conn, s);
-            conn.flush(deadline_after(ctx_.connect.reply_timeout));
-        }
-        scan_take(conn, s);
-    }
-    return std::move(s.found);
-}
-
 std::vector<std::string_view> HistoryReplay::scan(Connection& conn, const std::string& match, const char* type) {
-    KeyScan s{match, type};
-    return finish_scan(conn, s);
+    std::vector<std::string_view> found;
+    std::string cursor = "0";
+    std::string count = std::to_string(kPage);
+    do {
+        Reply r = conn.command({"SCAN", cursor, "MATCH", match, "COUNT", count, "TYPE", type},
+                               ctx_.connect.reply_timeout);
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY)
+            throw ProtocolError("unexpected reply to SCAN");
+        cursor.assign(reply_text(r->element[0]));
+        const redisReply* keys = r->element[1];
+        for (std::size_t i = 0; i < keys->elements; ++i) found.push_back(reply_text(keys->element[i]));
+        keep(std::move(r));
+        throw_if_interrupted();
+    } while (cursor != "0");
+    return found;
 }
 
-void HistoryReplay::read_stream(Connection& conn, const std::string& key, std::string_view pattern,
-                                KeyScan* alongside) {
+void HistoryReplay::read_stream(Connection& conn, const std::string& key, std::string_view pattern) {
     std::string count = std::to_string(kPage);
     std::string_view channel = keys_.channel_of_stream(key);
     std::vector<FrameEntry> entries;
     bool any = false;
     std::string next;
     // The next page is asked for as soon as this one's last ID is known, so the
-    // server reads it while this one is being merged. A SCAN `alongside` (the
-    // msg: keys, a walk over the whole keyspace) takes one step behind each
-    // page: its reply is read after the page is merged, its next step asked
-    // behind the next page; none is left in flight when the stream ends.
+    // server reads it while this one is being merged.
     auto ask = [&](std::string_view from) {
         conn.append({"XRANGE", key, from, range_.end, "COUNT", count});
         conn.flush(deadline_after(ctx_.connect.reply_timeout));
     };
-    auto scan_step = [&] {
-        if (!alongside || alongside->done) return;
-        scan_ask(conn, *alongside);
-        conn.flush(deadline_after(ctx_.connect.reply_timeout));
-    };
     ask(range_.start);
-    scan_step();
     for (;;) {
         Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
         std::optional<std::string_view> frame;
@@ -133,34 +98,27 @@ void HistoryReplay::read_stream(Connection& conn, const std::string& key, std::s
             std::string_view body = e.envelope;
             if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
         }
-        if (alongside && alongside->asked) {
-            scan_take(conn, *alongside);
-            if (!last) scan_step();
-        }
         throw_if_interrupted();
         if (last) break;
     }
     if (any || !pattern.empty()) sources_.streams.push_back(key);
 }
 
-void HistoryReplay::read_streams(Connection& conn, const Subscription& sub, KeyScan* alongside) {
+void HistoryReplay::read_streams(Connection& conn, const Subscription& sub) {
     if (!sub.pattern) {
         names_.push_back(keys_.stream(sub.name));
-        read_stream(conn, names_.back(), {}, alongside);
+        read_stream(conn, names_.back(), {});
         return;
     }
     for (std::string_view key : scan(conn, keys_.stream_pattern(sub.name), "stream")) {
         names_.emplace_back(key);
-        read_stream(conn, names_.back(), sub.name, alongside);
+        read_stream(conn, names_.back(), sub.name);
     }
 }
 
-HistoryReplay::KeyScan HistoryReplay::msg_key_scan(const Subscription& sub) const {
-    return KeyScan{raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name)), "string"};
-}
-
-void HistoryReplay::read_msg_keys(Connection& conn, const Subscription& sub, KeyScan& scan) {
-    std::vector<std::string_view> keys = finish_scan(conn, scan);
+void HistoryReplay::read_msg_keys(Connection& conn, const Subscription& sub) {
+    std::vector<std::string_view> keys =
+        scan(conn, raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name)), "string");
     sources_.msg_keys += keys.size();
     std::string_view pattern = sub.pattern ? std::string_view(sub.name) : std::string_view();
     drop_replayed(keys);
@@ -219,9 +177,8 @@ void HistoryReplay::read() {
         for (const Subscription& sub : subs_) {
             std::size_t before = merge_.size(), streams_before = sources_.streams.size();
             std::size_t msg_before = sources_.msg_keys;
-            KeyScan msg_keys = msg_key_scan(sub);  // runs alongside the stream reads
-            read_streams(*conn, sub, &msg_keys);
-            read_msg_keys(*conn, sub, msg_keys);
+            read_streams(*conn, sub);
+            read_msg_keys(*conn, sub);
             warn_if_none(sub, streams_before, msg_before);
             logger().debug("replay {}: {} event(s)", sub.name, merge_.size() - before);
         }

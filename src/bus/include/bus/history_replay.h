@@ -55,26 +55,12 @@ private:
     // On a Cluster (history_replay_cluster.cc): streams on their slot's
     // master, patterns and msg: keys scanned on every master.
     void read_cluster();
-    // A SCAN in steps (bounded COUNT), which read_stream can run alongside
-    // its XRANGE pages on the same connection.
-    struct KeyScan {
-        std::string match;
-        const char* type;
-        std::string cursor = "0";
-        bool asked = false, done = false;
-        std::vector<std::string_view> found;  // views into replies_
-    };
-    void scan_ask(Connection& conn, KeyScan& s);   // appends the next step (the caller flushes)
-    void scan_take(Connection& conn, KeyScan& s);  // reads its reply
-    std::vector<std::string_view> finish_scan(Connection& conn, KeyScan& s);
-    KeyScan msg_key_scan(const Subscription& sub) const;
-
-    void read_streams(Connection& conn, const Subscription& sub, KeyScan* alongside);
-    void read_stream(Connection& conn, const std::string& key, std::string_view pattern, KeyScan* alongside = nullptr);
+    void read_streams(Connection& conn, const Subscription& sub);
+    void read_stream(Connection& conn, const std::string& key, std::string_view pattern);
     // On a Cluster, a stream whose slot is being imported by the node of `conn`:
     // ASKING before each XRANGE page (history_replay_cluster.cc).
     void read_stream_asking(Connection& conn, const std::string& key, std::string_view pattern);
-    void read_msg_keys(Connection& conn, const Subscription& sub, KeyScan& scan);
+    void read_msg_keys(Connection& conn, const Subscription& sub);
     // The values of msg: keys (GET or MGET replies), merged in.
     void add_msg_values(const std::vector<std::string_view>& keys, std::size_t at, const redisReply* const* values,
                         std::size_t n, std::string_view pattern);
