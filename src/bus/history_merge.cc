@@ -78,7 +78,7 @@ char* ReplayMerge::store_block(std::size_t size) {
     constexpr std::size_t kChunk = 64 * 1024;
     if (size > store_left_) {
         std::size_t chunk = std::max(kChunk, size);
-        store_.push_back(std::make_unique<char[]>(chunk));
+        store_.push_back(std::make_unique_for_overwrite<char[]>(chunk));  // written before read: no zeroing
         store_at_ = store_.back().get();
         store_left_ = chunk;
     }
