@@ -106,7 +106,8 @@ void BatchPublisher::recover(const std::string& why) {
     std::chrono::milliseconds delay = options_.backoff_initial;
     for (int attempt = 1; attempt <= options_.retries && !pending_signal(); ++attempt) {
         logger().warn("{}: {}; reconnecting in {} (attempt {} of {}), {} event(s) to resend",
-                      attempt == 1 ? "connection lost" : "reconnect failed", last, format_duration(delay),
+                      attempt == 1 ? "connection lost" : "reconnect failed", last,
+                      log_lazy([delay] { return format_duration(delay); }),
                       attempt, options_.retries, inflight_.size());
         sleep_(delay);
         delay = std::min(delay * 2, options_.backoff_max);

@@ -206,10 +206,12 @@ private:
         last_data_ = clock_.now();
         ping_sent_.reset();
         auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(last_data_ - lost_at);
-        std::string now_on;  // which node, e.g. a new master after a Sentinel failover
-        if (std::string peer = sub_->peer(); !peer.empty()) now_on = fmt::format(" (now on {})", peer);
         logger().warn("reconnected after {}; events published meanwhile were not received{}",
-                      format_duration(gap), now_on);
+                      log_lazy([gap] { return format_duration(gap); }), log_lazy([this] {
+                          // which node, e.g. a new master after a Sentinel failover
+                          std::string peer = sub_->peer();
+                          return peer.empty() ? std::string() : fmt::format(" (now on {})", peer);
+                      }));
         if (h_.on_reconnect) {
             h_.on_reconnect(gap);
             if (h_.on_burst) h_.on_burst();

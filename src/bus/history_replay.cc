@@ -186,7 +186,8 @@ void HistoryReplay::read() {
     logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) to replay",
                   sources_.streams.size(), sources_.stream_events, sources_.streams.empty() ? "" : " ",
                   fmt::join(sources_.streams, ", "), sources_.msg_keys,
-                  masters_ > 0 ? fmt::format(" on {} cluster master(s)", masters_) : "", merge_.size());
+                  log_lazy([this] { return masters_ > 0 ? fmt::format(" on {} cluster master(s)", masters_) : std::string(); }),
+                  merge_.size());
 }
 
 void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {

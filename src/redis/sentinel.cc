@@ -236,7 +236,7 @@ void check_sentinel_master(const ConnectOptions& o, std::string_view peer) {
     SentinelIo io = real_io(o, tool_name());
     SentinelAnswer answer = ask_sentinels(o.url.hosts, o.url.sentinel_master, io);
     if (!answer.master) {
-        logger().debug("master check skipped: {}", join(answer.notes));
+        logger().debug("master check skipped: {}", log_lazy([&] { return join(answer.notes); }));
         return;
     }
     if (auto moved = moved_master(answer, peer))

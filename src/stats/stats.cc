@@ -142,8 +142,9 @@ void TrafficSampler::resume(const std::string& why, Clock::time_point end) {
     }
     dropped_ += Clock::now() - lost;
     if (back)
-        logger().warn("reconnected after {}; events published meanwhile were not counted",
-                      format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost)));
+        logger().warn("reconnected after {}; events published meanwhile were not counted", log_lazy([lost] {
+                          return format_duration(std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost));
+                      }));
 }
 
 TrafficStats TrafficSampler::sample_until(Clock::time_point end) {

@@ -131,7 +131,7 @@ void GroupConsumer::open() {
     rescan_.scanned(t0, Clock::now());
     if (streams_.empty())
         logger().warn("--group: no history stream matches yet; waiting for one (looking again every {})",
-                      format_duration(GroupRescan::kEvery));
+                      log_lazy([] { return format_duration(GroupRescan::kEvery); }));
     create_groups(streams_, o_.start_id);
 }
 
@@ -177,7 +177,7 @@ std::vector<GroupConsumer::Pending> GroupConsumer::claim(std::size_t limit, bool
             parse_entries(r->element[1], entries, "XAUTOCLAIM");
             if (!entries.empty())
                 logger().info("claimed {} event(s) idle for {} or more on {}", entries.size(),
-                              format_duration(o_.claim_idle), key);
+                              log_lazy([this] { return format_duration(o_.claim_idle); }), key);
         }
         for (const StreamEntry& e : entries) out.push_back(Pending{key, e, deliveries_of(key, e.id)});
         held_.push_back(std::move(r));
@@ -269,8 +269,8 @@ bool GroupConsumer::handle(std::string_view key, const StreamEntry& e, long long
         command({"XCLAIM", key, o_.group, o_.consumer, "0", e.id});
         ++deliveries;
         ++stats_.retried;
-        logger().info("event {} failed ({}); delivery {} of {}", e.id, result->describe(), deliveries,
-                      o_.max_deliveries);
+        logger().info("event {} failed ({}); delivery {} of {}", e.id, log_lazy([&] { return result->describe(); }),
+                      deliveries, o_.max_deliveries);
     }
 }
 

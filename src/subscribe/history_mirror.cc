@@ -84,7 +84,7 @@ void HistoryMirror::flush() {
                 if (is_wrong_type(r->text)) {
                     if (wrong.empty()) wrong = r->text;
                 } else {
-                    logger().warn(history_refusal(conn_->peer(), r->text));
+                    logger().warn("{}", log_lazy([&] { return history_refusal(conn_->peer(), r->text); }));
                 }
             } else if (r->value == 1) {
                 ++recorded_;
@@ -131,12 +131,10 @@ int run_mirror(const Context& ctx, const std::vector<Subscription>& subs, Histor
         throw;
     }
     mirror.flush();
-    std::string summary = fmt::format("mirror: recorded {}, already recorded {}, not recorded {}", mirror.recorded(),
-                                      mirror.duplicates(), mirror.lost());
-    if (mirror.lost() > 0)
-        logger().warn(summary);
-    else
-        logger().info(summary);
+    LogLevel level = mirror.lost() > 0 ? LogLevel::warn : LogLevel::info;
+    if (logger().enabled(level))
+        logger().log(level, fmt::format("mirror: recorded {}, already recorded {}, not recorded {}", mirror.recorded(),
+                                        mirror.duplicates(), mirror.lost()));
     return rc;
 }
 

@@ -144,7 +144,7 @@ std::vector<DlqEntry> stored_entries(const Context& ctx, const ReplayRange& rang
     std::vector<DlqEntry> entries =
         cluster ? read_dlq(*cluster, keys, sel) : read_dlq(*conn, keys, sel, ctx.connect.reply_timeout);
     logger().info("{} stored DLQ entr{} since {}", entries.size(), entries.size() == 1 ? "y" : "ies",
-                  range.since ? format_timestamp(*range.since) : std::string("the start"));
+                  log_lazy([&] { return range.since ? format_timestamp(*range.since) : std::string("the start"); }));
     return entries;
 }
 

@@ -115,3 +115,19 @@ TEST_CASE("a message without arguments is written as it is, braces included") {
     l.configure(LogLevel::info, LogFormat::text, "x");
     CHECK(stderr_of([&] { l.info("a {literal} message"); }) == "INFO bus - a {literal} message\n");
 }
+
+TEST_CASE("log_lazy: an argument worked out only when its line is written") {
+    Logger l;
+    l.configure(LogLevel::info, LogFormat::text, "x");
+    int calls = 0;
+    auto text = [&] {
+        ++calls;
+        return std::string("2.31s");
+    };
+    std::string out = stderr_of([&] {
+        l.debug("reconnected after {}", log_lazy(text));
+        l.info("reconnected after {}", log_lazy(text));
+    });
+    CHECK(calls == 1);
+    CHECK(out == "INFO bus - reconnected after 2.31s\n");
+}

@@ -83,4 +83,24 @@ private:
 // The one logger of a process: tools configure it once from the context.
 Logger& logger();
 
+// An argument worked out only when its line is written, for one that costs a
+// string of its own (a duration in words, a handler's end described):
+//   logger().info("claimed {} idle for {}", n, log_lazy([&] { return format_duration(idle); }));
+template <typename F>
+struct LogLazy {
+    F text;
+};
+template <typename F>
+LogLazy<F> log_lazy(F text) {
+    return {std::move(text)};
+}
+
 }  // namespace rbus
+
+template <typename F>
+struct fmt::formatter<rbus::LogLazy<F>> : fmt::formatter<std::string_view> {
+    auto format(const rbus::LogLazy<F>& lazy, fmt::format_context& ctx) const {
+        const auto text = lazy.text();
+        return fmt::formatter<std::string_view>::format(std::string_view(text), ctx);
+    }
+};
