@@ -182,8 +182,8 @@ std::vector<ClusterWriteResult> ClusterHistoryBatch::write_with_retries() {
             return results;
         }
         logger().warn("{}: {}; reconnecting in {} (attempt {} of {}), {} event(s) to resend",
-                      attempt == 1 ? "connection lost" : "reconnect failed", why, format_duration(delay), attempt,
-                      options_.retries, lost.size());
+                      attempt == 1 ? "connection lost" : "reconnect failed", why,
+                      log_lazy([delay] { return format_duration(delay); }), attempt, options_.retries, lost.size());
         sleep_(delay);
         delay = std::min(delay * 2, options_.backoff_max);
         try {

@@ -85,7 +85,8 @@ void HistoryReplay::read_cluster() {
             } catch (const ReplyError& e) {
                 std::optional<Redirect> to = parse_redirect(e.what());
                 if (attempt < 3 && to && to->kind == Redirect::Kind::ask) {
-                    logger().info("{} is being migrated: reading it on {}", key, node_name(to->target));
+                    logger().info("{} is being migrated: reading it on {}", key,
+                                  log_lazy([&] { return node_name(to->target); }));
                     read_stream_asking(slots.node(to->target), key, pattern);
                     return;
                 }
