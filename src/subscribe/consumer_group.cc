@@ -277,10 +277,11 @@ bool GroupConsumer::handle(std::string_view key, const StreamEntry& e, long long
 void GroupConsumer::ack_pending_acks(bool with_next_command) {
     if (to_ack_.empty()) return;
     sink_.on_burst();  // written and flushed before acknowledged
-    std::sort(to_ack_.begin(), to_ack_.end());
+    // One XACK per run of one stream's entries (a read or a claim gives them by stream).
     std::size_t i = 0;
+    std::vector<std::string_view> args;
     while (i < to_ack_.size()) {
-        std::vector<std::string_view> args{"XACK", to_ack_[i].first, o_.group};
+        args.assign({"XACK", to_ack_[i].first, o_.group});
         std::size_t j = i;
         for (; j < to_ack_.size() && to_ack_[j].first == to_ack_[i].first; ++j) args.push_back(to_ack_[j].second);
         if (with_next_command && !cluster_) {
