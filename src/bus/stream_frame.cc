@@ -10,7 +10,7 @@
 namespace rbus {
 namespace {
 
-// Walks a whole frame (its framing already checked by the FrameMeter that
+// Walks a whole frame (its framing already checked by the RESP reader that
 // measured it); any element of another kind than expected is a ProtocolError.
 class FrameCursor {
 public:

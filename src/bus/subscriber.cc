@@ -7,7 +7,7 @@
 
 #include "base/error.h"
 #include "base/log.h"
-#include "redis/push_frame.h"
+#include "redis/resp_reader.h"
 #include "redis/sentinel.h"
 #include "base/signals.h"
 #include "event/envelope.h"  // Json
@@ -45,30 +45,7 @@ namespace {
 constexpr std::size_t kReadSize = 256 * 1024;  // one read, and about one burst of output
 }  // namespace
 
-void Subscriber::close() {
-    conn_.reset();
-    pos_ = len_ = 0;
-}
-
-std::size_t Subscriber::read_more(Deadline deadline) {
-    if (pos_ == len_) {
-        pos_ = len_ = 0;
-        // After a large message, give the memory back.
-        if (buf_.size() > 4 * kReadSize) std::vector<char>(kReadSize).swap(buf_);
-    }
-    refuse_oversized(len_ - pos_);  // only the start of one frame is buffered here
-    if (buf_.size() - len_ < kReadSize / 2) {
-        if (pos_ > 0) {  // only the start of a frame is left: move it to the front
-            std::memmove(buf_.data(), buf_.data() + pos_, len_ - pos_);
-            len_ -= pos_;
-            pos_ = 0;
-        }
-        if (buf_.size() - len_ < kReadSize / 2) buf_.resize(std::max(buf_.size() * 2, len_ + kReadSize));
-    }
-    std::size_t n = conn_->transport().read_some(buf_.data() + len_, buf_.size() - len_, deadline);
-    len_ += n;
-    return n;
-}
+void Subscriber::close() { conn_.reset(); }
 
 void Subscriber::refuse_oversized(std::size_t frame_bytes) const {
     // A frame whose length header says it is too large is refused before its
@@ -78,17 +55,13 @@ void Subscriber::refuse_oversized(std::size_t frame_bytes) const {
                                         options_.max_reply_bytes));
 }
 
-void Subscriber::protocol_error() {
-    // The connection's reader says what is wrong (ProtocolError with its
-    // reason); bytes it takes for a reply are just not what was expected here.
-    conn_->parse_reply(unread());
-    throw ProtocolError(fmt::format("protocol error from {}: unexpected bytes", conn_->peer()));
+void Subscriber::protocol_error(const RespFrame& f) const {
+    throw ProtocolError(fmt::format("protocol error from {}: {}", conn_->peer(), f.reason));
 }
 
 void Subscriber::start() {
     conn_ = connect_ ? connect_() : connect_bus(options_, client_name_);
-    pos_ = len_ = 0;
-    if (buf_.size() != kReadSize) std::vector<char>(kReadSize).swap(buf_);
+    conn_->set_read_size(kReadSize);
     std::vector<std::string_view> channels{"SUBSCRIBE"}, patterns{"PSUBSCRIBE"};
     for (const auto& s : subs_) (s.pattern ? patterns : channels).push_back(s.name);
     if (channels.size() > 1) conn_->append(channels);
@@ -96,22 +69,22 @@ void Subscriber::start() {
     Deadline deadline = deadline_after(options_.connect_timeout);
     conn_->flush(deadline);
     // Frames are looked at, not consumed: poll() hands out the messages among
-    // them (and skips the confirmations) later. `seen` counts from pos_.
+    // them (and skips the confirmations) later. `seen` counts from the start of unread().
     std::size_t confirmed = 0, seen = 0;
     while (confirmed < subs_.size()) {
-        PushFrame f = next_push_frame(unread().substr(seen));
-        if (f.kind == PushFrame::Kind::incomplete) {
-            if (f.needed > 0) refuse_oversized(seen + f.needed);
-            if (read_more(deadline) == 0) {
+        RespFrame f = scan_frame(conn_->unread().substr(seen));
+        if (f.kind == RespFrame::Kind::incomplete) {
+            refuse_oversized(std::max(seen + f.needed, conn_->unread().size()));
+            if (conn_->read_more(deadline) == 0) {
                 throw_if_interrupted();
                 if (deadline && Clock::now() >= *deadline)
                     throw TimeoutError(fmt::format("{} did not confirm the subscriptions in time", conn_->peer()));
             }
             continue;
         }
-        if (f.kind == PushFrame::Kind::malformed) protocol_error();
-        if (f.kind == PushFrame::Kind::other) {
-            Reply r = read_other(unread().substr(seen, f.size));
+        if (f.kind == RespFrame::Kind::malformed) protocol_error(f);
+        if (f.kind != RespFrame::Kind::message) {
+            Reply r = build_reply(conn_->unread().substr(seen, f.size));
             if (r && r->type == REDIS_REPLY_ERROR)
                 throw ConnectError(fmt::format("subscribe refused by {}: {}", conn_->peer(), reply_text(r.get())));
             if (r && r->type == REDIS_REPLY_ARRAY && r->elements >= 1) {
@@ -148,23 +121,23 @@ Subscriber::Wake Subscriber::poll(Deadline deadline, const std::function<bool(co
     for (;;) {
         bool any = false;
         for (;;) {
-            PushFrame f = next_push_frame(unread());
-            if (f.kind == PushFrame::Kind::incomplete) {
-                refuse_oversized(f.needed);
+            RespFrame f = scan_frame(conn_->unread());
+            if (f.kind == RespFrame::Kind::incomplete) {
+                refuse_oversized(std::max(f.needed, conn_->unread().size()));
                 break;
             }
-            if (f.kind == PushFrame::Kind::malformed) protocol_error();
-            std::string_view frame = unread().substr(0, f.size);
-            pos_ += f.size;  // the views stay valid: the buffer moves only in read_more()
+            if (f.kind == RespFrame::Kind::malformed) protocol_error(f);
+            std::string_view frame = conn_->unread().substr(0, f.size);
+            conn_->consume(f.size);  // the views stay valid: the buffer moves only in read_more()
             any = true;
-            if (f.kind == PushFrame::Kind::message) {
+            if (f.kind == RespFrame::Kind::message) {
                 if (!on_message(BusMessage{f.channel, f.data, f.pattern})) return Wake::messages;
-            } else if (Reply r = read_other(frame); r && !dispatch(r.get(), on_message)) {
+            } else if (Reply r = build_reply(frame); !dispatch(r.get(), on_message)) {
                 return Wake::messages;
             }
         }
         if (any) return Wake::messages;
-        if (read_more(deadline) == 0) {
+        if (conn_->read_more(deadline) == 0) {
             if (deadline && Clock::now() >= *deadline) return Wake::deadline;
             return Wake::interrupted;
         }

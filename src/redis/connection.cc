@@ -1,6 +1,6 @@
 #include "redis/connection.h"
 
-#include <charconv>
+#include <algorithm>
 #include <cstring>
 
 #include <fmt/format.h>
@@ -15,10 +15,7 @@ long long integer_of(const redisReply* r, std::string_view command) {
     return r->integer;
 }
 
-Connection::Connection(std::unique_ptr<Transport> transport)
-    : transport_(std::move(transport)), reader_(redisReaderCreate()), in_(64 * 1024) {
-    if (!reader_) throw Error("out of memory creating the reply reader");
-}
+Connection::Connection(std::unique_ptr<Transport> transport) : transport_(std::move(transport)) {}
 
 namespace {
 
@@ -58,12 +55,51 @@ void Connection::flush(Deadline deadline) {
     out_.clear();
 }
 
+void Connection::protocol_error(const RespFrame& f) const {
+    throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), f.reason));
+}
+
+std::size_t Connection::read_more(Deadline deadline) {
+    if (pos_ == len_) {
+        pos_ = len_ = 0;
+        // After a large reply, give the memory back.
+        if (in_.size() > 4 * read_size_) std::vector<char>(read_size_).swap(in_);
+    }
+    if (in_.size() - len_ < read_size_ / 2) {
+        if (pos_ > 0) {  // only the start of a frame is left: move it to the front
+            std::memmove(in_.data(), in_.data() + pos_, len_ - pos_);
+            len_ -= pos_;
+            pos_ = 0;
+        }
+        if (in_.size() - len_ < read_size_ / 2) in_.resize(std::max(in_.size() * 2, len_ + read_size_));
+    }
+    std::size_t n = transport_->read_some(in_.data() + len_, in_.size() - len_, deadline);
+    len_ += n;
+    return n;
+}
+
+RespFrame Connection::next_frame() {
+    RespFrame f = scanner_.scan(unread());
+    switch (f.kind) {
+    case RespFrame::Kind::incomplete:
+        // Whatever the length headers say (a "$9999999999"), no reply is buffered past the bound.
+        if (f.needed > max_reply_bytes_ || len_ - pos_ > max_reply_bytes_)
+            throw ProtocolError(
+                fmt::format("a reply from {} is larger than {} bytes: not read", peer(), max_reply_bytes_));
+        return f;
+    case RespFrame::Kind::malformed:
+        protocol_error(f);
+    default:
+        return f;
+    }
+}
+
 Reply Connection::next_buffered() {
-    hand_over_to_reader();
-    void* raw = nullptr;
-    if (redisReaderGetReply(reader_.get(), &raw) != REDIS_OK)
-        throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
-    return Reply(static_cast<redisReply*>(raw));
+    RespFrame f = next_frame();
+    if (f.kind == RespFrame::Kind::incomplete) return nullptr;
+    Reply r = build_reply(unread().substr(0, f.size));
+    consume(f.size);
+    return r;
 }
 
 Reply Connection::buffered_reply() {
@@ -79,18 +115,8 @@ Reply Connection::buffered_reply() {
 
 Reply Connection::read_next(Deadline deadline) {
     for (;;) {
-        if (Reply r = next_buffered()) {
-            unanswered_ = 0;
-            return r;
-        }
-        std::size_t n = transport_->read_some(in_.data(), in_.size(), deadline);
-        if (n == 0) return nullptr;
-        // Whatever the length headers say (a "$9999999999"), no reply is buffered past the bound.
-        unanswered_ += n;
-        if (unanswered_ > max_reply_bytes_)
-            throw ProtocolError(fmt::format("a reply from {} is larger than {} bytes: not read", peer(), max_reply_bytes_));
-        if (redisReaderFeed(reader_.get(), in_.data(), n) != REDIS_OK)
-            throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
+        if (Reply r = next_buffered()) return r;
+        if (read_more(deadline) == 0) return nullptr;
     }
 }
 
@@ -124,98 +150,49 @@ Reply Connection::read_reply(Deadline deadline) {
     return read_next(deadline);
 }
 
-void Connection::hand_over_to_reader() {
-    if (raw_pos_ >= raw_in_.size()) return;
-    if (redisReaderFeed(reader_.get(), raw_in_.data() + raw_pos_, raw_in_.size() - raw_pos_) != REDIS_OK)
-        throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
-    raw_in_.clear();
-    raw_pos_ = 0;
-    frame_.reset();
-}
-
-void Connection::take_back_from_reader() {
-    redisReader* r = reader_.get();
-    if (r->ridx != -1 || r->len <= r->pos) return;  // mid-reply (read_integer_reply lets hiredis finish), or nothing left
-    raw_in_.append(r->buf + r->pos, r->len - r->pos);
-    r->pos = r->len;
-}
-
-std::optional<IntegerReply> Connection::parse_integer_reply() {
-    const std::size_t avail = raw_in_.size() - raw_pos_;
-    if (avail == 0) return std::nullopt;
-    const char* p = raw_in_.data() + raw_pos_;
-    const char* crlf = static_cast<const char*>(memchr(p, '\r', avail));
-    if (!crlf || static_cast<std::size_t>(crlf - p) + 1 >= avail) {
-        if (avail > 64 * 1024) throw ProtocolError(fmt::format("protocol error from {}: reply line too long", peer()));
-        return std::nullopt;  // not all here yet
-    }
-    std::string_view line(p + 1, static_cast<std::size_t>(crlf - p) - 1);
-    if (crlf[1] != '\n') throw ProtocolError(fmt::format("protocol error from {}: bad line end", peer()));
-    IntegerReply r;
-    if (*p == ':') {
-        auto [end, ec] = std::from_chars(line.data(), line.data() + line.size(), r.value);
-        if (ec != std::errc() || end != line.data() + line.size())
-            throw ProtocolError(fmt::format("protocol error from {}: bad integer reply", peer()));
-    } else if (*p == '-') {
-        r.error = true;
-        r.text.assign(line);
-    } else {
-        throw ProtocolError(fmt::format("protocol error from {}: expected an integer reply, got '{}'", peer(),
-                                        *p >= 0x20 && *p < 0x7f ? *p : '?'));
-    }
-    raw_pos_ += static_cast<std::size_t>(crlf - p) + 2;
-    return r;
-}
-
 std::optional<IntegerReply> Connection::read_integer_reply(Deadline deadline) {
     if (!take_deferred(deadline)) return std::nullopt;
-    if (reader_->ridx != -1) {  // read_reply stopped in the middle of a reply: hiredis finishes it
-        Reply r = read_next(deadline);
-        if (!r) return std::nullopt;
-        IntegerReply out;
-        if (r->type == REDIS_REPLY_ERROR) {
-            out.error = true;
-            out.text.assign(reply_text(r.get()));
-        } else if (r->type == REDIS_REPLY_INTEGER) {
-            out.value = r->integer;
-        } else {
-            throw ProtocolError(fmt::format("protocol error from {}: expected an integer reply", peer()));
-        }
-        return out;
-    }
-    take_back_from_reader();
     for (;;) {
-        if (auto r = parse_integer_reply()) return r;
-        if (raw_pos_ > 0) {
-            raw_in_.erase(0, raw_pos_);
-            raw_pos_ = 0;
+        RespFrame f = next_frame();
+        IntegerReply out;
+        switch (f.kind) {
+        case RespFrame::Kind::incomplete:
+            if (read_more(deadline) == 0) return std::nullopt;
+            continue;
+        case RespFrame::Kind::integer:
+            out.value = f.integer;
+            break;
+        case RespFrame::Kind::error:
+            out.error = true;
+            out.text.assign(f.text);
+            break;
+        default: {  // an integer behind a RESP3 attribute is still one
+            Reply r = build_reply(unread().substr(0, f.size));
+            if (r->type == REDIS_REPLY_INTEGER) {
+                out.value = r->integer;
+            } else if (r->type == REDIS_REPLY_ERROR) {
+                out.error = true;
+                out.text.assign(reply_text(r.get()));
+            } else {
+                throw ProtocolError(fmt::format("protocol error from {}: expected an integer reply", peer()));
+            }
         }
-        std::size_t n = transport_->read_some(in_.data(), in_.size(), deadline);
-        if (n == 0) return std::nullopt;
-        raw_in_.append(in_.data(), n);
+        }
+        consume(f.size);
+        return out;
     }
 }
 
 std::optional<std::string_view> Connection::read_frame(Deadline deadline) {
     if (!take_deferred(deadline)) return std::nullopt;
-    if (reader_->ridx != -1) throw ProtocolError("a reply read as a frame after one left half read");
-    take_back_from_reader();
     for (;;) {
-        std::string_view rest(raw_in_.data() + raw_pos_, raw_in_.size() - raw_pos_);
-        if (std::size_t size = frame_.measure(rest)) {
-            frame_.reset();
-            raw_pos_ += size;
-            return rest.substr(0, size);
+        RespFrame f = next_frame();
+        if (f.kind != RespFrame::Kind::incomplete) {
+            std::string_view frame = unread().substr(0, f.size);
+            consume(f.size);  // the bytes stay where they are until the next read_more
+            return frame;
         }
-        if (rest.size() > max_reply_bytes_)
-            throw ProtocolError(fmt::format("a reply from {} is larger than {} bytes: not read", peer(), max_reply_bytes_));
-        if (raw_pos_ > 0) {  // the frame so far moves to the front; the meter counts from the frame's start
-            raw_in_.erase(0, raw_pos_);
-            raw_pos_ = 0;
-        }
-        std::size_t n = transport_->read_some(in_.data(), in_.size(), deadline);
-        if (n == 0) return std::nullopt;
-        raw_in_.append(in_.data(), n);
+        if (read_more(deadline) == 0) return std::nullopt;
     }
 }
 
@@ -232,14 +209,6 @@ Reply Connection::command(const std::vector<std::string_view>& args, std::chrono
         if (deadline && Clock::now() >= *deadline)
             throw TimeoutError(fmt::format("no reply from {} within {}ms", peer(), timeout.count()));
     }
-}
-
-Reply Connection::parse_reply(std::string_view bytes) {
-    void* raw = nullptr;
-    if (redisReaderFeed(reader_.get(), bytes.data(), bytes.size()) != REDIS_OK ||
-        redisReaderGetReply(reader_.get(), &raw) != REDIS_OK)
-        throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), reader_->errstr));
-    return Reply(static_cast<redisReply*>(raw));
 }
 
 }  // namespace rbus

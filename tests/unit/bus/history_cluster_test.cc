@@ -3,7 +3,6 @@
 // the PUBLISH; an event refused in one phase goes no further.
 #include <doctest/doctest.h>
 
-#include <hiredis/hiredis.h>
 
 #include <functional>
 #include <string>
@@ -14,18 +13,16 @@
 #include "bus/history_cluster.h"
 #include "bus/history_keys.h"
 #include "redis/crc16.h"
+#include "redis/resp_reader.h"
 
 using namespace rbus;
 
 namespace {
 
-// A reply as the server would send it, parsed by hiredis's reader.
+// A reply as the server would send it, built by the RESP reader.
 Reply reply_of(std::string_view resp) {
-    std::unique_ptr<redisReader, ReaderDeleter> reader(redisReaderCreate());
-    redisReaderFeed(reader.get(), resp.data(), resp.size());
-    void* r = nullptr;
-    REQUIRE(redisReaderGetReply(reader.get(), &r) == REDIS_OK);
-    return Reply(static_cast<redisReply*>(r));
+    REQUIRE(scan_frame(resp).size == resp.size());
+    return build_reply(resp);
 }
 
 // Records every phase's commands; answers by `answer` (the command's name and its index in the phase).

@@ -6,7 +6,7 @@
 #include "base/error.h"
 #include "redis/connection.h"
 #include "redis/fake_transport.h"
-#include "redis/resp_frame.h"
+#include "redis/resp_reader.h"
 
 using namespace rbus;
 using rbus::testing::FakeTransport;
@@ -20,22 +20,21 @@ std::string meter_page() {
 }
 }  // namespace
 
-TEST_CASE("a RESP frame is measured as its bytes arrive, whatever the split") {
+TEST_CASE("an XRANGE page is measured as its bytes arrive, whatever the split") {
     const std::string page = meter_page();
     const std::string buffered = page + "+OK\r\n";  // the next reply already behind it
+    RespScanner resumed;
     for (std::size_t cut = 0; cut <= page.size(); ++cut) {
-        FrameMeter m;
-        CHECK(m.measure(std::string_view(buffered).substr(0, cut)) == (cut == page.size() ? page.size() : 0));
-        CHECK(m.measure(buffered) == page.size());
+        std::string_view part = std::string_view(buffered).substr(0, cut);
+        CHECK(scan_frame(part).size == (cut == page.size() ? page.size() : 0));
+        RespFrame f = resumed.scan(part);  // resumed where the previous cut stopped
+        CHECK(f.size == (cut == page.size() ? page.size() : 0));
     }
-    for (std::string one : {"+OK\r\n", "-ERR no\r\n", ":5\r\n", "$-1\r\n", "*-1\r\n", "*0\r\n", "$0\r\n\r\n"}) {
-        FrameMeter m;
-        CHECK(m.measure(one + "junk") == one.size());
-    }
-    for (std::string bad : {"?x\r\n", "$3\r\nabcd\r\n", "*x\r\n", ":1\rz", "*1\r\n!\r\n"}) {
-        FrameMeter m;
-        CHECK_THROWS_AS(m.measure(bad), ProtocolError);
-    }
+    CHECK(scan_frame(buffered).size == page.size());
+    for (std::string one : {"+OK\r\n", "-ERR no\r\n", ":5\r\n", "$-1\r\n", "*-1\r\n", "*0\r\n", "$0\r\n\r\n"})
+        CHECK(scan_frame(one + "junk").size == one.size());
+    for (std::string bad : {"?x\r\n", "$3\r\nabcd\r\n", "*x\r\n", ":1\rz\n", "*1\r\n!\r\n"})
+        CHECK(scan_frame(bad).kind == RespFrame::Kind::malformed);
 }
 
 TEST_CASE("read_frame: whole replies as bytes, across reads, mixed with read_reply") {
@@ -48,7 +47,7 @@ TEST_CASE("read_frame: whole replies as bytes, across reads, mixed with read_rep
     auto f = conn.read_frame(std::nullopt);
     REQUIRE(f);
     CHECK(*f == page);
-    Reply r = conn.read_reply(std::nullopt);  // a reply after a frame goes through hiredis as usual
+    Reply r = conn.read_reply(std::nullopt);  // a reply after a frame is built as usual
     REQUIRE(r);
     CHECK(r->integer == 42);
     f = conn.read_frame(std::nullopt);

@@ -43,28 +43,21 @@ public:
     const std::vector<Subscription>& subscriptions() const { return subs_; }
 
 private:
-    // Appends what the transport has (at least a byte) to the buffer; 0 when the
-    // deadline passed or a signal came first.
-    std::size_t read_more(Deadline deadline);
-    std::string_view unread() const { return {buf_.data() + pos_, len_ - pos_}; }
-    // A frame that is not a pub/sub push, read by the connection's reader.
-    Reply read_other(std::string_view frame) { return conn_->parse_reply(frame); }
     // Throws ProtocolError when a frame of frame_bytes is past ConnectOptions::max_reply_bytes.
     void refuse_oversized(std::size_t frame_bytes) const;
-    [[noreturn]] void protocol_error();
+    [[noreturn]] void protocol_error(const RespFrame& f) const;
     bool dispatch(redisReply* r, const std::function<bool(const BusMessage&)>& on_message);
 
     ConnectOptions options_;
     std::string client_name_;
     std::vector<Subscription> subs_;
     ConnectionMaker connect_;
+    // Frames are looked at in place in the connection's input buffer
+    // (Connection::unread, resp_reader.h): a message is handed out as views
+    // into it, which stay valid until the next read. Messages that arrive
+    // while start() waits for the confirmations stay there and are handed out
+    // by the next poll(), in order, so none is lost.
     std::unique_ptr<Connection> conn_;
-    // Bytes received and not yet handed out: buf_[pos_, len_). Push frames are
-    // parsed in place (push_frame.h); the buffer moves only between reads.
-    // Messages that arrive while start() waits for the confirmations stay here
-    // and are handed out by the next poll(), in order, so none is lost.
-    std::vector<char> buf_;
-    std::size_t pos_ = 0, len_ = 0;
 };
 
 }  // namespace rbus

@@ -1,7 +1,7 @@
-// A Redis connection: hiredis's reader and formatter over a Transport of ours.
+// A Redis connection over a Transport of ours: commands written as RESP
+// (append_resp), replies read in place from its input buffer by the one RESP
+// reader (resp_reader.h).
 #pragma once
-
-#include <hiredis/hiredis.h>
 
 #include <chrono>
 #include <deque>
@@ -13,34 +13,21 @@
 #include <string_view>
 #include <vector>
 
-#include "redis/resp_frame.h"
+#include "redis/resp_reader.h"
 #include "redis/transport.h"
 
 namespace rbus {
-
-struct ReplyDeleter {
-    void operator()(redisReply* r) const { freeReplyObject(r); }
-};
-using Reply = std::unique_ptr<redisReply, ReplyDeleter>;
-
-struct ReaderDeleter {
-    void operator()(redisReader* r) const { redisReaderFree(r); }
-};
-
-inline std::string_view reply_text(const redisReply* r) {
-    return r && r->str ? std::string_view(r->str, r->len) : std::string_view();
-}
 
 // The integer of a reply to `command` (PUBLISH, NUMPAT, ...); any other kind
 // of reply is a ProtocolError naming the command.
 long long integer_of(const redisReply* r, std::string_view command);
 
-// Appends one command as binary-safe RESP, byte for byte what redisFormatCommandArgv
-// writes, without its allocations: *N, then $len and the bytes of each argument.
+// Appends one command as binary-safe RESP, byte for byte what hiredis's
+// redisFormatCommandArgv writes: *N, then $len and the bytes of each argument.
 void append_resp(std::string& out, const std::string_view* args, std::size_t count);
 
 // A reply to a command that answers with an integer (PUBLISH, INCR) or an error,
-// read without building a redisReply.
+// read in place, without building a Reply.
 struct IntegerReply {
     bool error = false;
     long long value = 0;
@@ -67,20 +54,31 @@ public:
     Reply read_reply(Deadline deadline);
     // A reply already buffered, without touching the transport.
     Reply buffered_reply();
-    // A reply from bytes the caller read from transport() itself (the
-    // Subscriber, which parses pub/sub messages in place in its own buffer),
-    // through this connection's one reader: nullptr when they hold no whole
-    // reply yet (kept for the next call). Throws ProtocolError.
-    Reply parse_reply(std::string_view bytes);
     // read_reply for pipelines of PUBLISH / INCR: an integer or an error reply, or
     // nullopt when the deadline passed (or a signal came) first. Any other kind of
     // reply is a ProtocolError. Mixes freely with read_reply.
     std::optional<IntegerReply> read_integer_reply(Deadline deadline);
-    // The next reply as its RESP bytes, without building a redisReply (a
-    // large reply read in place: XRANGE pages), or nullopt when the deadline
-    // passed (or a signal came) first. The bytes hold until the next read.
-    // Not after a read_reply that stopped inside a reply (ProtocolError).
+    // The next reply as its RESP bytes, without building a Reply (a large
+    // reply read in place: XRANGE pages), or nullopt when the deadline passed
+    // (or a signal came) first. The bytes hold until the next read_more (any
+    // read that has to wait for bytes). Mixes freely with read_reply.
     std::optional<std::string_view> read_frame(Deadline deadline);
+
+    // The input buffer, for a reader that looks at the frames itself (the
+    // Subscriber hands out pub/sub messages as views into it): the bytes
+    // received and not yet consumed. Views into it stay valid until the next
+    // read_more().
+    std::string_view unread() const { return {in_.data() + pos_, len_ - pos_}; }
+    // Drops the first n bytes of unread() (whole frames).
+    void consume(std::size_t n) {
+        pos_ += n;
+        scanner_.reset();
+    }
+    // Appends what the transport has (at least a byte) to the buffer; 0 when
+    // the deadline passed or a signal came first. Throws IoError.
+    std::size_t read_more(Deadline deadline);
+    // How much read_more asks the transport for at a time (default 64 KiB).
+    void set_read_size(std::size_t n) { read_size_ = n; }
 
     // A reply not waited for (CLIENT SETNAME sent along with the first real command,
     // saving a round trip): the next read takes it first and hands it to check, which
@@ -101,25 +99,22 @@ public:
 
 private:
     std::unique_ptr<Transport> transport_;
-    std::unique_ptr<redisReader, ReaderDeleter> reader_;
-    // Bytes read by read_integer_reply and not yet used: handed to the hiredis
-    // reader before it reads again.
-    void hand_over_to_reader();
-    // Unused bytes of the hiredis reader taken back, when it is between replies.
-    void take_back_from_reader();
-    std::optional<IntegerReply> parse_integer_reply();
+    // The next whole frame of unread() (consumed and built when it is not
+    // malformed), or kind incomplete. Throws ProtocolError.
+    RespFrame next_frame();
     Reply next_buffered();
     Reply read_next(Deadline deadline);
     // Takes the deferred replies; false when the deadline passed first.
     bool take_deferred(Deadline deadline);
+    [[noreturn]] void protocol_error(const RespFrame& f) const;
 
     std::string out_;
+    // Received bytes: in_[pos_, len_) not yet consumed.
     std::vector<char> in_;
+    std::size_t pos_ = 0, len_ = 0;
+    std::size_t read_size_ = 64 * 1024;
+    RespScanner scanner_;  // where the scan of an incomplete frame at pos_ stopped
     std::size_t max_reply_bytes_ = 32 * 1024 * 1024;
-    std::size_t unanswered_ = 0;  // bytes read since the last whole reply
-    std::string raw_in_;  // read_integer_reply's buffer
-    std::size_t raw_pos_ = 0;
-    FrameMeter frame_;  // read_frame's progress through the reply at raw_pos_
     struct Deferred {
         ReplyCheck check;
         std::chrono::milliseconds bound;
