@@ -1,5 +1,5 @@
-// Redis Cluster topology without a server: CLUSTER SLOTS replies built by the
-// hiredis reader from RESP bytes (a Connection over a FakeTransport), slot
+// Redis Cluster topology without a server: CLUSTER SLOTS replies built by our
+// RESP reader (resp_reader.h) from RESP bytes (a Connection over a FakeTransport), slot
 // owners, channels grouped per owning node. MOVED/ASK and per-node connect
 // options: cluster_redirect_test.cc.
 #include <doctest/doctest.h>
@@ -20,7 +20,7 @@ using rbus::HostPort;
 
 namespace {
 
-// One reply as hiredis builds it from the bytes a server would send.
+// One reply as read_reply builds it from the bytes a server would send.
 rbus::Reply topo_reply(std::string resp) {
     auto t = std::make_unique<rbus::testing::FakeTransport>();
     t->chunks = {std::move(resp)};

@@ -98,7 +98,7 @@ TEST_CASE("read_integer_reply: integers and errors without a redisReply, mixed w
     auto n = c.read_integer_reply(std::nullopt);
     REQUIRE(n);
     CHECK(n->value == -3);
-    Reply ok = c.read_reply(std::nullopt);  // the bytes read ahead go to the hiredis reader
+    Reply ok = c.read_reply(std::nullopt);  // the bytes read ahead stay for the next reply
     REQUIRE(ok);
     CHECK(reply_text(ok.get()) == "OK");
     auto seven = c.read_integer_reply(std::nullopt);  // and back
@@ -151,7 +151,7 @@ TEST_CASE("read_integer_reply after a read_reply that stopped mid-reply: the rep
     t->chunks = {"$4\r\n"};
     t->frozen = true;
     Connection c(std::move(t));
-    CHECK_FALSE(c.read_reply(deadline_after(20ms)));  // half a reply in the hiredis reader
+    CHECK_FALSE(c.read_reply(deadline_after(20ms)));  // half a reply in the reader
     transport->chunks = {":9\r\n\r\n"};  // the bulk string's bytes look like an integer reply
     // The bulk string is not an integer: a ProtocolError, not the 9 inside it.
     CHECK_THROWS_AS(c.read_integer_reply(deadline_after(1s)), ProtocolError);

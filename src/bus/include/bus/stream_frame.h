@@ -1,6 +1,6 @@
 // An XRANGE reply read in place from its RESP bytes (Connection::read_frame):
 // each entry's id and envelope as views of those bytes, with no reply object
-// per element (a page of 1,000 entries is 5,000 of them through hiredis).
+// per element (a page of 1,000 entries is 5,000 of them built by read_reply).
 #pragma once
 
 #include <optional>
