@@ -240,6 +240,8 @@ numsub() { redis-cli -p "$1" pubsub numsub "$2" | sed -n 2p; }
 has_subscribers() { [ "$(numsub "$1" "$2")" = "$3" ]; }
 # has_patterns PORT N: true once the server counts N pattern subscriptions.
 has_patterns() { [ "$(redis-cli -p "$1" pubsub numpat)" = "$2" ]; }
+# lines_at_least FILE N: true once FILE holds N lines or more (for wait_until).
+lines_at_least() { [ "$(grep -c '' "$1" 2>/dev/null)" -ge "$2" ]; }
 
 # --- cases and assertions -------------------------------------------------
 

@@ -11,6 +11,10 @@ CH=raptorflow.events
 
 tm() { tmux -L "$SOCK" -f /dev/null "$@"; }
 trap 'tm kill-server 2>/dev/null; cleanup' EXIT
+# A session that outlives the others: killing a width's session must not empty
+# the server, or the next new-session can meet a server still exiting
+# ("server exited unexpectedly" under load).
+tm new-session -d -s keep -x 20 -y 2 "sleep 600" || { echo "FAIL tmux: cannot start a server"; exit 1; }
 
 publish() {  # publish TYPE JSON-FIELDS: one envelope with a fixed id and timestamp
     redis-cli -p "$R_PORT" publish "$CH.$1" "{\"type\":\"$1\",$2}" >/dev/null

@@ -91,8 +91,7 @@ sigterm_while_reading_ahead_loses_nothing() {
         > "$TEST_TMP/s1.fifo" 2> "$TEST_TMP/s1.err" &
     local s1=$!
     track "$s1"
-    lines_at_least() { [ "$(wc -l < "$TEST_TMP/s1.out")" -ge "$1" ]; }
-    wait_until 30 lines_at_least 300 || die "no output"
+    wait_until 30 lines_at_least "$TEST_TMP/s1.out" 300 || die "no output"
     kill -TERM "$s1"
     wait "$s1"; expect_code $? 143 "SIGTERM"
     wait "$reader"
