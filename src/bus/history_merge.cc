@@ -4,6 +4,7 @@
 #include <cctype>
 #include <cstring>
 #include <functional>
+#include <utility>
 
 #include <fmt/format.h>
 
@@ -222,11 +223,76 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
     return true;
 }
 
-std::vector<ReplayItem> ReplayMerge::take_sorted() {
+namespace {
+
+// A run of collected events, handed out as stored (read once, when collected).
+class CollectedRun final : public ReplaySource {
+public:
+    explicit CollectedRun(std::vector<ReplayItem> items) : items_(std::move(items)) {}
+    bool next(ReplayHead& head) override {
+        if (at_ == items_.size()) return false;
+        const ReplayItem& item = items_[at_++];
+        head.channel = item.channel;
+        head.pattern = item.pattern;
+        head.body = item.body;
+        head.id = item.id;
+        head.timestamp = item.timestamp;
+        head.read = item.read(read_) ? &read_ : nullptr;
+        head.remembered = true;
+        return true;
+    }
+
+private:
+    std::vector<ReplayItem> items_;
+    std::size_t at_ = 0;
+    EventRead read_;
+};
+
+}  // namespace
+
+std::unique_ptr<ReplaySource> ReplayMerge::take_run(bool sort) {
     auto earlier = [](const ReplayItem& a, const ReplayItem& b) { return a.timestamp < b.timestamp; };
-    // History streams are written in time order: most replays are sorted already.
-    if (!std::is_sorted(items_.begin(), items_.end(), earlier)) std::stable_sort(items_.begin(), items_.end(), earlier);
-    return std::move(items_);
+    // RaptorBus's msg: keys come in SCAN's order; a run already in order stays as it came.
+    if (sort && !std::is_sorted(items_.begin(), items_.end(), earlier))
+        std::stable_sort(items_.begin(), items_.end(), earlier);
+    return std::make_unique<CollectedRun>(std::exchange(items_, {}));
+}
+
+void ReplayMerge::deliver(const std::vector<ReplaySource*>& sources,
+                          const std::function<bool(const ReplayHead&)>& deliver) {
+    // Each id once: a collected event's id is known from its add; one from a
+    // stream read as it goes is remembered as it is handed out.
+    auto fresh = [this](const ReplayHead& h) {
+        if (h.remembered) return true;
+        if (ids_.count(h.id)) return false;
+        ids_.insert(store(h.id));
+        return true;
+    };
+    if (sources.size() == 1) {  // one source: its own order, nothing to compare
+        ReplayHead head;
+        while (sources[0]->next(head))
+            if (fresh(head) && !deliver(head)) return;
+        return;
+    }
+    std::vector<ReplayHead> heads(sources.size());
+    // A min-heap of the sources by their head's timestamp, then by their place.
+    auto later = [&heads](std::size_t a, std::size_t b) {
+        int c = heads[a].timestamp.compare(heads[b].timestamp);
+        return c != 0 ? c > 0 : a > b;
+    };
+    std::vector<std::size_t> heap;
+    for (std::size_t i = 0; i < sources.size(); ++i)
+        if (sources[i]->next(heads[i])) heap.push_back(i);
+    std::make_heap(heap.begin(), heap.end(), later);
+    while (!heap.empty()) {
+        std::pop_heap(heap.begin(), heap.end(), later);
+        std::size_t i = heap.back();
+        if (fresh(heads[i]) && !deliver(heads[i])) return;
+        if (sources[i]->next(heads[i]))
+            std::push_heap(heap.begin(), heap.end(), later);
+        else
+            heap.pop_back();
+    }
 }
 
 }  // namespace rbus

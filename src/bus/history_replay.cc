@@ -9,7 +9,7 @@
 #include "base/error.h"
 #include "bus/cluster_slots.h"
 #include "bus/history_options.h"
-#include "bus/stream_frame.h"
+#include "bus/history_cursor.h"
 #include "base/log.h"
 #include "base/named_file.h"
 #include "base/signals.h"
@@ -18,6 +18,12 @@ namespace rbus {
 namespace {
 
 constexpr std::size_t kPage = 1000;  // XRANGE COUNT, SCAN COUNT, MGET keys per command
+// Stream pages held at once when a pattern finds many streams: entries in all
+// first pages together, the smallest page, and up to how many streams each
+// asks for its next page ahead.
+constexpr std::size_t kPagesBudget = 200000;
+constexpr std::size_t kMinPage = 10;
+constexpr std::size_t kReadAheadStreams = 64;
 
 }  // namespace
 
@@ -58,69 +64,63 @@ std::vector<std::string_view> HistoryReplay::scan(Connection& conn, const std::s
     return found;
 }
 
-void HistoryReplay::read_stream(Connection& conn, const std::string& key, std::string_view pattern) {
-    std::string count = std::to_string(kPage);
-    std::string_view channel = keys_.channel_of_stream(key);
-    std::vector<FrameEntry> entries;
-    bool any = false;
-    std::string next;
-    // The next page is asked for as soon as this one's last ID is known, so the
-    // server reads it while this one is being merged.
-    auto ask = [&](std::string_view from) {
-        conn.append({"XRANGE", key, from, range_.end, "COUNT", count});
-        conn.flush(deadline_after(ctx_.connect.reply_timeout));
-    };
-    ask(range_.start);
-    for (;;) {
-        Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
-        std::optional<std::string_view> frame;
-        while (!(frame = conn.read_frame(deadline))) {
-            throw_if_interrupted();
-            if (deadline && Clock::now() >= *deadline)
-                throw TimeoutError(fmt::format("no reply from {} to XRANGE within {}ms", conn.peer(),
-                                               ctx_.connect.reply_timeout.count()));
+void HistoryReplay::collect_stream(Connection& conn, const std::string& key, std::string_view pattern, bool asking) {
+    StreamPages pages(conn, ctx_.connect.reply_timeout);
+    StreamCursor cursor(pages, key, keys_.channel_of_stream(key), pattern, range_, kPage, true, asking);
+    cursor.start();
+    cursor.first_page();
+    collect(cursor, pattern);
+    if (cursor.entries() > 0 || !pattern.empty()) sources_.streams.push_back(key);
+}
+
+void HistoryReplay::collect(StreamCursor& cursor, std::string_view pattern) {
+    std::string_view channel = keys_.channel_of_stream(cursor.key()), body;
+    while (cursor.next_envelope(body))
+        if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
+    sources_.stream_events += cursor.entries();
+}
+
+void HistoryReplay::open_cursors(Connection& conn) {
+    std::vector<std::pair<std::size_t, std::string_view>> found;  // (subscription, stream key)
+    for (std::size_t i = 0; i < subs_.size(); ++i) {
+        const Subscription& sub = subs_[i];
+        if (!sub.pattern) {
+            names_.push_back(keys_.stream(sub.name));
+            found.emplace_back(i, names_.back());
+            continue;
         }
-        // Read in place (stream_frame.h): the page's bytes hold until the next
-        // read, which comes after this page is merged (the merge copies what it keeps).
-        entries.clear();
-        if (auto error = parse_entries_frame(*frame, entries, "XRANGE")) {
-            if (error->rfind("WRONGTYPE", 0) == 0) throw UsageError(fmt::format("history key {} is not a stream", key));
-            throw ReplyError(std::string(*error));
+        for (std::string_view key : scan(conn, keys_.stream_pattern(sub.name), "stream")) {
+            names_.emplace_back(key);
+            found.emplace_back(i, names_.back());
         }
-        bool last = entries.size() < kPage;
-        if (!last) {
-            next.assign("(").append(entries.back().id);
-            ask(next);
-        }
-        for (const FrameEntry& e : entries) {
-            any = true;
-            ++sources_.stream_events;
-            std::string_view body = e.envelope;
-            if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
-        }
+    }
+    // What is held at once stays bounded however many streams a pattern finds:
+    // pages shrink as streams grow in number, and past a few streams only the
+    // page being printed is held (no read-ahead).
+    std::size_t page = std::clamp<std::size_t>(kPagesBudget / std::max<std::size_t>(found.size(), 1), kMinPage, kPage);
+    bool read_ahead = found.size() <= kReadAheadStreams;
+    pages_ = std::make_unique<StreamPages>(conn, ctx_.connect.reply_timeout);
+    for (const auto& [sub, key] : found) {
+        std::string_view pattern = subs_[sub].pattern ? std::string_view(subs_[sub].name) : std::string_view();
+        cursors_.push_back({sub, false, std::make_unique<StreamCursor>(*pages_, key, keys_.channel_of_stream(key),
+                                                                       pattern, range_, page, read_ahead)});
+        cursors_.back().cursor->start();
+    }
+    pages_->send();
+    for (auto& c : cursors_) {  // every first page in one round trip; a key of the wrong type fails here
+        c.cursor->first_page();
         throw_if_interrupted();
-        if (last) break;
-    }
-    if (any || !pattern.empty()) sources_.streams.push_back(key);
-}
-
-void HistoryReplay::read_streams(Connection& conn, const Subscription& sub) {
-    if (!sub.pattern) {
-        names_.push_back(keys_.stream(sub.name));
-        read_stream(conn, names_.back(), {});
-        return;
-    }
-    for (std::string_view key : scan(conn, keys_.stream_pattern(sub.name), "stream")) {
-        names_.emplace_back(key);
-        read_stream(conn, names_.back(), sub.name);
     }
 }
 
-void HistoryReplay::read_msg_keys(Connection& conn, const Subscription& sub) {
+std::vector<std::string_view> HistoryReplay::scan_msg_keys(Connection& conn, const Subscription& sub) {
     std::vector<std::string_view> keys =
         scan(conn, raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name)), "string");
     sources_.msg_keys += keys.size();
-    std::string_view pattern = sub.pattern ? std::string_view(sub.name) : std::string_view();
+    return keys;
+}
+
+void HistoryReplay::read_msg_keys(Connection& conn, std::vector<std::string_view> keys, std::string_view pattern) {
     drop_replayed(keys);
     for (std::size_t at = 0; at < keys.size(); at += kPage) {
         std::vector<std::string_view> args{"MGET"};
@@ -166,35 +166,68 @@ void HistoryReplay::warn_if_none(const Subscription& sub, std::size_t streams_be
 }
 
 void HistoryReplay::read() {
-    std::unique_ptr<Connection> conn;
     if (!cluster_by_flags(ctx_)) {
-        conn = connect_bus(ctx_.connect, "rbus-replay");
-        if (is_cluster_node(*conn, ctx_.connect.reply_timeout)) conn.reset();  // one node of a cluster as the URL
+        conn_ = connect_bus(ctx_.connect, "rbus-replay");
+        if (is_cluster_node(*conn_, ctx_.connect.reply_timeout)) conn_.reset();  // one node of a cluster as the URL
     }
-    if (!conn) {
+    if (!conn_) {
         read_cluster();
-    } else {
-        for (const Subscription& sub : subs_) {
-            std::size_t before = merge_.size(), streams_before = sources_.streams.size();
-            std::size_t msg_before = sources_.msg_keys;
-            read_streams(*conn, sub);
-            read_msg_keys(*conn, sub);
-            warn_if_none(sub, streams_before, msg_before);
-            logger().debug("replay {}: {} event(s)", sub.name, merge_.size() - before);
-        }
+        return;
     }
-    logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) to replay",
-                  sources_.streams.size(), sources_.stream_events, sources_.streams.empty() ? "" : " ",
-                  fmt::join(sources_.streams, ", "), sources_.msg_keys,
-                  log_lazy([this] { return masters_ > 0 ? fmt::format(" on {} cluster master(s)", masters_) : std::string(); }),
-                  merge_.size());
+    open_cursors(*conn_);
+    for (std::size_t i = 0; i < subs_.size(); ++i) {
+        const Subscription& sub = subs_[i];
+        std::size_t streams_before = sources_.streams.size(), msg_before = sources_.msg_keys;
+        std::vector<OpenCursor*> streams;
+        for (OpenCursor& c : cursors_)
+            if (c.sub == i) {
+                streams.push_back(&c);
+                if (c.cursor->entries() > 0 || sub.pattern) sources_.streams.emplace_back(c.cursor->key());
+            }
+        std::vector<std::string_view> msg_keys = scan_msg_keys(*conn_, sub);
+        std::string_view pattern = sub.pattern ? std::string_view(sub.name) : std::string_view();
+        if (msg_keys.empty()) {  // streams alone: each printed as it is read
+            for (OpenCursor* c : streams) sources_order_.push_back(c->cursor.get());
+        } else {
+            // RaptorBus's msg: keys come in no order and must be read whole; the
+            // streams beside them too, so that a msg: key whose event a stream
+            // gave (rbus-publish --history writes both) is not fetched.
+            for (OpenCursor* c : streams) {
+                collect(*c->cursor, pattern);
+                c->collected = true;
+                add_run(merge_.take_run(false));
+            }
+            read_msg_keys(*conn_, std::move(msg_keys), pattern);
+            add_run(merge_.take_run(true));
+        }
+        warn_if_none(sub, streams_before, msg_before);
+    }
+}
+
+void HistoryReplay::add_run(std::unique_ptr<ReplaySource> run) {
+    sources_order_.push_back(run.get());
+    runs_.push_back(std::move(run));
 }
 
 void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {
-    std::vector<ReplayItem> items = merge_.take_sorted();
-    EventRead read;
-    for (const ReplayItem& item : items)
-        if (!deliver(BusMessage{item.channel, item.body, item.pattern}, item.read(read) ? &read : nullptr)) break;
+    std::size_t replayed = 0;
+    merge_.deliver(sources_order_, [&](const ReplayHead& h) {
+        ++replayed;
+        return deliver(BusMessage{h.channel, h.body, h.pattern}, h.read);
+    });
+    std::size_t entries = sources_.stream_events;
+    for (const OpenCursor& c : cursors_)
+        if (!c.collected) entries += c.cursor->entries();
+    logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) replayed",
+                  sources_.streams.size(), entries, sources_.streams.empty() ? "" : " ",
+                  fmt::join(sources_.streams, ", "), sources_.msg_keys,
+                  log_lazy([this] { return masters_ > 0 ? fmt::format(" on {} cluster master(s)", masters_) : std::string(); }),
+                  replayed);
+    sources_order_.clear();
+    runs_.clear();
+    cursors_.clear();
+    pages_.reset();
+    conn_.reset();
     replies_.clear();
     names_.clear();
 }

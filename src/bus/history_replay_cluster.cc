@@ -3,9 +3,10 @@
 // master (each master holds only its own slots' keys) and read on their
 // slot's master (a stream's pages pipelined as on one node; MOVED followed,
 // and ASK: a stream whose slot is being migrated and that already left its
-// master is read page by page on the importing node, ASKING before each
-// XRANGE; MOVED/ASK for the GETs of msg: keys). The merge orders and
-// de-duplicates across masters as it does on one node.
+// master is read on the importing node, ASKING before each XRANGE page;
+// MOVED/ASK for the GETs of msg: keys). Every source is read whole before the
+// first event is delivered; the merge orders and de-duplicates across masters
+// as it does on one node.
 #include <fmt/format.h>
 
 #include "base/error.h"
@@ -13,7 +14,6 @@
 #include "base/signals.h"
 #include "bus/cluster_slots.h"
 #include "bus/history_replay.h"
-#include "bus/history_stream.h"
 #include "redis/cluster_topology.h"
 #include "redis/crc16.h"
 
@@ -21,53 +21,8 @@ namespace rbus {
 namespace {
 
 constexpr std::size_t kClusterGetPage = 1000;  // GETs pipelined per round
-constexpr std::size_t kAskingPage = 1000;      // XRANGE COUNT on an importing node
-
-// The next reply on `conn`; TimeoutError past the reply timeout.
-Reply next_reply(Connection& conn, std::chrono::milliseconds timeout, std::string_view what) {
-    Deadline deadline = deadline_after(timeout);
-    for (;;) {
-        if (Reply r = conn.read_reply(deadline)) return r;
-        throw_if_interrupted();
-        if (deadline && Clock::now() >= *deadline)
-            throw TimeoutError(fmt::format("no reply from {} to {} within {}ms", conn.peer(), what, timeout.count()));
-    }
-}
 
 }  // namespace
-
-void HistoryReplay::read_stream_asking(Connection& conn, const std::string& key, std::string_view pattern) {
-    std::string count = std::to_string(kAskingPage), from = range_.start;
-    std::string_view channel = keys_.channel_of_stream(key);
-    std::vector<StreamEntry> entries;
-    bool any = false;
-    for (;;) {
-        conn.append({"ASKING"});
-        conn.append({"XRANGE", key, from, range_.end, "COUNT", count});
-        conn.flush(deadline_after(ctx_.connect.reply_timeout));
-        Reply asking = next_reply(conn, ctx_.connect.reply_timeout, "ASKING");
-        Reply r = next_reply(conn, ctx_.connect.reply_timeout, "XRANGE");
-        if (asking->type == REDIS_REPLY_ERROR)
-            throw ReplyError(fmt::format("{} refused ASKING: {}", conn.peer(), reply_text(asking.get())));
-        if (r->type == REDIS_REPLY_ERROR) {
-            std::string_view what = reply_text(r.get());
-            if (what.rfind("WRONGTYPE", 0) == 0) throw UsageError(fmt::format("history key {} is not a stream", key));
-            throw ReplyError(std::string(what));
-        }
-        entries.clear();
-        parse_entries(r.get(), entries, "XRANGE");
-        for (const StreamEntry& e : entries) {
-            any = true;
-            ++sources_.stream_events;
-            std::string_view body = e.envelope();
-            if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
-        }
-        throw_if_interrupted();
-        if (entries.size() < kAskingPage) break;
-        from.assign("(").append(entries.back().id);
-    }
-    if (any || !pattern.empty()) sources_.streams.push_back(key);
-}
 
 void HistoryReplay::read_cluster() {
     ClusterSlots slots(ctx_.connect, "rbus-replay");
@@ -80,19 +35,20 @@ void HistoryReplay::read_cluster() {
     auto read_on_owner = [&](const std::string& key, std::string_view pattern) {
         for (int attempt = 0;; ++attempt) {
             try {
-                read_stream(slots.owner_of(hash_slot(key)), key, pattern);
-                return;
+                collect_stream(slots.owner_of(hash_slot(key)), key, pattern, false);
+                break;
             } catch (const ReplyError& e) {
                 std::optional<Redirect> to = parse_redirect(e.what());
                 if (attempt < 3 && to && to->kind == Redirect::Kind::ask) {
                     logger().info("{} is being migrated: reading it on {}", key,
                                   log_lazy([&] { return node_name(to->target); }));
-                    read_stream_asking(slots.node(to->target), key, pattern);
-                    return;
+                    collect_stream(slots.node(to->target), key, pattern, true);
+                    break;
                 }
                 if (attempt >= 3 || !slots.moved(e.what())) throw;
             }
         }
+        add_run(merge_.take_run(false));  // a stream: its own order
     };
     for (const Subscription& sub : subs_) {
         std::size_t before = merge_.size(), streams_before = sources_.streams.size();
@@ -128,6 +84,7 @@ void HistoryReplay::read_cluster() {
                 throw_if_interrupted();
             }
         }
+        add_run(merge_.take_run(true));  // msg: keys: by timestamp
         warn_if_none(sub, streams_before, msg_before);
         logger().debug("replay {}: {} event(s) from {} master(s)", sub.name, merge_.size() - before, masters.size());
     }

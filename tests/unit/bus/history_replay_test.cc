@@ -36,6 +36,38 @@ std::string replay_env(std::string_view id, std::string_view ts) {
 
 SystemTime replay_at(std::string_view ts) { return *parse_timestamp(ts); }
 
+// What the merge handed out, copied (the views hold only until the next event).
+struct Replayed {
+    std::string id, timestamp, body;
+};
+
+std::vector<Replayed> replay_all(ReplayMerge& m, const std::vector<ReplaySource*>& sources, std::size_t stop_after = 0) {
+    std::vector<Replayed> out;
+    m.deliver(sources, [&](const ReplayHead& h) {
+        out.push_back({std::string(h.id), std::string(h.timestamp), std::string(h.body)});
+        return stop_after == 0 || out.size() < stop_after;
+    });
+    return out;
+}
+
+// A source read as it goes, as a stream cursor is: its ids are not the merge's yet.
+using Events = std::vector<std::pair<std::string, std::string>>;
+
+class ListedSource final : public ReplaySource {
+public:
+    explicit ListedSource(Events events) : events_(std::move(events)) {}
+    bool next(ReplayHead& h) override {
+        if (at_ == events_.size()) return false;
+        const auto& [id, ts] = events_[at_++];
+        h = ReplayHead{"ch", "", id, id, ts, nullptr, false};
+        return true;
+    }
+
+private:
+    Events events_;
+    std::size_t at_ = 0;
+};
+
 }  // namespace
 
 TEST_CASE("stream replies: XRANGE entries and XREADGROUP's keyed entries, deleted entries as nil") {
@@ -106,7 +138,8 @@ TEST_CASE("replay merge: each id once, in timestamp order, stream order kept for
     CHECK(m.add("ch", bus_event, "", nullptr));
     CHECK(m.replayed("id-a"));
     CHECK_FALSE(m.replayed("id-z"));
-    auto items = m.take_sorted();
+    auto run = m.take_run(true);
+    auto items = replay_all(m, {run.get()});
     REQUIRE(items.size() == 4);
     CHECK(items[0].id == "id-b");
     CHECK(items[1].id == "id-d");
@@ -125,7 +158,8 @@ TEST_CASE("replay merge: msg: keys are filtered by envelope time, id-less messag
     CHECK_FALSE(m.add("ch", "not json", "", &range));  // no time: not placed in a range
     ReplayMerge open;
     CHECK(open.add("ch", R"({"event_type":"a.b","payload":{}})", "", nullptr));
-    auto items = open.take_sorted();
+    auto run = open.take_run(true);
+    auto items = replay_all(open, {run.get()});
     REQUIRE(items.size() == 1);
     CHECK(items[0].id.size() == 36);
 }
@@ -138,10 +172,10 @@ TEST_CASE("replay merge: ids and times stay readable past many adds, sorted inpu
                                     fmt::format("2026-11-26T{:02}:{:02}:{:02}.000000Z", 10 + i / 3600, i / 60 % 60, i % 60)));
     for (const std::string& b : bodies) CHECK(m.add("ch", b, "", nullptr));
     for (int i = 0; i < 5000; i += 499) CHECK(m.replayed(fmt::format("id-{:05}-{}", i, std::string(40, 'x'))));
-    auto items = m.take_sorted();
+    auto run = m.take_run(true);
+    auto items = replay_all(m, {run.get()});
     REQUIRE(items.size() == 5000);
     for (std::size_t i = 0; i < items.size(); ++i) {
-        CHECK(items[i].order == i);
         CHECK(items[i].body == bodies[i]);
         CHECK(items[i].id == fmt::format("id-{:05}-{}", i, std::string(40, 'x')));
     }
@@ -158,17 +192,18 @@ TEST_CASE("replay merge: each event is kept as the reader read it, so delivering
         "not json",
     };
     for (const std::string& b : bodies) CHECK(m.add("ch", b, "", nullptr));
-    auto items = m.take_sorted();
-    REQUIRE(items.size() == bodies.size());
+    auto run = m.take_run(true);
     EnvelopeReader fresh;
-    EventRead kept;
-    for (const ReplayItem& item : items) {
-        const EventRead& want = fresh.read(item.body);
+    std::vector<Replayed> items;
+    m.deliver({run.get()}, [&](const ReplayHead& h) {
+        items.push_back({std::string(h.id), std::string(h.timestamp), std::string(h.body)});
+        const EventRead& want = fresh.read(h.body);
         if (!want.ok()) {
-            CHECK_FALSE(item.read(kept));  // invalid: read again when delivered, for its reason
-            continue;
+            CHECK(h.read == nullptr);  // invalid: read again when delivered, for its reason
+            return true;
         }
-        REQUIRE(item.read(kept));
+        REQUIRE(h.read != nullptr);
+        const EventRead& kept = *h.read;
         CHECK(kept.ok());
         CHECK(kept.shape == want.shape);
         CHECK(kept.full_read == want.full_read);
@@ -176,7 +211,7 @@ TEST_CASE("replay merge: each event is kept as the reader read it, so delivering
         CHECK(k.text == w.text);
         CHECK(k.payload == w.payload);
         CHECK(k.id == w.id);
-        CHECK(k.id == item.id);
+        CHECK(k.id == h.id);
         CHECK(k.type == w.type);
         CHECK(k.priority_text == w.priority_text);
         CHECK(k.priority == w.priority);
@@ -184,10 +219,54 @@ TEST_CASE("replay merge: each event is kept as the reader read it, so delivering
         CHECK(k.source_agent_id == w.source_agent_id);
         CHECK(k.workspace_id == w.workspace_id);
         CHECK(k.timestamp == w.timestamp);
-    }
+        return true;
+    });
+    REQUIRE(items.size() == bodies.size());
     CHECK(items[0].body == "not json");  // no time: first
     CHECK(items[2].id == "id-bus");
     CHECK(items[2].body == bodies[1]);  // --raw prints the body as it was recorded
     CHECK(items[2].timestamp == "2026-11-26T16:00:02.000000Z");
     CHECK(items[3].id == "id-A");
+}
+
+TEST_CASE("replay merge: sources merged by timestamp, each in its own order, each id once") {
+    ReplayMerge m;
+    // A stream read whole, kept in its own order even where its times go back.
+    CHECK(m.add("ch", replay_env("s-2", "2026-11-26T16:00:02.000000Z"), "", nullptr));
+    CHECK(m.add("ch", replay_env("s-1", "2026-11-26T16:00:01.000000Z"), "", nullptr));
+    CHECK(m.add("ch", replay_env("s-3", "2026-11-26T16:00:03.000000Z"), "", nullptr));
+    auto stream = m.take_run(false);
+    // msg: keys, found in no order: sorted.
+    CHECK(m.add("ch", replay_env("k-25", "2026-11-26T16:00:02.500000Z"), "", nullptr));
+    CHECK(m.add("ch", replay_env("k-15", "2026-11-26T16:00:01.500000Z"), "", nullptr));
+    auto keys = m.take_run(true);
+    // A stream read as it goes: s-3 again (a second mirror's copy), and one of its own.
+    ListedSource live({{"s-3", "2026-11-26T16:00:03.000000Z"}, {"l-4", "2026-11-26T16:00:04.000000Z"}});
+    auto got = replay_all(m, {stream.get(), keys.get(), &live});
+    std::vector<std::string> ids;
+    for (const Replayed& r : got) ids.push_back(r.id);
+    CHECK(ids == std::vector<std::string>{"k-15", "s-2", "s-1", "k-25", "s-3", "l-4"});
+    CHECK(m.replayed("l-4"));  // remembered as handed out: the live part skips it
+
+    ReplayMerge tie;  // equal times: the earlier source first
+    ListedSource first(Events{{"a", "2026-11-26T16:00:01.000000Z"}}), second(Events{{"b", "2026-11-26T16:00:01.000000Z"}});
+    got = replay_all(tie, {&second, &first});
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].id == "b");
+}
+
+TEST_CASE("replay merge: delivery stops when asked, and only what was handed out is remembered") {
+    ReplayMerge m;
+    ListedSource one({{"a", "t1"}, {"b", "t2"}, {"c", "t3"}}), two(Events{{"d", "t15"}});
+    auto got = replay_all(m, {&one, &two}, 2);
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].id == "a");
+    CHECK(got[1].id == "d");
+    CHECK(m.replayed("d"));
+    CHECK_FALSE(m.replayed("c"));
+    ReplayMerge single;  // one source: its order, its duplicates dropped
+    ListedSource dup({{"x", "t2"}, {"x", "t2"}, {"y", "t1"}});
+    got = replay_all(single, {&dup});
+    REQUIRE(got.size() == 2);
+    CHECK(got[1].id == "y");
 }

@@ -1,12 +1,16 @@
-// Replay's ordering and de-duplication, apart from any I/O: events from the
-// history streams and RaptorBus's msg: keys go in, each event id once, out in
-// envelope-timestamp order (ties keep the order they came in, so a stream's
-// own order stands); the ids handed out are remembered, so that the live
-// events that follow skip what the replay already showed.
+// Replay's ordering and de-duplication, apart from any I/O. Events come from
+// sources, each in its own order: a history stream read page by page as it is
+// printed (history_cursor.h), or a run of events collected here (RaptorBus's
+// msg: keys, which SCAN finds in no order, sorted by envelope timestamp; a
+// stream read whole on a Cluster, kept in its order). The merge hands them out
+// k-way by envelope timestamp (ties: the earlier source first), each event id
+// once; the ids handed out are remembered, so that the live events that
+// follow skip what the replay already showed.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -60,17 +64,41 @@ struct ReplayItem {
     bool read(EventRead& out) const;
 };
 
+// The event at the head of a source, as the merge orders and hands it out.
+// Views into the source: valid until its next().
+struct ReplayHead {
+    std::string_view channel, pattern, body;
+    std::string_view id;         // the envelope's id, or the v5 id of a message that is not an envelope
+    std::string_view timestamp;  // normalised (RFC 3339 UTC micro Z), "" when unreadable (such events come first)
+    const EventRead* read = nullptr;  // nullptr: invalid (read again when delivered, for its reason)
+    bool remembered = false;          // its id is already among the merge's (a collected run's event)
+};
+
+// One ordered source of replayed events.
+class ReplaySource {
+public:
+    virtual ~ReplaySource() = default;
+    // The following event into `head`; false at the end.
+    virtual bool next(ReplayHead& head) = 0;
+};
+
 class ReplayMerge {
 public:
-    // Adds one event unless its id was added before. `filter_time`: drop it
-    // when its envelope timestamp lies outside the range (msg: keys, whose
-    // keys carry no time). The body is copied (the reply it came in can go);
-    // channel and pattern are views that must outlive the merge's use.
+    // Collecting: adds one event to the current run unless its id was added
+    // before. `filter_time`: drop it when its envelope timestamp lies outside
+    // the range (msg: keys, whose keys carry no time). The body is copied (the
+    // reply it came in can go); channel and pattern are views that must
+    // outlive the merge's use.
     bool add(std::string_view channel, std::string_view body, std::string_view pattern, const ReplayRange* filter_time);
-    // Everything added, in timestamp order; the merge keeps the ids.
-    std::vector<ReplayItem> take_sorted();
-    // True when an event with this id was added (a live event already
-    // replayed, or a msg: key whose event a stream gave).
+    // The events added since the last take, as one source: sorted by
+    // timestamp (stably) when `sort`, else in the order added (a stream's own).
+    std::unique_ptr<ReplaySource> take_run(bool sort);
+    // The k-way merge: every event of the sources, in timestamp order (ties:
+    // the earlier source; each source in its own order), each id once, to
+    // `deliver` until it returns false. The ids handed out are remembered.
+    void deliver(const std::vector<ReplaySource*>& sources, const std::function<bool(const ReplayHead&)>& deliver);
+    // True when an event with this id was collected or handed out (a live
+    // event already replayed, or a msg: key whose event a stream gave).
     bool replayed(std::string_view id) const { return ids_.count(id) > 0; }
     std::size_t size() const { return ids_.size(); }
 

@@ -13,6 +13,7 @@
 #include "redis/connection.h"
 #include "bus/consumer.h"
 #include "event/run_context.h"
+#include "bus/history_cursor.h"
 #include "bus/history_keys.h"
 #include "bus/history_merge.h"
 #include "bus/subscriber.h"
@@ -40,27 +41,39 @@ class HistoryReplay {
 public:
     HistoryReplay(const Context& ctx, std::vector<Subscription> subs, ReplayRange range);
 
-    // Reads every source of the selected channels (one connection, closed
-    // after; on a Cluster one per master): streams by XRANGE in pages, msg:
-    // keys found by SCAN (bounded COUNT, never KEYS) and read by MGET (GETs
-    // pipelined on a Cluster). Throws UsageError for a history key of the
-    // wrong type, ConnectError when unreachable.
+    // Finds the sources of the selected channels: streams (their first pages
+    // read, so a key of the wrong type fails here: UsageError) and msg: keys
+    // found by SCAN (bounded COUNT, never KEYS) and read by MGET (GETs
+    // pipelined on a Cluster). On one node the streams are then read as they
+    // are delivered (history_cursor.h), unless msg: keys of the same channels
+    // exist: those come in no order, so they and the streams beside them are
+    // read whole first. On a Cluster every source is read whole here, one
+    // connection per master. Throws ConnectError when unreachable.
     void read();
-    // Hands the events read, in timestamp order, to deliver until it returns false.
+    // Hands the events, in timestamp order, to deliver until it returns false
+    // (the merge, history_merge.h); the connection is closed after.
     void deliver(const ConsumeHandlers::Deliver& deliver);
     const ReplayMerge& merge() const { return merge_; }
-    const ReplaySources& sources() const { return sources_; }
 
 private:
+    // A stream read as it is delivered, with the subscription that found it.
+    struct OpenCursor {
+        std::size_t sub;
+        bool collected;  // read whole into a run of the merge instead
+        std::unique_ptr<StreamCursor> cursor;
+    };
     // On a Cluster (history_replay_cluster.cc): streams on their slot's
     // master, patterns and msg: keys scanned on every master.
     void read_cluster();
-    void read_streams(Connection& conn, const Subscription& sub);
-    void read_stream(Connection& conn, const std::string& key, std::string_view pattern);
-    // On a Cluster, a stream whose slot is being imported by the node of `conn`:
-    // ASKING before each XRANGE page (history_replay_cluster.cc).
-    void read_stream_asking(Connection& conn, const std::string& key, std::string_view pattern);
-    void read_msg_keys(Connection& conn, const Subscription& sub);
+    // Every selected stream's cursor on `conn`, first pages read.
+    void open_cursors(Connection& conn);
+    // A stream read whole into a run of the merge (on a Cluster: `asking`,
+    // ASKING before each page, for a slot the node of `conn` is importing).
+    void collect_stream(Connection& conn, const std::string& key, std::string_view pattern, bool asking);
+    void collect(StreamCursor& cursor, std::string_view pattern);
+    void add_run(std::unique_ptr<ReplaySource> run);
+    std::vector<std::string_view> scan_msg_keys(Connection& conn, const Subscription& sub);
+    void read_msg_keys(Connection& conn, std::vector<std::string_view> keys, std::string_view pattern);
     // The values of msg: keys (GET or MGET replies), merged in.
     void add_msg_values(const std::vector<std::string_view>& keys, std::size_t at, const redisReply* const* values,
                         std::size_t n, std::string_view pattern);
@@ -76,6 +89,11 @@ private:
     HistoryKeys keys_;
     ReplayMerge merge_;
     ReplaySources sources_;
+    std::unique_ptr<Connection> conn_;     // one node: the streams read as they are delivered
+    std::unique_ptr<StreamPages> pages_;   // on conn_
+    std::vector<OpenCursor> cursors_;
+    std::vector<std::unique_ptr<ReplaySource>> runs_;  // what was read whole
+    std::vector<ReplaySource*> sources_order_;         // cursors and runs, in the order the merge ranks ties
     std::vector<Reply> replies_;   // SCAN replies: the keys (and msg: channels) found live here
     std::deque<std::string> names_;  // stream keys and channels the items point into
     std::size_t masters_ = 0;        // on a Cluster: the masters read

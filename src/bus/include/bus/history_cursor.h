@@ -1,0 +1,90 @@
+// A history stream read as it is printed: XRANGE pages of one stream, the next
+// page asked for as soon as the current one is in (the server reads it while
+// this one is printed). Several cursors may share one connection: each has at
+// most one page asked for, the replies are taken in the order asked
+// (StreamPages), and each page is copied out of the connection's buffer, so
+// that reading one cursor's page never moves another's.
+#pragma once
+
+#include <chrono>
+#include <cstddef>
+#include <deque>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "bus/history_merge.h"
+#include "bus/stream_frame.h"
+#include "event/event_read.h"
+#include "redis/connection.h"
+
+namespace rbus {
+
+class StreamCursor;
+
+// The pages asked for on one connection, in order.
+class StreamPages {
+public:
+    StreamPages(Connection& conn, std::chrono::milliseconds reply_timeout) : conn_(conn), timeout_(reply_timeout) {}
+    // Queues XRANGE key from end COUNT count (ASKING first when `asking`: a
+    // slot being imported by this node) for `cursor`; sent by send().
+    void ask(StreamCursor& cursor, std::string_view key, std::string_view from, std::string_view end,
+             std::string_view count, bool asking);
+    void send();
+    // Takes replies in order, handing each to its cursor, until `cursor`'s came.
+    void wait_for(const StreamCursor& cursor);
+    Connection& connection() { return conn_; }
+
+private:
+    struct Asked {
+        StreamCursor* cursor;
+        bool asking;
+    };
+    std::string_view next_frame(std::string_view what);
+
+    Connection& conn_;
+    std::chrono::milliseconds timeout_;
+    std::deque<Asked> asked_;
+};
+
+class StreamCursor final : public ReplaySource {
+public:
+    // `key` and the views must outlive the cursor; `page`: entries per XRANGE.
+    StreamCursor(StreamPages& pages, std::string_view key, std::string_view channel, std::string_view pattern,
+                 const ReplayRange& range, std::size_t page, bool read_ahead, bool asking = false);
+    // Asks for the first page (sent with the others by StreamPages::send()).
+    void start();
+    // Waits for the first page. Throws UsageError when the key is not a
+    // stream, ReplyError for any other error reply (MOVED, ASK: the caller
+    // follows), TimeoutError past the reply timeout.
+    void first_page();
+    // The next entry's envelope ("" for an entry without one); false at the end.
+    bool next_envelope(std::string_view& body);
+    // The next entry with an envelope, read (EnvelopeReader) for the merge.
+    bool next(ReplayHead& head) override;
+
+    std::string_view key() const { return key_; }
+    std::size_t entries() const { return entries_; }  // entries read so far
+
+private:
+    friend class StreamPages;
+    void receive(std::string_view frame);  // the reply to the page asked for
+    void fail(std::string error);          // an error reply instead
+    void ask();
+    void load_page();  // waits for the page asked for and reads it in
+
+    StreamPages& pages_;
+    std::string_view key_, channel_, pattern_;
+    const ReplayRange& range_;
+    std::size_t page_size_;
+    std::string count_;
+    bool read_ahead_, asking_;
+    bool asked_ = false, arrived_ = false, last_ = false;
+    std::string page_, next_page_, error_, from_;
+    std::vector<FrameEntry> page_entries_;
+    std::size_t at_ = 0, entries_ = 0;
+    EnvelopeReader reader_;
+    std::string normalised_, v5_;
+};
+
+}  // namespace rbus

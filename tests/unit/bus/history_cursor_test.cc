@@ -1,0 +1,138 @@
+// StreamCursor over the fake transport: pages asked for ahead, several cursors
+// on one connection taking their replies in the order asked, errors.
+#include <doctest/doctest.h>
+
+#include <fmt/format.h>
+
+#include "base/error.h"
+#include "base/uuid.h"
+#include "bus/history_cursor.h"
+#include "redis/connection.h"
+#include "redis/fake_transport.h"
+
+using namespace rbus;
+using rbus::testing::FakeTransport;
+
+namespace {
+
+std::string cursor_bulk(std::string_view s) { return fmt::format("${}\r\n{}\r\n", s.size(), s); }
+
+std::string cursor_env(std::string_view id, std::string_view ts) {
+    return fmt::format(R"({{"id":"{}","type":"a.b","payload":{{}},"priority":"normal","request_id":null,"source_agent_id":null,"workspace_id":null,"timestamp":"{}"}})",
+                       id, ts);
+}
+
+// An XRANGE reply: entries (stream id, envelope); an empty envelope is a deleted entry (nil fields).
+std::string cursor_page(const std::vector<std::pair<std::string, std::string>>& entries) {
+    std::string out = fmt::format("*{}\r\n", entries.size());
+    for (const auto& [id, env] : entries) {
+        out += "*2\r\n" + cursor_bulk(id);
+        out += env.empty() ? std::string("*-1\r\n") : "*2\r\n" + cursor_bulk("envelope") + cursor_bulk(env);
+    }
+    return out;
+}
+
+struct CursorRig {
+    FakeTransport* transport;
+    std::unique_ptr<Connection> conn;
+    std::unique_ptr<StreamPages> pages;
+    ReplayRange range;
+    explicit CursorRig(std::deque<std::string> replies) {
+        auto t = std::make_unique<FakeTransport>();
+        t->chunks = std::move(replies);
+        transport = t.get();
+        conn = std::make_unique<Connection>(std::move(t));
+        pages = std::make_unique<StreamPages>(*conn, std::chrono::milliseconds(1000));
+    }
+};
+
+std::vector<std::string> cursor_ids(StreamCursor& c) {
+    std::vector<std::string> ids;
+    ReplayHead h;
+    while (c.next(h)) ids.emplace_back(h.id);
+    return ids;
+}
+
+}  // namespace
+
+TEST_CASE("stream cursor: two streams on one connection, next pages asked for ahead, replies taken in order") {
+    std::string a1 = cursor_page({{"1-0", cursor_env("a1", "2026-11-26T16:00:01.000000Z")},
+                                  {"2-0", cursor_env("a2", "2026-11-26T16:00:02.000000Z")}});
+    std::string b1 = cursor_page({{"5-0", cursor_env("b1", "2026-11-26T16:00:01.500000")}, {"6-0", ""}});
+    std::string b2 = cursor_page({});
+    std::string a2 = cursor_page({{"3-0", "not json"}});
+    // Asked: a's first, b's first, a's second (ahead), b's second (ahead).
+    CursorRig rig({a1, b1, a2, b2});
+    StreamCursor a(*rig.pages, "rbus:history:{a}", "a", "", rig.range, 2, true);
+    StreamCursor b(*rig.pages, "rbus:history:{b}", "b", "", rig.range, 2, true);
+    a.start();
+    b.start();
+    rig.pages->send();
+    a.first_page();
+    b.first_page();
+    CHECK(a.entries() == 2);
+    CHECK(b.entries() == 2);
+    ReplayHead h;
+    REQUIRE(b.next(h));
+    CHECK(h.id == "b1");
+    CHECK(h.channel == "b");
+    CHECK(h.timestamp == "2026-11-26T16:00:01.500000Z");  // normalised for the merge
+    REQUIRE(h.read != nullptr);
+    CHECK_FALSE(b.next(h));  // the deleted entry is skipped; b's second page is empty
+    CHECK(cursor_ids(a) == std::vector<std::string>{"a1", "a2", uuid_v5("not json")});
+    CHECK(a.entries() == 3);
+    const std::string& sent = rig.transport->sent;
+    std::size_t first_a = sent.find(fmt::format("$5\r\nCOUNT\r\n$1\r\n2\r\n"));
+    CHECK(first_a != std::string::npos);
+    CHECK(sent.find("$4\r\n(2-0\r\n") != std::string::npos);  // a's next page from past its last id
+    CHECK(sent.find("$4\r\n(6-0\r\n") != std::string::npos);  // b's too, the deleted entry's id included
+    CHECK(sent.find("$4\r\n(2-0\r\n") < sent.find("$4\r\n(6-0\r\n"));
+    CHECK(rig.transport->chunks.empty());
+}
+
+TEST_CASE("stream cursor: errors, ASKING, and no read-ahead") {
+    SUBCASE("a key of the wrong type fails on its first page") {
+        CursorRig rig({"-WRONGTYPE Operation against a key holding the wrong kind of value\r\n"});
+        StreamCursor c(*rig.pages, "rbus:history:{x}", "x", "", rig.range, 10, true);
+        c.start();
+        try {
+            c.first_page();
+            FAIL("no error");
+        } catch (const UsageError& e) {
+            CHECK(std::string(e.what()) == "history key rbus:history:{x} is not a stream");
+        }
+    }
+    SUBCASE("another error reply is a ReplyError with its text (a redirect the caller follows)") {
+        CursorRig rig({"-MOVED 1234 127.0.0.1:7001\r\n"});
+        StreamCursor c(*rig.pages, "rbus:history:{x}", "x", "", rig.range, 10, true);
+        c.start();
+        CHECK_THROWS_WITH_AS(c.first_page(), "MOVED 1234 127.0.0.1:7001", ReplyError);
+    }
+    SUBCASE("ASKING before each page on an importing node") {
+        std::string p1 = cursor_page({{"1-0", cursor_env("a", "2026-11-26T16:00:01Z")}});
+        CursorRig rig({"+OK\r\n", p1, "+OK\r\n", cursor_page({})});
+        StreamCursor c(*rig.pages, "rbus:history:{x}", "x", "", rig.range, 1, false, true);
+        c.start();
+        c.first_page();
+        CHECK(cursor_ids(c) == std::vector<std::string>{"a"});
+        const std::string& sent = rig.transport->sent;
+        CHECK(sent.find("ASKING") < sent.find("XRANGE"));
+        CHECK(sent.rfind("ASKING") > sent.find("XRANGE"));  // asked again for the second page
+    }
+    SUBCASE("a refused ASKING names the node") {
+        CursorRig rig({"-ERR unknown command\r\n", "-MOVED 1 127.0.0.1:1\r\n"});
+        StreamCursor c(*rig.pages, "rbus:history:{x}", "x", "", rig.range, 1, false, true);
+        c.start();
+        CHECK_THROWS_WITH_AS(c.first_page(), "fake:0 refused ASKING: ERR unknown command", ReplyError);
+    }
+    SUBCASE("without read-ahead the next page is asked for only when this one is used up") {
+        std::string p1 = cursor_page({{"1-0", cursor_env("a", "2026-11-26T16:00:01Z")}});
+        CursorRig rig({p1, cursor_page({})});
+        StreamCursor c(*rig.pages, "rbus:history:{x}", "x", "", rig.range, 1, false);
+        c.start();
+        c.first_page();
+        CHECK(rig.transport->sent.find("(1-0") == std::string::npos);
+        CHECK(cursor_ids(c) == std::vector<std::string>{"a"});
+        CHECK(rig.transport->sent.find("(1-0") != std::string::npos);
+    }
+}
