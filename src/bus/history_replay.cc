@@ -64,13 +64,13 @@ std::vector<std::string_view> HistoryReplay::scan(Connection& conn, const std::s
     return found;
 }
 
-void HistoryReplay::collect_stream(Connection& conn, const std::string& key, std::string_view pattern, bool asking) {
+void HistoryReplay::collect_stream(Connection& conn, std::string_view key, std::string_view pattern, bool asking) {
     StreamPages pages(conn, ctx_.connect.reply_timeout);
     StreamCursor cursor(pages, key, keys_.channel_of_stream(key), pattern, range_, kPage, true, asking);
     cursor.start();
     cursor.first_page();
     collect(cursor, pattern);
-    if (cursor.entries() > 0 || !pattern.empty()) sources_.streams.push_back(key);
+    if (cursor.entries() > 0 || !pattern.empty()) sources_.streams.emplace_back(key);
 }
 
 void HistoryReplay::collect(StreamCursor& cursor, std::string_view pattern) {
@@ -80,37 +80,13 @@ void HistoryReplay::collect(StreamCursor& cursor, std::string_view pattern) {
     sources_.stream_events += cursor.entries();
 }
 
-void HistoryReplay::open_cursors(Connection& conn) {
-    std::vector<std::pair<std::size_t, std::string_view>> found;  // (subscription, stream key)
-    for (std::size_t i = 0; i < subs_.size(); ++i) {
-        const Subscription& sub = subs_[i];
-        if (!sub.pattern) {
-            names_.push_back(keys_.stream(sub.name));
-            found.emplace_back(i, names_.back());
-            continue;
-        }
-        for (std::string_view key : scan(conn, keys_.stream_pattern(sub.name), "stream")) {
-            names_.emplace_back(key);
-            found.emplace_back(i, names_.back());
-        }
+std::vector<std::string_view> HistoryReplay::stream_keys(Connection& conn, const Subscription& sub) {
+    if (sub.pattern) {
+        std::vector<std::string_view> keys = scan(conn, keys_.stream_pattern(sub.name), "stream");
+        for (std::string_view& key : keys) key = names_.emplace_back(key);
+        return keys;
     }
-    // What is held at once stays bounded however many streams a pattern finds:
-    // pages shrink as streams grow in number, and past a few streams only the
-    // page being printed is held (no read-ahead).
-    std::size_t page = std::clamp<std::size_t>(kPagesBudget / std::max<std::size_t>(found.size(), 1), kMinPage, kPage);
-    bool read_ahead = found.size() <= kReadAheadStreams;
-    pages_ = std::make_unique<StreamPages>(conn, ctx_.connect.reply_timeout);
-    for (const auto& [sub, key] : found) {
-        std::string_view pattern = subs_[sub].pattern ? std::string_view(subs_[sub].name) : std::string_view();
-        cursors_.push_back({sub, false, std::make_unique<StreamCursor>(*pages_, key, keys_.channel_of_stream(key),
-                                                                       pattern, range_, page, read_ahead)});
-        cursors_.back().cursor->start();
-    }
-    pages_->send();
-    for (auto& c : cursors_) {  // every first page in one round trip; a key of the wrong type fails here
-        c.cursor->first_page();
-        throw_if_interrupted();
-    }
+    return {names_.emplace_back(keys_.stream(sub.name))};
 }
 
 std::vector<std::string_view> HistoryReplay::scan_msg_keys(Connection& conn, const Subscription& sub) {
@@ -158,8 +134,8 @@ void HistoryReplay::add_msg_values(const std::vector<std::string_view>& keys, st
     }
 }
 
-void HistoryReplay::warn_if_none(const Subscription& sub, std::size_t streams_before, std::size_t msg_before) {
-    if (sources_.streams.size() == streams_before && sources_.msg_keys == msg_before)
+void HistoryReplay::warn_if_none(const Subscription& sub, bool any) {
+    if (!any)
         logger().warn("no history for {}: nothing recorded it (rbus-publish --history, rbus-subscribe "
                       "--mirror, or RaptorBus's publish_event())",
                       sub.name);
@@ -174,39 +150,72 @@ void HistoryReplay::read() {
         read_cluster();
         return;
     }
-    open_cursors(*conn_);
-    for (std::size_t i = 0; i < subs_.size(); ++i) {
-        const Subscription& sub = subs_[i];
-        std::size_t streams_before = sources_.streams.size(), msg_before = sources_.msg_keys;
-        std::vector<OpenCursor*> streams;
-        for (OpenCursor& c : cursors_)
-            if (c.sub == i) {
-                streams.push_back(&c);
-                if (c.cursor->entries() > 0 || sub.pattern) sources_.streams.emplace_back(c.cursor->key());
-            }
-        std::vector<std::string_view> msg_keys = scan_msg_keys(*conn_, sub);
-        std::string_view pattern = sub.pattern ? std::string_view(sub.name) : std::string_view();
-        if (msg_keys.empty()) {  // streams alone: each printed as it is read
-            for (OpenCursor* c : streams) sources_order_.push_back(c->cursor.get());
-        } else {
-            // RaptorBus's msg: keys come in no order and must be read whole; the
-            // streams beside them too, so that a msg: key whose event a stream
-            // gave (rbus-publish --history writes both) is not fetched.
-            for (OpenCursor* c : streams) {
-                collect(*c->cursor, pattern);
-                c->collected = true;
-                add_run(merge_.take_run(false));
-            }
-            read_msg_keys(*conn_, std::move(msg_keys), pattern);
-            add_run(merge_.take_run(true));
+    // Every source found first, while the connection still answers commands
+    // in turn (the streams read as they are delivered keep pages asked for on it).
+    const std::size_t n = subs_.size();
+    std::vector<std::vector<std::string_view>> streams(n), msg_keys(n);
+    std::vector<bool> whole(n);  // read whole first: a subscription with msg: keys
+    std::size_t streamed = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        streams[i] = stream_keys(*conn_, subs_[i]);
+        msg_keys[i] = scan_msg_keys(*conn_, subs_[i]);
+        whole[i] = !msg_keys[i].empty();
+        if (!whole[i]) streamed += streams[i].size();
+    }
+    std::vector<std::vector<ReplaySource*>> order(n);  // each subscription's sources, in the order found
+    std::vector<bool> any(n);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (!whole[i]) continue;
+        // RaptorBus's msg: keys come in no order and must be read whole; the
+        // streams beside them too, so that a msg: key whose event a stream
+        // gave (rbus-publish --history writes both) is not fetched.
+        std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
+        for (std::string_view key : streams[i]) {
+            collect_stream(*conn_, key, pattern, false);
+            order[i].push_back(add_run(merge_.take_run(false)));
         }
-        warn_if_none(sub, streams_before, msg_before);
+        read_msg_keys(*conn_, std::move(msg_keys[i]), pattern);
+        order[i].push_back(add_run(merge_.take_run(true)));
+        any[i] = true;
+    }
+    // The other streams are read as they are delivered, all on this connection.
+    // What is held at once stays bounded however many streams a pattern finds:
+    // pages shrink as streams grow in number, and past a few streams only the
+    // page being printed is held (no read-ahead).
+    std::size_t page = std::clamp<std::size_t>(kPagesBudget / std::max<std::size_t>(streamed, 1), kMinPage, kPage);
+    pages_ = std::make_unique<StreamPages>(*conn_, ctx_.connect.reply_timeout);
+    for (std::size_t i = 0; i < n; ++i) {
+        if (whole[i]) continue;
+        std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
+        for (std::string_view key : streams[i]) {
+            cursors_.push_back(std::make_unique<StreamCursor>(*pages_, key, keys_.channel_of_stream(key), pattern,
+                                                              range_, page, streamed <= kReadAheadStreams));
+            cursors_.back()->start();
+            order[i].push_back(cursors_.back().get());
+        }
+    }
+    pages_->send();
+    for (std::size_t i = 0, c = 0; i < n; ++i) {  // every first page in one round trip; a key of the wrong type fails here
+        if (whole[i]) continue;
+        for (std::size_t k = 0; k < streams[i].size(); ++k, ++c) {
+            StreamCursor& cursor = *cursors_[c];
+            cursor.first_page();
+            if (cursor.entries() > 0 || subs_[i].pattern) {
+                sources_.streams.emplace_back(cursor.key());
+                any[i] = true;
+            }
+            throw_if_interrupted();
+        }
+    }
+    for (std::size_t i = 0; i < n; ++i) {
+        sources_order_.insert(sources_order_.end(), order[i].begin(), order[i].end());
+        warn_if_none(subs_[i], any[i]);
     }
 }
 
-void HistoryReplay::add_run(std::unique_ptr<ReplaySource> run) {
-    sources_order_.push_back(run.get());
+ReplaySource* HistoryReplay::add_run(std::unique_ptr<ReplaySource> run) {
     runs_.push_back(std::move(run));
+    return runs_.back().get();
 }
 
 void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {
@@ -216,8 +225,7 @@ void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {
         return deliver(BusMessage{h.channel, h.body, h.pattern}, h.read);
     });
     std::size_t entries = sources_.stream_events;
-    for (const OpenCursor& c : cursors_)
-        if (!c.collected) entries += c.cursor->entries();
+    for (const auto& c : cursors_) entries += c->entries();
     logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) replayed",
                   sources_.streams.size(), entries, sources_.streams.empty() ? "" : " ",
                   fmt::join(sources_.streams, ", "), sources_.msg_keys,

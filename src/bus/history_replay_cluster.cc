@@ -48,7 +48,7 @@ void HistoryReplay::read_cluster() {
                 if (attempt >= 3 || !slots.moved(e.what())) throw;
             }
         }
-        add_run(merge_.take_run(false));  // a stream: its own order
+        sources_order_.push_back(add_run(merge_.take_run(false)));  // a stream: its own order
     };
     for (const Subscription& sub : subs_) {
         std::size_t before = merge_.size(), streams_before = sources_.streams.size();
@@ -84,8 +84,8 @@ void HistoryReplay::read_cluster() {
                 throw_if_interrupted();
             }
         }
-        add_run(merge_.take_run(true));  // msg: keys: by timestamp
-        warn_if_none(sub, streams_before, msg_before);
+        sources_order_.push_back(add_run(merge_.take_run(true)));  // msg: keys: by timestamp
+        warn_if_none(sub, sources_.streams.size() > streams_before || sources_.msg_keys > msg_before);
         logger().debug("replay {}: {} event(s) from {} master(s)", sub.name, merge_.size() - before, masters.size());
     }
 }

@@ -56,22 +56,16 @@ public:
     const ReplayMerge& merge() const { return merge_; }
 
 private:
-    // A stream read as it is delivered, with the subscription that found it.
-    struct OpenCursor {
-        std::size_t sub;
-        bool collected;  // read whole into a run of the merge instead
-        std::unique_ptr<StreamCursor> cursor;
-    };
     // On a Cluster (history_replay_cluster.cc): streams on their slot's
     // master, patterns and msg: keys scanned on every master.
     void read_cluster();
-    // Every selected stream's cursor on `conn`, first pages read.
-    void open_cursors(Connection& conn);
+    // The stream keys of a subscription (SCAN for a pattern), kept in names_.
+    std::vector<std::string_view> stream_keys(Connection& conn, const Subscription& sub);
     // A stream read whole into a run of the merge (on a Cluster: `asking`,
     // ASKING before each page, for a slot the node of `conn` is importing).
-    void collect_stream(Connection& conn, const std::string& key, std::string_view pattern, bool asking);
+    void collect_stream(Connection& conn, std::string_view key, std::string_view pattern, bool asking);
     void collect(StreamCursor& cursor, std::string_view pattern);
-    void add_run(std::unique_ptr<ReplaySource> run);
+    ReplaySource* add_run(std::unique_ptr<ReplaySource> run);  // kept until delivered
     std::vector<std::string_view> scan_msg_keys(Connection& conn, const Subscription& sub);
     void read_msg_keys(Connection& conn, std::vector<std::string_view> keys, std::string_view pattern);
     // The values of msg: keys (GET or MGET replies), merged in.
@@ -80,7 +74,7 @@ private:
     std::vector<std::string_view> scan(Connection& conn, const std::string& match, const char* type);
     // Drops the msg: keys of events already merged (a stream gave them).
     void drop_replayed(std::vector<std::string_view>& msg_keys) const;
-    void warn_if_none(const Subscription& sub, std::size_t streams_before, std::size_t msg_before);
+    void warn_if_none(const Subscription& sub, bool any);
     Reply keep(Reply r);
 
     const Context& ctx_;
@@ -91,7 +85,7 @@ private:
     ReplaySources sources_;
     std::unique_ptr<Connection> conn_;     // one node: the streams read as they are delivered
     std::unique_ptr<StreamPages> pages_;   // on conn_
-    std::vector<OpenCursor> cursors_;
+    std::vector<std::unique_ptr<StreamCursor>> cursors_;  // streams read as they are delivered
     std::vector<std::unique_ptr<ReplaySource>> runs_;  // what was read whole
     std::vector<ReplaySource*> sources_order_;         // cursors and runs, in the order the merge ranks ties
     std::vector<Reply> replies_;   // SCAN replies: the keys (and msg: channels) found live here
