@@ -153,6 +153,12 @@ echo "cluster ${CLUSTER_URL#redis://}, single server 127.0.0.1:$PORT; redis-serv
 
 RESULTS=$TMP/results  # lines: case consumer topo rate cpu_us_per_msg ok(1|0)
 : > "$RESULTS"
+ERRORS=$TMP/errors  # the first failure of each case, shown at the end
+: > "$ERRORS"
+# failed CASE CONSUMER TOPO ERR_FILE: keeps the case's first error.
+failed() {
+    grep -q "^$1 $2 $3:" "$ERRORS" || echo "$1 $2 $3: $(head -c 300 "$4")" >> "$ERRORS"
+}
 # verify LABEL "lines unique missing extra disorder" WANT: 1 when exactly
 # every id once (and no disorder with ORDERED=1), else 0, said on stderr.
 verify() {
@@ -184,10 +190,11 @@ replay_one() {
     local topo=$1 label=$2 t0 t1 ok; shift 2
     t0=$EPOCHREALTIME
     $CPU "$TMP/cpu" "$SUB" -u "$(url_of "$topo")" "$@" --since 0 --until "$(date -u +%FT%T.%6NZ)" --timeout 300s \
-        > "$TMP/out" 2> "$TMP/replay.err" || { echo "replay $label on $topo failed:" >&2; cat "$TMP/replay.err" >&2; }
+        > "$TMP/out" 2> "$TMP/replay.err" || failed replay "$label" "$topo" "$TMP/replay.err"
     t1=$EPOCHREALTIME
-    ok=$(verify "replay $label on $topo" "$(check "$TMP/ids.$topo" "$TMP/out")" "$N" 1)
-    echo "replay $label $topo $(echo "$N / ($t1 - $t0)" | bc) $(awk -v n="$N" '{ printf "%.3f", ($1 + $2) * 1e6 / n }' "$TMP/cpu") $ok" >> "$RESULTS"
+    local res; res=$(check "$TMP/ids.$topo" "$TMP/out")
+    ok=$(verify "replay $label on $topo" "$res" "$N" 1)
+    echo "replay $label $topo $(echo "${res%% *} / ($t1 - $t0)" | bc) $(awk -v n="${res%% *}" '{ printf "%.3f", n ? ($1 + $2) * 1e6 / n : 0 }' "$TMP/cpu") $ok" >> "$RESULTS"
 }
 
 # pending TOPO GROUP SET: entries pending in GROUP over SET's streams (a stream
@@ -213,8 +220,6 @@ for topo in cluster single; do
         unset -n sel
     done
 done
-GROUP_ERRORS=$TMP/group-errors  # the first failure of each group case, shown at the end
-: > "$GROUP_ERRORS"
 
 # group_one TOPO SET GROUP: rbus-subscribe --group over SET's types, its row.
 group_one() {
@@ -223,9 +228,7 @@ group_one() {
     want=$((N / K * ${#sel[@]}))
     t0=$EPOCHREALTIME
     $CPU "$TMP/cpu" "$SUB" -u "$(url_of "$topo")" "${types[@]}" --group "$group" --consumer c1 --since 0 --count "$want" \
-        --timeout 300s > "$TMP/out" 2> "$TMP/group.err" ||
-        grep -q "^group-$set rbus-subscribe-group $topo" "$GROUP_ERRORS" ||
-        echo "group-$set rbus-subscribe-group $topo: $(head -c 300 "$TMP/group.err")" >> "$GROUP_ERRORS"
+        --timeout 300s > "$TMP/out" 2> "$TMP/group.err" || failed "group-$set" rbus-subscribe-group "$topo" "$TMP/group.err"
     t1=$EPOCHREALTIME
     local res; res=$(check "$TMP/ids.$topo.$set" "$TMP/out")
     ok=$(verify "rbus-subscribe --group on $topo, ${#sel[@]} streams" "$res" "$want")
@@ -312,7 +315,7 @@ median() {
 }
 med() { median "$@" | cut -d' ' -f1; }
 all_ok() { awk -v c="$1" -v k="$2" -v t="$3" '$1 == c && $2 == k && $3 == t && $6 != 1 { bad = 1 } END { print bad ? 0 : 1 }' "$RESULTS"; }
-ratio() { printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; }
+ratio() { if [ "$(echo "$2 > 0" | bc)" = 1 ]; then printf '%.2f' "$(echo "scale=4; $1 / $2" | bc)"; else echo -; fi; }
 
 echo
 echo "$RUNS rounds, median (min-max); CPU is user + sys of the consumer process; load average now $(load_avg)"
@@ -327,7 +330,7 @@ for row in "replay types" "replay pattern" "group-3s rbus-subscribe-group" "grou
             "$(median "$1" "$2" "$topo" 5)" "$([ "$(all_ok "$1" "$2" "$topo")" = 1 ] && echo yes || echo NO)"
     done
 done
-[ ! -s "$GROUP_ERRORS" ] || { echo "group cases that failed (first error of each):"; cat "$GROUP_ERRORS"; }
+[ ! -s "$ERRORS" ] || { echo "cases whose consumer failed (first error of each):"; cat "$ERRORS"; }
 echo "cluster/single, medians: replay types $(ratio "$(med replay types cluster 4)" "$(med replay types single 4)")x events/s," \
      "$(ratio "$(med replay types cluster 5)" "$(med replay types single 5)")x CPU per event;" \
      "group-3s $(ratio "$(med group-3s rbus-subscribe-group cluster 4)" "$(med group-3s rbus-subscribe-group single 4)")x events/s," \
@@ -336,7 +339,7 @@ echo "whole run: $(echo "$EPOCHREALTIME - $started" | bc | cut -d. -f1) s"
 
 verdict() { [ "$(echo "$1 >= $2" | bc)" = 1 ] && [ "$3" = 1 ] && echo met || echo missed; }
 r_cl=$(med replay types cluster 4); r_1=$(med replay types single 4)
-ok=$(( $(all_ok replay types cluster) & $(all_ok replay pattern cluster) ))
+ok=$(( $(all_ok replay types cluster) & $(all_ok replay pattern cluster) & $(all_ok replay types single) & $(all_ok replay pattern single) ))
 echo "RESULT cl-replay ${r_cl}msg/s ${r_1}msg/s $(ratio "$r_cl" "$r_1") - $([ "$ok" = 1 ] && echo info || echo missed)"
 # The group figure: every stream (two a master) when rbus reads them, else one a master (said).
 set=6s
