@@ -140,7 +140,6 @@ bool StreamCursor::next(ReplayHead& head) {
     head.channel = channel_;
     head.pattern = pattern_;
     head.body = body;
-    head.remembered = false;
     if (!r.ok()) {
         v5_ = uuid_v5(body);
         head.id = v5_;

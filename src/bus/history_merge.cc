@@ -204,7 +204,7 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
         if (filter_time->since && *at < *filter_time->since) return false;
         if (filter_time->until && *at > *filter_time->until) return false;
     }
-    if (ids_.count(id)) return false;
+    if (collected_.count(id)) return false;
     ReplayItem item{channel, pattern, {}, {}, {}, next_++, {}};
     if (r.ok()) {  // kept as read: delivering it reads nothing again
         item.event = pack(body, r.event, r, item.body);
@@ -218,7 +218,7 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
         item.id = store(id);
         item.timestamp = store(timestamp);
     }
-    ids_.insert(item.id);
+    collected_.insert(item.id);
     items_.push_back(item);
     return true;
 }
@@ -238,7 +238,6 @@ public:
         head.id = item.id;
         head.timestamp = item.timestamp;
         head.read = item.read(read_) ? &read_ : nullptr;
-        head.remembered = true;
         return true;
     }
 
@@ -260,10 +259,9 @@ std::unique_ptr<ReplaySource> ReplayMerge::take_run(bool sort) {
 
 void ReplayMerge::deliver(const std::vector<ReplaySource*>& sources,
                           const std::function<bool(const ReplayHead&)>& deliver) {
-    // Each id once: a collected event's id is known from its add; one from a
-    // stream read as it goes is remembered as it is handed out.
+    // Each id once, the first to come: a stream's own copy of an event, in its
+    // place in the stream, before the copy in a msg: key.
     auto fresh = [this](const ReplayHead& h) {
-        if (h.remembered) return true;
         if (ids_.count(h.id)) return false;
         ids_.insert(store(h.id));
         return true;

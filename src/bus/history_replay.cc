@@ -69,15 +69,11 @@ void HistoryReplay::collect_stream(Connection& conn, std::string_view key, std::
     StreamCursor cursor(pages, key, keys_.channel_of_stream(key), pattern, range_, kPage, true, asking);
     cursor.start();
     cursor.first_page();
-    collect(cursor, pattern);
-    if (cursor.entries() > 0 || !pattern.empty()) sources_.streams.emplace_back(key);
-}
-
-void HistoryReplay::collect(StreamCursor& cursor, std::string_view pattern) {
-    std::string_view channel = keys_.channel_of_stream(cursor.key()), body;
+    std::string_view channel = keys_.channel_of_stream(key), body;
     while (cursor.next_envelope(body))
         if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
     sources_.stream_events += cursor.entries();
+    if (cursor.entries() > 0 || !pattern.empty()) sources_.streams.emplace_back(key);
 }
 
 std::vector<std::string_view> HistoryReplay::stream_keys(Connection& conn, const Subscription& sub) {
@@ -96,8 +92,7 @@ std::vector<std::string_view> HistoryReplay::scan_msg_keys(Connection& conn, con
     return keys;
 }
 
-void HistoryReplay::read_msg_keys(Connection& conn, std::vector<std::string_view> keys, std::string_view pattern) {
-    drop_replayed(keys);
+void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::string_view>& keys, std::string_view pattern) {
     for (std::size_t at = 0; at < keys.size(); at += kPage) {
         std::vector<std::string_view> args{"MGET"};
         std::size_t end = std::min(keys.size(), at + kPage);
@@ -116,7 +111,7 @@ void HistoryReplay::drop_replayed(std::vector<std::string_view>& msg_keys) const
     msg_keys.erase(std::remove_if(msg_keys.begin(), msg_keys.end(),
                                   [&](std::string_view key) {
                                       std::size_t colon = key.rfind(':');
-                                      return colon != std::string_view::npos && merge_.replayed(key.substr(colon + 1));
+                                      return colon != std::string_view::npos && merge_.collected(key.substr(colon + 1));
                                   }),
                    msg_keys.end());
 }
@@ -153,63 +148,52 @@ void HistoryReplay::read() {
     // Every source found first, while the connection still answers commands
     // in turn (the streams read as they are delivered keep pages asked for on it).
     const std::size_t n = subs_.size();
-    std::vector<std::vector<std::string_view>> streams(n), msg_keys(n);
-    std::vector<bool> whole(n);  // read whole first: a subscription with msg: keys
+    std::vector<std::vector<std::string_view>> streams(n);
+    std::vector<ReplaySource*> msg_runs(n, nullptr);
     std::size_t streamed = 0;
     for (std::size_t i = 0; i < n; ++i) {
         streams[i] = stream_keys(*conn_, subs_[i]);
-        msg_keys[i] = scan_msg_keys(*conn_, subs_[i]);
-        whole[i] = !msg_keys[i].empty();
-        if (!whole[i]) streamed += streams[i].size();
+        streamed += streams[i].size();
     }
-    std::vector<std::vector<ReplaySource*>> order(n);  // each subscription's sources, in the order found
-    std::vector<bool> any(n);
+    // RaptorBus's msg: keys come in no order: read whole first (they live an
+    // hour or so), sorted, then merged with the streams.
     for (std::size_t i = 0; i < n; ++i) {
-        if (!whole[i]) continue;
-        // RaptorBus's msg: keys come in no order and must be read whole; the
-        // streams beside them too, so that a msg: key whose event a stream
-        // gave (rbus-publish --history writes both) is not fetched.
-        std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
-        for (std::string_view key : streams[i]) {
-            collect_stream(*conn_, key, pattern, false);
-            order[i].push_back(add_run(merge_.take_run(false)));
-        }
-        read_msg_keys(*conn_, std::move(msg_keys[i]), pattern);
-        order[i].push_back(add_run(merge_.take_run(true)));
-        any[i] = true;
+        std::vector<std::string_view> keys = scan_msg_keys(*conn_, subs_[i]);
+        if (keys.empty()) continue;
+        read_msg_keys(*conn_, keys, subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view());
+        msg_runs[i] = add_run(merge_.take_run(true));
     }
-    // The other streams are read as they are delivered, all on this connection.
-    // What is held at once stays bounded however many streams a pattern finds:
-    // pages shrink as streams grow in number, and past a few streams only the
-    // page being printed is held (no read-ahead).
+    // The streams, read as they are delivered, all on this connection. What is
+    // held at once stays bounded however many streams a pattern finds: pages
+    // shrink as streams grow in number, and past a few streams only the page
+    // being printed is held (no read-ahead).
     std::size_t page = std::clamp<std::size_t>(kPagesBudget / std::max<std::size_t>(streamed, 1), kMinPage, kPage);
     pages_ = std::make_unique<StreamPages>(*conn_, ctx_.connect.reply_timeout);
     for (std::size_t i = 0; i < n; ++i) {
-        if (whole[i]) continue;
         std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
         for (std::string_view key : streams[i]) {
             cursors_.push_back(std::make_unique<StreamCursor>(*pages_, key, keys_.channel_of_stream(key), pattern,
                                                               range_, page, streamed <= kReadAheadStreams));
             cursors_.back()->start();
-            order[i].push_back(cursors_.back().get());
         }
     }
     pages_->send();
-    for (std::size_t i = 0, c = 0; i < n; ++i) {  // every first page in one round trip; a key of the wrong type fails here
-        if (whole[i]) continue;
+    // Every first page in one round trip (a key of the wrong type fails here);
+    // ties in the merge go to the earlier subscription, its streams before its msg: keys.
+    for (std::size_t i = 0, c = 0; i < n; ++i) {
+        bool any = msg_runs[i] != nullptr;
         for (std::size_t k = 0; k < streams[i].size(); ++k, ++c) {
             StreamCursor& cursor = *cursors_[c];
             cursor.first_page();
             if (cursor.entries() > 0 || subs_[i].pattern) {
                 sources_.streams.emplace_back(cursor.key());
-                any[i] = true;
+                any = true;
             }
+            sources_order_.push_back(&cursor);
             throw_if_interrupted();
         }
-    }
-    for (std::size_t i = 0; i < n; ++i) {
-        sources_order_.insert(sources_order_.end(), order[i].begin(), order[i].end());
-        warn_if_none(subs_[i], any[i]);
+        if (msg_runs[i]) sources_order_.push_back(msg_runs[i]);
+        warn_if_none(subs_[i], any);
     }
 }
 

@@ -51,7 +51,7 @@ void HistoryReplay::read_cluster() {
         sources_order_.push_back(add_run(merge_.take_run(false)));  // a stream: its own order
     };
     for (const Subscription& sub : subs_) {
-        std::size_t before = merge_.size(), streams_before = sources_.streams.size();
+        std::size_t before = merge_.collected_size(), streams_before = sources_.streams.size();
         std::size_t msg_before = sources_.msg_keys;
         if (!sub.pattern) {
             names_.push_back(keys_.stream(sub.name));
@@ -86,7 +86,7 @@ void HistoryReplay::read_cluster() {
         }
         sources_order_.push_back(add_run(merge_.take_run(true)));  // msg: keys: by timestamp
         warn_if_none(sub, sources_.streams.size() > streams_before || sources_.msg_keys > msg_before);
-        logger().debug("replay {}: {} event(s) from {} master(s)", sub.name, merge_.size() - before, masters.size());
+        logger().debug("replay {}: {} event(s) from {} master(s)", sub.name, merge_.collected_size() - before, masters.size());
     }
 }
 

@@ -59,7 +59,7 @@ public:
     bool next(ReplayHead& h) override {
         if (at_ == events_.size()) return false;
         const auto& [id, ts] = events_[at_++];
-        h = ReplayHead{"ch", "", id, id, ts, nullptr, false};
+        h = ReplayHead{"ch", "", id, id, ts, nullptr};
         return true;
     }
 
@@ -136,8 +136,8 @@ TEST_CASE("replay merge: each id once, in timestamp order, stream order kept for
     CHECK(m.add("ch", b, "", nullptr));
     CHECK_FALSE(m.add("ch", a, "", nullptr));  // the same event from a second source
     CHECK(m.add("ch", bus_event, "", nullptr));
-    CHECK(m.replayed("id-a"));
-    CHECK_FALSE(m.replayed("id-z"));
+    CHECK(m.collected("id-a"));
+    CHECK_FALSE(m.collected("id-z"));
     auto run = m.take_run(true);
     auto items = replay_all(m, {run.get()});
     REQUIRE(items.size() == 4);
@@ -171,7 +171,7 @@ TEST_CASE("replay merge: ids and times stay readable past many adds, sorted inpu
         bodies.push_back(replay_env(fmt::format("id-{:05}-{}", i, std::string(40, 'x')),
                                     fmt::format("2026-11-26T{:02}:{:02}:{:02}.000000Z", 10 + i / 3600, i / 60 % 60, i % 60)));
     for (const std::string& b : bodies) CHECK(m.add("ch", b, "", nullptr));
-    for (int i = 0; i < 5000; i += 499) CHECK(m.replayed(fmt::format("id-{:05}-{}", i, std::string(40, 'x'))));
+    for (int i = 0; i < 5000; i += 499) CHECK(m.collected(fmt::format("id-{:05}-{}", i, std::string(40, 'x'))));
     auto run = m.take_run(true);
     auto items = replay_all(m, {run.get()});
     REQUIRE(items.size() == 5000);
@@ -247,6 +247,18 @@ TEST_CASE("replay merge: sources merged by timestamp, each in its own order, eac
     for (const Replayed& r : got) ids.push_back(r.id);
     CHECK(ids == std::vector<std::string>{"k-15", "s-2", "s-1", "k-25", "s-3", "l-4"});
     CHECK(m.replayed("l-4"));  // remembered as handed out: the live part skips it
+
+    // A msg: key's copy of a stream's event (the same time): the stream's, in
+    // the stream's order, even where msg: keys of equal times came in another.
+    ReplayMerge both;
+    CHECK(both.add("ch", replay_env("e-2", "2026-11-26T16:00:01.000000Z"), "", nullptr));
+    CHECK(both.add("ch", replay_env("e-1", "2026-11-26T16:00:01.000000Z"), "", nullptr));
+    auto msg_keys = both.take_run(true);
+    ListedSource in_stream({{"e-1", "2026-11-26T16:00:01.000000Z"}, {"e-2", "2026-11-26T16:00:01.000000Z"}});
+    got = replay_all(both, {&in_stream, msg_keys.get()});
+    REQUIRE(got.size() == 2);
+    CHECK(got[0].id == "e-1");
+    CHECK(got[1].id == "e-2");
 
     ReplayMerge tie;  // equal times: the earlier source first
     ListedSource first(Events{{"a", "2026-11-26T16:00:01.000000Z"}}), second(Events{{"b", "2026-11-26T16:00:01.000000Z"}});

@@ -71,7 +71,6 @@ struct ReplayHead {
     std::string_view id;         // the envelope's id, or the v5 id of a message that is not an envelope
     std::string_view timestamp;  // normalised (RFC 3339 UTC micro Z), "" when unreadable (such events come first)
     const EventRead* read = nullptr;  // nullptr: invalid (read again when delivered, for its reason)
-    bool remembered = false;          // its id is already among the merge's (a collected run's event)
 };
 
 // One ordered source of replayed events.
@@ -84,8 +83,8 @@ public:
 
 class ReplayMerge {
 public:
-    // Collecting: adds one event to the current run unless its id was added
-    // before. `filter_time`: drop it when its envelope timestamp lies outside
+    // Collecting: adds one event to the current run unless its id was
+    // collected before. `filter_time`: drop it when its envelope timestamp lies outside
     // the range (msg: keys, whose keys carry no time). The body is copied (the
     // reply it came in can go); channel and pattern are views that must
     // outlive the merge's use.
@@ -94,13 +93,15 @@ public:
     // timestamp (stably) when `sort`, else in the order added (a stream's own).
     std::unique_ptr<ReplaySource> take_run(bool sort);
     // The k-way merge: every event of the sources, in timestamp order (ties:
-    // the earlier source; each source in its own order), each id once, to
-    // `deliver` until it returns false. The ids handed out are remembered.
+    // the earlier source; each source in its own order), each id once (the
+    // first to come), to `deliver` until it returns false. The ids handed out
+    // are remembered.
     void deliver(const std::vector<ReplaySource*>& sources, const std::function<bool(const ReplayHead&)>& deliver);
-    // True when an event with this id was collected or handed out (a live
-    // event already replayed, or a msg: key whose event a stream gave).
+    // True when an event with this id was handed out (a live event already replayed).
     bool replayed(std::string_view id) const { return ids_.count(id) > 0; }
-    std::size_t size() const { return ids_.size(); }
+    // True when an event with this id was collected (a msg: key whose event a stream gave).
+    bool collected(std::string_view id) const { return collected_.count(id) > 0; }
+    std::size_t collected_size() const { return collected_.size(); }
 
 private:
     // `size` contiguous bytes in the store: chunks that never move, so views stay.
@@ -110,7 +111,7 @@ private:
     PackedEvent pack(std::string_view body, const EventView& view, const EventRead& read, std::string_view& stored_body);
 
     std::vector<ReplayItem> items_;
-    std::unordered_set<std::string_view> ids_;  // views into store_
+    std::unordered_set<std::string_view> collected_, ids_;  // views into store_
     std::vector<std::unique_ptr<char[]>> store_;
     std::size_t store_left_ = 0;
     char* store_at_ = nullptr;

@@ -44,10 +44,9 @@ public:
     // Finds the sources of the selected channels: streams (their first pages
     // read, so a key of the wrong type fails here: UsageError) and msg: keys
     // found by SCAN (bounded COUNT, never KEYS) and read by MGET (GETs
-    // pipelined on a Cluster). On one node the streams are then read as they
-    // are delivered (history_cursor.h), unless msg: keys of the same channels
-    // exist: those come in no order, so they and the streams beside them are
-    // read whole first. On a Cluster every source is read whole here, one
+    // pipelined on a Cluster). On one node the msg: keys (in no order) are
+    // read whole here and the streams as they are delivered
+    // (history_cursor.h); on a Cluster every source is read whole here, one
     // connection per master. Throws ConnectError when unreachable.
     void read();
     // Hands the events, in timestamp order, to deliver until it returns false
@@ -64,15 +63,15 @@ private:
     // A stream read whole into a run of the merge (on a Cluster: `asking`,
     // ASKING before each page, for a slot the node of `conn` is importing).
     void collect_stream(Connection& conn, std::string_view key, std::string_view pattern, bool asking);
-    void collect(StreamCursor& cursor, std::string_view pattern);
     ReplaySource* add_run(std::unique_ptr<ReplaySource> run);  // kept until delivered
     std::vector<std::string_view> scan_msg_keys(Connection& conn, const Subscription& sub);
-    void read_msg_keys(Connection& conn, std::vector<std::string_view> keys, std::string_view pattern);
+    void read_msg_keys(Connection& conn, const std::vector<std::string_view>& keys, std::string_view pattern);
     // The values of msg: keys (GET or MGET replies), merged in.
     void add_msg_values(const std::vector<std::string_view>& keys, std::size_t at, const redisReply* const* values,
                         std::size_t n, std::string_view pattern);
     std::vector<std::string_view> scan(Connection& conn, const std::string& match, const char* type);
-    // Drops the msg: keys of events already merged (a stream gave them).
+    // On a Cluster, where the streams are read whole first: drops the msg:
+    // keys of events already merged (a stream gave them).
     void drop_replayed(std::vector<std::string_view>& msg_keys) const;
     void warn_if_none(const Subscription& sub, bool any);
     Reply keep(Reply r);
