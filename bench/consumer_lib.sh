@@ -33,6 +33,8 @@ free_port() {
 
 # redis_up PORT DIR [ARGS...]: a redis-server on PORT (files in DIR), its pid
 # kept for bench_cleanup (and in REDIS_PID); returns once it answers PING.
+# Returns 1 when the server exited at start (PORT taken meanwhile: the caller
+# tries another); one that runs but does not answer within 30 s ends the script.
 redis_up() {
     local port=$1 dir=$2; shift 2
     mkdir -p "$dir"
@@ -40,16 +42,31 @@ redis_up() {
         --logfile "$dir/redis.log" "$@" &
     REDIS_PID=$!
     REDIS_PIDS+=("$REDIS_PID")
-    for _ in $(seq 200); do redis-cli -p "$port" ping >/dev/null 2>&1 && return 0; sleep 0.05; done
-    echo "redis-server did not start" >&2; exit 1
+    for _ in $(seq 600); do
+        redis-cli -p "$port" ping >/dev/null 2>&1 && return 0
+        kill -0 "$REDIS_PID" 2>/dev/null || {
+            echo "redis-server on $port exited at start: $(grep -v '^ *$' "$dir/redis.log" | tail -1)" >&2; return 1; }
+        sleep 0.05
+    done
+    echo "redis-server on $port did not answer within 30 s: $(tail -1 "$dir/redis.log")" >&2; exit 1
+}
+# redis_up_free DIR_BASE [OFFSET] [ARGS...]: redis_up on a free port (see
+# free_port), a new one when the server could not take it; sets REDIS_PORT.
+redis_up_free() {
+    local base=$1 offset=$2; shift 2
+    for _ in 1 2 3 4 5; do
+        REDIS_PORT=$(free_port $offset)
+        redis_up "$REDIS_PORT" "$base-$REDIS_PORT" "$@" && return 0
+    done
+    echo "no redis-server could start" >&2; exit 1
 }
 
 # bench_redis: one server (sets PORT URL REDIS_PID). No pub/sub output-buffer
 # limit: a consumer slower than the publisher is measured, not disconnected
 # (the default 32mb/8mb limit would drop it).
 bench_redis() {
-    PORT=$(free_port)
-    redis_up "$PORT" "$TMP" --client-output-buffer-limit 'pubsub 0 0 0'
+    redis_up_free "$TMP/server" "" --client-output-buffer-limit 'pubsub 0 0 0'
+    PORT=$REDIS_PORT
     URL=redis://127.0.0.1:$PORT
 }
 
@@ -67,9 +84,8 @@ bench_cluster() {
     local n=${1:-3} i port addrs=()
     CLUSTER_PORTS=()
     for i in $(seq "$n"); do
-        port=$(free_port 10000)
-        redis_up "$port" "$TMP/node-$port" --cluster-enabled yes --cluster-config-file "$TMP/node-$port/nodes.conf" \
-            --cluster-node-timeout 5000
+        redis_up_free "$TMP/node" 10000 --cluster-enabled yes --cluster-config-file nodes.conf --cluster-node-timeout 5000
+        port=$REDIS_PORT
         CLUSTER_PORTS+=("$port"); addrs+=("127.0.0.1:$port")
     done
     redis-cli --cluster create "${addrs[@]}" --cluster-replicas 0 --cluster-yes > "$TMP/cluster.log" 2>&1 ||
