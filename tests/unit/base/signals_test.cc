@@ -55,3 +55,12 @@ TEST_CASE("sleep_unless_signal: a signal during the sleep ends it") {
                      pending_signal() == SIGINT;
           }) == 0);
 }
+
+TEST_CASE("pause_unless_signal (the reconnect loops' default pause): a pending signal ends it at once") {
+    CHECK(in_child([] {
+              ::raise(SIGINT);
+              auto until = Clock::now() + std::chrono::seconds(60);
+              pause_unless_signal(std::chrono::seconds(60));
+              return Clock::now() < until && pending_signal() == SIGINT;
+          }) == 0);
+}

@@ -25,5 +25,8 @@ void throw_if_interrupted();
 inline constexpr std::chrono::milliseconds kSleepSlice{100};
 bool sleep_unless_signal(Clock::time_point until);
 inline bool sleep_unless_signal(std::chrono::milliseconds d) { return sleep_unless_signal(Clock::now() + d); }
+// sleep_unless_signal(d), its result dropped: the default pause (Sleeper) of
+// the reconnect loops, which look at pending_signal() after it.
+inline void pause_unless_signal(std::chrono::milliseconds d) { sleep_unless_signal(d); }
 
 }  // namespace rbus

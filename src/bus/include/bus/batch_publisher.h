@@ -78,7 +78,7 @@ using Sleeper = std::function<void(std::chrono::milliseconds)>;
 class BatchPublisher final : public BusBatchPublisher {
 public:
     BatchPublisher(Connector connect, BatchOptions options, BatchHandlers handlers,
-                   Sleeper sleep = [](std::chrono::milliseconds d) { sleep_unless_signal(d); });
+                   Sleeper sleep = pause_unless_signal);
 
     void start() override;
     void add(const BatchEvent& ev) override;

@@ -14,6 +14,7 @@
 #include <string_view>
 #include <vector>
 
+#include "base/signals.h"
 #include "base/timestamp.h"
 #include "bus/batch_publisher.h"
 #include "bus/bus_publisher.h"
@@ -94,7 +95,7 @@ class ClusterHistoryBatch final : public BusBatchPublisher {
 public:
     ClusterHistoryBatch(const Context& ctx, const HistorySettings& settings, const BatchOptions& options,
                         BatchHandlers handlers,
-                        Sleeper sleep = [](std::chrono::milliseconds d) { sleep_unless_signal(d); });
+                        Sleeper sleep = pause_unless_signal);
     void start() override;
     void add(const BatchEvent& ev) override;
     // Writes what is gathered and reports it: a chunk is written phase by
