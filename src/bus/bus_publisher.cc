@@ -46,7 +46,8 @@ std::unique_ptr<BusBatchPublisher> make_batch_publisher(const Context& ctx, Batc
 std::unique_ptr<BusPublisher> connect_publisher(const Context& ctx, std::string client_name, PublishOptions options) {
     // --history on a Cluster: the history on its keys' masters first, then the PUBLISH.
     auto cluster_history = [&] {
-        auto p = std::make_unique<ClusterHistoryPublisher>(ctx, *options.history, options.record_metrics);
+        auto p = std::make_unique<ClusterHistoryPublisher>(ctx, *options.history, options.record_metrics,
+                                                           options.retries);
         p->start();
         return p;
     };

@@ -1,5 +1,7 @@
 #include "bus/history_cluster.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/error.h"
@@ -30,6 +32,13 @@ void refuse(ClusterWriteResult& r, const SlotResult& reply) {
     r.error = reply.lost ? fmt::format("history not written (event not published): {}", reply.error)
                          : history_refusal("the cluster", reply.error);
     r.lost = reply.lost;
+}
+
+// A single event is written again as a batch's would be: the same backoff.
+BatchOptions retries_with_batch_backoff(int retries) {
+    BatchOptions o;
+    o.retries = retries;
+    return o;
 }
 
 }  // namespace
@@ -107,21 +116,66 @@ std::vector<ClusterWriteResult> ClusterHistoryWriter::write(const std::vector<Cl
     return results;
 }
 
+std::vector<ClusterWriteResult> ClusterResender::write(const std::vector<ClusterWrite>& events) {
+    std::vector<ClusterWriteResult> results(events.size());
+    std::vector<std::size_t> todo(events.size());  // indexes into events
+    for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
+    std::chrono::milliseconds delay = backoff_initial_;
+    for (int attempt = 1;; ++attempt) {
+        std::vector<ClusterWrite> batch;
+        batch.reserve(todo.size());
+        for (std::size_t i : todo) batch.push_back(events[i]);
+        std::vector<ClusterWriteResult> got = writer_.write(batch, std::chrono::system_clock::now());
+        std::vector<std::size_t> lost;
+        std::string why;
+        for (std::size_t k = 0; k < todo.size(); ++k) {
+            if (got[k].lost) {
+                lost.push_back(todo[k]);
+                if (why.empty()) why = got[k].error;
+            }
+            results[todo[k]] = std::move(got[k]);
+        }
+        if (lost.empty()) {
+            if (attempt > 1) logger().warn("reconnected; resent {} event(s)", todo.size());
+            return results;
+        }
+        if (!down_.empty() || attempt > retries_ || pending_signal()) {
+            if (down_.empty())
+                down_ = retries_ > 0 ? fmt::format("bus unreachable after {} reconnect attempt(s): {}", retries_, why)
+                                     : fmt::format("connection lost: {}", why);
+            for (std::size_t i : lost) results[i].error = down_;
+            return results;
+        }
+        logger().warn("{}: {}; reconnecting in {} (attempt {} of {}), {} event(s) to resend",
+                      attempt == 1 ? "connection lost" : "reconnect failed", why,
+                      log_lazy([delay] { return format_duration(delay); }), attempt, retries_, lost.size());
+        sleep_(delay);
+        delay = std::min(delay * 2, backoff_max_);
+        try {
+            reread_();
+        } catch (const ConnectError& e) {
+            logger().warn("cannot read the cluster's topology: {}", e.what());
+        }
+        todo = std::move(lost);
+    }
+}
+
 ClusterHistoryPublisher::ClusterHistoryPublisher(const Context& ctx, const HistorySettings& settings,
-                                                 bool record_metrics)
+                                                 bool record_metrics, int retries, Sleeper sleep)
     : ctx_(ctx),
       slots_(ctx.connect, "rbus-publish"),
-      writer_(slots_, settings, ClusterWriteOptions{true, ctx.sharded, record_metrics}) {}
+      writer_(slots_, settings, ClusterWriteOptions{true, ctx.sharded, record_metrics}),
+      resender_(writer_, [this] { slots_.start(); }, retries_with_batch_backoff(retries), std::move(sleep)) {}
 
 void ClusterHistoryPublisher::start() { slots_.start(); }
 
 long long ClusterHistoryPublisher::publish(const Envelope& env) {
     std::string channel = ctx_.publish_channel(env.type());
     std::string body = env.dump();
-    std::vector<ClusterWriteResult> r =
-        writer_.write({ClusterWrite{channel, env.id(), body}}, std::chrono::system_clock::now());
+    std::vector<ClusterWriteResult> r = resender_.write({ClusterWrite{channel, env.id(), body}});
     if (!r[0].done) {
         if (r[0].wrong_type) throw UsageError(r[0].error);
+        if (r[0].lost) throw ConnectError(r[0].error);
         throw ReplyError(r[0].error);
     }
     if (logger().enabled(LogLevel::info)) {
@@ -138,9 +192,8 @@ ClusterHistoryBatch::ClusterHistoryBatch(const Context& ctx, const HistorySettin
                                          const BatchOptions& options, BatchHandlers handlers, Sleeper sleep)
     : slots_(ctx.connect, "rbus-publish"),
       writer_(slots_, settings, ClusterWriteOptions{true, ctx.sharded, options.record_metrics}),
-      options_(options),
-      handlers_(std::move(handlers)),
-      sleep_(std::move(sleep)) {}
+      resender_(writer_, [this] { slots_.start(); }, options, std::move(sleep)),
+      handlers_(std::move(handlers)) {}
 
 void ClusterHistoryBatch::start() { slots_.start(); }
 
@@ -149,55 +202,14 @@ void ClusterHistoryBatch::add(const BatchEvent& ev) {
     if (pending_.size() >= kChunk) finish();
 }
 
-std::vector<ClusterWriteResult> ClusterHistoryBatch::write_with_retries() {
-    std::vector<ClusterWriteResult> results(pending_.size());
-    std::vector<std::size_t> todo(pending_.size());  // indexes into pending_
-    for (std::size_t i = 0; i < todo.size(); ++i) todo[i] = i;
-    std::chrono::milliseconds delay = options_.backoff_initial;
-    for (int attempt = 1;; ++attempt) {
-        std::vector<ClusterWrite> events;
-        events.reserve(todo.size());
-        for (std::size_t i : todo) events.push_back(ClusterWrite{pending_[i].channel, pending_[i].id, pending_[i].body});
-        std::vector<ClusterWriteResult> got = writer_.write(events, std::chrono::system_clock::now());
-        std::vector<std::size_t> lost;
-        std::string why;
-        for (std::size_t k = 0; k < todo.size(); ++k) {
-            if (got[k].lost) {
-                lost.push_back(todo[k]);
-                if (why.empty()) why = got[k].error;
-            }
-            results[todo[k]] = std::move(got[k]);
-        }
-        if (lost.empty()) {
-            if (attempt > 1) logger().warn("reconnected; resent {} event(s)", todo.size());
-            return results;
-        }
-        if (!down_.empty() || attempt > options_.retries || pending_signal()) {
-            if (down_.empty())
-                down_ = options_.retries > 0
-                            ? fmt::format("bus unreachable after {} reconnect attempt(s): {}", options_.retries, why)
-                            : fmt::format("connection lost: {}", why);
-            for (std::size_t i : lost) results[i].error = down_;
-            logger().warn(down_);
-            return results;
-        }
-        logger().warn("{}: {}; reconnecting in {} (attempt {} of {}), {} event(s) to resend",
-                      attempt == 1 ? "connection lost" : "reconnect failed", why,
-                      log_lazy([delay] { return format_duration(delay); }), attempt, options_.retries, lost.size());
-        sleep_(delay);
-        delay = std::min(delay * 2, options_.backoff_max);
-        try {
-            slots_.start();  // the topology again: a master back, or its replica in its place
-        } catch (const ConnectError& e) {
-            logger().warn("cannot read the cluster's topology: {}", e.what());
-        }
-        todo = std::move(lost);
-    }
-}
-
 void ClusterHistoryBatch::finish() {
     if (pending_.empty()) return;
-    std::vector<ClusterWriteResult> results = write_with_retries();
+    std::vector<ClusterWrite> events;
+    events.reserve(pending_.size());
+    for (const Pending& p : pending_) events.push_back(ClusterWrite{p.channel, p.id, p.body});
+    std::vector<ClusterWriteResult> results = resender_.write(events);
+    if (std::any_of(results.begin(), results.end(), [](const ClusterWriteResult& r) { return r.lost; }))
+        logger().warn(resender_.down());
     for (std::size_t i = 0; i < results.size(); ++i) {
         BatchEvent ev{pending_[i].line, pending_[i].channel, pending_[i].body};
         if (results[i].done) {

@@ -123,6 +123,7 @@ RepeatResult publish_repeats(const Context& ctx, const PublishRequest& req, bool
     Envelope first = maker.make(1);  // a bad payload is a usage error before connecting
     PublishOptions po;
     po.record_metrics = record_metrics;
+    po.retries = req.retries;
     if (req.history) po.history = &*req.history;
     std::unique_ptr<BusPublisher> publisher;  // none: --dry-run
     if (!req.dry_run) publisher = connect_publisher(ctx, "rbus-publish", po);

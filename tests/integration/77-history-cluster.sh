@@ -293,6 +293,54 @@ batch_resends_after_a_master_connection_is_killed() {
     expect_eq "$(jq -r .payload.n "$TEST_TMP/K.out" | sort -n | uniq | wc -l)" 1500 "each event published"
 }
 
+# held_publish_dropped PORT: once rbus-publish's history script waits on the
+# master at PORT (its writes held by CLIENT PAUSE), drops that connection and
+# lets the writes go again: the script was never run, the connection is lost.
+held_publish_dropped() {
+    local port=$1 id rc=0
+    held() { redis-cli -p "$port" client list | grep -q ' name=rbus-publish .* cmd=eval'; }
+    wait_until 30 held || rc=1
+    id=$(redis-cli -p "$port" client list | sed -n 's/^id=\([0-9]*\) .* name=rbus-publish .* cmd=eval.*/\1/p' | head -1)
+    [ -n "$id" ] && redis-cli -p "$port" client kill id "$id" > /dev/null
+    redis-cli -p "$port" client unpause > /dev/null
+    [ "$rc" = 0 ] || die "rbus-publish's history script never reached $port"
+}
+
+single_event_written_again_after_a_master_connection_is_lost() {
+    local p key victim rc out id
+    for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
+    key=$(stream "$T1"); victim=$(owner "$key")
+    bg_ready O rbus-subscribe -u "$C_URL" "$T1" --count 1 --timeout 60s
+    # --retries 0: the lost connection fails the event at once: bus unreachable, exit 3, not published.
+    redis-cli -p "$victim" client pause 60000 write > /dev/null
+    rbus-publish -u "$C_URL" --history --retries 0 "$T1" n:=0 > "$TEST_TMP/r0.out" 2> "$TEST_TMP/r0.err" &
+    p=$!; track "$p"
+    held_publish_dropped "$victim"
+    rc=0; wait "$p" || rc=$?
+    expect_code "$rc" 3 "a master lost, no retries"
+    out=$(cat "$TEST_TMP/r0.err")
+    expect_lines "$out" 1 "one line on stderr"
+    expect_match "$out" "^rbus-publish: error: connection lost: history not written \(event not published\): 127\.0\.0\.1:$victim: " \
+        "the error line"
+    expect_eq "$(cat "$TEST_TMP/r0.out")$(redis-cli -p "$victim" xlen "$key")" "0" "nothing printed, nothing recorded"
+    # Default --retries: written again after the backoff, on a new connection, and published.
+    redis-cli -p "$victim" client pause 60000 write > /dev/null
+    rbus-publish -u "$C_URL" --history "$T1" n:=1 > "$TEST_TMP/r3.out" 2> "$TEST_TMP/r3.err" &
+    p=$!; track "$p"
+    held_publish_dropped "$victim"
+    rc=0; wait "$p" || rc=$?
+    expect_code "$rc" 0 "published once the master was reached again: $(cat "$TEST_TMP/r3.err")"
+    out=$(cat "$TEST_TMP/r3.err")
+    expect_match "$out" "connection lost: history not written \(event not published\): 127\.0\.0\.1:$victim: .*; reconnecting in 200ms \(attempt 1 of 3\), 1 event\(s\) to resend" \
+        "the lost connection said"
+    expect_match "$out" "reconnected; resent 1 event\(s\)" "the resend said"
+    id=$(jq -r .id "$TEST_TMP/r3.out")
+    expect_eq "$(redis-cli -p "$victim" xlen "$key")" 1 "recorded once"
+    expect_eq "$(ccli exists "msg:$PREFIX.$T1:$id")" 1 "RaptorBus's msg: copy"
+    wait "$O_PID" || die "the subscriber got nothing: $(cat "$TEST_TMP/O.err")"
+    expect_eq "$(jq -r .id "$TEST_TMP/O.out")" "$id" "published (only the event that was recorded)"
+}
+
 replay_reads_a_stream_being_migrated() {
     local p key src dst slot src_id dst_id keys
     for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
@@ -329,4 +377,5 @@ case_ "--group on a cluster: a failing event reaches the DLQ with RaptorBus's re
 case_ "--dlq, tail --dlq --since and --redrive on a cluster" dlq_read_and_redriven_on_cluster
 case_ "--group on a cluster follows a stream whose slot moved to another master" group_follows_a_moved_slot
 case_ "--history batch on a cluster: a master's dropped connection is reconnected, its events resent" batch_resends_after_a_master_connection_is_killed
+case_ "--history single event on a cluster: a master's lost connection is reconnected, the event written again" single_event_written_again_after_a_master_connection_is_lost
 case_ "--since on a cluster reads a stream whose slot is being migrated (ASK)" replay_reads_a_stream_being_migrated

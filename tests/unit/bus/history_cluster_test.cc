@@ -194,3 +194,72 @@ TEST_CASE("a DLQ move on a cluster: each key on its slot's master, the XACK last
                          "the cluster refused the DLQ move (SET): OOM command not allowed", ReplyError);
     CHECK(refusing.phases.size() == 2);  // no PUBLISH, no XACK: the entry stays pending
 }
+
+namespace {
+// Answers the history script of the `lost_runs` first runs for channel "a" as
+// an unreachable master; everything else as accepted.
+void lose_a_for(FakeSlots& slots, int lost_runs) {
+    slots.answer = [&slots, lost_runs](const SlotCommand& c, std::size_t) {
+        SlotResult r{nullptr, {}};
+        bool a = c.slot == hash_slot("rbus:history:{a}");
+        if (c.what == "the history script" && a && static_cast<int>(slots.phases.size()) <= lost_runs) {
+            r.error = "127.0.0.1:7001: connection lost";
+            r.lost = true;
+        } else {
+            r.reply = reply_of(c.what == "EVAL" ? "+OK\r\n" : ":1\r\n");
+        }
+        return r;
+    };
+}
+}  // namespace
+
+TEST_CASE("ClusterResender: a lost event is written again after the backoff, the topology read again first") {
+    FakeSlots slots;
+    lose_a_for(slots, 1);  // the first run's record: lost
+    HistorySettings settings;
+    ClusterHistoryWriter writer(slots, settings, ClusterWriteOptions{true, false, false});
+    int rereads = 0;
+    std::vector<std::chrono::milliseconds> slept;
+    ClusterResender resender(writer, [&] { ++rereads; }, BatchOptions{},
+                             [&](std::chrono::milliseconds d) { slept.push_back(d); });
+    auto r = resender.write({ClusterWrite{"a", "id-1", "{}"}, ClusterWrite{"b", "id-2", "{}"}});
+    CHECK(r[0].done);
+    CHECK(r[0].receivers == 1);
+    CHECK(r[1].done);
+    CHECK(rereads == 1);
+    CHECK(slept == std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(200)});
+    // Run 1: both records (a lost); runs 2-3: b's copy and PUBLISH; runs 4-6: a alone, all three phases.
+    REQUIRE(slots.phases.size() == 6);
+    CHECK(slots.phases[3].size() == 1);
+    CHECK(sends(slots.phases[3][0], "id-1"));
+}
+
+TEST_CASE("ClusterResender: after --retries attempts the lost events fail, and later lost ones at once") {
+    FakeSlots slots;
+    lose_a_for(slots, 1000);
+    HistorySettings settings;
+    ClusterHistoryWriter writer(slots, settings, ClusterWriteOptions{true, false, false});
+    BatchOptions options;
+    options.retries = 2;
+    std::vector<std::chrono::milliseconds> slept;
+    ClusterResender resender(writer, [] {}, options, [&](std::chrono::milliseconds d) { slept.push_back(d); });
+    auto r = resender.write({ClusterWrite{"a", "id-1", "{}"}});
+    CHECK_FALSE(r[0].done);
+    CHECK(r[0].lost);
+    CHECK(r[0].error ==
+          "bus unreachable after 2 reconnect attempt(s): history not written (event not published): "
+          "127.0.0.1:7001: connection lost");
+    CHECK(slept == std::vector<std::chrono::milliseconds>{std::chrono::milliseconds(200), std::chrono::milliseconds(400)});
+    r = resender.write({ClusterWrite{"a", "id-2", "{}"}});
+    CHECK_FALSE(r[0].done);
+    CHECK(slept.size() == 2);  // no new wait: the bus stayed unreachable
+
+    BatchOptions none;
+    none.retries = 0;
+    FakeSlots once;
+    lose_a_for(once, 1);
+    ClusterHistoryWriter writer0(once, settings, ClusterWriteOptions{true, false, false});
+    ClusterResender no_retry(writer0, [] {}, none, [](std::chrono::milliseconds) { FAIL("no wait with --retries 0"); });
+    r = no_retry.write({ClusterWrite{"a", "id-3", "{}"}});
+    CHECK(r[0].error == "connection lost: history not written (event not published): 127.0.0.1:7001: connection lost");
+}

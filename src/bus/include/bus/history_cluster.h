@@ -8,7 +8,9 @@
 // OOM, an unreachable master) goes no further: it is not published.
 #pragma once
 
+#include <chrono>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <string>
 #include <string_view>
@@ -63,14 +65,54 @@ private:
 // a key of another type as the record script does.
 std::string_view msg_copy_script();
 
+// ClusterHistoryWriter::write, and the events a master could not take
+// (unreachable, its connection dropped) written again after a capped backoff
+// (BatchOptions' backoff_initial doubling up to backoff_max), the topology read
+// again first (`reread`: a master back, or its replica in its place), up to
+// BatchOptions::retries attempts per outage, as on one node; the record script
+// de-duplicates by id, so an event recorded before its reply was lost is one
+// stream entry. Then they fail (lost still set, the error is down()), as do
+// the lost events of later writes: the bus stayed unreachable. Each retry is
+// logged (warn); the giving up is left to the caller.
+// Both rbus-publish paths on a Cluster write through it.
+class ClusterResender {
+public:
+    ClusterResender(ClusterHistoryWriter& writer, std::function<void()> reread, const BatchOptions& options,
+                    Sleeper sleep = pause_unless_signal)
+        : writer_(writer),
+          reread_(std::move(reread)),
+          retries_(options.retries),
+          backoff_initial_(options.backoff_initial),
+          backoff_max_(options.backoff_max),
+          sleep_(std::move(sleep)) {}
+
+    // Results in the order given.
+    std::vector<ClusterWriteResult> write(const std::vector<ClusterWrite>& events);
+    // Why the lost events failed, once the retries ran out; empty before.
+    const std::string& down() const { return down_; }
+
+private:
+    ClusterHistoryWriter& writer_;
+    std::function<void()> reread_;
+    int retries_;
+    std::chrono::milliseconds backoff_initial_, backoff_max_;
+    Sleeper sleep_;
+    std::string down_;  // set once the retries ran out: later lost events fail at once
+};
+
 // rbus-publish --history, one event at a time, on a Cluster: the BusPublisher
 // (bus_publisher.h) that connect_publisher chooses for --history on a Cluster.
+// An event a master could not take is written again as in a batch
+// (ClusterResender, `retries` attempts).
 class ClusterHistoryPublisher final : public BusPublisher {
 public:
-    ClusterHistoryPublisher(const Context& ctx, const HistorySettings& settings, bool record_metrics);
+    ClusterHistoryPublisher(const Context& ctx, const HistorySettings& settings, bool record_metrics, int retries,
+                            Sleeper sleep = pause_unless_signal);
     void start();
     // Records and publishes; returns the receivers. A refused history write
-    // throws as on one node (throw_history_refused): the event was not published.
+    // throws as on one node (throw_history_refused): the event was not
+    // published; a master still unreachable after the retries throws
+    // ConnectError (exit 3, as a lost connection on one node).
     long long publish(const Envelope& env) override;
     // PUBLISH on a cluster counts the receiving node's subscribers; SPUBLISH
     // (--sharded) the channel's.
@@ -80,22 +122,18 @@ private:
     const Context& ctx_;
     ClusterSlots slots_;
     ClusterHistoryWriter writer_;
+    ClusterResender resender_;
 };
 
 // rbus-publish --history --stdin / --envelopes on a Cluster: events gathered
-// into chunks, each chunk written by ClusterHistoryWriter, handlers called in
-// input order. Events a master could not take (unreachable, connection lost)
-// are written again after a backoff, the topology read again from the seeds
-// (a failover followed), up to BatchOptions::retries attempts per outage as
-// on one node (the record script de-duplicates by id, so an event recorded
-// before its reply was lost is one entry); then they fail, as do later ones
-// that meet an unreachable master. The BusBatchPublisher (batch_publisher.h)
-// that make_batch_publisher chooses for --history on a Cluster.
+// into chunks, each chunk written by a ClusterResender (a master's lost events
+// written again, --retries attempts), handlers called in input order. The
+// BusBatchPublisher (batch_publisher.h) that make_batch_publisher chooses for
+// --history on a Cluster.
 class ClusterHistoryBatch final : public BusBatchPublisher {
 public:
     ClusterHistoryBatch(const Context& ctx, const HistorySettings& settings, const BatchOptions& options,
-                        BatchHandlers handlers,
-                        Sleeper sleep = pause_unless_signal);
+                        BatchHandlers handlers, Sleeper sleep = pause_unless_signal);
     void start() override;
     void add(const BatchEvent& ev) override;
     // Writes what is gathered and reports it: a chunk is written phase by
@@ -108,15 +146,11 @@ private:
         std::uint64_t line;
         std::string channel, id, body;
     };
-    // Writes pending_, the lost ones again while attempts remain; results in its order.
-    std::vector<ClusterWriteResult> write_with_retries();
     ClusterSlots slots_;
     ClusterHistoryWriter writer_;
-    BatchOptions options_;
+    ClusterResender resender_;
     BatchHandlers handlers_;
-    Sleeper sleep_;
     std::vector<Pending> pending_;
-    std::string down_;  // set once the retries ran out: later lost events fail at once
 };
 
 // Whether the bus is a Redis Cluster: by the flags (cluster_by_flags), else

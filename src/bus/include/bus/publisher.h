@@ -14,6 +14,9 @@ struct PublishOptions {
     // --history: record the event (stream, seen mark, msg:{channel}:{id}) and
     // PUBLISH it in one script; a failed recording means not published.
     const HistorySettings* history = nullptr;
+    // With history on a Redis Cluster: attempts to write an event again when a
+    // master could not take it (ClusterResender, history_cluster.h).
+    int retries = 3;
 };
 
 class Publisher {
