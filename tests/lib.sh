@@ -178,6 +178,27 @@ start_redis_cluster() {
     printf -v "${name}_URL" '%s' "redis://${addrs[*]}"
 }
 
+# cluster_owner PORT KEY: the port of the master that serves KEY's hash slot
+# (a channel's as well: the same hash), as the node on PORT sees the cluster:
+# CLUSTER KEYSLOT, then the slot ranges of CLUSTER NODES (a slot being migrated
+# is listed under its owner until the move ends). Sends nothing to the slot.
+cluster_owner() {
+    local slot
+    slot=$(redis-cli -p "$1" cluster keyslot "$2") && [[ "$slot" =~ ^[0-9]+$ ]] || return 1
+    redis-cli -p "$1" cluster nodes | awk -v slot="$slot" '
+        $3 ~ /master/ {
+            for (i = 9; i <= NF; i++) {
+                if ($i ~ /^\[/) continue  # [slot->-id] / [slot-<-id]: a migration in progress
+                n = split($i, range, "-")
+                if (slot >= range[1] + 0 && slot <= range[n] + 0) {
+                    split($2, addr, /[:@,]/)  # ip:port@cport[,hostname]
+                    print addr[2]; found = 1; exit
+                }
+            }
+        }
+        END { exit !found }'
+}
+
 # restart_redis NAME: stops ${NAME}'s server and starts a new one on the same
 # port (a server restart as clients see it); updates ${NAME}_PID.
 restart_redis() {

@@ -7,20 +7,11 @@ start_redis_cluster C 3 || exit 1
 read -r P1 P2 P3 <<< "$C_PORTS"
 PREFIX=raptorflow.events
 
-# owner_port CHANNEL: the port of the master that owns CHANNEL's slot (the
-# one that accepts SPUBLISH instead of answering MOVED).
-owner_port() {
-    local p
-    for p in $P1 $P2 $P3; do
-        [[ "$(redis-cli -p "$p" spublish "$1" probe 2>&1)" =~ ^[0-9]+$ ]] && { echo "$p"; return 0; }
-    done
-    return 1
-}
 # One event type per master, found by asking the cluster (the slots are its choice).
 declare -A TYPE_ON
 for i in $(seq 1 60); do
     t=cluster.kind$i
-    p=$(owner_port "$PREFIX.$t") || continue
+    p=$(cluster_owner "$P1" "$PREFIX.$t") || continue
     [ -n "${TYPE_ON[$p]:-}" ] || TYPE_ON[$p]=$t
 done
 T1=${TYPE_ON[$P1]:-} T2=${TYPE_ON[$P2]:-} T3=${TYPE_ON[$P3]:-}

@@ -13,24 +13,16 @@ read -r P1 P2 P3 <<< "$C_PORTS"
 PREFIX=raptorflow.events
 ccli() { redis-cli -c -p "$P1" "$@"; }
 stream() { echo "rbus:history:{$PREFIX.$1}"; }
-# owner KEY: the port of the master that holds KEY (the one that does not answer MOVED).
-owner() {
-    local p
-    for p in $P1 $P2 $P3; do
-        [[ "$(redis-cli -p "$p" exists "$1" 2>&1)" =~ ^[0-9]+$ ]] && { echo "$p"; return 0; }
-    done
-    return 1
-}
 # One event type per master, by where its history stream lives.
 declare -A TYPE_ON
 for i in $(seq 1 80); do
     t=hc.kind$i
-    p=$(owner "$(stream "$t")") || continue
+    p=$(cluster_owner "$P1" "$(stream "$t")") || continue
     [ -n "${TYPE_ON[$p]:-}" ] || TYPE_ON[$p]=$t
 done
 T1=${TYPE_ON[$P1]:-} T2=${TYPE_ON[$P2]:-} T3=${TYPE_ON[$P3]:-}
 [ -n "$T1" ] && [ -n "$T2" ] && [ -n "$T3" ] || { echo "no event type found for every master" >&2; exit 1; }
-xlen_on_owner() { local k; k=$(stream "$1"); redis-cli -p "$(owner "$k")" xlen "$k"; }
+xlen_on_owner() { local k; k=$(stream "$1"); redis-cli -p "$(cluster_owner "$P1" "$k")" xlen "$k"; }
 
 publish_history_on_every_master() {
     bg_ready S rbus-subscribe -u "$C_URL" "$T1" "$T2" "$T3" --count 4 --timeout 30s
@@ -147,7 +139,7 @@ mirror_records_on_every_master() {
     kill -TERM "$M1_PID"; wait "$M1_PID"; expect_code $? 143 "mirror ends on SIGTERM"
     kill -TERM "$M2_PID"; wait "$M2_PID"
     expect_eq "$(xlen_on_owner "$T1") $(xlen_on_owner "$T2") $(xlen_on_owner "$T3")" "3 4 3" "each stream on its own master, each event once"
-    expect_eq "$(redis-cli -p "$(owner "$(stream "$T3")")" xrange "$(stream "$T3")" - + | grep '"id":' | jq -r .payload.n | tr '\n' ' ')" \
+    expect_eq "$(redis-cli -p "$(cluster_owner "$P1" "$(stream "$T3")")" xrange "$(stream "$T3")" - + | grep '"id":' | jq -r .payload.n | tr '\n' ' ')" \
         "1 2 3 " "in order"
     expect_match "$(cat "$TEST_TMP/M1.err")" "mirror: recorded [0-9]+, already recorded [0-9]+, not recorded 0" "summary at -v"
     # A history key of the wrong type: exit 2 naming it.
@@ -159,7 +151,7 @@ mirror_records_on_every_master() {
 }
 
 # pending_on TYPE GROUP: the group's unacknowledged events on TYPE's stream, asked on its master.
-pending_on() { local k; k=$(stream "$1"); redis-cli -p "$(owner "$k")" xpending "$k" "$2" | head -1; }
+pending_on() { local k; k=$(stream "$1"); redis-cli -p "$(cluster_owner "$P1" "$k")" xpending "$k" "$2" | head -1; }
 
 group_reads_every_master() {
     local p t
@@ -197,7 +189,7 @@ group_dead_letters_on_cluster() {
     rbus-subscribe -u "$C_URL" "$T2" --group fails --since 0 --consumer f1 --exec 'exit 3' --max-deliveries 2 \
         --idle 2s --metrics 2> "$TEST_TMP/fail.err" > /dev/null
     expect_eq "$(pending_on "$T2" fails)" 0 "acknowledged once moved"
-    local dlq; dlq=$(redis-cli -p "$(owner rbus:dlq)" xrange rbus:dlq - +)
+    local dlq; dlq=$(redis-cli -p "$(cluster_owner "$P1" rbus:dlq)" xrange rbus:dlq - +)
     expect_match "$dlq" "$id" "the event in rbus:dlq on its master"
     expect_match "$dlq" "max_retries_exceeded" "with its reason"
     local rec=0 p
@@ -220,7 +212,7 @@ dlq_read_and_redriven_on_cluster() {
     local before; before=$(xlen_on_owner "$T2")
     out=$(rbus-publish -u "$C_URL" --redrive --reason max_retries_exceeded 2>&1) || die "redrive: $out"
     expect_eq "$(xlen_on_owner "$T2")" $((before + 1)) "back in its stream, on its master"
-    expect_eq "$(redis-cli -p "$(owner rbus:dlq)" xlen rbus:dlq)" 0 "out of rbus:dlq"
+    expect_eq "$(redis-cli -p "$(cluster_owner "$P1" rbus:dlq)" xlen rbus:dlq)" 0 "out of rbus:dlq"
     local left=0 p
     for p in $C_PORTS; do left=$((left + $(redis-cli -p "$p" --scan --pattern 'dlq:sys.dlq.max_retries_exceeded:*' | wc -l))); done
     expect_eq "$left" 0 "its RaptorBus record removed"
@@ -230,7 +222,7 @@ dlq_read_and_redriven_on_cluster() {
     expect_code "$rc" 1 "kept without a subscriber"
     expect_eq "$(ccli exists dlq:sys.dlq.routing_error:u-9)" 1 "still there"
     # A subscriber on another node than the channel's master: counted there (PUBSUB NUMSUB).
-    local other=$P1; [ "$(owner "$(stream "$T3")")" = "$P1" ] && other=$P2
+    local other=$P1; [ "$(cluster_owner "$P1" "$(stream "$T3")")" = "$P1" ] && other=$P2
     # (Without --count: it is still subscribed when the other masters are asked after the PUBLISH.)
     bg_ready rs rbus-subscribe -u "redis://127.0.0.1:$other" "$T3" --timeout 60s
     rbus-publish -q -u "$C_URL" --redrive --reason routing_error || die "redrive with a subscriber on another node"
@@ -249,7 +241,7 @@ group_follows_a_moved_slot() {
     read_two() { [ "$(wc -l < "$TEST_TMP/mv.out")" -ge 2 ]; }
     wait_until 20 read_two || die "the consumer read nothing"
     # The stream's slot, with its keys, from its master to another (what a resharding does).
-    src=$(owner "$key"); dst=$P2; [ "$src" = "$P2" ] && dst=$P3
+    src=$(cluster_owner "$P1" "$key"); dst=$P2; [ "$src" = "$P2" ] && dst=$P3
     slot=$(redis-cli -p "$src" cluster keyslot "$key")
     src_id=$(redis-cli -p "$src" cluster myid); dst_id=$(redis-cli -p "$dst" cluster myid)
     redis-cli -p "$dst" cluster setslot "$slot" importing "$src_id" > /dev/null
@@ -257,7 +249,7 @@ group_follows_a_moved_slot() {
     mapfile -t keys < <(redis-cli -p "$src" cluster getkeysinslot "$slot" 100)
     redis-cli -p "$src" migrate 127.0.0.1 "$dst" "" 0 5000 keys "${keys[@]}" > /dev/null || die "migrate"
     for p in $C_PORTS; do redis-cli -p "$p" cluster setslot "$slot" node "$dst_id" > /dev/null; done
-    expect_eq "$(owner "$key")" "$dst" "the stream moved"
+    expect_eq "$(cluster_owner "$P1" "$key")" "$dst" "the stream moved"
     seq 3 4 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$C_URL" --history "$T1" --stdin || die "publish after the move"
     wait "$mv_PID" || die "the consumer did not follow the slot: $(cat "$TEST_TMP/mv.err")"
     expect_eq "$(jq -r .payload.n "$TEST_TMP/mv.out" | tr '\n' ' ')" "1 2 3 4 " "every event once, in order, across the move"
@@ -267,7 +259,7 @@ group_follows_a_moved_slot() {
 batch_resends_after_a_master_connection_is_killed() {
     local p key victim id
     for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
-    key=$(stream "$T1"); victim=$(owner "$key")
+    key=$(stream "$T1"); victim=$(cluster_owner "$P1" "$key")
     bg_ready K rbus-subscribe -u "$C_URL" "$T1" --count 1500 --timeout 60s
     mkfifo "$TEST_TMP/in.fifo"
     rbus-publish -u "$C_URL" --history "$T1" --stdin < "$TEST_TMP/in.fifo" > /dev/null 2> "$TEST_TMP/kill.err" &
@@ -309,7 +301,7 @@ held_publish_dropped() {
 single_event_written_again_after_a_master_connection_is_lost() {
     local p key victim rc out id
     for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
-    key=$(stream "$T1"); victim=$(owner "$key")
+    key=$(stream "$T1"); victim=$(cluster_owner "$P1" "$key")
     bg_ready O rbus-subscribe -u "$C_URL" "$T1" --count 1 --timeout 60s
     # --retries 0: the lost connection fails the event at once: bus unreachable, exit 3, not published.
     redis-cli -p "$victim" client pause 60000 write > /dev/null
@@ -348,7 +340,7 @@ replay_reads_a_stream_being_migrated() {
     seq 1500 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$C_URL" --history "$T1" --stdin || die "seed"
     # Mid-resharding: the slot MIGRATING on its master, IMPORTING on another, the
     # stream already moved (its seen marks not yet): the old master answers ASK.
-    src=$(owner "$key"); dst=$P2; [ "$src" = "$P2" ] && dst=$P3
+    src=$(cluster_owner "$P1" "$key"); dst=$P2; [ "$src" = "$P2" ] && dst=$P3
     slot=$(redis-cli -p "$src" cluster keyslot "$key")
     src_id=$(redis-cli -p "$src" cluster myid); dst_id=$(redis-cli -p "$dst" cluster myid)
     redis-cli -p "$dst" cluster setslot "$slot" importing "$src_id" > /dev/null
