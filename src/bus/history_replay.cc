@@ -92,6 +92,29 @@ std::vector<std::string_view> HistoryReplay::scan_msg_keys(Connection& conn, con
     return keys;
 }
 
+std::size_t HistoryReplay::stream_lengths(Connection& conn, const std::vector<std::string_view>& keys) {
+    for (std::string_view key : keys) conn.append({"XLEN", key});
+    conn.flush(deadline_after(ctx_.connect.reply_timeout));
+    std::size_t total = 0;
+    std::optional<std::string> wrong;
+    for (std::string_view key : keys) {  // every reply read, whatever came before
+        std::optional<IntegerReply> r;
+        Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
+        while (!(r = conn.read_integer_reply(deadline))) {
+            throw_if_interrupted();
+            if (deadline && Clock::now() >= *deadline)
+                throw TimeoutError(fmt::format("no reply from {} to XLEN within {}ms", conn.peer(),
+                                               ctx_.connect.reply_timeout.count()));
+        }
+        if (r->error && !wrong) wrong = r->text.rfind("WRONGTYPE", 0) == 0
+                                            ? fmt::format("history key {} is not a stream", key)
+                                            : r->text;
+        if (!r->error && r->value > 0) total += static_cast<std::size_t>(r->value);
+    }
+    if (wrong) throw UsageError(*wrong);
+    return total;
+}
+
 void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::string_view>& keys, std::string_view pattern) {
     for (std::size_t at = 0; at < keys.size(); at += kPage) {
         std::vector<std::string_view> args{"MGET"};
@@ -156,11 +179,26 @@ void HistoryReplay::read() {
         streamed += streams[i].size();
     }
     // RaptorBus's msg: keys come in no order: read whole first (they live an
-    // hour or so), sorted, then merged with the streams.
+    // hour or so), sorted, then merged with the streams. When they are about
+    // as many as the streams' entries (rbus-publish --history writes both),
+    // the streams are read whole first instead and the msg: keys of events
+    // they gave are not fetched: what is held is of the same order either way,
+    // and the reading is halved.
+    std::vector<std::vector<ReplaySource*>> stream_runs(n);
     for (std::size_t i = 0; i < n; ++i) {
         std::vector<std::string_view> keys = scan_msg_keys(*conn_, subs_[i]);
         if (keys.empty()) continue;
-        read_msg_keys(*conn_, keys, subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view());
+        std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
+        if (!streams[i].empty() && keys.size() * 2 >= stream_lengths(*conn_, streams[i])) {
+            for (std::string_view key : streams[i]) {
+                collect_stream(*conn_, key, pattern, false);
+                stream_runs[i].push_back(add_run(merge_.take_run(false)));
+            }
+            streamed -= streams[i].size();
+            streams[i].clear();
+            drop_replayed(keys);
+        }
+        read_msg_keys(*conn_, keys, pattern);
         msg_runs[i] = add_run(merge_.take_run(true));
     }
     // The streams, read as they are delivered, all on this connection. What is
@@ -182,6 +220,7 @@ void HistoryReplay::read() {
     // ties in the merge go to the earlier subscription, its streams before its msg: keys.
     for (std::size_t i = 0, c = 0; i < n; ++i) {
         bool any = msg_runs[i] != nullptr;
+        sources_order_.insert(sources_order_.end(), stream_runs[i].begin(), stream_runs[i].end());
         for (std::size_t k = 0; k < streams[i].size(); ++k, ++c) {
             StreamCursor& cursor = *cursors_[c];
             cursor.first_page();

@@ -46,8 +46,9 @@ public:
     // found by SCAN (bounded COUNT, never KEYS) and read by MGET (GETs
     // pipelined on a Cluster). On one node the msg: keys (in no order) are
     // read whole here and the streams as they are delivered
-    // (history_cursor.h); on a Cluster every source is read whole here, one
-    // connection per master. Throws ConnectError when unreachable.
+    // (history_cursor.h), unless the msg: keys are about as many as the
+    // streams' entries: then the streams too are read whole here, first. On a
+    // Cluster every source is read whole here, one connection per master. Throws ConnectError when unreachable.
     void read();
     // Hands the events, in timestamp order, to deliver until it returns false
     // (the merge, history_merge.h); the connection is closed after.
@@ -64,14 +65,15 @@ private:
     // ASKING before each page, for a slot the node of `conn` is importing).
     void collect_stream(Connection& conn, std::string_view key, std::string_view pattern, bool asking);
     ReplaySource* add_run(std::unique_ptr<ReplaySource> run);  // kept until delivered
+    // The streams' lengths together (XLEN, pipelined).
+    std::size_t stream_lengths(Connection& conn, const std::vector<std::string_view>& keys);
     std::vector<std::string_view> scan_msg_keys(Connection& conn, const Subscription& sub);
     void read_msg_keys(Connection& conn, const std::vector<std::string_view>& keys, std::string_view pattern);
     // The values of msg: keys (GET or MGET replies), merged in.
     void add_msg_values(const std::vector<std::string_view>& keys, std::size_t at, const redisReply* const* values,
                         std::size_t n, std::string_view pattern);
     std::vector<std::string_view> scan(Connection& conn, const std::string& match, const char* type);
-    // On a Cluster, where the streams are read whole first: drops the msg:
-    // keys of events already merged (a stream gave them).
+    // Drops the msg: keys of events already collected (a stream read whole gave them).
     void drop_replayed(std::vector<std::string_view>& msg_keys) const;
     void warn_if_none(const Subscription& sub, bool any);
     Reply keep(Reply r);
