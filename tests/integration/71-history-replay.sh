@@ -103,6 +103,17 @@ streams_printed_as_read_merged_by_time() {
     expect_eq "$(awk '{print $2}' <<< "$out" | awk 'NR > 1 && $1 < last { bad = 1 } { last = $1 } END { print bad ? "out of order" : "ordered" }')" \
         ordered "merged by time across the two streams"
     expect_eq "$(grep -c '^st.a ' <<< "$out") $(grep -c '^st.b ' <<< "$out")" "1500 1500" "both streams whole"
+    # A few RaptorBus msg: keys beside the long stream: merged in by time, the
+    # stream's own copy of an event shown once.
+    local at10 at20
+    at10=$(date -u -d @1700000010 +%FT%T.500000Z)
+    at20=$(date -u -d @1700000020 +%FT%T.000000Z)
+    cli setex msg:raptorflow.events.st.a:k-1 600 "{\"id\":\"k-1\",\"type\":\"st.a\",\"payload\":{},\"timestamp\":\"$at10\"}" > /dev/null
+    cli setex msg:raptorflow.events.st.a:st.a-20 600 "{\"id\":\"st.a-20\",\"type\":\"st.a\",\"payload\":{\"n\":20},\"timestamp\":\"$at20\"}" > /dev/null
+    out=$(rbus-subscribe -u "$R_URL" st.a --since 0 --until 0s --format '{id}')
+    expect_eq "$(wc -l <<< "$out")" 1501 "the stream and the one msg: key it did not give"
+    expect_eq "$(sed -n '10,13p' <<< "$out" | tr '\n' ' ')" "st.a-9 st.a-10 k-1 st.a-11 " "the msg: key in its time's place"
+    expect_eq "$(grep -c '^st.a-20$' <<< "$out")" 1 "an event in both shown once"
     # Ties go to the earlier subscription; --count stops the replay (and the reading) early.
     expect_eq "$(rbus-subscribe -u "$R_URL" st.a st.b --since 0 --until 0s --count 3 --format '{id}' | tr '\n' ' ')" \
         "st.a-0 st.b-0 st.a-1 " "--count over merged streams"
