@@ -17,7 +17,8 @@
 #          published at full speed by `rbus-publish --stdin`: the share of
 #          them in the stream.
 # Times run from the start of the consumer (live: from the first push) until
-# a reader of its stdout has every line; CPU time (user + sys) of the rbus
+# a reader of its stdout has every line (for the replay also the server's time
+# in SCAN and XRANGE, from INFO commandstats); CPU time (user + sys) of the rbus
 # process from its rusage (bench/cputime.py), of the redis-py loop from its
 # own. Ends with three RESULT lines (bench/run takes each).
 # Usage: bench/history.sh [N] [M] [RUNS]   (RBUS_BUILD selects the build; default build/)
@@ -60,13 +61,25 @@ cpu_us() { awk -v n="$2" '{ printf "%.3f", ($1 + $2) * 1e6 / n }' "$1"; }
 RESULTS=$TMP/results  # lines: case consumer rate cpu_us_per_msg got
 : > "$RESULTS"
 
+# server_ms CMD...: the server's time (ms) in those commands since the last CONFIG RESETSTAT.
+server_ms() {
+    redis-cli -p "$PORT" info commandstats | tr -d '\r' | awk -F'[:,=]' -v want=" $* " '
+        { name = substr($1, 9) } index(want, " " name " ") { us += $5 } END { printf "%.0f", us / 1000 }'
+}
+SERVER=$TMP/server  # lines: replay-server wall_ms scan_ms xrange_ms
+: > "$SERVER"
+
 replay_round() {
     rm -f "$TMP/end"
+    redis-cli -p "$PORT" config resetstat > /dev/null
     local start; start=$(now)
     $CPU "$TMP/cpu" "$SUB" -u "$URL" "$TYPE" --since 0 --until "$(date -u +%FT%T.%6NZ)" --timeout 300s \
         2> "$TMP/replay.err" | reader "$N" "$TMP/end" > "$TMP/lines" || true
     local t got; t=$(secs "$TMP/end" "$start"); got=$(cat "$TMP/lines")
     echo "replay rbus-subscribe-since $(echo "$got / $t" | bc) $(cpu_us "$TMP/cpu" "$got") $got" >> "$RESULTS"
+    # Where the replay's time goes on the server: SCAN for RaptorBus's msg: keys
+    # walks the whole keyspace (every seen mark and msg: key of every channel).
+    echo "$(echo "$t * 1000 / 1" | bc) $(server_ms scan) $(server_ms xrange xlen)" >> "$SERVER"
 
     rm -f "$TMP/end"
     start=$(now)
@@ -166,6 +179,9 @@ for row in "replay rbus-subscribe-since" "replay rbus-subscribe-since-msgkeys" "
     set -- $row
     printf '%-8s %-26s %22s %22s %s\n' "$1" "$2" "$(median "$1" "$2" 3)" "$(median "$1" "$2" 4)" "$(median "$1" "$2" 5)"
 done
+col_median() { awk -v c="$1" '{ print $c }' "$SERVER" | sort -n | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+echo "replay rbus-subscribe-since, server time (median of $RUNS rounds): the replay took $(col_median 1) ms;" \
+     "SCAN for msg: keys $(col_median 2) ms, XRANGE/XLEN $(col_median 3) ms of it"
 printf '%-8s %-26s %s of %s recorded, median (min-max)\n' mirror rbus-subscribe-mirror "$(median mirror rbus-subscribe-mirror 3)" "$M"
 
 verdict() { [ "$(echo "$1 >= $2" | bc)" = 1 ] && [ "$3" = 1 ] && echo met || echo missed; }
