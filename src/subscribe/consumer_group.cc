@@ -344,12 +344,21 @@ void GroupConsumer::leave() {
 }
 
 std::vector<std::pair<Connection*, std::vector<std::string>>> GroupConsumer::streams_by_node() {
+    // One read per node; on a Cluster one per slot, since a command's keys must
+    // share a slot there even on one master (CROSSSLOT): each channel's stream
+    // has its own hash tag.
     std::vector<std::pair<Connection*, std::vector<std::string>>> nodes;
+    std::vector<long> slots;
     for (const std::string& key : streams_) {
         Connection* c = &on(key);
-        auto it = std::find_if(nodes.begin(), nodes.end(), [c](const auto& n) { return n.first == c; });
-        if (it == nodes.end()) it = nodes.insert(nodes.end(), {c, {}});
-        it->second.push_back(key);
+        long slot = cluster_ ? static_cast<long>(hash_slot(key)) : -1;
+        std::size_t i = 0;
+        while (i < nodes.size() && !(nodes[i].first == c && slots[i] == slot)) ++i;
+        if (i == nodes.size()) {
+            nodes.push_back({c, {}});
+            slots.push_back(slot);
+        }
+        nodes[i].second.push_back(key);
     }
     return nodes;
 }

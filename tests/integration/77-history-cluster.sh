@@ -18,10 +18,11 @@ declare -A TYPE_ON
 for i in $(seq 1 80); do
     t=hc.kind$i
     p=$(cluster_owner "$P1" "$(stream "$t")") || continue
-    [ -n "${TYPE_ON[$p]:-}" ] || TYPE_ON[$p]=$t
+    if [ -z "${TYPE_ON[$p]:-}" ]; then TYPE_ON[$p]=$t; elif [ -z "${TYPE_ON[second$p]:-}" ]; then TYPE_ON[second$p]=$t; fi
 done
 T1=${TYPE_ON[$P1]:-} T2=${TYPE_ON[$P2]:-} T3=${TYPE_ON[$P3]:-}
-[ -n "$T1" ] && [ -n "$T2" ] && [ -n "$T3" ] || { echo "no event type found for every master" >&2; exit 1; }
+T1B=${TYPE_ON[second$P1]:-}  # a second type whose stream lives on the first master (another slot)
+[ -n "$T1" ] && [ -n "$T2" ] && [ -n "$T3" ] && [ -n "$T1B" ] || { echo "no event type found for every master" >&2; exit 1; }
 xlen_on_owner() { local k; k=$(stream "$1"); redis-cli -p "$(cluster_owner "$P1" "$k")" xlen "$k"; }
 
 publish_history_on_every_master() {
@@ -359,12 +360,28 @@ replay_reads_a_stream_being_migrated() {
     for p in $C_PORTS; do redis-cli -p "$p" cluster setslot "$slot" node "$dst_id" > /dev/null; done
 }
 
+group_reads_two_streams_of_one_master() {
+    local p
+    for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
+    seq 3 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$C_URL" --history "$T1" --stdin || die "seed $T1"
+    seq 3 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$C_URL" --history "$T1B" --stdin || die "seed $T1B"
+    # Two streams in two slots of one master: a cluster refuses one command
+    # naming both (CROSSSLOT), so each slot is read on its own.
+    local out rc
+    out=$(rbus-subscribe -u "$C_URL" "$T1" "$T1B" "$T2" --group g2 --since 0 --count 6 --timeout 30s 2> "$TEST_TMP/g.err"); rc=$?
+    expect_code "$rc" 0 "two streams of one master read by one group (err: $(cat "$TEST_TMP/g.err"))"
+    expect_eq "$(jq -r '.type + " " + (.payload.n|tostring)' <<< "$out" | sort | tr '\n' ' ')" \
+        "$(for t in "$T1" "$T1B"; do for n in 1 2 3; do echo "$t $n"; done; done | sort | tr '\n' ' ')" "every event of both once"
+    expect_eq "$(pending_on "$T1" g2) $(pending_on "$T1B" g2)" "0 0" "all acknowledged"
+}
+
 case_ "--history on a cluster: stream on its slot's master, msg: copy, then PUBLISH; batches; --sharded" publish_history_on_every_master
 case_ "--history on a cluster: a refused history write is not published" refused_history_write_not_published
 case_ "--since across three masters under concurrent publishing: each id once, in order per type" replay_then_live_across_masters
 case_ "rbus-tail --since on a cluster" tail_since_on_cluster
 case_ "--mirror on a cluster: each event recorded once on its stream's master" mirror_records_on_every_master
 case_ "--group on a cluster: consumers share the streams of three masters, each event once" group_reads_every_master
+case_ "--group on a cluster: two streams on one master, each slot read on its own" group_reads_two_streams_of_one_master
 case_ "--group on a cluster: a failing event reaches the DLQ with RaptorBus's record" group_dead_letters_on_cluster
 case_ "--dlq, tail --dlq --since and --redrive on a cluster" dlq_read_and_redriven_on_cluster
 case_ "--group on a cluster follows a stream whose slot moved to another master" group_follows_a_moved_slot

@@ -107,7 +107,8 @@ private:
     // The connection to the node that holds `key`: the one node, or on a
     // Cluster the master of its slot.
     Connection& on(std::string_view key);
-    // The streams to read, by the connection that holds them (one on one node).
+    // The streams to read, by the connection that holds them (one on one
+    // node), and on a Cluster by slot.
     std::vector<std::pair<Connection*, std::vector<std::string>>> streams_by_node();
     // One XREADGROUP on one node and its entries handled: -1 to go on, else
     // the exit code (a signal). `block`: how long the server may wait; none: not at all.
