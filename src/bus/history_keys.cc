@@ -1,5 +1,7 @@
 #include "bus/history_keys.h"
 
+#include "redis/crc16.h"
+
 namespace rbus {
 
 std::string HistoryKeys::stream(std::string_view channel) const {
@@ -17,6 +19,12 @@ std::string HistoryKeys::seen(std::string_view channel, std::string_view id) con
 }
 
 std::string HistoryKeys::dlq() const { return ns_ + ":dlq"; }
+
+std::string HistoryKeys::redriven(std::string_view stream_key, std::string_view dlq_ref) const {
+    std::string k = ns_ + ":redriven:{";
+    k.append(hashed_part(stream_key)).append("}:").append(dlq_ref);
+    return k;
+}
 
 std::string HistoryKeys::stream_pattern(std::string_view channel_glob) const {
     return glob_escape(ns_ + ":history:{") + std::string(channel_glob) + "}";

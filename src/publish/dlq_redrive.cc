@@ -52,19 +52,47 @@ void redrive_rbus(Connection& conn, const HistoryKeys& keys, const DlqEntry& e, 
     }
 }
 
+// KEYS: the history stream, the redrive mark (HistoryKeys::redriven, in the
+// stream's slot). ARGV: the envelope, the mark's TTL (s). 1: added; 0: the
+// mark was there, the entry was added by an earlier redrive. A stream key of
+// another type fails the XADD before anything is written.
+constexpr std::string_view kRedriveScript = R"lua(
+if redis.call('EXISTS', KEYS[2]) == 1 then return 0 end
+redis.call('XADD', KEYS[1], '*', 'envelope', ARGV[1])
+redis.call('SET', KEYS[2], '1', 'EX', ARGV[2])
+return 1
+)lua";
+
 // The same on a Redis Cluster, where the stream, {ns}:dlq and the record sit on
-// different masters: back into the stream first, then out of the DLQ.
+// different masters, so no step is atomic with the others: back into the
+// stream with the redrive mark (one script on the stream's master), then
+// RaptorBus's record removed, then the entry out of the DLQ (last: until then
+// a rerun finds the entry, and the mark tells it the event is back already),
+// then the mark. A redrive stopped between the steps and run again adds no
+// second stream entry. Throws ReplyError on a refusal, ConnectError when a
+// master could not be reached.
 void redrive_rbus(ClusterSlots& cluster, const HistoryKeys& keys, const DlqEntry& e, const std::string& body) {
     std::string stream = e.stream.empty() ? keys.stream(e.original_channel) : e.stream;
     std::string dlq = keys.dlq();
-    std::vector<SlotCommand> steps{slot_command(stream, {"XADD", stream, "*", "envelope", body}),
-                                   slot_command(dlq, {"XDEL", dlq, e.ref})};
-    if (!e.raptorbus_key.empty()) steps.push_back(slot_command(e.raptorbus_key, {"DEL", e.raptorbus_key}));
-    for (const SlotCommand& step : steps) {
+    std::string mark = keys.redriven(stream, e.ref);
+    std::string ttl = std::to_string(kRaptorbusDlqTtl.count());
+    auto run = [&](SlotCommand step) {
         std::vector<SlotResult> r = cluster.run({step});
+        if (r[0].lost)
+            throw ConnectError(fmt::format("the redrive of {} stopped at {} (run it again: it is not added twice): {}",
+                                           e.ref, step.what, r[0].error));
         if (!r[0].ok())
             throw ReplyError(fmt::format("the cluster refused the redrive of {} ({}): {}", e.ref, step.what, r[0].error));
-    }
+        return std::move(r[0].reply);
+    };
+    SlotCommand back = slot_command(stream, {"EVAL", kRedriveScript, "2", stream, mark, body, ttl});
+    back.what = "the redrive script";
+    Reply added = run(std::move(back));
+    if (added->type == REDIS_REPLY_INTEGER && added->integer == 0)
+        logger().info("{} was back in {} already (an earlier redrive stopped before removing it)", e.ref, stream);
+    if (!e.raptorbus_key.empty()) run(slot_command(e.raptorbus_key, {"DEL", e.raptorbus_key}));
+    run(slot_command(dlq, {"XDEL", dlq, e.ref}));
+    run(slot_command(mark, {"DEL", mark}));
 }
 
 // A RaptorBus record PUBLISHed on its original channel: true when a subscriber

@@ -29,13 +29,15 @@ std::uint16_t crc16(std::string_view data) {
     return crc;
 }
 
-int hash_slot(std::string_view key) {
+std::string_view hashed_part(std::string_view key) {
     std::size_t open = key.find('{');
     if (open != std::string_view::npos) {
         std::size_t close = key.find('}', open + 1);
-        if (close != std::string_view::npos && close > open + 1) key = key.substr(open + 1, close - open - 1);
+        if (close != std::string_view::npos && close > open + 1) return key.substr(open + 1, close - open - 1);
     }
-    return crc16(key) & (kClusterSlots - 1);
+    return key;
 }
+
+int hash_slot(std::string_view key) { return crc16(hashed_part(key)) & (kClusterSlots - 1); }
 
 }  // namespace rbus

@@ -286,17 +286,18 @@ batch_resends_after_a_master_connection_is_killed() {
     expect_eq "$(jq -r .payload.n "$TEST_TMP/K.out" | sort -n | uniq | wc -l)" 1500 "each event published"
 }
 
-# held_publish_dropped PORT: once rbus-publish's history script waits on the
-# master at PORT (its writes held by CLIENT PAUSE), drops that connection and
-# lets the writes go again: the script was never run, the connection is lost.
-held_publish_dropped() {
-    local port=$1 id rc=0
-    held() { redis-cli -p "$port" client list | grep -q ' name=rbus-publish .* cmd=eval'; }
-    wait_until 30 held || rc=1
-    id=$(redis-cli -p "$port" client list | sed -n 's/^id=\([0-9]*\) .* name=rbus-publish .* cmd=eval.*/\1/p' | head -1)
+# held_client_dropped PORT NAME CMD: once a client named NAME waits on the
+# master at PORT with a command matching CMD (its writes held by CLIENT PAUSE),
+# drops that connection and lets the writes go again: that command never ran.
+held_client_dropped() {
+    local port=$1 name=$2 cmd=$3 id rc=0
+    held_id() { redis-cli -p "$port" client list | sed -En "s/^id=([0-9]+) .* name=$name .* cmd=($cmd) .*/\\1/p" | head -1; }
+    has_held() { [ -n "$(held_id)" ]; }
+    wait_until 30 has_held || rc=1
+    id=$(held_id)
     [ -n "$id" ] && redis-cli -p "$port" client kill id "$id" > /dev/null
     redis-cli -p "$port" client unpause > /dev/null
-    [ "$rc" = 0 ] || die "rbus-publish's history script never reached $port"
+    [ "$rc" = 0 ] || die "no $name client waiting with $cmd on $port"
 }
 
 single_event_written_again_after_a_master_connection_is_lost() {
@@ -308,7 +309,7 @@ single_event_written_again_after_a_master_connection_is_lost() {
     redis-cli -p "$victim" client pause 60000 write > /dev/null
     rbus-publish -u "$C_URL" --history --retries 0 "$T1" n:=0 > "$TEST_TMP/r0.out" 2> "$TEST_TMP/r0.err" &
     p=$!; track "$p"
-    held_publish_dropped "$victim"
+    held_client_dropped "$victim" rbus-publish "eval|evalsha"
     rc=0; wait "$p" || rc=$?
     expect_code "$rc" 3 "a master lost, no retries"
     out=$(cat "$TEST_TMP/r0.err")
@@ -320,7 +321,7 @@ single_event_written_again_after_a_master_connection_is_lost() {
     redis-cli -p "$victim" client pause 60000 write > /dev/null
     rbus-publish -u "$C_URL" --history "$T1" n:=1 > "$TEST_TMP/r3.out" 2> "$TEST_TMP/r3.err" &
     p=$!; track "$p"
-    held_publish_dropped "$victim"
+    held_client_dropped "$victim" rbus-publish "eval|evalsha"
     rc=0; wait "$p" || rc=$?
     expect_code "$rc" 0 "published once the master was reached again: $(cat "$TEST_TMP/r3.err")"
     out=$(cat "$TEST_TMP/r3.err")
@@ -332,6 +333,44 @@ single_event_written_again_after_a_master_connection_is_lost() {
     expect_eq "$(ccli exists "msg:$PREFIX.$T1:$id")" 1 "RaptorBus's msg: copy"
     wait "$O_PID" || die "the subscriber got nothing: $(cat "$TEST_TMP/O.err")"
     expect_eq "$(jq -r .id "$TEST_TMP/O.out")" "$id" "published (only the event that was recorded)"
+}
+
+redrive_stopped_midway_then_run_again() {
+    local p t key dlqp out id rc
+    for p in $C_PORTS; do redis-cli -p "$p" flushall > /dev/null; done
+    dlqp=$(cluster_owner "$P1" rbus:dlq)
+    for t in "$T1" "$T2" "$T3"; do [ "$(cluster_owner "$P1" "$(stream "$t")")" != "$dlqp" ] && break; done
+    key=$(stream "$t")
+    out=$(rbus-publish -u "$C_URL" --history "$t" attempt=x) || die "publish"
+    id=$(jq -r .id <<< "$out")
+    rbus-subscribe -u "$C_URL" "$t" --group rd --since 0 --exec 'exit 3' --max-deliveries 1 --idle 2s \
+        > /dev/null 2> "$TEST_TMP/rd.err"
+    expect_eq "$(redis-cli -p "$dlqp" xlen rbus:dlq)" 1 "a dead letter: $(cat "$TEST_TMP/rd.err")"
+    # The redrive stops after the event is back in its stream (another master),
+    # before it leaves rbus:dlq: that master's writes held, the connection dropped.
+    redis-cli -p "$dlqp" client pause 60000 write > /dev/null
+    rbus-publish -u "$C_URL" --redrive > "$TEST_TMP/rd1.out" 2> "$TEST_TMP/rd1.err" &
+    p=$!; track "$p"
+    held_client_dropped "$dlqp" rbus-dlq "del|xdel"
+    rc=0; wait "$p" || rc=$?
+    expect_code "$rc" 3 "the redrive stopped midway"
+    expect_match "$(cat "$TEST_TMP/rd1.err")" "^rbus-publish: error: the redrive of [0-9]+-[0-9]+ stopped at X?DEL \\(run it again: it is not added twice\\): " \
+        "said, with what to do"
+    expect_eq "$(redis-cli -p "$(cluster_owner "$P1" "$key")" xlen "$key") $(redis-cli -p "$dlqp" xlen rbus:dlq)" "2 1" \
+        "back in its stream, still in the DLQ"
+    # Run again: out of the DLQ, and still one redriven entry in the stream.
+    rbus-publish -u "$C_URL" -v --redrive > "$TEST_TMP/rd2.out" 2> "$TEST_TMP/rd2.err" ||
+        die "the redrive run again: $(cat "$TEST_TMP/rd2.err")"
+    expect_match "$(cat "$TEST_TMP/rd2.err")" "redriven 1, kept 0" "the summary"
+    expect_match "$(cat "$TEST_TMP/rd2.err")" "was back in rbus:history:\\{$PREFIX\\.$t\\} already" "-v says it was back"
+    expect_eq "$(redis-cli -p "$(cluster_owner "$P1" "$key")" xrange "$key" - + | grep '"id":' | jq -r '"\(.id),\(.redriven)"' | tr '\n' ' ')" \
+        "$id,null $id,true " "the event once more in its stream, marked, not twice"
+    expect_eq "$(redis-cli -p "$dlqp" xlen rbus:dlq)" 0 "out of rbus:dlq"
+    local left=0
+    for p in $C_PORTS; do
+        left=$((left + $(redis-cli -p "$p" --scan --pattern 'dlq:sys.dlq.*' | wc -l) + $(redis-cli -p "$p" --scan --pattern 'rbus:redriven:*' | wc -l)))
+    done
+    expect_eq "$left" 0 "its RaptorBus record and the redrive mark removed"
 }
 
 replay_reads_a_stream_being_migrated() {
@@ -387,4 +426,5 @@ case_ "--dlq, tail --dlq --since and --redrive on a cluster" dlq_read_and_redriv
 case_ "--group on a cluster follows a stream whose slot moved to another master" group_follows_a_moved_slot
 case_ "--history batch on a cluster: a master's dropped connection is reconnected, its events resent" batch_resends_after_a_master_connection_is_killed
 case_ "--history single event on a cluster: a master's lost connection is reconnected, the event written again" single_event_written_again_after_a_master_connection_is_lost
+case_ "--redrive on a cluster stopped midway and run again: the event back once" redrive_stopped_midway_then_run_again
 case_ "--since on a cluster reads a stream whose slot is being migrated (ASK)" replay_reads_a_stream_being_migrated

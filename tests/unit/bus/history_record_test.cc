@@ -7,6 +7,7 @@
 #include "bus/history_keys.h"
 #include "bus/history_record.h"
 #include "bus/publisher.h"
+#include "redis/crc16.h"
 
 using namespace rbus;
 using rbus::testing::FakeTransport;
@@ -21,6 +22,14 @@ TEST_CASE("history keys: the channel in braces is the hash tag; the namespace is
     CHECK(k.channel_of_stream("rbus:seen:{a.b.c}:x") == "");
     CHECK(k.stream_pattern("raptorflow.events.agent.*") == "rbus:history:{raptorflow.events.agent.*}");
     CHECK(HistoryKeys("a*b").stream_pattern("x.*") == "a\\*b:history:{x.*}");
+}
+
+TEST_CASE("the redrive mark shares its stream's slot (a Cluster script needs one slot)") {
+    HistoryKeys k;
+    CHECK(k.redriven("rbus:history:{raptorflow.events.a}", "1764547200000-0") ==
+          "rbus:redriven:{raptorflow.events.a}:1764547200000-0");
+    for (std::string stream : {"rbus:history:{raptorflow.events.a}", "team:history:{x}", "plain-stream", "a{b"})
+        CHECK(hash_slot(HistoryKeys("team").redriven(stream, "1-0")) == hash_slot(stream));
 }
 
 TEST_CASE("RaptorBus keys: msg:{channel}:{id} without braces, dlq:sys.dlq.{reason}:{uuid}") {

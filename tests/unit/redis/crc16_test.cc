@@ -9,6 +9,7 @@
 
 using rbus::crc16;
 using rbus::hash_slot;
+using rbus::hashed_part;
 using rbus::kClusterSlots;
 
 TEST_CASE("crc16 is CRC16-XMODEM, the check value of the Redis Cluster spec") {
@@ -58,4 +59,14 @@ TEST_CASE("every slot is in [0, 16384)") {
         REQUIRE(slot >= 0);
         REQUIRE(slot < kClusterSlots);
     }
+}
+
+TEST_CASE("hashed_part: the hash tag when there is one, else the whole name, as hash_slot hashes") {
+    CHECK(hashed_part("rbus:history:{raptorflow.events.a}") == "raptorflow.events.a");
+    CHECK(hashed_part("{user1000}.following") == "user1000");
+    CHECK(hashed_part("foo{}{bar}") == "foo{}{bar}");  // "{}": the whole name
+    CHECK(hashed_part("foo{bar") == "foo{bar");        // unclosed
+    CHECK(hashed_part("plain") == "plain");
+    for (std::string_view key : {"a{b}c", "foo{}{bar}", "x{y", "{z}"})
+        CHECK(hash_slot(key) == (crc16(hashed_part(key)) & (kClusterSlots - 1)));
 }

@@ -23,6 +23,11 @@ public:
     std::string seen(std::string_view channel, std::string_view id) const;
     // rbus:dlq
     std::string dlq() const;
+    // rbus:redriven:{raptorflow.events.agent.task_started}:1764547200000-0: set
+    // (on a Cluster) with the XADD that returns DLQ entry `dlq_ref` to the
+    // stream `stream_key`, in the stream's slot, so that a redrive stopped
+    // before the entry left the DLQ does not add it twice when run again.
+    std::string redriven(std::string_view stream_key, std::string_view dlq_ref) const;
     // The SCAN pattern of the history streams of a channel pattern (glob): the
     // pattern goes inside the braces as it is.
     std::string stream_pattern(std::string_view channel_glob) const;

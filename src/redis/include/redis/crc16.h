@@ -18,5 +18,9 @@ std::uint16_t crc16(std::string_view data);
 // and "{user1000}.followers" share a slot); "{}" and an unclosed '{' hash the
 // whole name.
 int hash_slot(std::string_view key);
+// The part of `key` that hash_slot hashes: its hash tag, else the whole name.
+// A key named "...{" + hashed_part(k) + "}..." shares k's slot whenever that
+// part holds no '}' (a hash tag never does).
+std::string_view hashed_part(std::string_view key);
 
 }  // namespace rbus
