@@ -204,7 +204,7 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
         if (filter_time->since && *at < *filter_time->since) return false;
         if (filter_time->until && *at > *filter_time->until) return false;
     }
-    if (collected_.count(id)) return false;
+    if (collected_.contains(id)) return false;
     ReplayItem item{channel, pattern, {}, {}, {}, next_++, {}};
     if (r.ok()) {  // kept as read: delivering it reads nothing again
         item.event = pack(body, r.event, r, item.body);
@@ -218,7 +218,7 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
         item.id = store(id);
         item.timestamp = store(timestamp);
     }
-    collected_.insert(item.id);
+    collected_.insert(item.id);  // in the store: stays put
     items_.push_back(item);
     return true;
 }
@@ -262,9 +262,7 @@ void ReplayMerge::deliver(const std::vector<ReplaySource*>& sources,
     // Each id once, the first to come: a stream's own copy of an event, in its
     // place in the stream, before the copy in a msg: key.
     auto fresh = [this](const ReplayHead& h) {
-        if (ids_.count(h.id)) return false;
-        ids_.insert(store(h.id));
-        return true;
+        return ids_.insert(h.id, [this](std::string_view id) { return store(id); });
     };
     if (sources.size() == 1) {  // one source: its own order, nothing to compare
         ReplayHead head;

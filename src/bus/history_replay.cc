@@ -174,10 +174,12 @@ void HistoryReplay::read() {
     std::vector<std::vector<std::string_view>> streams(n);
     std::vector<ReplaySource*> msg_runs(n, nullptr);
     std::size_t streamed = 0;
+    std::vector<std::size_t> lengths(n);
     for (std::size_t i = 0; i < n; ++i) {
         streams[i] = stream_keys(*conn_, subs_[i]);
         streamed += streams[i].size();
     }
+    for (std::size_t i = 0; i < n; ++i) lengths[i] = streams[i].empty() ? 0 : stream_lengths(*conn_, streams[i]);
     // RaptorBus's msg: keys come in no order: read whole first (they live an
     // hour or so), sorted, then merged with the streams. When they are about
     // as many as the streams' entries (rbus-publish --history writes both),
@@ -189,7 +191,7 @@ void HistoryReplay::read() {
         std::vector<std::string_view> keys = scan_msg_keys(*conn_, subs_[i]);
         if (keys.empty()) continue;
         std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
-        if (!streams[i].empty() && keys.size() * 2 >= stream_lengths(*conn_, streams[i])) {
+        if (!streams[i].empty() && keys.size() * 2 >= lengths[i]) {
             for (std::string_view key : streams[i]) {
                 collect_stream(*conn_, key, pattern, false);
                 stream_runs[i].push_back(add_run(merge_.take_run(false)));
@@ -201,6 +203,9 @@ void HistoryReplay::read() {
         read_msg_keys(*conn_, keys, pattern);
         msg_runs[i] = add_run(merge_.take_run(true));
     }
+    std::size_t most = merge_.collected_size();  // the ids the merge may hand out, at most
+    for (std::size_t i = 0; i < n; ++i) most += lengths[i];
+    merge_.reserve(most);
     // The streams, read as they are delivered, all on this connection. What is
     // held at once stays bounded however many streams a pattern finds: pages
     // shrink as streams grow in number, and past a few streams only the page

@@ -15,9 +15,9 @@
 #include <optional>
 #include <string>
 #include <string_view>
-#include <unordered_set>
 #include <vector>
 
+#include "base/id_set.h"
 #include "base/timestamp.h"
 #include "event/event_read.h"
 
@@ -98,10 +98,12 @@ public:
     // are remembered.
     void deliver(const std::vector<ReplaySource*>& sources, const std::function<bool(const ReplayHead&)>& deliver);
     // True when an event with this id was handed out (a live event already replayed).
-    bool replayed(std::string_view id) const { return ids_.count(id) > 0; }
+    bool replayed(std::string_view id) const { return ids_.contains(id); }
     // True when an event with this id was collected (a msg: key whose event a stream gave).
-    bool collected(std::string_view id) const { return collected_.count(id) > 0; }
+    bool collected(std::string_view id) const { return collected_.contains(id); }
     std::size_t collected_size() const { return collected_.size(); }
+    // Room for n events handed out without growing.
+    void reserve(std::size_t n) { ids_.reserve(n); }
 
 private:
     // `size` contiguous bytes in the store: chunks that never move, so views stay.
@@ -111,7 +113,7 @@ private:
     PackedEvent pack(std::string_view body, const EventView& view, const EventRead& read, std::string_view& stored_body);
 
     std::vector<ReplayItem> items_;
-    std::unordered_set<std::string_view> collected_, ids_;  // views into store_
+    IdSet collected_, ids_;  // views into store_
     std::vector<std::unique_ptr<char[]>> store_;
     std::size_t store_left_ = 0;
     char* store_at_ = nullptr;
