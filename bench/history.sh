@@ -44,12 +44,17 @@ recorded=$(redis-cli -p "$PORT" xlen "$STREAM")
 [ "$recorded" = "$N" ] || { echo "the mirror recorded $recorded of $N events into $STREAM" >&2; exit 1; }
 # The same events recorded by rbus-publish --history on another type: a stream
 # and RaptorBus's msg: key for each, both read by a replay (reported beside).
+# Each recording in a database of its own (the mirror rounds' in a third),
+# since a replay's SCAN for msg: keys walks the whole database: the target's
+# replay walks its own stream's seen marks, not the other rows' keys.
 HTYPE=$TYPE.published
+HURL=$URL/1
 sed "s/\"type\":\"$TYPE\"/\"type\":\"$HTYPE\"/" "$TMP/env.json" > "$TMP/henv.json"
-"$PUB" -u "$URL" --history --envelopes "$TMP/henv.json" > /dev/null 2> "$TMP/record.err" ||
+"$PUB" -u "$HURL" --history --envelopes "$TMP/henv.json" > /dev/null 2> "$TMP/record.err" ||
     { cat "$TMP/record.err" >&2; exit 1; }
-echo "events: $N recorded by rbus-subscribe --mirror into $STREAM, and as $HTYPE by rbus-publish --history" \
-     "(stream + msg: keys; $(redis-cli -p "$PORT" dbsize) keys in all); $(wc -c < "$TMP/env.json") bytes of JSON; load average $(load_avg)"
+echo "events: $N recorded by rbus-subscribe --mirror into $STREAM ($(redis-cli -p "$PORT" dbsize) keys in its" \
+     "database), and as $HTYPE by rbus-publish --history (stream + msg: keys; $(redis-cli -p "$PORT" -n 1 dbsize) keys" \
+     "in database 1); $(wc -c < "$TMP/env.json") bytes of JSON; load average $(load_avg)"
 
 reader() {  # reader WANT END_FILE: counts lines until WANT, then the time
     head -n "$1" | wc -l
@@ -83,7 +88,7 @@ replay_round() {
 
     rm -f "$TMP/end"
     start=$(now)
-    $CPU "$TMP/cpu" "$SUB" -u "$URL" "$HTYPE" --since 0 --until "$(date -u +%FT%T.%6NZ)" --timeout 300s \
+    $CPU "$TMP/cpu" "$SUB" -u "$HURL" "$HTYPE" --since 0 --until "$(date -u +%FT%T.%6NZ)" --timeout 300s \
         2> "$TMP/replay.err" | reader "$N" "$TMP/end" > "$TMP/lines" || true
     t=$(secs "$TMP/end" "$start"); got=$(cat "$TMP/lines")
     echo "replay rbus-subscribe-since-msgkeys $(echo "$got / $t" | bc) $(cpu_us "$TMP/cpu" "$got") $got" >> "$RESULTS"
@@ -142,14 +147,14 @@ mirror_round() {
     local round=$1 prefix="mirror$1"
     local key="$prefix:history:{$CHANNEL}"
     rm -f "$TMP/ready"
-    "$SUB" -u "$URL" "$TYPE" --mirror --history-key-prefix "$prefix" --ready-file "$TMP/ready" 2> "$TMP/mirror.err" &
+    "$SUB" -u "$URL/2" "$TYPE" --mirror --history-key-prefix "$prefix" --ready-file "$TMP/ready" 2> "$TMP/mirror.err" &
     local job=$!
     wait_file "$TMP/ready"
     seq "$M" | sed 's/.*/{"n":&,"agent_id":"RES-001","status":"ok"}/' |
         "$PUB" -u "$URL" "$TYPE" --stdin > /dev/null 2> "$TMP/pub.err"
     local len last=-1 same=0  # until every event is in, or the length stood still for 5 s
     for _ in $(seq 3000); do
-        len=$(redis-cli -p "$PORT" xlen "$key")
+        len=$(redis-cli -p "$PORT" -n 2 xlen "$key")
         [ "$len" = "$M" ] && break
         if [ "$len" = "$last" ]; then same=$((same + 1)); [ "$same" -ge 500 ] && break; else same=0; fi
         last=$len
@@ -157,7 +162,7 @@ mirror_round() {
     done
     kill -TERM "$job"; wait "$job" || true
     echo "mirror rbus-subscribe-mirror $len - $len" >> "$RESULTS"
-    redis-cli -p "$PORT" del "$key" > /dev/null
+    redis-cli -p "$PORT" -n 2 flushdb > /dev/null  # its stream and seen marks
 }
 
 for round in $(seq "$RUNS"); do
