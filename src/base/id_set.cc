@@ -1,8 +1,6 @@
 #include "base/id_set.h"
 
-#include <cstring>
 #include <functional>
-#include <utility>
 
 namespace rbus {
 
@@ -10,27 +8,28 @@ std::uint64_t IdSet::hash(std::string_view id) { return std::hash<std::string_vi
 
 std::size_t IdSet::find(std::string_view id, std::uint64_t h) const {
     const std::size_t mask = slots_.size() - 1;
+    const std::uint64_t fingerprint = h & kFingerprint;
     for (std::size_t at = h & mask;; at = (at + 1) & mask) {
-        const Slot& s = slots_[at];
-        if (!s.data) return at;
-        if (s.hash == h && s.size == id.size() && std::memcmp(s.data, id.data(), id.size()) == 0) return at;
+        std::uint64_t s = slots_[at];
+        if (s == 0) return at;
+        if ((s & kFingerprint) == fingerprint && ids_[(s & ~kFingerprint) - 1] == id) return at;
     }
 }
 
 bool IdSet::contains(std::string_view id) const {
-    return !slots_.empty() && slots_[find(id, hash(id))].data != nullptr;
+    return !slots_.empty() && slots_[find(id, hash(id))] != 0;
 }
 
 void IdSet::grow(std::size_t at_least) {
     std::size_t n = 16;
     while (n < at_least) n *= 2;
-    std::vector<Slot> old = std::exchange(slots_, std::vector<Slot>(n));
+    slots_.assign(n, 0);
     const std::size_t mask = n - 1;
-    for (const Slot& s : old) {
-        if (!s.data) continue;
-        std::size_t at = s.hash & mask;
-        while (slots_[at].data) at = (at + 1) & mask;
-        slots_[at] = s;
+    for (std::size_t i = 0; i < ids_.size(); ++i) {
+        std::uint64_t h = hash(ids_[i]);
+        std::size_t at = h & mask;
+        while (slots_[at] != 0) at = (at + 1) & mask;
+        slots_[at] = (h & kFingerprint) | (i + 1);
     }
 }
 
