@@ -56,6 +56,20 @@ std::string glob_escape(std::string_view literal) {
     return out;
 }
 
+std::string glob_literal_prefix(std::string_view glob) {
+    std::string out;
+    for (std::size_t i = 0; i < glob.size(); ++i) {
+        char c = glob[i];
+        if (c == '*' || c == '?' || c == '[') break;
+        if (c == '\\') {
+            if (++i == glob.size()) break;
+            c = glob[i];
+        }
+        out += c;
+    }
+    return out;
+}
+
 std::chrono::seconds raptorbus_msg_ttl(std::string_view channel) {
     using std::chrono::seconds;
     auto has = [&](std::string_view part) { return channel.find(part) != std::string_view::npos; };

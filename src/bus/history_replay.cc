@@ -1,5 +1,7 @@
 #include "bus/history_replay.h"
 
+#include <fnmatch.h>
+
 #include <algorithm>
 
 #include <CLI/CLI.hpp>
@@ -85,12 +87,29 @@ std::vector<std::string_view> HistoryReplay::stream_keys(Connection& conn, const
     return {names_.emplace_back(keys_.stream(sub.name))};
 }
 
-std::vector<std::string_view> HistoryReplay::scan_msg_keys(Connection& conn, const Subscription& sub) {
-    std::vector<std::string_view> keys =
-        scan(conn, raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name)), "string");
-    sources_.msg_keys += keys.size();
-    return keys;
+std::vector<std::vector<std::string_view>> HistoryReplay::scan_msg_keys(Connection& conn) {
+    std::vector<std::string> globs;
+    for (const Subscription& sub : subs_)
+        globs.push_back(raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name)));
+    if (globs.size() == 1) return {scan(conn, globs[0], "string")};
+    // SCAN walks the whole keyspace whatever it matches: one walk for every
+    // subscription (their common beginning), each key then matched here.
+    std::string common = glob_literal_prefix(globs[0]);
+    for (const std::string& g : globs) {
+        std::string p = glob_literal_prefix(g);
+        std::size_t n = 0;
+        while (n < common.size() && n < p.size() && common[n] == p[n]) ++n;
+        common.resize(n);
+    }
+    std::vector<std::vector<std::string_view>> out(globs.size());
+    for (std::string_view key : scan(conn, glob_escape(common) + "*", "string")) {
+        std::string k(key);  // fnmatch wants it NUL-terminated
+        for (std::size_t i = 0; i < globs.size(); ++i)
+            if (fnmatch(globs[i].c_str(), k.c_str(), 0) == 0) out[i].push_back(key);
+    }
+    return out;
 }
+
 
 std::size_t HistoryReplay::stream_lengths(Connection& conn, const std::vector<std::string_view>& keys) {
     for (std::string_view key : keys) conn.append({"XLEN", key});
@@ -187,8 +206,10 @@ void HistoryReplay::read() {
     // they gave are not fetched: what is held is of the same order either way,
     // and the reading is halved.
     std::vector<std::vector<ReplaySource*>> stream_runs(n);
+    std::vector<std::vector<std::string_view>> msg_keys = scan_msg_keys(*conn_);
     for (std::size_t i = 0; i < n; ++i) {
-        std::vector<std::string_view> keys = scan_msg_keys(*conn_, subs_[i]);
+        std::vector<std::string_view>& keys = msg_keys[i];
+        sources_.msg_keys += keys.size();
         if (keys.empty()) continue;
         std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
         if (!streams[i].empty() && keys.size() * 2 >= lengths[i]) {

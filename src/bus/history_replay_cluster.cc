@@ -50,7 +50,10 @@ void HistoryReplay::read_cluster() {
         }
         sources_order_.push_back(add_run(merge_.take_run(false)));  // a stream: its own order
     };
-    for (const Subscription& sub : subs_) {
+    std::vector<std::vector<std::vector<std::string_view>>> msg_keys;  // by master, then subscription
+    for (const HostPort& m : masters) msg_keys.push_back(scan_msg_keys(slots.node(m)));
+    for (std::size_t i = 0; i < subs_.size(); ++i) {
+        const Subscription& sub = subs_[i];
         std::size_t before = merge_.collected_size(), streams_before = sources_.streams.size();
         std::size_t msg_before = sources_.msg_keys;
         if (!sub.pattern) {
@@ -63,22 +66,21 @@ void HistoryReplay::read_cluster() {
                     read_on_owner(names_.back(), sub.name);
                 }
         }
-        std::string match = raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name));
         std::string_view pattern = sub.pattern ? std::string_view(sub.name) : std::string_view();
-        for (const HostPort& m : masters) {
-            std::vector<std::string_view> keys = scan(slots.node(m), match, "string");
+        for (std::size_t m = 0; m < masters.size(); ++m) {
+            std::vector<std::string_view>& keys = msg_keys[m][i];
             sources_.msg_keys += keys.size();
             drop_replayed(keys);
             for (std::size_t at = 0; at < keys.size(); at += kClusterGetPage) {
                 std::size_t end = std::min(keys.size(), at + kClusterGetPage);
                 std::vector<SlotCommand> gets;
-                for (std::size_t i = at; i < end; ++i) gets.push_back(slot_command(keys[i], {"GET", keys[i]}));
+                for (std::size_t j = at; j < end; ++j) gets.push_back(slot_command(keys[j], {"GET", keys[j]}));
                 std::vector<SlotResult> values = slots.run(gets);
                 std::vector<const redisReply*> replies;
-                for (std::size_t i = 0; i < values.size(); ++i) {
-                    if (!values[i].ok())
-                        throw ReplyError(fmt::format("cannot read {}: {}", keys[at + i], values[i].error));
-                    replies.push_back(values[i].reply.get());
+                for (std::size_t j = 0; j < values.size(); ++j) {
+                    if (!values[j].ok())
+                        throw ReplyError(fmt::format("cannot read {}: {}", keys[at + j], values[j].error));
+                    replies.push_back(values[j].reply.get());
                 }
                 add_msg_values(keys, at, replies.data(), replies.size(), pattern);
                 throw_if_interrupted();

@@ -114,6 +114,17 @@ streams_printed_as_read_merged_by_time() {
     expect_eq "$(wc -l <<< "$out")" 1501 "the stream and the one msg: key it did not give"
     expect_eq "$(sed -n '10,13p' <<< "$out" | tr '\n' ' ')" "st.a-9 st.a-10 k-1 st.a-11 " "the msg: key in its time's place"
     expect_eq "$(grep -c '^st.a-20$' <<< "$out")" 1 "an event in both shown once"
+    # Two types: one SCAN for both, each msg: key given to its own channel only.
+    cli setex msg:raptorflow.events.st.ab:x-1 600 "{\"id\":\"x-1\",\"type\":\"st.ab\",\"payload\":{},\"timestamp\":\"$at10\"}" > /dev/null
+    scans() { cli info commandstats | sed -n 's/^cmdstat_scan:calls=\([0-9]*\),.*/\1/p'; }
+    cli config resetstat > /dev/null
+    rbus-subscribe -u "$R_URL" st.a --since 0 --until 0s > /dev/null || die "replay of st.a"
+    local one; one=$(scans)
+    cli config resetstat > /dev/null
+    out=$(rbus-subscribe -u "$R_URL" st.a st.b --since 0 --until 0s --format '{id}')
+    expect_eq "$(wc -l <<< "$out") $(grep -c '^k-1$' <<< "$out") $(grep -c '^x-1$' <<< "$out")" "3001 1 0" \
+        "both streams, st.a's msg: key, not st.ab's"
+    expect_eq "$(scans)" "$one" "two types walk the keyspace once, as one does"
     # Ties go to the earlier subscription; --count stops the replay (and the reading) early.
     expect_eq "$(rbus-subscribe -u "$R_URL" st.a st.b --since 0 --until 0s --count 3 --format '{id}' | tr '\n' ' ')" \
         "st.a-0 st.b-0 st.a-1 " "--count over merged streams"

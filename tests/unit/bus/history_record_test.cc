@@ -36,6 +36,12 @@ TEST_CASE("RaptorBus keys: msg:{channel}:{id} without braces, dlq:sys.dlq.{reaso
     CHECK(raptorbus_msg_key("sys.state.update", "u1") == "msg:sys.state.update:u1");
     CHECK(raptorbus_msg_pattern("raptorflow.events.agent.*") == "msg:raptorflow.events.agent.*:*");
     CHECK(glob_escape("a.b*[c]?\\") == "a.b\\*\\[c\\]\\?\\\\");
+    // What every match begins with: escapes undone, up to the first wildcard.
+    CHECK(glob_literal_prefix("msg:a.b:*") == "msg:a.b:");
+    CHECK(glob_literal_prefix(glob_escape("x*y[1]") + "?z") == "x*y[1]");
+    CHECK(glob_literal_prefix("ab[cd]*") == "ab");
+    CHECK(glob_literal_prefix("trailing\\") == "trailing");
+    CHECK(glob_literal_prefix("*") == "");
     CHECK(raptorbus_dlq_channel("max_retries_exceeded") == "sys.dlq.max_retries_exceeded");
     CHECK(raptorbus_dlq_key("publish_error", "u2") == "dlq:sys.dlq.publish_error:u2");
 }

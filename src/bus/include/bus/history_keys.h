@@ -44,6 +44,8 @@ std::string raptorbus_msg_key(std::string_view channel, std::string_view id);
 std::string raptorbus_msg_pattern(std::string_view channel_glob);
 // A literal channel made safe inside a SCAN MATCH pattern (* ? [ ] \ escaped).
 std::string glob_escape(std::string_view literal);
+// What every key a glob matches begins with (its escapes undone).
+std::string glob_literal_prefix(std::string_view glob);
 
 // How long publish_event() keeps msg:{channel}:{id}: sys.global.heartbeat 60 s;
 // a channel containing "guild": muse 1 day, matrix 7 days, others 1 h; one

@@ -67,7 +67,8 @@ private:
     ReplaySource* add_run(std::unique_ptr<ReplaySource> run);  // kept until delivered
     // The streams' lengths together (XLEN, pipelined).
     std::size_t stream_lengths(Connection& conn, const std::vector<std::string_view>& keys);
-    std::vector<std::string_view> scan_msg_keys(Connection& conn, const Subscription& sub);
+    // Each subscription's msg: keys on the node of `conn`: one SCAN for all.
+    std::vector<std::vector<std::string_view>> scan_msg_keys(Connection& conn);
     void read_msg_keys(Connection& conn, const std::vector<std::string_view>& keys, std::string_view pattern);
     // The values of msg: keys (GET or MGET replies), merged in.
     void add_msg_values(const std::vector<std::string_view>& keys, std::size_t at, const redisReply* const* values,
