@@ -26,6 +26,9 @@ constexpr std::size_t kPage = 1000;  // XRANGE COUNT, SCAN COUNT, MGET keys per 
 constexpr std::size_t kPagesBudget = 200000;
 constexpr std::size_t kMinPage = 10;
 constexpr std::size_t kReadAheadStreams = 64;
+// Ids made room for before a replay: 1 Mi (24 MiB), not a stream's whole
+// length (--since 5m or --count 1 on a stream of millions).
+constexpr std::size_t kReserveIds = std::size_t(1) << 20;
 
 }  // namespace
 
@@ -224,9 +227,11 @@ void HistoryReplay::read() {
         read_msg_keys(*conn_, keys, pattern);
         msg_runs[i] = add_run(merge_.take_run(true));
     }
-    std::size_t most = merge_.collected_size();  // the ids the merge may hand out, at most
+    // Room for the ids the merge may hand out (the streams' whole lengths, for
+    // a range that may be less), up to what a large replay would grow to anyway.
+    std::size_t most = merge_.collected_size();
     for (std::size_t i = 0; i < n; ++i) most += lengths[i];
-    merge_.reserve(most);
+    merge_.reserve(std::min(most, kReserveIds));
     // The streams, read as they are delivered, all on this connection. What is
     // held at once stays bounded however many streams a pattern finds: pages
     // shrink as streams grow in number, and past a few streams only the page
