@@ -1,5 +1,7 @@
 #include "bus/history_cursor.h"
 
+#include <algorithm>
+
 #include <fmt/format.h>
 
 #include "base/error.h"
@@ -62,12 +64,13 @@ void StreamPages::wait_for(const StreamCursor& cursor) {
 
 StreamCursor::StreamCursor(StreamPages& pages, std::string_view key, std::string_view channel,
                            std::string_view pattern, const ReplayRange& range, std::size_t page, bool read_ahead,
-                           bool asking)
-    : pages_(pages), key_(key), channel_(channel), pattern_(pattern), range_(range), page_size_(page),
-      count_(std::to_string(page)), read_ahead_(read_ahead), asking_(asking), from_(range.start) {}
+                           bool asking, std::size_t page_bytes)
+    : pages_(pages), key_(key), channel_(channel), pattern_(pattern), range_(range), page_size_(std::max<std::size_t>(page, 1)),
+      page_bytes_(page_bytes), count_(std::min(page_size_, kFirstPage)), read_ahead_(read_ahead), asking_(asking),
+      from_(range.start) {}
 
 void StreamCursor::ask() {
-    pages_.ask(*this, key_, from_, range_.end, count_, asking_);
+    pages_.ask(*this, key_, from_, range_.end, std::to_string(count_), asking_);
     asked_ = true;
     arrived_ = false;
 }
@@ -106,11 +109,14 @@ void StreamCursor::load_page() {
     at_ = 0;
     if (auto error = parse_entries_frame(page_, page_entries_, "XRANGE")) throw ReplyError(std::string(*error));
     entries_ += page_entries_.size();
-    if (page_entries_.size() < page_size_) {
+    bytes_ += page_.size();
+    if (page_entries_.size() < count_) {
         last_ = true;
         return;
     }
     from_.assign("(").append(page_entries_.back().id);
+    std::size_t each = std::max<std::size_t>(bytes_ / std::max<std::size_t>(entries_, 1), 1);
+    count_ = std::clamp<std::size_t>(page_bytes_ / each, 1, page_size_);
     if (read_ahead_) {
         ask();
         pages_.send();

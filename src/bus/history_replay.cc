@@ -25,6 +25,9 @@ constexpr std::size_t kPage = 1000;  // XRANGE COUNT, SCAN COUNT, MGET keys per 
 // asks for its next page ahead.
 constexpr std::size_t kPagesBudget = 200000;
 constexpr std::size_t kMinPage = 10;
+// The same in bytes: pages of all streams together, and the smallest a page aims at.
+constexpr std::size_t kPagesBytes = 64 << 20;
+constexpr std::size_t kMinPageBytes = 64 << 10;
 constexpr std::size_t kReadAheadStreams = 64;
 // Ids made room for before a replay: 1 Mi (24 MiB), not a stream's whole
 // length (--since 5m or --count 1 on a stream of millions).
@@ -34,12 +37,17 @@ constexpr std::size_t kReserveIds = std::size_t(1) << 20;
 
 void add_replay_options(CLI::App& app, ReplayFlags& flags) {
     const char* g = "History";
+    // An empty value (an unset $t0 in a CI script) is an error, not "no --since": live only would pass silently.
+    CLI::Validator not_empty([](std::string& v) { return v.empty() ? std::string("needs a value, not \"\"") : std::string(); },
+                             "", "not empty");
     app.add_option("--since", flags.since,
                    "first replay history from DUR ago, a TIMESTAMP or a stream ID, then go live")
         ->type_name("DUR|TIMESTAMP|ID")
+        ->check(not_empty)
         ->group(g);
     app.add_option("--until", flags.until, "replay history up to DUR ago, a TIMESTAMP or an ID, then exit 0")
         ->type_name("DUR|TIMESTAMP|ID")
+        ->check(not_empty)
         ->group(g);
 }
 
@@ -138,14 +146,19 @@ std::size_t HistoryReplay::stream_lengths(Connection& conn, const std::vector<st
 }
 
 void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::string_view>& keys, std::string_view pattern) {
-    for (std::size_t at = 0; at < keys.size(); at += kPage) {
+    // As many keys a MGET as fit a page's bytes by the values seen so far (the
+    // first 100), at most kPage: a reply stays well under the connection's bound.
+    std::size_t batch = StreamCursor::kFirstPage, bytes = 0;
+    for (std::size_t at = 0, end; at < keys.size(); at = end) {
         std::vector<std::string_view> args{"MGET"};
-        std::size_t end = std::min(keys.size(), at + kPage);
+        end = std::min(keys.size(), at + batch);
         args.insert(args.end(), keys.begin() + static_cast<std::ptrdiff_t>(at),
                     keys.begin() + static_cast<std::ptrdiff_t>(end));
         Reply r = conn.command(args, ctx_.connect.reply_timeout);
         if (r->type != REDIS_REPLY_ARRAY || r->elements != end - at) throw ProtocolError("unexpected reply to MGET");
         add_msg_values(keys, at, r->element, r->elements, pattern);
+        for (std::size_t i = 0; i < r->elements; ++i) bytes += r->element[i]->len + 16;
+        batch = std::clamp<std::size_t>(StreamCursor::kPageBytes / std::max<std::size_t>(bytes / end, 1), 1, kPage);
         throw_if_interrupted();
     }
 }
@@ -237,12 +250,15 @@ void HistoryReplay::read() {
     // shrink as streams grow in number, and past a few streams only the page
     // being printed is held (no read-ahead).
     std::size_t page = std::clamp<std::size_t>(kPagesBudget / std::max<std::size_t>(streamed, 1), kMinPage, kPage);
+    std::size_t page_bytes = std::clamp<std::size_t>(kPagesBytes / std::max<std::size_t>(streamed, 1), kMinPageBytes,
+                                                     StreamCursor::kPageBytes);
     pages_ = std::make_unique<StreamPages>(*conn_, ctx_.connect.reply_timeout);
     for (std::size_t i = 0; i < n; ++i) {
         std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
         for (std::string_view key : streams[i]) {
             cursors_.push_back(std::make_unique<StreamCursor>(*pages_, key, keys_.channel_of_stream(key), pattern,
-                                                              range_, page, streamed <= kReadAheadStreams));
+                                                              range_, page, streamed <= kReadAheadStreams, false,
+                                                              page_bytes));
             cursors_.back()->start();
         }
     }
@@ -308,7 +324,8 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
     if (!done) {
         replay.deliver([&](const BusMessage& m, const EventRead* read) {
             ++st.received;
-            if (deliver_message(m, h, reader, o.max_bytes, read) && o.count && ++st.matched >= *o.count) done = true;
+            if (deliver_message(m, h, reader, o.max_bytes, read) && ++st.matched && o.count && st.matched >= *o.count)
+                done = true;  // every match counted (--metrics), not only under --count
             if (deadline && Clock::now() >= *deadline) late = true;
             return !done && !late && !pending_signal();
         });

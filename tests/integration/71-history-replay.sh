@@ -139,6 +139,24 @@ subprocess.run(sys.argv[1:], stdout=subprocess.DEVNULL, check=True)
 print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$BIN/rbus-subscribe" -u "$R_URL" "$1" --since 0 --until 0s
     }
     local small big
+    # Envelopes of 40 kB: a page of 1,000 (or a MGET of 1,000 msg: keys) would be a
+    # reply past the 32 MiB bound; pages are sized by bytes.
+    seed_stream st.wide 900 1700000000 40000
+    python3 - <<'PY' | redis-cli -p "$R_PORT" --pipe > /dev/null
+import sys
+out = sys.stdout.buffer
+for i in range(900):
+    env = ('{"id":"w-%d","type":"st.widemsg","payload":{"pad":"%s"},"timestamp":"2026-11-30T10:00:00.%06dZ"}' % (i, "y" * 40000, i)).encode()
+    args = [b"SETEX", b"msg:raptorflow.events.st.widemsg:w-%d" % i, b"600", env]
+    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+PY
+    expect_eq "$(rbus-subscribe -u "$R_URL" st.wide --since 0 --until 0s --format '{payload.n}' | wc -l)" 900 "a stream of 40 kB envelopes"
+    expect_eq "$(rbus-subscribe -u "$R_URL" st.widemsg --since 0 --until 0s --format '{id}' | wc -l)" 900 "900 msg: keys of 40 kB"
+    # --metrics: what was replayed counts as matched, not filtered.
+    expect_eq "$(rbus-subscribe -u "$R_URL" st.a --since 0 --until 0s --metrics 2>&1 >/dev/null | grep -o '"filtered":[0-9]*' | tail -1)" \
+        '"filtered":0' "--metrics after a replay"
+    local rc=0; rbus-subscribe -u "$R_URL" st.a --since "" 2> /dev/null || rc=$?
+    expect_code "$rc" 2 "--since \"\" (an unset variable) is an error, not live only"
     small=$(peak st.small) || die "replay of st.small failed"
     big=$(peak st.big) || die "replay of st.big failed"
     [ $((big - small)) -lt 12000 ] || die "peak RSS grew from ${small} KiB to ${big} KiB with the stream's length"

@@ -49,9 +49,15 @@ private:
 
 class StreamCursor final : public ReplaySource {
 public:
-    // `key` and the views must outlive the cursor; `page`: entries per XRANGE.
+    // `key` and the views must outlive the cursor. Pages: the first of at most
+    // kFirstPage entries, each next one as many as fit `page_bytes` by the
+    // entries seen so far, never more than `page` (a reply stays well under
+    // the connection's bound however large the envelopes).
+    static constexpr std::size_t kFirstPage = 100;
+    static constexpr std::size_t kPageBytes = 4 << 20;
     StreamCursor(StreamPages& pages, std::string_view key, std::string_view channel, std::string_view pattern,
-                 const ReplayRange& range, std::size_t page, bool read_ahead, bool asking = false);
+                 const ReplayRange& range, std::size_t page, bool read_ahead, bool asking = false,
+                 std::size_t page_bytes = kPageBytes);
     // Asks for the first page (sent with the others by StreamPages::send()).
     void start();
     // Waits for the first page. Throws UsageError when the key is not a
@@ -76,8 +82,8 @@ private:
     StreamPages& pages_;
     std::string_view key_, channel_, pattern_;
     const ReplayRange& range_;
-    std::size_t page_size_;
-    std::string count_;
+    std::size_t page_size_, page_bytes_, count_;  // count_: entries asked for in the page on its way
+    std::size_t bytes_ = 0;                        // of the pages read so far
     bool read_ahead_, asking_;
     bool asked_ = false, arrived_ = false, last_ = false;
     std::string page_, next_page_, error_, from_;
