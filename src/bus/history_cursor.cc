@@ -104,6 +104,7 @@ void StreamCursor::load_page() {
         throw ReplyError(error);
     }
     page_.swap(next_page_);
+    if (!read_ahead_) std::string().swap(next_page_);  // many streams: one page each held, not two
     arrived_ = false;
     page_entries_.clear();
     at_ = 0;
