@@ -205,7 +205,7 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
         if (filter_time->until && *at > *filter_time->until) return false;
     }
     if (collected_.contains(id)) return false;
-    ReplayItem item{channel, pattern, {}, {}, {}, next_++, {}};
+    ReplayItem item{channel, pattern, {}, {}, {}, {}};
     if (r.ok()) {  // kept as read: delivering it reads nothing again
         item.event = pack(body, r.event, r, item.body);
         item.id = {item.event.base + item.event.id.at, item.event.id.size};

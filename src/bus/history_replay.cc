@@ -182,7 +182,6 @@ void HistoryReplay::add_msg_values(const std::vector<std::string_view>& keys, st
         std::string_view key = keys[at + i];
         std::size_t colon = key.rfind(':');
         if (colon == std::string_view::npos || colon < 4) continue;
-        ++sources_.msg_events;
         merge_.add(key.substr(4, colon - 4), reply_text(v), pattern, &range_);
     }
 }

@@ -57,7 +57,6 @@ struct ReplayItem {
     // Views into the merge's own store: valid as long as the merge.
     std::string_view body, id;
     std::string_view timestamp;  // normalised (RFC 3339 UTC micro Z), "" when unreadable
-    std::size_t order = 0;
     PackedEvent event;
     // The event as the reader read it, views into the merge's store; false
     // (out untouched) when it was invalid.
@@ -117,7 +116,6 @@ private:
     std::vector<std::unique_ptr<char[]>> store_;
     std::size_t store_left_ = 0;
     char* store_at_ = nullptr;
-    std::size_t next_ = 0;
 };
 
 }  // namespace rbus

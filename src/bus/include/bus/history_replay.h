@@ -34,7 +34,7 @@ void add_replay_options(CLI::App& app, ReplayFlags& flags);
 // What one replay read, for -v and the "no history" warning.
 struct ReplaySources {
     std::vector<std::string> streams;  // stream keys read
-    std::size_t stream_events = 0, msg_keys = 0, msg_events = 0;
+    std::size_t stream_events = 0, msg_keys = 0;
 };
 
 class HistoryReplay {
