@@ -1,7 +1,5 @@
 #include "bus/history_replay.h"
 
-#include <fnmatch.h>
-
 #include <algorithm>
 
 #include <CLI/CLI.hpp>
@@ -12,6 +10,7 @@
 #include "bus/cluster_slots.h"
 #include "bus/history_options.h"
 #include "bus/history_cursor.h"
+#include "bus/history_scan.h"
 #include "base/log.h"
 #include "base/named_file.h"
 #include "base/signals.h"
@@ -19,7 +18,7 @@
 namespace rbus {
 namespace {
 
-constexpr std::size_t kPage = 1000;  // XRANGE COUNT, SCAN COUNT, MGET keys per command
+constexpr std::size_t kPage = 1000;  // XRANGE COUNT, MGET keys per command
 // Stream pages held at once when a pattern finds many streams: entries in all
 // first pages together, the smallest page, and up to how many streams each
 // asks for its next page ahead.
@@ -29,6 +28,9 @@ constexpr std::size_t kMinPage = 10;
 constexpr std::size_t kPagesBytes = 64 << 20;
 constexpr std::size_t kMinPageBytes = 64 << 10;
 constexpr std::size_t kReadAheadStreams = 64;
+// Events read ahead and held while the SCAN for msg: keys runs, all streams
+// together (their text and what the merge keeps of each).
+constexpr std::size_t kHeldBytes = 64 << 20;
 // Ids made room for before a replay: 1 Mi (24 MiB), not a stream's whole
 // length (--since 5m or --count 1 on a stream of millions).
 constexpr std::size_t kReserveIds = std::size_t(1) << 20;
@@ -54,27 +56,8 @@ void add_replay_options(CLI::App& app, ReplayFlags& flags) {
 HistoryReplay::HistoryReplay(const Context& ctx, std::vector<Subscription> subs, ReplayRange range)
     : ctx_(ctx), subs_(std::move(subs)), range_(std::move(range)), keys_(ctx.history_prefix) {}
 
-Reply HistoryReplay::keep(Reply r) {
-    replies_.push_back(std::move(r));
-    return nullptr;
-}
-
 std::vector<std::string_view> HistoryReplay::scan(Connection& conn, const std::string& match, const char* type) {
-    std::vector<std::string_view> found;
-    std::string cursor = "0";
-    std::string count = std::to_string(kPage);
-    do {
-        Reply r = conn.command({"SCAN", cursor, "MATCH", match, "COUNT", count, "TYPE", type},
-                               ctx_.connect.reply_timeout);
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY)
-            throw ProtocolError("unexpected reply to SCAN");
-        cursor.assign(reply_text(r->element[0]));
-        const redisReply* keys = r->element[1];
-        for (std::size_t i = 0; i < keys->elements; ++i) found.push_back(reply_text(keys->element[i]));
-        keep(std::move(r));
-        throw_if_interrupted();
-    } while (cursor != "0");
-    return found;
+    return scan_keys(conn, match, type, ctx_.connect.reply_timeout, replies_);
 }
 
 void HistoryReplay::collect_stream(Connection& conn, std::string_view key, std::string_view pattern, bool asking) {
@@ -99,28 +82,8 @@ std::vector<std::string_view> HistoryReplay::stream_keys(Connection& conn, const
 }
 
 std::vector<std::vector<std::string_view>> HistoryReplay::scan_msg_keys(Connection& conn) {
-    std::vector<std::string> globs;
-    for (const Subscription& sub : subs_)
-        globs.push_back(raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name)));
-    if (globs.size() == 1) return {scan(conn, globs[0], "string")};
-    // SCAN walks the whole keyspace whatever it matches: one walk for every
-    // subscription (their common beginning), each key then matched here.
-    std::string common = glob_literal_prefix(globs[0]);
-    for (const std::string& g : globs) {
-        std::string p = glob_literal_prefix(g);
-        std::size_t n = 0;
-        while (n < common.size() && n < p.size() && common[n] == p[n]) ++n;
-        common.resize(n);
-    }
-    std::vector<std::vector<std::string_view>> out(globs.size());
-    for (std::string_view key : scan(conn, glob_escape(common) + "*", "string")) {
-        std::string k(key);  // fnmatch wants it NUL-terminated
-        for (std::size_t i = 0; i < globs.size(); ++i)
-            if (fnmatch(globs[i].c_str(), k.c_str(), 0) == 0) out[i].push_back(key);
-    }
-    return out;
+    return rbus::scan_msg_keys(conn, subs_, ctx_.connect.reply_timeout, replies_);
 }
-
 
 std::size_t HistoryReplay::stream_lengths(Connection& conn, const std::vector<std::string_view>& keys) {
     for (std::string_view key : keys) conn.append({"XLEN", key});
@@ -202,11 +165,10 @@ void HistoryReplay::read() {
         read_cluster();
         return;
     }
-    // Every source found first, while the connection still answers commands
+    // The streams found first, while the connection still answers commands
     // in turn (the streams read as they are delivered keep pages asked for on it).
     const std::size_t n = subs_.size();
     std::vector<std::vector<std::string_view>> streams(n);
-    std::vector<ReplaySource*> msg_runs(n, nullptr);
     std::size_t streamed = 0;
     std::vector<std::size_t> lengths(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -214,36 +176,11 @@ void HistoryReplay::read() {
         streamed += streams[i].size();
     }
     for (std::size_t i = 0; i < n; ++i) lengths[i] = streams[i].empty() ? 0 : stream_lengths(*conn_, streams[i]);
-    // RaptorBus's msg: keys come in no order: read whole first (they live an
-    // hour or so), sorted, then merged with the streams. When they are about
-    // as many as the streams' entries (rbus-publish --history writes both),
-    // the streams are read whole first instead and the msg: keys of events
-    // they gave are not fetched: what is held is of the same order either way,
-    // and the reading is halved.
-    std::vector<std::vector<ReplaySource*>> stream_runs(n);
-    std::vector<std::vector<std::string_view>> msg_keys = scan_msg_keys(*conn_);
-    for (std::size_t i = 0; i < n; ++i) {
-        std::vector<std::string_view>& keys = msg_keys[i];
-        sources_.msg_keys += keys.size();
-        if (keys.empty()) continue;
-        std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
-        if (!streams[i].empty() && keys.size() * 2 >= lengths[i]) {
-            for (std::string_view key : streams[i]) {
-                collect_stream(*conn_, key, pattern, false);
-                stream_runs[i].push_back(add_run(merge_.take_run(false)));
-            }
-            streamed -= streams[i].size();
-            streams[i].clear();
-            drop_replayed(keys);
-        }
-        read_msg_keys(*conn_, keys, pattern);
-        msg_runs[i] = add_run(merge_.take_run(true));
-    }
-    // Room for the ids the merge may hand out (the streams' whole lengths, for
-    // a range that may be less), up to what a large replay would grow to anyway.
-    std::size_t most = merge_.collected_size();
-    for (std::size_t i = 0; i < n; ++i) most += lengths[i];
-    merge_.reserve(std::min(most, kReserveIds));
+    // RaptorBus's msg: keys come in no order, from a SCAN of the whole
+    // keyspace: it runs on a second connection, in a thread, while the
+    // streams are read ahead here and their events held (read, not yet
+    // printed: a msg: event may come before any of them).
+    BackgroundScan scanning(connect_bus(ctx_.connect, "rbus-replay"), subs_, ctx_.connect.reply_timeout);
     // The streams, read as they are delivered, all on this connection. What is
     // held at once stays bounded however many streams a pattern finds: pages
     // shrink as streams grow in number, and past a few streams only the page
@@ -252,8 +189,10 @@ void HistoryReplay::read() {
     std::size_t page_bytes = std::clamp<std::size_t>(kPagesBytes / std::max<std::size_t>(streamed, 1), kMinPageBytes,
                                                      StreamCursor::kPageBytes);
     pages_ = std::make_unique<StreamPages>(*conn_, ctx_.connect.reply_timeout);
+    std::vector<std::size_t> first_cursor(n + 1, 0);  // subscription i's cursors: [first_cursor[i], first_cursor[i + 1])
     for (std::size_t i = 0; i < n; ++i) {
         std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
+        first_cursor[i] = cursors_.size();
         for (std::string_view key : streams[i]) {
             cursors_.push_back(std::make_unique<StreamCursor>(*pages_, key, keys_.channel_of_stream(key), pattern,
                                                               range_, page, streamed <= kReadAheadStreams, false,
@@ -261,25 +200,67 @@ void HistoryReplay::read() {
             cursors_.back()->start();
         }
     }
+    first_cursor[n] = cursors_.size();
     pages_->send();
-    // Every first page in one round trip (a key of the wrong type fails here);
-    // ties in the merge go to the earlier subscription, its streams before its msg: keys.
-    for (std::size_t i = 0, c = 0; i < n; ++i) {
+    // Every first page in one round trip (a key of the wrong type fails here).
+    for (auto& cursor : cursors_) {
+        cursor->first_page();
+        throw_if_interrupted();
+    }
+    // While the SCAN runs: each stream read ahead, up to its share of kHeldBytes.
+    std::vector<ReplaySource*> held(cursors_.size(), nullptr), whole(cursors_.size(), nullptr);
+    const std::size_t share = kHeldBytes / std::max<std::size_t>(cursors_.size(), 1);
+    for (std::size_t c = 0; c < cursors_.size() && !scanning.done(); ++c) held[c] = hold(*cursors_[c], share, &scanning);
+    std::vector<std::vector<std::string_view>> msg_keys = scanning.take(replies_);
+    // The msg: keys read whole (they live an hour or so), sorted, then merged
+    // with the streams. When they are about as many as the streams' entries
+    // (rbus-publish --history writes both), the streams are read whole first
+    // and the msg: keys of events they gave are not fetched: what is held is
+    // of the same order either way, and the reading is halved.
+    std::vector<ReplaySource*> msg_runs(n, nullptr);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::vector<std::string_view>& keys = msg_keys[i];
+        sources_.msg_keys += keys.size();
+        if (keys.empty()) continue;
+        if (!streams[i].empty() && keys.size() * 2 >= lengths[i]) {
+            for (std::size_t c = first_cursor[i]; c < first_cursor[i + 1]; ++c)
+                whole[c] = hold(*cursors_[c], SIZE_MAX, nullptr);
+            drop_replayed(keys);
+        }
+        read_msg_keys(scanning.connection(), keys, subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view());
+        msg_runs[i] = add_run(merge_.take_run(true));
+    }
+    // Room for the ids the merge may hand out (the streams' whole lengths, for
+    // a range that may be less), up to what a large replay would grow to anyway.
+    std::size_t most = merge_.collected_size();
+    for (std::size_t i = 0; i < n; ++i) most += lengths[i];
+    merge_.reserve(std::min(most, kReserveIds));
+    // Ties in the merge go to the earlier subscription, its streams before its
+    // msg: keys; a stream's held events before the rest of it.
+    for (std::size_t i = 0; i < n; ++i) {
         bool any = msg_runs[i] != nullptr;
-        sources_order_.insert(sources_order_.end(), stream_runs[i].begin(), stream_runs[i].end());
-        for (std::size_t k = 0; k < streams[i].size(); ++k, ++c) {
+        for (std::size_t c = first_cursor[i]; c < first_cursor[i + 1]; ++c) {
             StreamCursor& cursor = *cursors_[c];
-            cursor.first_page();
             if (cursor.entries() > 0 || subs_[i].pattern) {
                 sources_.streams.emplace_back(cursor.key());
                 any = true;
             }
-            sources_order_.push_back(&cursor);
-            throw_if_interrupted();
+            ReplaySource* rest = whole[c] ? whole[c] : &cursor;
+            sources_order_.push_back(held[c] ? add_run(std::make_unique<ChainedSource>(*held[c], *rest)) : rest);
         }
         if (msg_runs[i]) sources_order_.push_back(msg_runs[i]);
         warn_if_none(subs_[i], any);
     }
+}
+
+ReplaySource* HistoryReplay::hold(StreamCursor& cursor, std::size_t bytes, const BackgroundScan* scanning) {
+    std::string_view body;
+    std::size_t held = 0;
+    while (held < bytes && !(scanning && scanning->done()) && cursor.next_envelope(body)) {
+        if (!body.empty()) merge_.add(cursor.channel(), body, cursor.pattern(), nullptr);
+        held += body.size() + sizeof(ReplayItem);
+    }
+    return add_run(merge_.take_run(false));
 }
 
 ReplaySource* HistoryReplay::add_run(std::unique_ptr<ReplaySource> run) {

@@ -80,6 +80,22 @@ public:
     virtual bool next(ReplayHead& head) = 0;
 };
 
+// One source after another, as one: a stream's events held while its
+// reading went ahead, then the rest of it as it is read.
+class ChainedSource final : public ReplaySource {
+public:
+    ChainedSource(ReplaySource& first, ReplaySource& then) : first_(&first), then_(&then) {}
+    bool next(ReplayHead& head) override {
+        if (first_ && first_->next(head)) return true;
+        first_ = nullptr;
+        return then_->next(head);
+    }
+
+private:
+    ReplaySource* first_;
+    ReplaySource* then_;
+};
+
 class ReplayMerge {
 public:
     // Collecting: adds one event to the current run unless its id was

@@ -16,6 +16,7 @@
 #include "bus/history_cursor.h"
 #include "bus/history_keys.h"
 #include "bus/history_merge.h"
+#include "bus/history_scan.h"
 #include "bus/subscriber.h"
 
 namespace CLI {
@@ -77,7 +78,9 @@ private:
     // Drops the msg: keys of events already collected (a stream read whole gave them).
     void drop_replayed(std::vector<std::string_view>& msg_keys) const;
     void warn_if_none(const Subscription& sub, bool any);
-    Reply keep(Reply r);
+    // Reads `cursor` on, its events held in a run of the merge, until `bytes`
+    // are held, the stream ends, or (when given) `scanning` is done.
+    ReplaySource* hold(StreamCursor& cursor, std::size_t bytes, const BackgroundScan* scanning);
 
     const Context& ctx_;
     std::vector<Subscription> subs_;
