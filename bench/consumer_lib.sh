@@ -132,4 +132,7 @@ wait_file() {
 }
 
 now() { date +%s.%N; }
+# started CPU_FILE: when bench/cputime.py started its command (epoch seconds),
+# so that a time runs from the consumer's start, not from the wrapper's.
+started() { awk '{ print $4 }' "$1"; }
 load_avg() { cut -d' ' -f1-3 /proc/loadavg; }

@@ -26,7 +26,8 @@
 # Every consumer must print (or see) each published event id exactly once:
 # checked against the ids rbus-publish printed, and no entry left pending.
 # CPU (user + sys) of the rbus process from its rusage (bench/cputime.py), of
-# the redis-py loop from its own times; wall time from start to exit. Ends
+# the redis-py loop from its own times; wall time from start to exit (rbus:
+# from when bench/cputime.py started it, not counting the wrapper). Ends
 # with RESULT lines for bench/run (cl-mirror, cl-replay, cl-group).
 # Usage: bench/history-cluster.sh [N] [M] [RUNS]   (defaults 180000 90000 3;
 #        TYPES=6, a multiple of 3; RBUS_BUILD selects the build, default build/)
@@ -191,7 +192,7 @@ replay_one() {
     t0=$EPOCHREALTIME
     $CPU "$TMP/cpu" "$SUB" -u "$(url_of "$topo")" "$@" --since 0 --until "$(date -u +%FT%T.%6NZ)" --timeout 300s \
         > "$TMP/out" 2> "$TMP/replay.err" || failed replay "$label" "$topo" "$TMP/replay.err"
-    t1=$EPOCHREALTIME
+    t1=$EPOCHREALTIME t0=$(started "$TMP/cpu")
     local res; res=$(check "$TMP/ids.$topo" "$TMP/out")
     ok=$(verify "replay $label on $topo" "$res" "$N" 1)
     echo "replay $label $topo $(echo "${res%% *} / ($t1 - $t0)" | bc) $(awk -v n="${res%% *}" '{ printf "%.3f", n ? ($1 + $2) * 1e6 / n : 0 }' "$TMP/cpu") $ok" >> "$RESULTS"
@@ -229,7 +230,7 @@ group_one() {
     t0=$EPOCHREALTIME
     $CPU "$TMP/cpu" "$SUB" -u "$(url_of "$topo")" "${types[@]}" --group "$group" --consumer c1 --since 0 --count "$want" \
         --timeout 300s > "$TMP/out" 2> "$TMP/group.err" || failed "group-$set" rbus-subscribe-group "$topo" "$TMP/group.err"
-    t1=$EPOCHREALTIME
+    t1=$EPOCHREALTIME t0=$(started "$TMP/cpu")
     local res; res=$(check "$TMP/ids.$topo.$set" "$TMP/out")
     ok=$(verify "rbus-subscribe --group on $topo, ${#sel[@]} streams" "$res" "$want")
     local left; left=$(pending "$topo" "$group" "$set")

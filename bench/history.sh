@@ -16,7 +16,9 @@
 #  mirror  `rbus-subscribe --mirror` recording M events (default 100,000)
 #          published at full speed by `rbus-publish --stdin`: the share of
 #          them in the stream.
-# Times run from the start of the consumer (live: from the first push) until
+# Times run from the start of the consumer (live: from the first push; rbus
+# from when bench/cputime.py started it, not counting that wrapper's own
+# start; the redis-py loop from its interpreter's start) until
 # a reader of its stdout has every line (for the replay also the server's time
 # in SCAN and XRANGE, from INFO commandstats); CPU time (user + sys) of the rbus
 # process from its rusage (bench/cputime.py), of the redis-py loop from its
@@ -77,20 +79,20 @@ SERVER=$TMP/server  # lines: replay-server wall_ms scan_ms xrange_ms
 replay_round() {
     rm -f "$TMP/end"
     redis-cli -p "$PORT" config resetstat > /dev/null
-    local start; start=$(now)
-    $CPU "$TMP/cpu" "$SUB" -u "$URL" "$TYPE" --since 0 --until "$(date -u +%FT%T.%6NZ)" --timeout 300s \
+    local until; until=$(date -u +%FT%T.%6NZ)
+    $CPU "$TMP/cpu" "$SUB" -u "$URL" "$TYPE" --since 0 --until "$until" --timeout 300s \
         2> "$TMP/replay.err" | reader "$N" "$TMP/end" > "$TMP/lines" || true
-    local t got; t=$(secs "$TMP/end" "$start"); got=$(cat "$TMP/lines")
+    local t got; t=$(secs "$TMP/end" "$(started "$TMP/cpu")"); got=$(cat "$TMP/lines")
     echo "replay rbus-subscribe-since $(echo "$got / $t" | bc) $(cpu_us "$TMP/cpu" "$got") $got" >> "$RESULTS"
     # Where the replay's time goes on the server: SCAN for RaptorBus's msg: keys
     # walks the whole keyspace (every seen mark and msg: key of every channel).
     echo "$(echo "$t * 1000 / 1" | bc) $(server_ms scan) $(server_ms xrange xlen)" >> "$SERVER"
 
     rm -f "$TMP/end"
-    start=$(now)
-    $CPU "$TMP/cpu" "$SUB" -u "$HURL" "$HTYPE" --since 0 --until "$(date -u +%FT%T.%6NZ)" --timeout 300s \
+    until=$(date -u +%FT%T.%6NZ)
+    $CPU "$TMP/cpu" "$SUB" -u "$HURL" "$HTYPE" --since 0 --until "$until" --timeout 300s \
         2> "$TMP/replay.err" | reader "$N" "$TMP/end" > "$TMP/lines" || true
-    t=$(secs "$TMP/end" "$start"); got=$(cat "$TMP/lines")
+    t=$(secs "$TMP/end" "$(started "$TMP/cpu")"); got=$(cat "$TMP/lines")
     echo "replay rbus-subscribe-since-msgkeys $(echo "$got / $t" | bc) $(cpu_us "$TMP/cpu" "$got") $got" >> "$RESULTS"
 
     rm -f "$TMP/ready" "$TMP/end"
@@ -98,7 +100,7 @@ replay_round() {
         2> "$TMP/live.err" | reader "$N" "$TMP/end" > "$TMP/lines" &
     local job=$!
     wait_file "$TMP/ready"
-    start=$(now)
+    local start; start=$(now)
     redis-cli -p "$PORT" --pipe < "$TMP/env.resp" > /dev/null
     wait "$job" || true
     t=$(secs "$TMP/end" "$start"); got=$(cat "$TMP/lines")
@@ -108,10 +110,9 @@ replay_round() {
 group_round() {
     local round=$1 start t got
     rm -f "$TMP/end"
-    start=$(now)
     $CPU "$TMP/cpu" "$SUB" -u "$URL" "$TYPE" --group "rbus-$round" --consumer c1 --since 0 --count "$N" \
         --timeout 300s 2> "$TMP/group.err" | reader "$N" "$TMP/end" > "$TMP/lines" || true
-    t=$(secs "$TMP/end" "$start"); got=$(cat "$TMP/lines")
+    t=$(secs "$TMP/end" "$(started "$TMP/cpu")"); got=$(cat "$TMP/lines")
     local pending; pending=$(redis-cli -p "$PORT" xpending "$STREAM" "rbus-$round" | head -1)
     [ "$pending" = 0 ] || echo "rbus-subscribe --group left $pending pending" >&2
     echo "group rbus-subscribe-group $(echo "$got / $t" | bc) $(cpu_us "$TMP/cpu" "$got") $got" >> "$RESULTS"

@@ -176,11 +176,6 @@ void HistoryReplay::read() {
         streamed += streams[i].size();
     }
     for (std::size_t i = 0; i < n; ++i) lengths[i] = streams[i].empty() ? 0 : stream_lengths(*conn_, streams[i]);
-    // RaptorBus's msg: keys come in no order, from a SCAN of the whole
-    // keyspace: it runs on a second connection, in a thread, while the
-    // streams are read ahead here and their events held (read, not yet
-    // printed: a msg: event may come before any of them).
-    BackgroundScan scanning(connect_bus(ctx_.connect, "rbus-replay"), subs_, ctx_.connect.reply_timeout);
     // The streams, read as they are delivered, all on this connection. What is
     // held at once stays bounded however many streams a pattern finds: pages
     // shrink as streams grow in number, and past a few streams only the page
@@ -202,6 +197,11 @@ void HistoryReplay::read() {
     }
     first_cursor[n] = cursors_.size();
     pages_->send();
+    // RaptorBus's msg: keys come in no order, from a SCAN of the whole
+    // keyspace: it runs on a second connection, in a thread, while the
+    // streams are read ahead here and their events held (read, not yet
+    // printed: a msg: event may come before any of them).
+    BackgroundScan scanning(connect_bus(ctx_.connect, "rbus-replay"), subs_, ctx_.connect.reply_timeout);
     // Every first page in one round trip (a key of the wrong type fails here).
     for (auto& cursor : cursors_) {
         cursor->first_page();
@@ -257,7 +257,8 @@ ReplaySource* HistoryReplay::hold(StreamCursor& cursor, std::size_t bytes, const
     std::string_view body;
     std::size_t held = 0;
     while (held < bytes && !(scanning && scanning->done()) && cursor.next_envelope(body)) {
-        if (!body.empty()) merge_.add(cursor.channel(), body, cursor.pattern(), nullptr);
+        if (!body.empty() && merge_.add(cursor.channel(), body, cursor.pattern(), nullptr) && scanning)
+            ++sources_.read_ahead;
         held += body.size() + sizeof(ReplayItem);
     }
     return add_run(merge_.take_run(false));
@@ -276,11 +277,15 @@ void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {
     });
     std::size_t entries = sources_.stream_events;
     for (const auto& c : cursors_) entries += c->entries();
-    logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) replayed",
+    logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) replayed{}",
                   sources_.streams.size(), entries, sources_.streams.empty() ? "" : " ",
                   fmt::join(sources_.streams, ", "), sources_.msg_keys,
                   log_lazy([this] { return masters_ > 0 ? fmt::format(" on {} cluster master(s)", masters_) : std::string(); }),
-                  replayed);
+                  replayed, log_lazy([this] {
+                      return sources_.read_ahead > 0
+                                 ? fmt::format(" ({} read ahead while SCAN looked for msg: keys)", sources_.read_ahead)
+                                 : std::string();
+                  }));
     sources_order_.clear();
     runs_.clear();
     cursors_.clear();

@@ -36,6 +36,7 @@ void add_replay_options(CLI::App& app, ReplayFlags& flags);
 struct ReplaySources {
     std::vector<std::string> streams;  // stream keys read
     std::size_t stream_events = 0, msg_keys = 0;
+    std::size_t read_ahead = 0;  // stream events read and held while the SCAN for msg: keys ran
 };
 
 class HistoryReplay {
@@ -45,11 +46,14 @@ public:
     // Finds the sources of the selected channels: streams (their first pages
     // read, so a key of the wrong type fails here: UsageError) and msg: keys
     // found by SCAN (bounded COUNT, never KEYS) and read by MGET (GETs
-    // pipelined on a Cluster). On one node the msg: keys (in no order) are
-    // read whole here and the streams as they are delivered
-    // (history_cursor.h), unless the msg: keys are about as many as the
-    // streams' entries: then the streams too are read whole here, first. On a
-    // Cluster every source is read whole here, one connection per master. Throws ConnectError when unreachable.
+    // pipelined on a Cluster). On one node the SCAN runs on a second
+    // connection in a thread (history_scan.h) while the streams are read
+    // ahead and their events held (up to kHeldBytes); the msg: keys (in no
+    // order) are then read whole here and the rest of the streams as they are
+    // delivered (history_cursor.h), unless the msg: keys are about as many as
+    // the streams' entries: then the streams too are read whole here, first.
+    // On a Cluster every source is read whole here, one connection per
+    // master. Throws ConnectError when unreachable.
     void read();
     // Hands the events, in timestamp order, to deliver until it returns false
     // (the merge, history_merge.h); the connection is closed after.
