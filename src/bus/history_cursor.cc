@@ -129,6 +129,11 @@ void StreamCursor::first_page() {
 }
 
 bool StreamCursor::next_envelope(std::string_view& body) {
+    if (ahead_) {  // read ahead by next(): handed out as it is
+        ahead_ = false;
+        body = ahead_head_.body;
+        return true;
+    }
     while (at_ == page_entries_.size()) {
         if (last_) return false;
         throw_if_interrupted();
@@ -138,21 +143,19 @@ bool StreamCursor::next_envelope(std::string_view& body) {
     return true;
 }
 
-bool StreamCursor::next(ReplayHead& head) {
-    std::string_view body;
-    do {
-        if (!next_envelope(body)) return false;
-    } while (body.empty());  // an entry without an envelope (deleted, or not rbus's)
-    const EventRead& r = reader_.read(body);
+void StreamCursor::read_entry(std::string_view body, ReplayHead& head) {
+    const int side = side_;
+    side_ ^= 1;
+    const EventRead& r = readers_[side].read(body);
     head.channel = channel_;
     head.pattern = pattern_;
     head.body = body;
     if (!r.ok()) {
-        v5_ = uuid_v5(body);
-        head.id = v5_;
+        v5_[side] = uuid_v5(body);
+        head.id = v5_[side];
         head.timestamp = {};
         head.read = nullptr;
-        return true;
+        return;
     }
     head.id = r.event.id;
     head.read = &r;
@@ -160,8 +163,29 @@ bool StreamCursor::next(ReplayHead& head) {
     if (r.event.timestamp) {  // the reader writes it normalised; anything else is normalised here
         head.timestamp = *r.event.timestamp;
         if (!is_canonical_timestamp(head.timestamp)) {
-            normalised_ = normalize_timestamp(head.timestamp).value_or("");
-            head.timestamp = normalised_;
+            normalised_[side] = normalize_timestamp(head.timestamp).value_or("");
+            head.timestamp = normalised_[side];
+        }
+    }
+}
+
+bool StreamCursor::next(ReplayHead& head) {
+    if (ahead_) {
+        head = ahead_head_;
+        ahead_ = false;
+    } else {
+        std::string_view body;
+        do {
+            if (!next_envelope(body)) return false;
+        } while (body.empty());  // an entry without an envelope (deleted, or not rbus's)
+        read_entry(body, head);
+    }
+    if (ahead_ids_) {  // the next entry of this page, read now (a page's bytes stay until the next load)
+        while (at_ < page_entries_.size() && page_entries_[at_].envelope.empty()) ++at_;
+        if (at_ < page_entries_.size()) {
+            read_entry(page_entries_[at_++].envelope, ahead_head_);
+            ahead_ids_->prefetch(ahead_head_.id);
+            ahead_ = true;
         }
     }
     return true;

@@ -231,6 +231,7 @@ public:
     explicit CollectedRun(std::vector<ReplayItem> items) : items_(std::move(items)) {}
     bool next(ReplayHead& head) override {
         if (at_ == items_.size()) return false;
+        if (ahead_ids_ && at_ + kAhead < items_.size()) ahead_ids_->prefetch(items_[at_ + kAhead].id);
         const ReplayItem& item = items_[at_++];
         head.channel = item.channel;
         head.pattern = item.pattern;
@@ -242,6 +243,7 @@ public:
     }
 
 private:
+    static constexpr std::size_t kAhead = 2;  // events: each takes longer to print than a slot to come from memory
     std::vector<ReplayItem> items_;
     std::size_t at_ = 0;
     EventRead read_;
@@ -264,6 +266,7 @@ void ReplayMerge::deliver(const std::vector<ReplaySource*>& sources,
     auto fresh = [this](const ReplayHead& h) {
         return ids_.insert(h.id, [this](std::string_view id) { return store(id); });
     };
+    for (ReplaySource* s : sources) s->look_ahead(ids_);
     if (sources.size() == 1) {  // one source: its own order, nothing to compare
         ReplayHead head;
         while (sources[0]->next(head))

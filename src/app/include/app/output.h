@@ -14,7 +14,10 @@ struct StdoutClosed {};
 
 class StdoutWriter {
 public:
-    explicit StdoutWriter(int fd = 1) : fd_(fd) { buf_.reserve(kFlushAt * 2); }
+    // A pipe as stdout is widened to kPipeBytes when the system allows: a
+    // stream of events then wakes its reader (jq, head) once a megabyte
+    // instead of once every 64 KiB, which costs both sides less CPU.
+    explicit StdoutWriter(int fd = 1);
     ~StdoutWriter();
     StdoutWriter(const StdoutWriter&) = delete;
     StdoutWriter& operator=(const StdoutWriter&) = delete;
@@ -40,6 +43,7 @@ public:
 
 private:
     static constexpr std::size_t kFlushAt = 64 * 1024;
+    static constexpr int kPipeBytes = 1 << 20;  // Linux's default pipe-max-size
     int fd_;
     std::string buf_;
     bool keep_going_ = false;

@@ -67,6 +67,9 @@ public:
     // The next entry's envelope ("" for an entry without one); false at the end.
     bool next_envelope(std::string_view& body);
     // The next entry with an envelope, read (EnvelopeReader) for the merge.
+    // Under the merge (look_ahead) the entry after it in the page is read
+    // too, with a second reader, so that its id's slot in the merge's set is
+    // on its way from memory while this one is printed.
     bool next(ReplayHead& head) override;
 
     std::string_view key() const { return key_; }
@@ -91,8 +94,15 @@ private:
     std::string page_, next_page_, error_, from_;
     std::vector<FrameEntry> page_entries_;
     std::size_t at_ = 0, entries_ = 0;
-    EnvelopeReader reader_;
-    std::string normalised_, v5_;
+    // Reads `body` into `head` with readers_[side_], then flips side_: the
+    // head handed out keeps its views while the following one is read.
+    void read_entry(std::string_view body, ReplayHead& head);
+
+    EnvelopeReader readers_[2];
+    std::string normalised_[2], v5_[2];
+    int side_ = 0;
+    bool ahead_ = false;  // ahead_head_ holds the next entry, read
+    ReplayHead ahead_head_;
 };
 
 }  // namespace rbus

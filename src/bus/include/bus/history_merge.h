@@ -78,6 +78,12 @@ public:
     virtual ~ReplaySource() = default;
     // The following event into `head`; false at the end.
     virtual bool next(ReplayHead& head) = 0;
+    // The set the merge will look each id up in: a source that knows the id
+    // of an event it will hand out soon asks the memory for its slot (IdSet::prefetch).
+    virtual void look_ahead(const IdSet& ids) { ahead_ids_ = &ids; }
+
+protected:
+    const IdSet* ahead_ids_ = nullptr;
 };
 
 // One source after another, as one: a stream's events held while its
@@ -89,6 +95,10 @@ public:
         if (first_ && first_->next(head)) return true;
         first_ = nullptr;
         return then_->next(head);
+    }
+    void look_ahead(const IdSet& ids) override {
+        if (first_) first_->look_ahead(ids);
+        then_->look_ahead(ids);
     }
 
 private:
