@@ -29,8 +29,11 @@ constexpr std::size_t kPagesBytes = 64 << 20;
 constexpr std::size_t kMinPageBytes = 64 << 10;
 constexpr std::size_t kReadAheadStreams = 64;
 // Events read ahead and held while the SCAN for msg: keys runs, all streams
-// together (their text and what the merge keeps of each).
+// together (their text and what the merge keeps of each), and how often (in
+// events read) the SCAN's reply is looked for meanwhile: a step of the SCAN
+// takes the server about as long as reading 300 events takes here.
 constexpr std::size_t kHeldBytes = 64 << 20;
+constexpr std::size_t kPollEvery = 32;
 // Ids made room for before a replay: 1 Mi (24 MiB), not a stream's whole
 // length (--since 5m or --count 1 on a stream of millions).
 constexpr std::size_t kReserveIds = std::size_t(1) << 20;
@@ -198,10 +201,11 @@ void HistoryReplay::read() {
     first_cursor[n] = cursors_.size();
     pages_->send();
     // RaptorBus's msg: keys come in no order, from a SCAN of the whole
-    // keyspace: it runs on a second connection, in a thread, while the
-    // streams are read ahead here and their events held (read, not yet
-    // printed: a msg: event may come before any of them).
-    BackgroundScan scanning(connect_bus(ctx_.connect, "rbus-replay"), subs_, ctx_.connect.reply_timeout);
+    // keyspace: it walks on a second connection, in steps, while the streams
+    // are read ahead here and their events held (read, not yet printed: a
+    // msg: event may come before any of them).
+    std::unique_ptr<Connection> scan_conn = connect_bus(ctx_.connect, "rbus-replay");
+    StepScan scanning(*scan_conn, subs_, ctx_.connect.reply_timeout);
     // Every first page in one round trip (a key of the wrong type fails here).
     for (auto& cursor : cursors_) {
         cursor->first_page();
@@ -211,7 +215,7 @@ void HistoryReplay::read() {
     std::vector<ReplaySource*> held(cursors_.size(), nullptr), whole(cursors_.size(), nullptr);
     const std::size_t share = kHeldBytes / std::max<std::size_t>(cursors_.size(), 1);
     for (std::size_t c = 0; c < cursors_.size() && !scanning.done(); ++c) held[c] = hold(*cursors_[c], share, &scanning);
-    std::vector<std::vector<std::string_view>> msg_keys = scanning.take(replies_);
+    std::vector<std::vector<std::string_view>> msg_keys = scanning.finish(replies_);
     // The msg: keys read whole (they live an hour or so), sorted, then merged
     // with the streams. When they are about as many as the streams' entries
     // (rbus-publish --history writes both), the streams are read whole first
@@ -227,7 +231,7 @@ void HistoryReplay::read() {
                 whole[c] = hold(*cursors_[c], SIZE_MAX, nullptr);
             drop_replayed(keys);
         }
-        read_msg_keys(scanning.connection(), keys, subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view());
+        read_msg_keys(*scan_conn, keys, subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view());
         msg_runs[i] = add_run(merge_.take_run(true));
     }
     // Room for the ids the merge may hand out (the streams' whole lengths, for
@@ -253,10 +257,11 @@ void HistoryReplay::read() {
     }
 }
 
-ReplaySource* HistoryReplay::hold(StreamCursor& cursor, std::size_t bytes, const BackgroundScan* scanning) {
+ReplaySource* HistoryReplay::hold(StreamCursor& cursor, std::size_t bytes, StepScan* scanning) {
     std::string_view body;
-    std::size_t held = 0;
-    while (held < bytes && !(scanning && scanning->done()) && cursor.next_envelope(body)) {
+    std::size_t held = 0, n = 0;
+    // The SCAN's next step is sent once its reply is seen here: looked for every kPollEvery events.
+    while (held < bytes && !(scanning && ++n % kPollEvery == 0 && scanning->poll()) && cursor.next_envelope(body)) {
         if (!body.empty() && merge_.add(cursor.channel(), body, cursor.pattern(), nullptr) && scanning)
             ++sources_.read_ahead;
         held += body.size() + sizeof(ReplayItem);

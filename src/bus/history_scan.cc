@@ -1,9 +1,8 @@
 #include "bus/history_scan.h"
 
 #include <fnmatch.h>
-#include <pthread.h>
 
-#include <csignal>
+#include <fmt/format.h>
 
 #include "base/error.h"
 #include "base/signals.h"
@@ -12,39 +11,25 @@
 namespace rbus {
 namespace {
 
-constexpr std::size_t kScanCount = 1000;  // SCAN COUNT: keys the server walks a call
+constexpr std::size_t kScanCount = 1000;  // SCAN COUNT: keys the server walks a call (about half a millisecond)
 
-}  // namespace
-
-std::vector<std::string_view> scan_keys(Connection& conn, const std::string& match, const char* type,
-                                        std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept,
-                                        const std::atomic<bool>* stop) {
-    std::vector<std::string_view> found;
-    std::string cursor = "0";
-    const std::string count = std::to_string(kScanCount);
-    do {
-        Reply r = conn.command({"SCAN", cursor, "MATCH", match, "COUNT", count, "TYPE", type}, reply_timeout);
-        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY)
-            throw ProtocolError("unexpected reply to SCAN");
-        cursor.assign(reply_text(r->element[0]));
-        const redisReply* keys = r->element[1];
-        for (std::size_t i = 0; i < keys->elements; ++i) found.push_back(reply_text(keys->element[i]));
-        kept.push_back(std::move(r));
-        throw_if_interrupted();
-        if (stop && stop->load(std::memory_order_relaxed)) break;
-    } while (cursor != "0");
-    return found;
+std::vector<std::string_view> scan_reply_keys(const Reply& r, std::string& cursor) {
+    if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY)
+        throw ProtocolError("unexpected reply to SCAN");
+    cursor.assign(reply_text(r->element[0]));
+    const redisReply* keys = r->element[1];
+    std::vector<std::string_view> out;
+    for (std::size_t i = 0; i < keys->elements; ++i) out.push_back(reply_text(keys->element[i]));
+    return out;
 }
 
-std::vector<std::vector<std::string_view>> scan_msg_keys(Connection& conn, const std::vector<Subscription>& subs,
-                                                         std::chrono::milliseconds reply_timeout,
-                                                         std::vector<Reply>& kept, const std::atomic<bool>* stop) {
-    std::vector<std::string> globs;
+// The SCAN pattern for the subscriptions' msg: keys (their common beginning
+// when several: SCAN walks the whole keyspace whatever it matches, so one
+// walk serves all) and each one's own glob.
+std::string msg_globs(const std::vector<Subscription>& subs, std::vector<std::string>& globs) {
     for (const Subscription& sub : subs)
         globs.push_back(raptorbus_msg_pattern(sub.pattern ? sub.name : glob_escape(sub.name)));
-    if (globs.size() == 1) return {scan_keys(conn, globs[0], "string", reply_timeout, kept, stop)};
-    // SCAN walks the whole keyspace whatever it matches: one walk for every
-    // subscription (their common beginning), each key then matched here.
+    if (globs.size() == 1) return globs[0];
     std::string common = glob_literal_prefix(globs[0]);
     for (const std::string& g : globs) {
         std::string p = glob_literal_prefix(g);
@@ -52,8 +37,15 @@ std::vector<std::vector<std::string_view>> scan_msg_keys(Connection& conn, const
         while (n < common.size() && n < p.size() && common[n] == p[n]) ++n;
         common.resize(n);
     }
+    return glob_escape(common) + "*";
+}
+
+// The keys SCAN found, given to the subscriptions whose glob they match.
+std::vector<std::vector<std::string_view>> split_by_glob(std::vector<std::string_view> found,
+                                                         const std::vector<std::string>& globs) {
+    if (globs.size() == 1) return {std::move(found)};
     std::vector<std::vector<std::string_view>> out(globs.size());
-    for (std::string_view key : scan_keys(conn, glob_escape(common) + "*", "string", reply_timeout, kept, stop)) {
+    for (std::string_view key : found) {
         std::string k(key);  // fnmatch wants it NUL-terminated
         for (std::size_t i = 0; i < globs.size(); ++i)
             if (fnmatch(globs[i].c_str(), k.c_str(), 0) == 0) out[i].push_back(key);
@@ -61,38 +53,79 @@ std::vector<std::vector<std::string_view>> scan_msg_keys(Connection& conn, const
     return out;
 }
 
-BackgroundScan::BackgroundScan(std::unique_ptr<Connection> conn, const std::vector<Subscription>& subs,
-                               std::chrono::milliseconds reply_timeout)
-    : conn_(std::move(conn)) {
-    // The thread starts with SIGINT and SIGTERM blocked: they reach the
-    // caller's thread, whose waits they cut short; this one sees the flag.
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
-    thread_ = std::thread([this, subs, reply_timeout] {
-        try {
-            keys_ = scan_msg_keys(*conn_, subs, reply_timeout, replies_, &stop_);
-        } catch (...) {
-            error_ = std::current_exception();
+}  // namespace
+
+std::vector<std::string_view> scan_keys(Connection& conn, const std::string& match, const char* type,
+                                        std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept) {
+    std::vector<std::string_view> found;
+    std::string cursor = "0";
+    const std::string count = std::to_string(kScanCount);
+    do {
+        Reply r = conn.command({"SCAN", cursor, "MATCH", match, "COUNT", count, "TYPE", type}, reply_timeout);
+        std::vector<std::string_view> keys = scan_reply_keys(r, cursor);
+        found.insert(found.end(), keys.begin(), keys.end());
+        kept.push_back(std::move(r));
+        throw_if_interrupted();
+    } while (cursor != "0");
+    return found;
+}
+
+std::vector<std::vector<std::string_view>> scan_msg_keys(Connection& conn, const std::vector<Subscription>& subs,
+                                                         std::chrono::milliseconds reply_timeout,
+                                                         std::vector<Reply>& kept) {
+    std::vector<std::string> globs;
+    std::string match = msg_globs(subs, globs);
+    return split_by_glob(scan_keys(conn, match, "string", reply_timeout, kept), globs);
+}
+
+StepScan::StepScan(Connection& conn, const std::vector<Subscription>& subs, std::chrono::milliseconds reply_timeout)
+    : conn_(conn), timeout_(reply_timeout), match_(msg_globs(subs, globs_)) {
+    send();
+}
+
+void StepScan::send() {
+    static const std::string count = std::to_string(kScanCount);
+    conn_.append({"SCAN", cursor_, "MATCH", match_, "COUNT", count, "TYPE", "string"});
+    conn_.flush(deadline_after(timeout_));
+    sent_at_ = Clock::now();
+}
+
+void StepScan::take(Reply r) {
+    if (r->type == REDIS_REPLY_ERROR) throw ReplyError(std::string(reply_text(r.get())));
+    std::vector<std::string_view> keys = scan_reply_keys(r, cursor_);
+    found_.insert(found_.end(), keys.begin(), keys.end());
+    replies_.push_back(std::move(r));
+    if (cursor_ == "0")
+        done_ = true;
+    else
+        send();
+}
+
+bool StepScan::poll() {
+    if (done_) return true;
+    if (Reply r = conn_.read_reply(Clock::now())) {
+        take(std::move(r));
+    } else {
+        throw_if_interrupted();
+        if (timeout_.count() > 0 && Clock::now() - sent_at_ >= timeout_)
+            throw TimeoutError(fmt::format("no reply from {} to SCAN within {}ms", conn_.peer(), timeout_.count()));
+    }
+    return done_;
+}
+
+std::vector<std::vector<std::string_view>> StepScan::finish(std::vector<Reply>& kept) {
+    while (!done_) {
+        if (Reply r = conn_.read_reply(deadline_after(timeout_))) {
+            take(std::move(r));
+            continue;
         }
-        done_.store(true, std::memory_order_release);
-    });
-    pthread_sigmask(SIG_SETMASK, &old, nullptr);
-}
-
-BackgroundScan::~BackgroundScan() {
-    stop_.store(true, std::memory_order_relaxed);
-    if (thread_.joinable()) thread_.join();
-}
-
-std::vector<std::vector<std::string_view>> BackgroundScan::take(std::vector<Reply>& kept) {
-    if (thread_.joinable()) thread_.join();
-    if (error_) std::rethrow_exception(std::exchange(error_, nullptr));
+        throw_if_interrupted();
+        if (timeout_.count() > 0 && Clock::now() - sent_at_ >= timeout_)
+            throw TimeoutError(fmt::format("no reply from {} to SCAN within {}ms", conn_.peer(), timeout_.count()));
+    }
     for (Reply& r : replies_) kept.push_back(std::move(r));
     replies_.clear();
-    return std::move(keys_);
+    return split_by_glob(std::move(found_), globs_);
 }
 
 }  // namespace rbus

@@ -46,8 +46,8 @@ public:
     // Finds the sources of the selected channels: streams (their first pages
     // read, so a key of the wrong type fails here: UsageError) and msg: keys
     // found by SCAN (bounded COUNT, never KEYS) and read by MGET (GETs
-    // pipelined on a Cluster). On one node the SCAN runs on a second
-    // connection in a thread (history_scan.h) while the streams are read
+    // pipelined on a Cluster). On one node the SCAN walks on a second
+    // connection, in steps (history_scan.h), while the streams are read
     // ahead and their events held (up to kHeldBytes); the msg: keys (in no
     // order) are then read whole here and the rest of the streams as they are
     // delivered (history_cursor.h), unless the msg: keys are about as many as
@@ -84,7 +84,7 @@ private:
     void warn_if_none(const Subscription& sub, bool any);
     // Reads `cursor` on, its events held in a run of the merge, until `bytes`
     // are held, the stream ends, or (when given) `scanning` is done.
-    ReplaySource* hold(StreamCursor& cursor, std::size_t bytes, const BackgroundScan* scanning);
+    ReplaySource* hold(StreamCursor& cursor, std::size_t bytes, StepScan* scanning);
 
     const Context& ctx_;
     std::vector<Subscription> subs_;

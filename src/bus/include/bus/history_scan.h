@@ -1,63 +1,59 @@
 // Finding RaptorBus's msg: keys (and stream patterns) for a replay: SCAN with
 // a bounded COUNT, never KEYS. SCAN walks the whole keyspace whatever it
-// matches (every seen mark and msg: key of every channel), which on a busy
-// node takes longer than printing a long stream; BackgroundScan runs it on a
-// connection of its own, in a thread, while the replay reads its streams.
+// matches (every seen mark and msg: key of every channel), which takes as
+// long as printing a long stream: StepScan walks it on a connection of its
+// own in steps, for a caller that reads its streams meanwhile.
 #pragma once
 
-#include <atomic>
 #include <chrono>
-#include <exception>
-#include <memory>
 #include <string>
 #include <string_view>
-#include <thread>
 #include <vector>
 
+#include "base/deadline.h"
 #include "bus/subscriber.h"
 #include "redis/connection.h"
 
 namespace rbus {
 
 // SCAN MATCH `match` TYPE `type` to its end: the keys found, views into the
-// replies appended to `kept` (which must outlive them). Stops early (what was
-// found so far) once `stop` is set; throws Interrupted on SIGINT/SIGTERM.
+// replies appended to `kept` (which must outlive them). Throws Interrupted on
+// SIGINT/SIGTERM, TimeoutError past the reply timeout.
 std::vector<std::string_view> scan_keys(Connection& conn, const std::string& match, const char* type,
-                                        std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept,
-                                        const std::atomic<bool>* stop = nullptr);
+                                        std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept);
 
 // Each subscription's msg: keys on the node of `conn`: one SCAN for all
 // (their common beginning), each key then matched here.
 std::vector<std::vector<std::string_view>> scan_msg_keys(Connection& conn, const std::vector<Subscription>& subs,
                                                          std::chrono::milliseconds reply_timeout,
-                                                         std::vector<Reply>& kept,
-                                                         const std::atomic<bool>* stop = nullptr);
+                                                         std::vector<Reply>& kept);
 
-// scan_msg_keys on `conn`, in a thread of its own (SIGINT and SIGTERM stay
-// with the caller's thread), from construction until take().
-class BackgroundScan {
+// scan_msg_keys in steps: each SCAN is sent as soon as the reply before it
+// is taken; poll() takes a reply only when one has arrived (it never waits),
+// finish() waits for the rest. `conn` is the scan's alone until finish().
+class StepScan {
 public:
-    BackgroundScan(std::unique_ptr<Connection> conn, const std::vector<Subscription>& subs,
-                   std::chrono::milliseconds reply_timeout);
-    ~BackgroundScan();  // stops the SCAN (at its next reply) and waits for the thread
-    BackgroundScan(const BackgroundScan&) = delete;
-    BackgroundScan& operator=(const BackgroundScan&) = delete;
-
-    // True once the SCAN has ended (take() will not wait).
-    bool done() const { return done_.load(std::memory_order_acquire); }
-    // Waits for the end: the keys found (views into the replies moved to
-    // `kept`), or the SCAN's error thrown here.
-    std::vector<std::vector<std::string_view>> take(std::vector<Reply>& kept);
-    // The connection, the caller's again after take().
-    Connection& connection() { return *conn_; }
+    StepScan(Connection& conn, const std::vector<Subscription>& subs, std::chrono::milliseconds reply_timeout);
+    // Takes the reply that has arrived, if any, and sends the next SCAN; true
+    // once the walk is over. Throws as scan_keys does.
+    bool poll();
+    bool done() const { return done_; }
+    // Waits for the end: each subscription's msg: keys, views into the
+    // replies moved to `kept`.
+    std::vector<std::vector<std::string_view>> finish(std::vector<Reply>& kept);
 
 private:
-    std::unique_ptr<Connection> conn_;
-    std::vector<std::vector<std::string_view>> keys_;
+    void send();
+    void take(Reply r);
+
+    Connection& conn_;
+    std::chrono::milliseconds timeout_;
+    std::vector<std::string> globs_;
+    std::string match_, cursor_ = "0";
+    std::vector<std::string_view> found_;
     std::vector<Reply> replies_;
-    std::exception_ptr error_;
-    std::atomic<bool> done_{false}, stop_{false};
-    std::thread thread_;
+    Clock::time_point sent_at_;
+    bool done_ = false;
 };
 
 }  // namespace rbus
