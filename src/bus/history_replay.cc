@@ -28,12 +28,6 @@ constexpr std::size_t kMinPage = 10;
 constexpr std::size_t kPagesBytes = 64 << 20;
 constexpr std::size_t kMinPageBytes = 64 << 10;
 constexpr std::size_t kReadAheadStreams = 64;
-// Events read ahead and held while the SCAN for msg: keys runs, all streams
-// together (their text and what the merge keeps of each), and how often (in
-// events read) the SCAN's reply is looked for meanwhile: a step of the SCAN
-// takes the server about as long as reading 300 events takes here.
-constexpr std::size_t kHeldBytes = 64 << 20;
-constexpr std::size_t kPollEvery = 32;
 // Ids made room for before a replay: 1 Mi (24 MiB), not a stream's whole
 // length (--since 5m or --count 1 on a stream of millions).
 constexpr std::size_t kReserveIds = std::size_t(1) << 20;
@@ -168,10 +162,11 @@ void HistoryReplay::read() {
         read_cluster();
         return;
     }
-    // The streams found first, while the connection still answers commands
+    // Every source found first, while the connection still answers commands
     // in turn (the streams read as they are delivered keep pages asked for on it).
     const std::size_t n = subs_.size();
     std::vector<std::vector<std::string_view>> streams(n);
+    std::vector<ReplaySource*> msg_runs(n, nullptr);
     std::size_t streamed = 0;
     std::vector<std::size_t> lengths(n);
     for (std::size_t i = 0; i < n; ++i) {
@@ -179,6 +174,36 @@ void HistoryReplay::read() {
         streamed += streams[i].size();
     }
     for (std::size_t i = 0; i < n; ++i) lengths[i] = streams[i].empty() ? 0 : stream_lengths(*conn_, streams[i]);
+    // RaptorBus's msg: keys come in no order: read whole first (they live an
+    // hour or so), sorted, then merged with the streams. When they are about
+    // as many as the streams' entries (rbus-publish --history writes both),
+    // the streams are read whole first instead and the msg: keys of events
+    // they gave are not fetched: what is held is of the same order either way,
+    // and the reading is halved.
+    std::vector<std::vector<ReplaySource*>> stream_runs(n);
+    std::vector<std::vector<std::string_view>> msg_keys = scan_msg_keys(*conn_);
+    for (std::size_t i = 0; i < n; ++i) {
+        std::vector<std::string_view>& keys = msg_keys[i];
+        sources_.msg_keys += keys.size();
+        if (keys.empty()) continue;
+        std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
+        if (!streams[i].empty() && keys.size() * 2 >= lengths[i]) {
+            for (std::string_view key : streams[i]) {
+                collect_stream(*conn_, key, pattern, false);
+                stream_runs[i].push_back(add_run(merge_.take_run(false)));
+            }
+            streamed -= streams[i].size();
+            streams[i].clear();
+            drop_replayed(keys);
+        }
+        read_msg_keys(*conn_, keys, pattern);
+        msg_runs[i] = add_run(merge_.take_run(true));
+    }
+    // Room for the ids the merge may hand out (the streams' whole lengths, for
+    // a range that may be less), up to what a large replay would grow to anyway.
+    std::size_t most = merge_.collected_size();
+    for (std::size_t i = 0; i < n; ++i) most += lengths[i];
+    merge_.reserve(std::min(most, kReserveIds));
     // The streams, read as they are delivered, all on this connection. What is
     // held at once stays bounded however many streams a pattern finds: pages
     // shrink as streams grow in number, and past a few streams only the page
@@ -187,10 +212,8 @@ void HistoryReplay::read() {
     std::size_t page_bytes = std::clamp<std::size_t>(kPagesBytes / std::max<std::size_t>(streamed, 1), kMinPageBytes,
                                                      StreamCursor::kPageBytes);
     pages_ = std::make_unique<StreamPages>(*conn_, ctx_.connect.reply_timeout);
-    std::vector<std::size_t> first_cursor(n + 1, 0);  // subscription i's cursors: [first_cursor[i], first_cursor[i + 1])
     for (std::size_t i = 0; i < n; ++i) {
         std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
-        first_cursor[i] = cursors_.size();
         for (std::string_view key : streams[i]) {
             cursors_.push_back(std::make_unique<StreamCursor>(*pages_, key, keys_.channel_of_stream(key), pattern,
                                                               range_, page, streamed <= kReadAheadStreams, false,
@@ -198,75 +221,25 @@ void HistoryReplay::read() {
             cursors_.back()->start();
         }
     }
-    first_cursor[n] = cursors_.size();
     pages_->send();
-    // RaptorBus's msg: keys come in no order, from a SCAN of the whole
-    // keyspace: it walks on a second connection, in steps, while the streams
-    // are read ahead here and their events held (read, not yet printed: a
-    // msg: event may come before any of them).
-    std::unique_ptr<Connection> scan_conn = connect_bus(ctx_.connect, "rbus-replay");
-    StepScan scanning(*scan_conn, subs_, ctx_.connect.reply_timeout);
-    // Every first page in one round trip (a key of the wrong type fails here).
-    for (auto& cursor : cursors_) {
-        cursor->first_page();
-        throw_if_interrupted();
-    }
-    // While the SCAN runs: each stream read ahead, up to its share of kHeldBytes.
-    std::vector<ReplaySource*> held(cursors_.size(), nullptr), whole(cursors_.size(), nullptr);
-    const std::size_t share = kHeldBytes / std::max<std::size_t>(cursors_.size(), 1);
-    for (std::size_t c = 0; c < cursors_.size() && !scanning.done(); ++c) held[c] = hold(*cursors_[c], share, &scanning);
-    std::vector<std::vector<std::string_view>> msg_keys = scanning.finish(replies_);
-    // The msg: keys read whole (they live an hour or so), sorted, then merged
-    // with the streams. When they are about as many as the streams' entries
-    // (rbus-publish --history writes both), the streams are read whole first
-    // and the msg: keys of events they gave are not fetched: what is held is
-    // of the same order either way, and the reading is halved.
-    std::vector<ReplaySource*> msg_runs(n, nullptr);
-    for (std::size_t i = 0; i < n; ++i) {
-        std::vector<std::string_view>& keys = msg_keys[i];
-        sources_.msg_keys += keys.size();
-        if (keys.empty()) continue;
-        if (!streams[i].empty() && keys.size() * 2 >= lengths[i]) {
-            for (std::size_t c = first_cursor[i]; c < first_cursor[i + 1]; ++c)
-                whole[c] = hold(*cursors_[c], SIZE_MAX, nullptr);
-            drop_replayed(keys);
-        }
-        read_msg_keys(*scan_conn, keys, subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view());
-        msg_runs[i] = add_run(merge_.take_run(true));
-    }
-    // Room for the ids the merge may hand out (the streams' whole lengths, for
-    // a range that may be less), up to what a large replay would grow to anyway.
-    std::size_t most = merge_.collected_size();
-    for (std::size_t i = 0; i < n; ++i) most += lengths[i];
-    merge_.reserve(std::min(most, kReserveIds));
-    // Ties in the merge go to the earlier subscription, its streams before its
-    // msg: keys; a stream's held events before the rest of it.
-    for (std::size_t i = 0; i < n; ++i) {
+    // Every first page in one round trip (a key of the wrong type fails here);
+    // ties in the merge go to the earlier subscription, its streams before its msg: keys.
+    for (std::size_t i = 0, c = 0; i < n; ++i) {
         bool any = msg_runs[i] != nullptr;
-        for (std::size_t c = first_cursor[i]; c < first_cursor[i + 1]; ++c) {
+        sources_order_.insert(sources_order_.end(), stream_runs[i].begin(), stream_runs[i].end());
+        for (std::size_t k = 0; k < streams[i].size(); ++k, ++c) {
             StreamCursor& cursor = *cursors_[c];
+            cursor.first_page();
             if (cursor.entries() > 0 || subs_[i].pattern) {
                 sources_.streams.emplace_back(cursor.key());
                 any = true;
             }
-            ReplaySource* rest = whole[c] ? whole[c] : &cursor;
-            sources_order_.push_back(held[c] ? add_run(std::make_unique<ChainedSource>(*held[c], *rest)) : rest);
+            sources_order_.push_back(&cursor);
+            throw_if_interrupted();
         }
         if (msg_runs[i]) sources_order_.push_back(msg_runs[i]);
         warn_if_none(subs_[i], any);
     }
-}
-
-ReplaySource* HistoryReplay::hold(StreamCursor& cursor, std::size_t bytes, StepScan* scanning) {
-    std::string_view body;
-    std::size_t held = 0, n = 0;
-    // The SCAN's next step is sent once its reply is seen here: looked for every kPollEvery events.
-    while (held < bytes && !(scanning && ++n % kPollEvery == 0 && scanning->poll()) && cursor.next_envelope(body)) {
-        if (!body.empty() && merge_.add(cursor.channel(), body, cursor.pattern(), nullptr) && scanning)
-            ++sources_.read_ahead;
-        held += body.size() + sizeof(ReplayItem);
-    }
-    return add_run(merge_.take_run(false));
 }
 
 ReplaySource* HistoryReplay::add_run(std::unique_ptr<ReplaySource> run) {
@@ -282,15 +255,11 @@ void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {
     });
     std::size_t entries = sources_.stream_events;
     for (const auto& c : cursors_) entries += c->entries();
-    logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) replayed{}",
+    logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) replayed",
                   sources_.streams.size(), entries, sources_.streams.empty() ? "" : " ",
                   fmt::join(sources_.streams, ", "), sources_.msg_keys,
                   log_lazy([this] { return masters_ > 0 ? fmt::format(" on {} cluster master(s)", masters_) : std::string(); }),
-                  replayed, log_lazy([this] {
-                      return sources_.read_ahead > 0
-                                 ? fmt::format(" ({} read ahead while SCAN looked for msg: keys)", sources_.read_ahead)
-                                 : std::string();
-                  }));
+                  replayed);
     sources_order_.clear();
     runs_.clear();
     cursors_.clear();

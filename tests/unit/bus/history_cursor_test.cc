@@ -151,3 +151,42 @@ TEST_CASE("stream cursor: pages sized by bytes, so large envelopes never make a 
     CHECK(sent.find("$5\r\nCOUNT\r\n$1\r\n2\r\n") != std::string::npos);    // then 2 x ~1 kB in 2,500 bytes
     CHECK(cursor_ids(c).size() == 100);
 }
+
+TEST_CASE("stream cursor under the merge: the next entry read ahead, the one handed out keeps its views") {
+    std::string p1 = cursor_page({{"1-0", cursor_env("e1", "2026-11-26T16:00:01.000000")},
+                                  {"2-0", ""},  // deleted: skipped when reading ahead too
+                                  {"3-0", "not json"},
+                                  {"4-0", cursor_env("e4", "2026-11-26T16:00:04.000000Z")}});
+    std::string p2 = cursor_page({{"5-0", cursor_env("e5", "2026-11-26T16:00:05.000000Z")}});
+    CursorRig rig({p1, p2});
+    StreamCursor c(*rig.pages, "rbus:history:{a}", "a", "", rig.range, 4, true);
+    IdSet ids;
+    ids.reserve(16);
+    c.look_ahead(ids);
+    c.start();
+    rig.pages->send();
+    c.first_page();
+    ReplayHead first, second;
+    REQUIRE(c.next(first));
+    // Copies of what the first head said, checked after the next entry was read.
+    std::string id = std::string(first.id), ts = std::string(first.timestamp), body = std::string(first.body);
+    REQUIRE(first.read != nullptr);
+    std::string type = std::string(first.read->event.type);
+    CHECK(id == "e1");
+    CHECK(ts == "2026-11-26T16:00:01.000000Z");  // normalised, in its own buffer
+    REQUIRE(c.next(second));  // "not json": its v5 id, no reading
+    CHECK(second.read == nullptr);
+    CHECK(second.id == uuid_v5("not json"));
+    CHECK(second.timestamp.empty());
+    ReplayHead third;
+    REQUIRE(c.next(third));
+    CHECK(third.id == "e4");
+    CHECK(third.read->event.type == "a.b");
+    CHECK(second.id == uuid_v5("not json"));  // the one before still holds until the next call
+    CHECK(c.next(third));  // the next page: nothing read ahead across it
+    CHECK(third.id == "e5");
+    CHECK_FALSE(c.next(third));
+    CHECK(c.entries() == 5);
+    CHECK(type == "a.b");
+    CHECK(body == cursor_env("e1", "2026-11-26T16:00:01.000000"));
+}

@@ -282,29 +282,3 @@ TEST_CASE("replay merge: delivery stops when asked, and only what was handed out
     REQUIRE(got.size() == 2);
     CHECK(got[1].id == "y");
 }
-
-TEST_CASE("replay merge: a stream's held events then the rest of it are one source, in the stream's order") {
-    ReplayMerge m;
-    // Read ahead while SCAN ran: held, times going back within the stream.
-    CHECK(m.add("ch", replay_env("s-1", "2026-11-26T16:00:02.000000Z"), "", nullptr));
-    CHECK(m.add("ch", replay_env("s-2", "2026-11-26T16:00:01.000000Z"), "", nullptr));
-    auto held = m.take_run(false);
-    // The rest as it is read: s-2 again (a second mirror's copy), then its own.
-    ListedSource rest({{"s-2", "2026-11-26T16:00:01.000000Z"}, {"s-3", "2026-11-26T16:00:00.500000Z"}});
-    ChainedSource stream(*held, rest);
-    // A msg: key between s-1's and s-2's times.
-    CHECK(m.add("ch", replay_env("k-1", "2026-11-26T16:00:01.500000Z"), "", nullptr));
-    auto keys = m.take_run(true);
-    auto got = replay_all(m, {&stream, keys.get()});
-    std::vector<std::string> ids;
-    for (const Replayed& r : got) ids.push_back(r.id);
-    // Chained, not merged by time: the rest follows what was held (s-3 after s-2).
-    CHECK(ids == std::vector<std::string>{"k-1", "s-1", "s-2", "s-3"});
-    ReplayMerge empty;  // nothing held: the rest alone
-    auto none = empty.take_run(false);
-    ListedSource only(Events{{"a", "t1"}});
-    ChainedSource chain(*none, only);
-    got = replay_all(empty, {&chain});
-    REQUIRE(got.size() == 1);
-    CHECK(got[0].id == "a");
-}

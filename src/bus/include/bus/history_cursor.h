@@ -73,8 +73,6 @@ public:
     bool next(ReplayHead& head) override;
 
     std::string_view key() const { return key_; }
-    std::string_view channel() const { return channel_; }
-    std::string_view pattern() const { return pattern_; }
     std::size_t entries() const { return entries_; }  // entries read so far
 
 private:

@@ -86,26 +86,6 @@ protected:
     const IdSet* ahead_ids_ = nullptr;
 };
 
-// One source after another, as one: a stream's events held while its
-// reading went ahead, then the rest of it as it is read.
-class ChainedSource final : public ReplaySource {
-public:
-    ChainedSource(ReplaySource& first, ReplaySource& then) : first_(&first), then_(&then) {}
-    bool next(ReplayHead& head) override {
-        if (first_ && first_->next(head)) return true;
-        first_ = nullptr;
-        return then_->next(head);
-    }
-    void look_ahead(const IdSet& ids) override {
-        if (first_) first_->look_ahead(ids);
-        then_->look_ahead(ids);
-    }
-
-private:
-    ReplaySource* first_;
-    ReplaySource* then_;
-};
-
 class ReplayMerge {
 public:
     // Collecting: adds one event to the current run unless its id was

@@ -16,7 +16,6 @@
 #include "bus/history_cursor.h"
 #include "bus/history_keys.h"
 #include "bus/history_merge.h"
-#include "bus/history_scan.h"
 #include "bus/subscriber.h"
 
 namespace CLI {
@@ -36,7 +35,6 @@ void add_replay_options(CLI::App& app, ReplayFlags& flags);
 struct ReplaySources {
     std::vector<std::string> streams;  // stream keys read
     std::size_t stream_events = 0, msg_keys = 0;
-    std::size_t read_ahead = 0;  // stream events read and held while the SCAN for msg: keys ran
 };
 
 class HistoryReplay {
@@ -46,14 +44,11 @@ public:
     // Finds the sources of the selected channels: streams (their first pages
     // read, so a key of the wrong type fails here: UsageError) and msg: keys
     // found by SCAN (bounded COUNT, never KEYS) and read by MGET (GETs
-    // pipelined on a Cluster). On one node the SCAN walks on a second
-    // connection, in steps (history_scan.h), while the streams are read
-    // ahead and their events held (up to kHeldBytes); the msg: keys (in no
-    // order) are then read whole here and the rest of the streams as they are
-    // delivered (history_cursor.h), unless the msg: keys are about as many as
-    // the streams' entries: then the streams too are read whole here, first.
-    // On a Cluster every source is read whole here, one connection per
-    // master. Throws ConnectError when unreachable.
+    // pipelined on a Cluster). On one node the msg: keys (in no order) are
+    // read whole here and the streams as they are delivered
+    // (history_cursor.h), unless the msg: keys are about as many as the
+    // streams' entries: then the streams too are read whole here, first. On a
+    // Cluster every source is read whole here, one connection per master. Throws ConnectError when unreachable.
     void read();
     // Hands the events, in timestamp order, to deliver until it returns false
     // (the merge, history_merge.h); the connection is closed after.
@@ -82,9 +77,6 @@ private:
     // Drops the msg: keys of events already collected (a stream read whole gave them).
     void drop_replayed(std::vector<std::string_view>& msg_keys) const;
     void warn_if_none(const Subscription& sub, bool any);
-    // Reads `cursor` on, its events held in a run of the merge, until `bytes`
-    // are held, the stream ends, or (when given) `scanning` is done.
-    ReplaySource* hold(StreamCursor& cursor, std::size_t bytes, StepScan* scanning);
 
     const Context& ctx_;
     std::vector<Subscription> subs_;
