@@ -15,8 +15,8 @@ struct StdoutClosed {};
 class StdoutWriter {
 public:
     // A pipe as stdout is widened to kPipeBytes when the system allows: a
-    // stream of events then wakes its reader (jq, head) once a megabyte
-    // instead of once every 64 KiB, which costs both sides less CPU.
+    // fast stream of events then does not stop every 64 KiB to wait for its
+    // reader (jq, head), which costs both sides fewer switches.
     explicit StdoutWriter(int fd = 1);
     ~StdoutWriter();
     StdoutWriter(const StdoutWriter&) = delete;
