@@ -1,8 +1,6 @@
 #include "app/output.h"
 
-#include <fcntl.h>
 #include <poll.h>
-#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -18,13 +16,6 @@
 #include "base/signals.h"
 
 namespace rbus {
-
-StdoutWriter::StdoutWriter(int fd) : fd_(fd) {
-    buf_.reserve(kFlushAt * 2);
-    struct stat st {};
-    if (::fstat(fd_, &st) == 0 && S_ISFIFO(st.st_mode) && ::fcntl(fd_, F_GETPIPE_SZ) < kPipeBytes)
-        (void)::fcntl(fd_, F_SETPIPE_SZ, kPipeBytes);  // refused past the user's pipe quota: the pipe stays as it was
-}
 
 StdoutWriter::~StdoutWriter() {
     try {

@@ -73,20 +73,6 @@ head_closes_quietly() {
     expect_eq "$(cat "$TEST_TMP/h.err")" "" "quiet"
 }
 
-stdout_pipe_widened() {
-    # A pipe as stdout is widened to 1 MiB (root may pass pipe-max-size; others
-    # up to it): the reader sees the size once the first event came through.
-    local ready=$TEST_TMP/w.ready want=1048576
-    [ "$(id -u)" = 0 ] || [ "$(cat /proc/sys/fs/pipe-max-size)" -ge "$want" ] || want=65536
-    ( rbus-subscribe agent.widen --count 1 --ready-file "$ready" |
-        python3 -c 'import fcntl, sys; sys.stdin.buffer.readline(); print(fcntl.fcntl(0, 1032))' > "$TEST_TMP/w.out" ) &
-    local pid=$!; track "$pid"
-    wait_until 10 test -e "$ready" || die "not ready"
-    rbus-publish -q agent.widen || die "publish failed"
-    wait "$pid"
-    expect_eq "$(cat "$TEST_TMP/w.out")" "$want" "F_GETPIPE_SZ of the reader's end"
-}
-
 sigint_exits_130() {
     bg_ready I rbus-subscribe --all
     kill -INT "$I_PID"
@@ -130,7 +116,6 @@ case_ "glob pattern, in order" patterns_and_order
 case_ "--timeout exits 124 with --count, 0 without" timeout_exit_124_or_0
 case_ "legacy and BusEvent shapes; invalid skipped" reads_other_shapes
 case_ "| head -1 ends quietly with 0" head_closes_quietly
-case_ "a pipe as stdout widened to 1 MiB" stdout_pipe_widened
 case_ "SIGINT 130, SIGTERM 143" sigint_exits_130
 case_ "rbus-tail line piped" tail_line_piped
 case_ "rbus-stats --check and --json" stats_check_and_json

@@ -14,10 +14,7 @@ struct StdoutClosed {};
 
 class StdoutWriter {
 public:
-    // A pipe as stdout is widened to kPipeBytes when the system allows: a
-    // fast stream of events then does not stop every 64 KiB to wait for its
-    // reader (jq, head), which costs both sides fewer switches.
-    explicit StdoutWriter(int fd = 1);
+    explicit StdoutWriter(int fd = 1) : fd_(fd) { buf_.reserve(kFlushAt * 2); }
     ~StdoutWriter();
     StdoutWriter(const StdoutWriter&) = delete;
     StdoutWriter& operator=(const StdoutWriter&) = delete;
@@ -43,7 +40,6 @@ public:
 
 private:
     static constexpr std::size_t kFlushAt = 64 * 1024;
-    static constexpr int kPipeBytes = 1 << 20;  // Linux's default pipe-max-size
     int fd_;
     std::string buf_;
     bool keep_going_ = false;
