@@ -129,11 +129,6 @@ void StreamCursor::first_page() {
 }
 
 bool StreamCursor::next_envelope(std::string_view& body) {
-    if (ahead_) {  // read ahead by next(): handed out as it is
-        ahead_ = false;
-        body = ahead_head_.body;
-        return true;
-    }
     while (at_ == page_entries_.size()) {
         if (last_) return false;
         throw_if_interrupted();

@@ -64,7 +64,9 @@ public:
     // stream, ReplyError for any other error reply (MOVED, ASK: the caller
     // follows), TimeoutError past the reply timeout.
     void first_page();
-    // The next entry's envelope ("" for an entry without one); false at the end.
+    // The next entry's envelope ("" for an entry without one); false at the
+    // end. For reading a stream whole (collect_stream), not mixed with next()
+    // under the merge's look_ahead, which reads an entry ahead.
     bool next_envelope(std::string_view& body);
     // The next entry with an envelope, read (EnvelopeReader) for the merge.
     // Under the merge (look_ahead) the entry after it in the page is read

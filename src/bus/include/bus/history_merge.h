@@ -80,7 +80,7 @@ public:
     virtual bool next(ReplayHead& head) = 0;
     // The set the merge will look each id up in: a source that knows the id
     // of an event it will hand out soon asks the memory for its slot (IdSet::prefetch).
-    virtual void look_ahead(const IdSet& ids) { ahead_ids_ = &ids; }
+    void look_ahead(const IdSet& ids) { ahead_ids_ = &ids; }
 
 protected:
     const IdSet* ahead_ids_ = nullptr;
