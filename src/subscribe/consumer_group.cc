@@ -323,8 +323,11 @@ void GroupConsumer::drop_read_ahead() {
     Reply r = read_ahead_reply();
     std::vector<KeyedEntry> left;
     if (r->type == REDIS_REPLY_ARRAY) parse_read_reply(r.get(), left, "XREADGROUP");
-    if (!left.empty())
-        logger().info("{} event(s) read ahead and not handled: left pending for redelivery", left.size());
+    log_left_pending(left.size());
+}
+
+void GroupConsumer::log_left_pending(std::size_t n) {
+    if (n > 0) logger().info("{} event(s) read ahead and not handled: left pending for redelivery", n);
 }
 
 void GroupConsumer::settle_acks() {
@@ -423,7 +426,10 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
     }
     batch_.clear();
     parse_read_reply(r.get(), batch_, "XREADGROUP");
-    if (was_ahead && pending_signal()) return signal_exit_code(pending_signal());
+    if (was_ahead && pending_signal()) {  // the signal came between two batches: this one stays ours
+        log_left_pending(batch_.size());
+        return signal_exit_code(pending_signal());
+    }
     // A full batch: the next one is asked for now (no more than is still
     // needed, were every event in hand to match), so that the server reads it
     // while this one is handled; what was handled before goes out with it.

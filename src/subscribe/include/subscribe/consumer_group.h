@@ -89,6 +89,8 @@ private:
     // The reply to a read sent ahead taken and dropped: its entries stay
     // pending for this consumer, delivered again on a restart or claimed.
     void drop_read_ahead();
+    // Says at -v how many entries read ahead stay pending (none: nothing said).
+    void log_left_pending(std::size_t n);
     // Before another command on the connection: the reply to the read sent
     // ahead taken and kept for read_node (parked_).
     void park_read_ahead();
