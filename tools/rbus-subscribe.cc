@@ -162,6 +162,8 @@ int main(int argc, char** argv) {
             ConsumeHandlers h;
             h.on_event = [&](const ReceivedEvent& ev) { return sink.on_event(ev); };
             h.on_burst = [&] { sink.on_burst(); };
+            if (!sink.runs_handlers())  // a handler's work cannot be held back
+                h.hold_output = [&](ConsumeHandlers::Held what) { return sink.hold_output(what); };
             int rc = 0;
             try {
                 rc = consume_with_history(ctx, "rbus-subscribe", subs, replay, co, h, &stats);

@@ -42,7 +42,27 @@ std::size_t piece_end(const std::string& buf, std::size_t off) {
 
 }  // namespace
 
+void StdoutWriter::hold(std::size_t expect) {
+    flush();
+    holding_ = true;
+    buf_.reserve(expect);  // untouched until written: no copy as it grows
+}
+
+void StdoutWriter::release() {
+    holding_ = false;
+    flush();
+    std::string().swap(buf_);  // what was reserved for holding goes
+    buf_.reserve(kFlushAt * 2);
+}
+
+void StdoutWriter::discard() {
+    holding_ = false;
+    std::string().swap(buf_);
+    buf_.reserve(kFlushAt * 2);
+}
+
 void StdoutWriter::flush() {
+    if (holding_) return;
     std::size_t off = 0;
     while (off < buf_.size()) {
         std::size_t len = buf_.size() - off;

@@ -261,37 +261,55 @@ std::unique_ptr<ReplaySource> ReplayMerge::take_run(bool sort) {
 
 void ReplayMerge::deliver(const std::vector<ReplaySource*>& sources,
                           const std::function<bool(const ReplayHead&)>& deliver) {
+    begin(sources);
+    resume(deliver);
+}
+
+void ReplayMerge::begin(const std::vector<ReplaySource*>& sources) {
+    sources_ = sources;
+    heads_.assign(sources.size(), ReplayHead{});
+    heap_.clear();
+    stopped_ = again_ = false;
+    for (ReplaySource* s : sources_) s->look_ahead(ids_);
+    if (sources_.size() == 1) return;  // one source: its own order, nothing to compare
+    for (std::size_t i = 0; i < sources_.size(); ++i)
+        if (sources_[i]->next(heads_[i])) heap_.push_back(i);
+    std::make_heap(heap_.begin(), heap_.end(), Later{heads_});
+}
+
+bool ReplayMerge::resume(const std::function<bool(const ReplayHead&)>& deliver) {
     // Each id once, the first to come: a stream's own copy of an event, in its
     // place in the stream, before the copy in a msg: key.
     auto fresh = [this](const ReplayHead& h) {
         return ids_.insert(h.id, [this](std::string_view id) { return store(id); });
     };
-    for (ReplaySource* s : sources) s->look_ahead(ids_);
-    if (sources.size() == 1) {  // one source: its own order, nothing to compare
-        ReplayHead head;
-        while (sources[0]->next(head))
-            if (fresh(head) && !deliver(head)) return;
-        return;
+    if (sources_.size() == 1) {
+        ReplayHead& head = heads_[0];
+        if (std::exchange(stopped_, false) && std::exchange(again_, false) && !deliver(head)) return stopped_ = true;
+        while (sources_[0]->next(head))
+            if (fresh(head) && !deliver(head)) return stopped_ = true;
+        return false;
     }
-    std::vector<ReplayHead> heads(sources.size());
-    // A min-heap of the sources by their head's timestamp, then by their place.
-    auto later = [&heads](std::size_t a, std::size_t b) {
-        int c = heads[a].timestamp.compare(heads[b].timestamp);
-        return c != 0 ? c > 0 : a > b;
-    };
-    std::vector<std::size_t> heap;
-    for (std::size_t i = 0; i < sources.size(); ++i)
-        if (sources[i]->next(heads[i])) heap.push_back(i);
-    std::make_heap(heap.begin(), heap.end(), later);
-    while (!heap.empty()) {
-        std::pop_heap(heap.begin(), heap.end(), later);
-        std::size_t i = heap.back();
-        if (fresh(heads[i]) && !deliver(heads[i])) return;
-        if (sources[i]->next(heads[i]))
-            std::push_heap(heap.begin(), heap.end(), later);
+    const Later later{heads_};
+    // The head handed out last (heap_.back()) moves on, unless it is offered again.
+    if (std::exchange(stopped_, false)) {
+        std::size_t i = heap_.back();
+        if (std::exchange(again_, false) && !deliver(heads_[i])) return stopped_ = true;
+        if (sources_[i]->next(heads_[i]))
+            std::push_heap(heap_.begin(), heap_.end(), later);
         else
-            heap.pop_back();
+            heap_.pop_back();
     }
+    while (!heap_.empty()) {
+        std::pop_heap(heap_.begin(), heap_.end(), later);
+        std::size_t i = heap_.back();
+        if (fresh(heads_[i]) && !deliver(heads_[i])) return stopped_ = true;
+        if (sources_[i]->next(heads_[i]))
+            std::push_heap(heap_.begin(), heap_.end(), later);
+        else
+            heap_.pop_back();
+    }
+    return false;
 }
 
 }  // namespace rbus

@@ -28,6 +28,9 @@ constexpr std::size_t kMinPage = 10;
 constexpr std::size_t kPagesBytes = 64 << 20;
 constexpr std::size_t kMinPageBytes = 64 << 10;
 constexpr std::size_t kReadAheadStreams = 64;
+// How often (in events handed out ahead) the SCAN's reply is looked for: a
+// step of it takes the server about as long as printing 300 events here.
+constexpr std::size_t kPollEvery = 32;
 // Ids made room for before a replay: 1 Mi (24 MiB), not a stream's whole
 // length (--since 5m or --count 1 on a stream of millions).
 constexpr std::size_t kReserveIds = std::size_t(1) << 20;
@@ -153,27 +156,38 @@ void HistoryReplay::warn_if_none(const Subscription& sub, bool any) {
                       sub.name);
 }
 
-void HistoryReplay::read() {
+bool HistoryReplay::connect_node() {
     if (!cluster_by_flags(ctx_)) {
         conn_ = connect_bus(ctx_.connect, "rbus-replay");
         if (is_cluster_node(*conn_, ctx_.connect.reply_timeout)) conn_.reset();  // one node of a cluster as the URL
     }
-    if (!conn_) {
+    return conn_ != nullptr;
+}
+
+bool HistoryReplay::read(bool ahead) {
+    if (!connect_node()) {
         read_cluster();
-        return;
+        return false;
     }
     // Every source found first, while the connection still answers commands
     // in turn (the streams read as they are delivered keep pages asked for on it).
     const std::size_t n = subs_.size();
-    std::vector<std::vector<std::string_view>> streams(n);
-    std::vector<ReplaySource*> msg_runs(n, nullptr);
-    std::size_t streamed = 0;
-    std::vector<std::size_t> lengths(n);
-    for (std::size_t i = 0; i < n; ++i) {
-        streams[i] = stream_keys(*conn_, subs_[i]);
-        streamed += streams[i].size();
+    streams_.assign(n, {});
+    lengths_.assign(n, 0);
+    for (std::size_t i = 0; i < n; ++i) streams_[i] = stream_keys(*conn_, subs_[i]);
+    for (std::size_t i = 0; i < n; ++i) lengths_[i] = streams_[i].empty() ? 0 : stream_lengths(*conn_, streams_[i]);
+    if (ahead) {
+        start_ahead();
+        return true;
     }
-    for (std::size_t i = 0; i < n; ++i) lengths[i] = streams[i].empty() ? 0 : stream_lengths(*conn_, streams[i]);
+    read_sources(scan_msg_keys(*conn_));
+    return false;
+}
+
+void HistoryReplay::read_sources(std::vector<std::vector<std::string_view>> msg_keys) {
+    const std::size_t n = subs_.size();
+    std::vector<std::vector<std::string_view>> streams = streams_;
+    std::vector<ReplaySource*> msg_runs(n, nullptr);
     // RaptorBus's msg: keys come in no order: read whole first (they live an
     // hour or so), sorted, then merged with the streams. When they are about
     // as many as the streams' entries (rbus-publish --history writes both),
@@ -181,18 +195,16 @@ void HistoryReplay::read() {
     // they gave are not fetched: what is held is of the same order either way,
     // and the reading is halved.
     std::vector<std::vector<ReplaySource*>> stream_runs(n);
-    std::vector<std::vector<std::string_view>> msg_keys = scan_msg_keys(*conn_);
     for (std::size_t i = 0; i < n; ++i) {
         std::vector<std::string_view>& keys = msg_keys[i];
         sources_.msg_keys += keys.size();
         if (keys.empty()) continue;
         std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
-        if (!streams[i].empty() && keys.size() * 2 >= lengths[i]) {
+        if (!streams[i].empty() && keys.size() * 2 >= lengths_[i]) {
             for (std::string_view key : streams[i]) {
                 collect_stream(*conn_, key, pattern, false);
                 stream_runs[i].push_back(add_run(merge_.take_run(false)));
             }
-            streamed -= streams[i].size();
             streams[i].clear();
             drop_replayed(keys);
         }
@@ -202,17 +214,27 @@ void HistoryReplay::read() {
     // Room for the ids the merge may hand out (the streams' whole lengths, for
     // a range that may be less), up to what a large replay would grow to anyway.
     std::size_t most = merge_.collected_size();
-    for (std::size_t i = 0; i < n; ++i) most += lengths[i];
+    for (std::size_t i = 0; i < n; ++i) most += lengths_[i];
     merge_.reserve(std::min(most, kReserveIds));
+    open_cursors(streams);
+    // Every first page in one round trip (a key of the wrong type fails here);
+    // ties in the merge go to the earlier subscription, its streams before its msg: keys.
+    std::vector<bool> any = order_sources(streams, stream_runs, msg_runs);
+    for (std::size_t i = 0; i < n; ++i) warn_if_none(subs_[i], any[i]);
+}
+
+void HistoryReplay::open_cursors(const std::vector<std::vector<std::string_view>>& streams) {
     // The streams, read as they are delivered, all on this connection. What is
     // held at once stays bounded however many streams a pattern finds: pages
     // shrink as streams grow in number, and past a few streams only the page
     // being printed is held (no read-ahead).
+    std::size_t streamed = 0;
+    for (const auto& keys : streams) streamed += keys.size();
     std::size_t page = std::clamp<std::size_t>(kPagesBudget / std::max<std::size_t>(streamed, 1), kMinPage, kPage);
     std::size_t page_bytes = std::clamp<std::size_t>(kPagesBytes / std::max<std::size_t>(streamed, 1), kMinPageBytes,
                                                      StreamCursor::kPageBytes);
     pages_ = std::make_unique<StreamPages>(*conn_, ctx_.connect.reply_timeout);
-    for (std::size_t i = 0; i < n; ++i) {
+    for (std::size_t i = 0; i < streams.size(); ++i) {
         std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
         for (std::string_view key : streams[i]) {
             cursors_.push_back(std::make_unique<StreamCursor>(*pages_, key, keys_.channel_of_stream(key), pattern,
@@ -222,24 +244,88 @@ void HistoryReplay::read() {
         }
     }
     pages_->send();
-    // Every first page in one round trip (a key of the wrong type fails here);
-    // ties in the merge go to the earlier subscription, its streams before its msg: keys.
-    for (std::size_t i = 0, c = 0; i < n; ++i) {
-        bool any = msg_runs[i] != nullptr;
+}
+
+std::vector<bool> HistoryReplay::order_sources(const std::vector<std::vector<std::string_view>>& streams,
+                                               const std::vector<std::vector<ReplaySource*>>& stream_runs,
+                                               const std::vector<ReplaySource*>& msg_runs) {
+    std::vector<bool> any(subs_.size());
+    for (std::size_t i = 0, c = 0; i < subs_.size(); ++i) {
+        any[i] = msg_runs[i] != nullptr;
         sources_order_.insert(sources_order_.end(), stream_runs[i].begin(), stream_runs[i].end());
         for (std::size_t k = 0; k < streams[i].size(); ++k, ++c) {
             StreamCursor& cursor = *cursors_[c];
             cursor.first_page();
             if (cursor.entries() > 0 || subs_[i].pattern) {
                 sources_.streams.emplace_back(cursor.key());
-                any = true;
+                any[i] = true;
             }
             sources_order_.push_back(&cursor);
             throw_if_interrupted();
         }
         if (msg_runs[i]) sources_order_.push_back(msg_runs[i]);
-        warn_if_none(subs_[i], any);
     }
+    return any;
+}
+
+void HistoryReplay::start_ahead() {
+    // The streams opened as if there were no msg: keys; the SCAN for them
+    // walks on a second connection while their events are handed out.
+    const std::size_t n = subs_.size();
+    std::size_t most = 0;
+    for (std::size_t i = 0; i < n; ++i) most += lengths_[i];
+    merge_.reserve(std::min(most, kReserveIds));
+    open_cursors(streams_);
+    scan_conn_ = connect_bus(ctx_.connect, "rbus-replay");
+    scan_ = std::make_unique<StepScan>(*scan_conn_, subs_, ctx_.connect.reply_timeout);
+    any_stream_ = order_sources(streams_, std::vector<std::vector<ReplaySource*>>(n), std::vector<ReplaySource*>(n));
+    merge_.begin(sources_order_);
+    begun_ = true;
+}
+
+void HistoryReplay::deliver_ahead(const AheadDeliver& deliver) {
+    if (!scan_) return;
+    std::size_t n = 0;
+    bool before = false;
+    merge_.resume([&](const ReplayHead& h) {
+        Ahead a = deliver(BusMessage{h.channel, h.body, h.pattern}, h.read);
+        if (a == Ahead::stop_before) {
+            before = true;
+            return false;
+        }
+        ++replayed_;
+        ++sources_.read_ahead;
+        if (a == Ahead::stop) return false;
+        // The SCAN's next step goes out once its reply is seen here.
+        return !(++n % kPollEvery == 0 && (scan_->poll() || scan_->found_any()));
+    });
+    if (before) merge_.offer_again();
+}
+
+bool HistoryReplay::finish_scan() {
+    if (!scan_) return false;
+    msg_keys_ = scan_->finish(replies_);
+    scan_.reset();
+    bool found = std::any_of(msg_keys_.begin(), msg_keys_.end(), [](const auto& keys) { return !keys.empty(); });
+    if (!found)
+        for (std::size_t i = 0; i < subs_.size(); ++i) warn_if_none(subs_[i], any_stream_[i]);
+    return found;
+}
+
+void HistoryReplay::read_again() {
+    // The first connection still owes the pages asked for ahead: the SCAN's takes over.
+    sources_order_.clear();
+    cursors_.clear();
+    pages_.reset();
+    runs_.clear();
+    merge_ = ReplayMerge();
+    begun_ = false;
+    replayed_ = 0;
+    sources_.streams.clear();
+    sources_.stream_events = sources_.msg_keys = 0;
+    sources_.taken_back = std::exchange(sources_.read_ahead, 0);
+    conn_ = std::move(scan_conn_);
+    read_sources(std::move(msg_keys_));
 }
 
 ReplaySource* HistoryReplay::add_run(std::unique_ptr<ReplaySource> run) {
@@ -248,18 +334,31 @@ ReplaySource* HistoryReplay::add_run(std::unique_ptr<ReplaySource> run) {
 }
 
 void HistoryReplay::deliver(const ConsumeHandlers::Deliver& deliver) {
-    std::size_t replayed = 0;
-    merge_.deliver(sources_order_, [&](const ReplayHead& h) {
-        ++replayed;
+    if (!std::exchange(begun_, true)) merge_.begin(sources_order_);
+    merge_.resume([&](const ReplayHead& h) {
+        ++replayed_;
         return deliver(BusMessage{h.channel, h.body, h.pattern}, h.read);
     });
+    end();
+}
+
+void HistoryReplay::end() {
+    scan_.reset();
+    scan_conn_.reset();
     std::size_t entries = sources_.stream_events;
     for (const auto& c : cursors_) entries += c->entries();
     logger().info("replay read {} stream(s) ({} entries){}{}, and {} msg: key(s){}: {} event(s) replayed",
                   sources_.streams.size(), entries, sources_.streams.empty() ? "" : " ",
                   fmt::join(sources_.streams, ", "), sources_.msg_keys,
                   log_lazy([this] { return masters_ > 0 ? fmt::format(" on {} cluster master(s)", masters_) : std::string(); }),
-                  replayed);
+                  replayed_);
+    if (sources_.taken_back > 0)
+        logger().info("{} event(s) printed ahead while the SCAN for msg: keys walked were taken back (it found "
+                      "some): the replay started again with them in place",
+                      sources_.taken_back);
+    else if (sources_.read_ahead > 0)
+        logger().info("{} event(s) printed ahead while the SCAN for msg: keys walked (it found none)",
+                      sources_.read_ahead);
     sources_order_.clear();
     runs_.clear();
     cursors_.clear();
@@ -275,20 +374,53 @@ namespace {
 int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st) {
     Deadline deadline = deadline_after(o.timeout);
     if (!o.ready_file.empty()) remove_stale_ready_file(o.ready_file);
-    replay.read();
-    if (!o.ready_file.empty()) create_ready_file(o.ready_file);
     bool done = o.count && *o.count == 0;
     bool late = false;
     EnvelopeReader reader;
-    if (!done) {
-        replay.deliver([&](const BusMessage& m, const EventRead* read) {
-            ++st.received;
-            if (deliver_message(m, h, reader, o.max_bytes, read) && ++st.matched && o.count && st.matched >= *o.count)
-                done = true;  // every match counted (--metrics), not only under --count
-            if (deadline && (st.received & 63) == 0 && Clock::now() >= *deadline) late = true;  // a clock read every 64
-            return !done && !late && !pending_signal();
+    auto deliver = [&](const BusMessage& m, const EventRead* read) {
+        ++st.received;
+        if (deliver_message(m, h, reader, o.max_bytes, read) && ++st.matched && o.count && st.matched >= *o.count)
+            done = true;  // every match counted (--metrics), not only under --count
+        if (deadline && (st.received & 63) == 0 && Clock::now() >= *deadline) late = true;  // a clock read every 64
+        return !done && !late && !pending_signal();
+    };
+    // Printed ahead while the SCAN for msg: keys walks, held until it says
+    // none goes first (else taken back and replayed again with them).
+    using Held = ConsumeHandlers::Held;
+    const bool ahead = !done && h.hold_output ? replay.read(true) : (replay.read(), false);
+    if (!o.ready_file.empty()) create_ready_file(o.ready_file);
+    if (ahead) {
+        const ConsumeStats before = st;
+        h.hold_output(Held::hold);
+        struct Drop {  // held output never written on the way out by an error or a signal
+            const ConsumeHandlers& h;
+            bool armed = true;
+            ~Drop() {
+                if (armed) h.hold_output(Held::discard);
+            }
+        } drop{h};
+        replay.deliver_ahead([&](const BusMessage& m, const EventRead* read) {
+            using Ahead = HistoryReplay::Ahead;
+            if (!read || m.data.size() > o.max_bytes) return Ahead::stop_before;  // its report is not held
+            if (!deliver(m, read)) return Ahead::stop;
+            return (st.received & 63) == 0 && h.hold_output(Held::size) >= ConsumeHandlers::kHeldAtMost ? Ahead::stop : Ahead::go;
         });
+        bool found = replay.finish_scan();
+        if (int sig = pending_signal()) return signal_exit_code(sig);
+        drop.armed = false;
+        if (found) {
+            h.hold_output(Held::discard);
+            st = before;
+            done = late = false;
+            replay.read_again();
+        } else {
+            h.hold_output(Held::release);
+        }
     }
+    if (!done && !late && !pending_signal())
+        replay.deliver(deliver);
+    else if (ahead)
+        replay.end();  // it stopped while handing out ahead
     if (h.on_burst) h.on_burst();
     if (int sig = pending_signal()) return signal_exit_code(sig);
     if (late && !done && o.count) return kExitTimeout;

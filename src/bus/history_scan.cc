@@ -2,6 +2,8 @@
 
 #include <fnmatch.h>
 
+#include <fmt/format.h>
+
 #include "base/error.h"
 #include "base/signals.h"
 #include "bus/history_keys.h"
@@ -74,6 +76,57 @@ std::vector<std::vector<std::string_view>> scan_msg_keys(Connection& conn, const
     std::vector<std::string> globs;
     std::string match = msg_globs(subs, globs);
     return split_by_glob(scan_keys(conn, match, "string", reply_timeout, kept), globs);
+}
+
+StepScan::StepScan(Connection& conn, const std::vector<Subscription>& subs, std::chrono::milliseconds reply_timeout)
+    : conn_(conn), timeout_(reply_timeout), match_(msg_globs(subs, globs_)) {
+    send();
+}
+
+void StepScan::send() {
+    static const std::string count = std::to_string(kScanCount);
+    conn_.append({"SCAN", cursor_, "MATCH", match_, "COUNT", count, "TYPE", "string"});
+    conn_.flush(deadline_after(timeout_));
+    sent_at_ = Clock::now();
+}
+
+void StepScan::take(Reply r) {
+    if (r->type == REDIS_REPLY_ERROR) throw ReplyError(std::string(reply_text(r.get())));
+    std::vector<std::string_view> keys = scan_reply_keys(r, cursor_);
+    found_.insert(found_.end(), keys.begin(), keys.end());
+    replies_.push_back(std::move(r));
+    if (cursor_ == "0")
+        done_ = true;
+    else
+        send();
+}
+
+bool StepScan::poll() {
+    if (done_) return true;
+    if (Reply r = conn_.read_reply(Clock::now())) {
+        take(std::move(r));
+    } else {
+        throw_if_interrupted();
+        if (timeout_.count() > 0 && Clock::now() - sent_at_ >= timeout_)
+            throw TimeoutError(fmt::format("no reply from {} to SCAN within {}ms", conn_.peer(), timeout_.count()));
+    }
+    return done_;
+}
+
+std::vector<std::vector<std::string_view>> StepScan::finish(std::vector<Reply>& kept) {
+    while (!done_) {
+        if (Reply r = conn_.read_reply(deadline_after(timeout_))) {
+            take(std::move(r));
+            throw_if_interrupted();  // a signal does not wait for the walk's end
+            continue;
+        }
+        throw_if_interrupted();
+        if (timeout_.count() > 0 && Clock::now() - sent_at_ >= timeout_)
+            throw TimeoutError(fmt::format("no reply from {} to SCAN within {}ms", conn_.peer(), timeout_.count()));
+    }
+    for (Reply& r : replies_) kept.push_back(std::move(r));
+    replies_.clear();
+    return split_by_glob(std::move(found_), globs_);
 }
 
 }  // namespace rbus

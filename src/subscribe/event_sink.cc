@@ -78,6 +78,23 @@ bool EventSink::on_event(const ReceivedEvent& ev) {
     return true;
 }
 
+std::size_t EventSink::hold_output(ConsumeHandlers::Held what) {
+    switch (what) {
+        case ConsumeHandlers::Held::hold:
+            out_.hold(ConsumeHandlers::kHeldAtMost);
+            break;
+        case ConsumeHandlers::Held::release:
+            out_.release();
+            break;
+        case ConsumeHandlers::Held::discard:
+            out_.discard();
+            break;
+        case ConsumeHandlers::Held::size:
+            break;
+    }
+    return out_.held();
+}
+
 std::string metrics_json(const ConsumeStats& stats, std::uint64_t invalid, std::uint64_t failed,
                          const std::vector<Subscription>& subs) {
     Json j = Json::object();

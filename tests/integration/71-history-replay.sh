@@ -207,8 +207,60 @@ PY
     expect_eq "$(head -3 <<< "$out" | tr '\n' ' ')$(tail -1 <<< "$out")" "1 2 3 3000" "in order"
 }
 
+printed_ahead_while_scan_walks() {
+    # A keyspace that takes SCAN a while to walk (150,000 other keys, in
+    # database 6) beside a 5,000-entry stream: the replay prints the stream
+    # ahead while it walks and holds that output until the SCAN has found no
+    # msg: key to go first; when it finds one, what it held is never shown.
+    local url=$R_URL/6
+    python3 - <<'PY' | redis-cli -p "$R_PORT" -n 6 --pipe > /dev/null
+import datetime, json, sys
+out = sys.stdout.buffer
+def cmd(*args):
+    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+for i in range(150000):
+    cmd(b"SET", b"fill:%d" % i, b"x")
+for i in range(5000):
+    t = datetime.datetime.fromtimestamp(1700000000 + i, datetime.timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    env = json.dumps({"id": "p-%d" % i, "type": "pa.a", "payload": {"n": i}, "timestamp": t}, separators=(",", ":")).encode()
+    cmd(b"XADD", b"rbus:history:{raptorflow.events.pa.a}", b"*", b"envelope", b"not json" if i == 2500 else env)
+PY
+    local out err
+    out=$(rbus-subscribe -u "$url" pa.a --since 0 --until 0s --format '{id}' --invalid emit -v 2> "$TEST_TMP/ahead.err")
+    err=$(cat "$TEST_TMP/ahead.err")
+    expect_eq "$(wc -l <<< "$out") $(grep -c '^p-' <<< "$out")" "5000 4999" "every entry once, the invalid one reported"
+    expect_eq "$(sed -n '2500p;2502p' <<< "$out" | tr '\n' ' ')$(sed -n '2501p' <<< "$out" | jq -r .error | head -c 7)" \
+        "p-2499 p-2501 invalid" "in the stream's order, the invalid entry in its place"
+    expect_match "$err" "[0-9]+ event\(s\) printed ahead while the SCAN for msg: keys walked \(it found none\)" "-v says it printed ahead"
+    expect_eq "$(rbus-subscribe -u "$url" pa.a --since 0 --until 0s --format '{id}' --count 100 | tr '\n' ' ' | cut -d' ' -f1,100,101)" \
+        "p-0 p-99 " "--count stops there"
+    # A RaptorBus msg: key whose event goes before the whole stream: what was
+    # printed ahead is taken back, and the replay shows it first.
+    cli -n 6 setex msg:raptorflow.events.pa.a:first 600 \
+        '{"id":"first","type":"pa.a","payload":{},"timestamp":"2023-11-14T00:00:00.000000Z"}' > /dev/null
+    out=$(rbus-subscribe -u "$url" pa.a --since 0 --until 0s --format '{id}' --invalid skip -v 2> "$TEST_TMP/ahead.err")
+    err=$(cat "$TEST_TMP/ahead.err")
+    expect_eq "$(head -2 <<< "$out" | tr '\n' ' ')$(wc -l <<< "$out") $(sort -u <<< "$out" | wc -l)" "first p-0 5000 5000" \
+        "the msg: event first, then the stream, each once"
+    expect_match "$err" "were taken back \(it found some\): the replay started again with them in place" "-v says so"
+    expect_eq "$(grep -c 'skipped invalid message' <<< "$err")" 1 "the invalid entry reported once"
+    # SIGTERM while it walks: exit 143, and nothing held is ever written
+    # (whatever was printed starts with the msg: event).
+    rm -f "$TEST_TMP/ahead.ready"
+    rbus-subscribe -u "$url" pa.a --since 0 --until 0s --format '{id}' --ready-file "$TEST_TMP/ahead.ready" \
+        > "$TEST_TMP/ahead.out" 2> /dev/null &
+    local pid=$!
+    track "$pid"
+    wait_until 30 test -e "$TEST_TMP/ahead.ready" || die "no ready file"
+    kill -TERM "$pid"
+    local rc=0; wait "$pid" || rc=$?
+    [ "$rc" = 143 ] || [ "$rc" = 0 ] || die "exit $rc after SIGTERM"
+    [ ! -s "$TEST_TMP/ahead.out" ] || expect_eq "$(head -1 "$TEST_TMP/ahead.out")" first "what a stopped replay printed"
+}
+
 case_ "--since: replay then live under concurrent publishing, every id once, in order" replay_then_live_every_id_once_in_order
 case_ "RaptorBus's msg: keys replay with --since, in timestamp order; --until ends" raptorbus_persisted_events_replay
 case_ "--until with filters, --exec, --count; -v sources; no-history warning; wrong type" until_filters_exec_sources_and_warning
 case_ "streams read as printed: merged by time across streams, --count, memory flat with length" streams_printed_as_read_merged_by_time
 case_ "a long SCAN beside a long stream: msg: keys merged in place, each event once" msg_keys_in_a_large_keyspace
+case_ "printed ahead while SCAN walks: held until it finds no msg: key to go first, else taken back" printed_ahead_while_scan_walks

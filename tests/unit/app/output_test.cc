@@ -1,5 +1,8 @@
 #include <doctest/doctest.h>
 
+#include <cstdio>
+#include <string>
+
 #include "app/output.h"
 #include "event/envelope.h"  // Json
 #include "json/json_paint.h"
@@ -38,4 +41,41 @@ TEST_CASE("coloured JSON keeps the JSON once the escapes are removed") {
         plain += c[i];
     }
     CHECK(plain == j.dump());
+}
+
+TEST_CASE("held output: nothing reaches stdout until released, and a discard drops it all") {
+    std::FILE* file = std::tmpfile();
+    REQUIRE(file);
+    auto written = [&] {
+        std::string s;
+        std::rewind(file);
+        char buf[4096];
+        std::size_t n;
+        while ((n = std::fread(buf, 1, sizeof buf, file)) > 0) s.append(buf, n);
+        return s;
+    };
+    const std::string line(1000, 'x');  // 200 lines: past the 64 KiB at which output is written
+    {
+        StdoutWriter out(fileno(file));
+        out.line("before");
+        out.hold(1 << 20);
+        CHECK(written() == "before\n");  // what came before is written first
+        for (int i = 0; i < 200; ++i) out.line(line);
+        out.flush();  // an end of burst while held writes nothing
+        CHECK(out.held() == 200 * 1001);
+        CHECK(written() == "before\n");
+        out.discard();
+        CHECK(out.held() == 0);
+        out.hold(1 << 20);
+        for (int i = 0; i < 200; ++i) out.line(line);
+        out.line("last");
+        CHECK(written() == "before\n");
+        out.release();
+        out.line("after");
+    }  // written at the end
+    std::string all = written();
+    CHECK(all.size() == 7 + 200 * 1001 + 5 + 6);
+    CHECK(all.rfind("before\n" + line + "\n", 0) == 0);
+    CHECK(all.substr(all.size() - 11) == "last\nafter\n");
+    std::fclose(file);
 }

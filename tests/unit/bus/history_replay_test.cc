@@ -282,3 +282,43 @@ TEST_CASE("replay merge: delivery stops when asked, and only what was handed out
     REQUIRE(got.size() == 2);
     CHECK(got[1].id == "y");
 }
+
+TEST_CASE("replay merge in steps: resume goes on after the event it stopped at, or offers it again") {
+    // What the merge hands out when each resume() stops after `step` events,
+    // every other stop taking the last event back (offer_again) instead.
+    auto in_steps = [](const std::vector<ReplaySource*>& sources, ReplayMerge& m, std::size_t step) {
+        std::vector<std::string> ids;
+        m.begin(sources);
+        bool more = true, take_back = false;
+        while (more) {
+            std::size_t n = 0;
+            more = m.resume([&](const ReplayHead& h) {
+                if (++n < step) {
+                    ids.emplace_back(h.id);
+                    return true;
+                }
+                take_back = !take_back;
+                if (!take_back) ids.emplace_back(h.id);
+                return false;
+            });
+            if (more && take_back) m.offer_again();
+        }
+        return ids;
+    };
+    for (std::size_t step : {1, 2, 3, 10}) {
+        CAPTURE(step);
+        ReplayMerge several;
+        ListedSource one({{"a", "t1"}, {"b", "t3"}, {"c", "t5"}}), two({{"d", "t2"}, {"b", "t3"}, {"e", "t6"}});
+        CHECK(in_steps({&one, &two}, several, step) == std::vector<std::string>{"a", "d", "b", "c", "e"});
+        CHECK(several.replayed("e"));
+        ReplayMerge single;
+        ListedSource only({{"x", "t1"}, {"x", "t1"}, {"y", "t2"}, {"z", "t3"}});
+        CHECK(in_steps({&only}, single, step) == std::vector<std::string>{"x", "y", "z"});
+    }
+    ReplayMerge done;  // at the end: nothing more, whatever is asked
+    ListedSource empty(Events{});
+    done.begin({&empty});
+    CHECK_FALSE(done.resume([](const ReplayHead&) { return true; }));
+    done.offer_again();
+    CHECK_FALSE(done.resume([](const ReplayHead&) { return true; }));
+}

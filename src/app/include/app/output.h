@@ -26,17 +26,27 @@ public:
     void write(std::string_view s) {
         if (closed_) return;
         buf_.append(s);
-        if (buf_.size() >= kFlushAt) flush();
+        if (buf_.size() >= kFlushAt && !holding_) flush();
     }
     void line(std::string_view s) {
         if (closed_) return;
         buf_.append(s);
         buf_.push_back('\n');
-        if (buf_.size() >= kFlushAt) flush();
+        if (buf_.size() >= kFlushAt && !holding_) flush();
     }
-    // Throws StdoutClosed on EPIPE, Error on other write failures.
+    // Throws StdoutClosed on EPIPE, Error on other write failures. Does
+    // nothing while output is held.
     void flush();
     bool is_tty() const;
+
+    // Holding output back (a replay printing ahead of a SCAN that may still
+    // find events to go first): what is written from hold() on stays in
+    // memory, room made for `expect` bytes, until release() writes it or
+    // discard() drops it.
+    void hold(std::size_t expect);
+    void release();
+    void discard();
+    std::size_t held() const { return holding_ ? buf_.size() : 0; }
 
 private:
     static constexpr std::size_t kFlushAt = 64 * 1024;
@@ -44,6 +54,7 @@ private:
     std::string buf_;
     bool keep_going_ = false;
     bool closed_ = false;
+    bool holding_ = false;
 };
 
 }  // namespace rbus

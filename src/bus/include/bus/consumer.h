@@ -70,6 +70,15 @@ struct ConsumeHandlers {
     // reads each event once to order it), or nullptr to read it here.
     using Deliver = std::function<bool(const BusMessage&, const EventRead* read)>;
     std::function<void(const Deliver& deliver)> on_subscribed;
+    // Optional: output held back. A replay with --until prints ahead while
+    // its SCAN may still find events that go first: what on_event writes
+    // meanwhile is held (hold), then written (release) or dropped (discard).
+    // Returns the bytes held (size: only that). The replay holds up to
+    // kHeldAtMost. Only for handlers whose on_event does nothing but print
+    // (an --exec handler's work cannot be taken back).
+    enum class Held { hold, release, discard, size };
+    static constexpr std::size_t kHeldAtMost = 64 << 20;
+    std::function<std::size_t(Held)> hold_output;
 };
 
 // One message through the handlers as the consume loop hands it over: read in

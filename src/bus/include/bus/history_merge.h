@@ -102,6 +102,14 @@ public:
     // first to come), to `deliver` until it returns false. The ids handed out
     // are remembered.
     void deliver(const std::vector<ReplaySource*>& sources, const std::function<bool(const ReplayHead&)>& deliver);
+    // The same in steps: begin() takes the sources, resume() hands out events
+    // until `deliver` returns false (true then: a later resume() goes on after
+    // that event) or all are handed out (false).
+    void begin(const std::vector<ReplaySource*>& sources);
+    bool resume(const std::function<bool(const ReplayHead&)>& deliver);
+    // After a resume() that stopped: the event it stopped at is offered again
+    // first by the next resume() (`deliver` returned false without taking it).
+    void offer_again() { again_ = stopped_; }
     // True when an event with this id was handed out (a live event already replayed).
     bool replayed(std::string_view id) const { return ids_.contains(id); }
     // True when an event with this id was collected (a msg: key whose event a stream gave).
@@ -117,7 +125,22 @@ private:
     // The reader's view of `body` packed into one stored block.
     PackedEvent pack(std::string_view body, const EventView& view, const EventRead& read, std::string_view& stored_body);
 
+    // The min-heap's order: the sources by their head's timestamp, then by their place.
+    struct Later {
+        const std::vector<ReplayHead>& heads;
+        bool operator()(std::size_t a, std::size_t b) const {
+            int c = heads[a].timestamp.compare(heads[b].timestamp);
+            return c != 0 ? c > 0 : a > b;
+        }
+    };
+
     std::vector<ReplayItem> items_;
+    // The merge in steps: its sources, their heads, the heap of those not at
+    // their end; stopped_: a resume() ended at an event (again_: to offer it again).
+    std::vector<ReplaySource*> sources_;
+    std::vector<ReplayHead> heads_;
+    std::vector<std::size_t> heap_;
+    bool stopped_ = false, again_ = false;
     IdSet collected_, ids_;  // views into store_
     std::vector<std::unique_ptr<char[]>> store_;
     std::size_t store_left_ = 0;

@@ -46,6 +46,8 @@ public:
     // Throws InvalidMessageError (--invalid fail) or Error (--exec-fail-fast).
     bool on_event(const ReceivedEvent& ev);
     void on_burst() { out_.flush(); }
+    // For ConsumeHandlers::hold_output: the printed output held back, written or dropped.
+    std::size_t hold_output(ConsumeHandlers::Held what);
     bool runs_handlers() const { return o_.exec.has_value(); }
     // While an --exec handler runs, `beat` is called every `every` (exec_handler.h).
     void set_handler_heartbeat(std::chrono::milliseconds every, std::function<void()> beat) {
