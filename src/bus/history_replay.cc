@@ -403,7 +403,7 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
             using Ahead = HistoryReplay::Ahead;
             if (!read || m.data.size() > o.max_bytes) return Ahead::stop_before;  // its report is not held
             if (!deliver(m, read)) return Ahead::stop;
-            return (st.received & 63) == 0 && h.hold_output(Held::size) >= ConsumeHandlers::kHeldAtMost ? Ahead::stop : Ahead::go;
+            return h.hold_output(Held::size) >= ConsumeHandlers::kHeldAtMost ? Ahead::stop : Ahead::go;
         });
         bool found = replay.finish_scan();
         if (int sig = pending_signal()) return signal_exit_code(sig);
