@@ -4,6 +4,8 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <chrono>
+#include <optional>
 #include <cerrno>
 #include <climits>
 #include <cstring>
@@ -64,11 +66,17 @@ void StdoutWriter::discard() {
 void StdoutWriter::flush() {
     if (holding_) return;
     std::size_t off = 0;
+    std::optional<std::chrono::steady_clock::time_point> give_up;  // the grace's end, once a signal came
     while (off < buf_.size()) {
         std::size_t len = buf_.size() - off;
         if (pending_signal()) {
+            // One grace for the whole buffer, however much is left in it (a
+            // replay's held output can be 64 MiB): a slow reader does not keep the tool.
+            auto now = std::chrono::steady_clock::now();
+            if (!give_up) give_up = now + std::chrono::milliseconds(kSignalGraceMs);
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*give_up - now).count();
             pollfd p{fd_, POLLOUT, 0};
-            if (::poll(&p, 1, kSignalGraceMs) <= 0 || !(p.revents & POLLOUT)) break;
+            if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0 || !(p.revents & POLLOUT)) break;
             len = piece_end(buf_, off) - off;
         }
         ssize_t n = ::write(fd_, buf_.data() + off, len);

@@ -1,6 +1,9 @@
 #include "app/tool.h"
 
+#include <fcntl.h>
 #include <unistd.h>
+
+#include <cerrno>
 
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
@@ -28,6 +31,20 @@ std::string_view config_section(std::string_view tool) {
     return tool.rfind(prefix, 0) == 0 ? tool.substr(prefix.size()) : tool;
 }
 
+// A standard stream the caller closed (`>&-`): its number taken by /dev/null,
+// opened the wrong way round, so that no socket is given it (events and logs
+// would go into the Redis connection) and using it fails (EBADF) as it would.
+void hold_closed_standard_fds() {
+    for (int fd = 0; fd <= 2; ++fd) {
+        if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+        int got = ::open("/dev/null", fd == 0 ? O_WRONLY : O_RDONLY);  // inherited by handlers as it was
+        if (got >= 0 && got != fd) {
+            ::dup2(got, fd);
+            ::close(got);
+        }
+    }
+}
+
 }  // namespace
 
 std::string version_line(std::string_view tool) {
@@ -48,6 +65,7 @@ void print_error(std::string_view tool, std::string_view message) {
 
 int tool_main(std::string_view name, std::string_view description, int argc, char** argv,
               const ToolDeclare& declare) {
+    hold_closed_standard_fds();
     set_tool_name(name);
     install_signal_handlers();
     logger().set_color(diagnostics_color_enabled(std::nullopt, ::isatty(STDERR_FILENO) == 1, process_env));

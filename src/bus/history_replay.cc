@@ -176,10 +176,7 @@ bool HistoryReplay::read(bool ahead) {
     lengths_.assign(n, 0);
     for (std::size_t i = 0; i < n; ++i) streams_[i] = stream_keys(*conn_, subs_[i]);
     for (std::size_t i = 0; i < n; ++i) lengths_[i] = streams_[i].empty() ? 0 : stream_lengths(*conn_, streams_[i]);
-    if (ahead) {
-        start_ahead();
-        return true;
-    }
+    if (ahead && start_ahead()) return true;
     read_sources(scan_msg_keys(*conn_));
     return false;
 }
@@ -268,19 +265,28 @@ std::vector<bool> HistoryReplay::order_sources(const std::vector<std::vector<std
     return any;
 }
 
-void HistoryReplay::start_ahead() {
-    // The streams opened as if there were no msg: keys; the SCAN for them
-    // walks on a second connection while their events are handed out.
+bool HistoryReplay::start_ahead() {
+    // The SCAN for msg: keys walks on a second connection while the streams,
+    // opened as if there were none, are handed out. A server that takes no
+    // second connection (maxclients, a proxy): the SCAN first, as without --until.
+    try {
+        scan_conn_ = connect_bus(ctx_.connect, "rbus-replay");
+    } catch (const Interrupted&) {
+        throw;
+    } catch (const Error& e) {
+        logger().info("no second connection for the SCAN ({}): it runs before the replay prints", e.what());
+        return false;
+    }
     const std::size_t n = subs_.size();
     std::size_t most = 0;
     for (std::size_t i = 0; i < n; ++i) most += lengths_[i];
     merge_.reserve(std::min(most, kReserveIds));
     open_cursors(streams_);
-    scan_conn_ = connect_bus(ctx_.connect, "rbus-replay");
     scan_ = std::make_unique<StepScan>(*scan_conn_, subs_, ctx_.connect.reply_timeout);
     any_stream_ = order_sources(streams_, std::vector<std::vector<ReplaySource*>>(n), std::vector<ReplaySource*>(n));
     merge_.begin(sources_order_);
     begun_ = true;
+    return true;
 }
 
 void HistoryReplay::deliver_ahead(const AheadDeliver& deliver) {
@@ -392,13 +398,17 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
     if (ahead) {
         const ConsumeStats before = st;
         h.hold_output(Held::hold);
-        struct Drop {  // held output never written on the way out by an error or a signal
+        struct Drop {  // held output never written on the way out by an error or a signal, nor counted
             const ConsumeHandlers& h;
+            ConsumeStats& st;
+            const ConsumeStats& before;
             bool armed = true;
             ~Drop() {
-                if (armed) h.hold_output(Held::discard);
+                if (!armed) return;
+                h.hold_output(Held::discard);
+                st = before;
             }
-        } drop{h};
+        } drop{h, st, before};
         replay.deliver_ahead([&](const BusMessage& m, const EventRead* read) {
             using Ahead = HistoryReplay::Ahead;
             if (!read || m.data.size() > o.max_bytes) return Ahead::stop_before;  // its report is not held
@@ -406,7 +416,7 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
             return h.hold_output(Held::size) >= ConsumeHandlers::kHeldAtMost ? Ahead::stop : Ahead::go;
         });
         bool found = replay.finish_scan();
-        if (int sig = pending_signal()) return signal_exit_code(sig);
+        if (int sig = pending_signal()) return signal_exit_code(sig);  // dropped (drop)
         drop.armed = false;
         if (found) {
             h.hold_output(Held::discard);

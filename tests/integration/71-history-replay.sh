@@ -246,9 +246,10 @@ PY
     expect_eq "$(grep -c 'skipped invalid message' <<< "$err")" 1 "the invalid entry reported once"
     # SIGTERM while it walks: exit 143, and nothing held is ever written
     # (whatever was printed starts with the msg: event).
+    # --metrics counts what was printed, not what was held and dropped.
     rm -f "$TEST_TMP/ahead.ready"
-    rbus-subscribe -u "$url" pa.a --since 0 --until 0s --format '{id}' --ready-file "$TEST_TMP/ahead.ready" \
-        > "$TEST_TMP/ahead.out" 2> /dev/null &
+    rbus-subscribe -u "$url" pa.a --since 0 --until 0s --format '{id}' --ready-file "$TEST_TMP/ahead.ready" --metrics \
+        > "$TEST_TMP/ahead.out" 2> "$TEST_TMP/ahead.err" &
     local pid=$!
     track "$pid"
     wait_until 30 test -e "$TEST_TMP/ahead.ready" || die "no ready file"
@@ -256,6 +257,19 @@ PY
     local rc=0; wait "$pid" || rc=$?
     [ "$rc" = 143 ] || [ "$rc" = 0 ] || die "exit $rc after SIGTERM"
     [ ! -s "$TEST_TMP/ahead.out" ] || expect_eq "$(head -1 "$TEST_TMP/ahead.out")" first "what a stopped replay printed"
+    expect_eq "$(grep -o '"received":[0-9]*' "$TEST_TMP/ahead.err")" "\"received\":$(wc -l < "$TEST_TMP/ahead.out")" \
+        "--metrics counts only what was printed"
+    # A server that takes no second connection: the SCAN first, as before.
+    cli config set maxclients 1 > /dev/null
+    rc=0; out=$(rbus-subscribe -u "$url" pa.a --since 0 --until 0s --format '{id}' -v 2> "$TEST_TMP/ahead.err") || rc=$?
+    cli config set maxclients 10000 > /dev/null
+    expect_code "$rc" 0 "replay with maxclients 1"
+    expect_eq "$(head -1 <<< "$out") $(wc -l <<< "$out")" "first 5000" "every event, the msg: event first"
+    expect_match "$(cat "$TEST_TMP/ahead.err")" "no second connection for the SCAN" "-v says why it did not print ahead"
+    # stdout closed by the caller (>&-): an error, not events written into a Redis connection.
+    rc=0; rbus-subscribe -u "$url" pa.a --since 0 --until 0s --count 2 >&- 2> "$TEST_TMP/ahead.err" || rc=$?
+    expect_code "$rc" 1 "stdout closed"
+    expect_match "$(cat "$TEST_TMP/ahead.err")" "cannot write to stdout: Bad file descriptor" "said so"
 }
 
 case_ "--since: replay then live under concurrent publishing, every id once, in order" replay_then_live_every_id_once_in_order

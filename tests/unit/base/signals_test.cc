@@ -5,8 +5,10 @@
 
 #include <csignal>
 #include <functional>
+#include <string>
 #include <thread>
 
+#include "app/output.h"
 #include "base/signals.h"
 
 using namespace rbus;
@@ -62,5 +64,28 @@ TEST_CASE("pause_unless_signal (the reconnect loops' default pause): a pending s
               auto until = Clock::now() + std::chrono::seconds(60);
               pause_unless_signal(std::chrono::seconds(60));
               return Clock::now() < until && pending_signal() == SIGINT;
+          }) == 0);
+}
+
+TEST_CASE("stdout after a signal: one short grace for all that is buffered, however much, then whole lines only") {
+    // A replay's held output (up to 64 MiB) released to a slow reader just as
+    // SIGTERM comes: the tool must not keep writing it for minutes.
+    CHECK(in_child([] {
+              int fds[2];
+              if (::pipe(fds) != 0) return false;
+              std::thread([fd = fds[0]] {  // 4 KiB every 20 ms: 8 MiB would take 40 s
+                  char buf[4096];
+                  while (::read(fd, buf, sizeof buf) > 0) std::this_thread::sleep_for(std::chrono::milliseconds(20));
+              }).detach();
+              auto start = Clock::now();
+              {
+                  StdoutWriter out(fds[1]);
+                  out.hold(8 << 20);
+                  const std::string line(99, 'x');
+                  for (int i = 0; i < 80000; ++i) out.line(line);
+                  ::raise(SIGTERM);
+                  out.release();
+              }
+              return Clock::now() - start < std::chrono::seconds(5);
           }) == 0);
 }

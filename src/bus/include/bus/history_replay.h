@@ -55,7 +55,7 @@ public:
     // streams' entries: then the streams too are read whole here, first. On a
     // Cluster every source is read whole here, one connection per master. Throws ConnectError when unreachable.
     //
-    // With `ahead` (one node only; returns whether it did): the streams are
+    // With `ahead` (one node that takes a second connection; returns whether it did): the streams are
     // opened as if there were no msg: keys and the SCAN for them is left
     // walking on a second connection, for deliver_ahead(); finish_scan() then
     // says whether it found any (else read_again() is not needed).
@@ -101,7 +101,9 @@ private:
     std::vector<bool> order_sources(const std::vector<std::vector<std::string_view>>& streams,
                                     const std::vector<std::vector<ReplaySource*>>& stream_runs,
                                     const std::vector<ReplaySource*>& msg_runs);
-    void start_ahead();
+    // The SCAN started on a second connection, the streams opened; false
+    // (nothing started) when the server takes no second connection.
+    bool start_ahead();
     // The stream keys of a subscription (SCAN for a pattern), kept in names_.
     std::vector<std::string_view> stream_keys(Connection& conn, const Subscription& sub);
     // A stream read whole into a run of the merge (on a Cluster: `asking`,
