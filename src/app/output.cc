@@ -53,8 +53,7 @@ void StdoutWriter::hold(std::size_t expect) {
 void StdoutWriter::release() {
     holding_ = false;
     flush();
-    std::string().swap(buf_);  // what was reserved for holding goes
-    buf_.reserve(kFlushAt * 2);
+    discard();  // empty now: what was reserved for holding goes
 }
 
 void StdoutWriter::discard() {

@@ -101,14 +101,18 @@ void StepScan::take(Reply r) {
         send();
 }
 
+void StepScan::still_waiting() const {
+    throw_if_interrupted();
+    if (timeout_.count() > 0 && Clock::now() - sent_at_ >= timeout_)
+        throw TimeoutError(fmt::format("no reply from {} to SCAN within {}ms", conn_.peer(), timeout_.count()));
+}
+
 bool StepScan::poll() {
     if (done_) return true;
     if (Reply r = conn_.read_reply(Clock::now())) {
         take(std::move(r));
     } else {
-        throw_if_interrupted();
-        if (timeout_.count() > 0 && Clock::now() - sent_at_ >= timeout_)
-            throw TimeoutError(fmt::format("no reply from {} to SCAN within {}ms", conn_.peer(), timeout_.count()));
+        still_waiting();
     }
     return done_;
 }
@@ -120,9 +124,7 @@ std::vector<std::vector<std::string_view>> StepScan::finish(std::vector<Reply>& 
             throw_if_interrupted();  // a signal does not wait for the walk's end
             continue;
         }
-        throw_if_interrupted();
-        if (timeout_.count() > 0 && Clock::now() - sent_at_ >= timeout_)
-            throw TimeoutError(fmt::format("no reply from {} to SCAN within {}ms", conn_.peer(), timeout_.count()));
+        still_waiting();
     }
     for (Reply& r : replies_) kept.push_back(std::move(r));
     replies_.clear();

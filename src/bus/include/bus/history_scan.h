@@ -47,6 +47,8 @@ public:
 private:
     void send();
     void take(Reply r);
+    // No reply yet: throws Interrupted on a signal, TimeoutError past the reply timeout.
+    void still_waiting() const;
 
     Connection& conn_;
     std::chrono::milliseconds timeout_;
