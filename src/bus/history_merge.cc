@@ -199,10 +199,13 @@ bool ReplayMerge::add(std::string_view channel, std::string_view body, std::stri
         id = v5;
     }
     if (filter_time && (filter_time->since || filter_time->until)) {
-        auto at = timestamp.empty() ? std::nullopt : parse_timestamp(timestamp);
-        if (!at) return false;  // no time: cannot be placed in the range
-        if (filter_time->since && *at < *filter_time->since) return false;
-        if (filter_time->until && *at > *filter_time->until) return false;
+        // Without a time (not an envelope, or none in it) it cannot be placed
+        // in the range: kept, first in its run, so that it is reported (an
+        // invalid message is never dropped without a word) or shown.
+        if (auto at = timestamp.empty() ? std::nullopt : parse_timestamp(timestamp)) {
+            if (filter_time->since && *at < *filter_time->since) return false;
+            if (filter_time->until && *at > *filter_time->until) return false;
+        }
     }
     if (collected_.contains(id)) return false;
     ReplayItem item{channel, pattern, {}, {}, {}, {}};

@@ -49,6 +49,20 @@ raptorbus_persisted_events_replay() {
     expect_eq "$out" "MUSE-1 sys.global.heartbeat" "template over a replayed sys. event"
     out=$(rbus-tail -u "$R_URL" --json 'rb.*' --since 3h --until 0s -c r1 | jq -r .id | tr '\n' ' ')
     expect_eq "$out" "id-1 id-2 " "rbus-tail --since with a correlation filter"
+    # A msg: value that is not an envelope, and one without a time: neither can
+    # be placed in the range, so both are kept (first), the invalid one reported
+    # as --invalid says, never dropped without a word.
+    cli setex msg:raptorflow.events.rb.odd:bad 3600 'not json {' > /dev/null
+    cli setex msg:raptorflow.events.rb.odd:untimed 3600 '{"id":"untimed","type":"rb.odd","payload":{}}' > /dev/null
+    cli setex msg:raptorflow.events.rb.odd:timed 3600 "{\"id\":\"timed\",\"type\":\"rb.odd\",\"payload\":{},\"timestamp\":\"$now\"}" > /dev/null
+    out=$(rbus-subscribe -u "$R_URL" rb.odd --since 10m --until 0s --format '{id}' 2> "$TEST_TMP/odd.err"); rc=$?
+    expect_code "$rc" 0 "msg: values without a time: the replay goes on"
+    expect_eq "$(tr '\n' ' ' <<< "$out")" "untimed timed " "the untimed event first, then by time"
+    expect_eq "$(grep -c 'skipped invalid message' "$TEST_TMP/odd.err")" 1 "the value that is not an envelope is reported"
+    out=$(rbus-subscribe -u "$R_URL" rb.odd --since 10m --until 0s --invalid emit 2>/dev/null | head -1)
+    expect_eq "$(jq -r '[.invalid, .channel, .raw] | join(" ")' <<< "$out")" "true raptorflow.events.rb.odd not json {" "--invalid emit shows it"
+    rbus-subscribe -u "$R_URL" rb.odd --since 10m --until 0s --invalid fail > /dev/null 2>&1; rc=$?
+    expect_code "$rc" 5 "--invalid fail ends the replay on it"
 }
 
 until_filters_exec_sources_and_warning() {

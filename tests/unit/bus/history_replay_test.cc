@@ -155,7 +155,16 @@ TEST_CASE("replay merge: msg: keys are filtered by envelope time, id-less messag
     CHECK_FALSE(m.add("ch", replay_env("old", "2026-11-26T15:59:59.999999Z"), "", &range));
     CHECK(m.add("ch", replay_env("in", "2026-11-26T16:00:30.000000Z"), "", &range));
     CHECK_FALSE(m.add("ch", replay_env("late", "2026-11-26T16:01:00.000001Z"), "", &range));
-    CHECK_FALSE(m.add("ch", "not json", "", &range));  // no time: not placed in a range
+    // No time: cannot be placed in the range, so kept (an invalid one is
+    // reported, never dropped without a word), first in its run.
+    CHECK(m.add("ch", "not json", "", &range));
+    CHECK(m.add("ch", R"({"id":"untimed","type":"a.b","payload":{}})", "", &range));
+    auto kept = m.take_run(true);
+    auto in_range = replay_all(m, {kept.get()});
+    REQUIRE(in_range.size() == 3);
+    CHECK(in_range[0].body == "not json");  // invalid: read again for its reason when delivered
+    CHECK(in_range[1].id == "untimed");
+    CHECK(in_range[2].id == "in");
     ReplayMerge open;
     CHECK(open.add("ch", R"({"event_type":"a.b","payload":{}})", "", nullptr));
     auto run = open.take_run(true);

@@ -90,7 +90,8 @@ class ReplayMerge {
 public:
     // Collecting: adds one event to the current run unless its id was
     // collected before. `filter_time`: drop it when its envelope timestamp lies outside
-    // the range (msg: keys, whose keys carry no time). The body is copied (the
+    // the range (msg: keys, whose keys carry no time); one without a time is
+    // kept (it sorts first: an invalid one is reported). The body is copied (the
     // reply it came in can go); channel and pattern are views that must
     // outlive the merge's use.
     bool add(std::string_view channel, std::string_view body, std::string_view pattern, const ReplayRange* filter_time);
