@@ -99,9 +99,13 @@ public:
         last_match_ = last_data_ = clock_.now();
         done_ = o_.count && *o_.count == 0;
         if (h_.on_subscribed && !done_) {
-            h_.on_subscribed([&](const BusMessage& m, const EventRead* read) {
-                return take(m, read) && !clock_.signal() && !(deadline_ && clock_.now() >= *deadline_);
-            });
+            try {
+                h_.on_subscribed([&](const BusMessage& m, const EventRead* read) {
+                    return take(m, read) && !clock_.signal() && !(deadline_ && clock_.now() >= *deadline_);
+                });
+            } catch (const RunTimedOut&) {  // --timeout came during the replay's SCAN
+                return end_burst(o_.count && !done_ ? kExitTimeout : kExitOk);
+            }
             if (h_.on_burst) h_.on_burst();
             if (int sig = clock_.signal()) return signal_exit_code(sig);
             if (auto rc = timer_exit(clock_.now()); rc && !done_) return *rc;

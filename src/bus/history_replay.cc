@@ -56,8 +56,12 @@ void add_replay_options(CLI::App& app, ReplayFlags& flags) {
 HistoryReplay::HistoryReplay(const Context& ctx, std::vector<Subscription> subs, ReplayRange range)
     : ctx_(ctx), subs_(std::move(subs)), range_(std::move(range)), keys_(ctx.history_prefix) {}
 
+void HistoryReplay::throw_if_run_over() const {
+    if (run_until_ && Clock::now() >= *run_until_) throw RunTimedOut{};
+}
+
 std::vector<std::string_view> HistoryReplay::scan(Connection& conn, const std::string& match, const char* type) {
-    return scan_keys(conn, match, type, ctx_.connect.reply_timeout, replies_);
+    return scan_keys(conn, match, type, ctx_.connect.reply_timeout, replies_, run_until_);
 }
 
 void HistoryReplay::collect_stream(Connection& conn, std::string_view key, std::string_view pattern, bool asking) {
@@ -66,8 +70,10 @@ void HistoryReplay::collect_stream(Connection& conn, std::string_view key, std::
     cursor.start();
     cursor.first_page();
     std::string_view channel = keys_.channel_of_stream(key), body;
-    while (cursor.next_envelope(body))
+    for (std::size_t n = 1; cursor.next_envelope(body); ++n) {
         if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
+        if ((n & 1023) == 0) throw_if_run_over();
+    }
     sources_.stream_events += cursor.entries();
     if (cursor.entries() > 0 || !pattern.empty()) sources_.streams.emplace_back(key);
 }
@@ -82,7 +88,7 @@ std::vector<std::string_view> HistoryReplay::stream_keys(Connection& conn, const
 }
 
 std::vector<std::vector<std::string_view>> HistoryReplay::scan_msg_keys(Connection& conn) {
-    return rbus::scan_msg_keys(conn, subs_, ctx_.connect.reply_timeout, replies_);
+    return rbus::scan_msg_keys(conn, subs_, ctx_.connect.reply_timeout, replies_, run_until_);
 }
 
 std::size_t HistoryReplay::stream_lengths(Connection& conn, const std::vector<std::string_view>& keys) {
@@ -123,6 +129,7 @@ void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::strin
         for (std::size_t i = 0; i < r->elements; ++i) bytes += r->element[i]->len + 16;
         batch = std::clamp<std::size_t>(StreamCursor::kPageBytes / std::max<std::size_t>(bytes / end, 1), 1, kPage);
         throw_if_interrupted();
+        throw_if_run_over();
     }
 }
 
@@ -282,7 +289,7 @@ bool HistoryReplay::start_ahead() {
     for (std::size_t i = 0; i < n; ++i) most += lengths_[i];
     merge_.reserve(std::min(most, kReserveIds));
     open_cursors(streams_);
-    scan_ = std::make_unique<StepScan>(*scan_conn_, subs_, ctx_.connect.reply_timeout);
+    scan_ = std::make_unique<StepScan>(*scan_conn_, subs_, ctx_.connect.reply_timeout, run_until_);
     any_stream_ = order_sources(streams_, std::vector<std::vector<ReplaySource*>>(n), std::vector<ReplaySource*>(n));
     merge_.begin(sources_order_);
     begun_ = true;
@@ -376,12 +383,35 @@ void HistoryReplay::end() {
 
 namespace {
 
+void log_timed_out_in_scan() {
+    logger().info("the --timeout came before the replay's SCAN for msg: keys ended: nothing more is printed");
+}
+
+// The replay's part of replay_only: sets `late` when --timeout came first.
+void replay_until(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st,
+                  Deadline deadline, bool& done, bool& late);
+
 // --until: the replay alone, with --count and --timeout as a live run has them.
 int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st) {
     Deadline deadline = deadline_after(o.timeout);
+    replay.set_run_deadline(deadline);
     if (!o.ready_file.empty()) remove_stale_ready_file(o.ready_file);
     bool done = o.count && *o.count == 0;
     bool late = false;
+    try {
+        replay_until(replay, o, h, st, deadline, done, late);
+    } catch (const RunTimedOut&) {  // what was held is dropped (never shown, nor counted)
+        log_timed_out_in_scan();
+        late = true;
+    }
+    if (h.on_burst) h.on_burst();
+    if (int sig = pending_signal()) return signal_exit_code(sig);
+    if (late && !done && o.count) return kExitTimeout;
+    return kExitOk;
+}
+
+void replay_until(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st,
+                  Deadline deadline, bool& done, bool& late) {
     EnvelopeReader reader;
     auto deliver = [&](const BusMessage& m, const EventRead* read) {
         ++st.received;
@@ -398,17 +428,19 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
     if (ahead) {
         const ConsumeStats before = st;
         h.hold_output(Held::hold);
-        struct Drop {  // held output never written on the way out by an error or a signal, nor counted
+        struct Drop {  // held output never written on the way out by an error, a signal or --timeout, nor counted
             const ConsumeHandlers& h;
             ConsumeStats& st;
             const ConsumeStats& before;
+            bool& done;
             bool armed = true;
             ~Drop() {
                 if (!armed) return;
                 h.hold_output(Held::discard);
                 st = before;
+                done = false;  // --count was reached only in what is dropped
             }
-        } drop{h, st, before};
+        } drop{h, st, before, done};
         replay.deliver_ahead([&](const BusMessage& m, const EventRead* read) {
             using Ahead = HistoryReplay::Ahead;
             if (!read || m.data.size() > o.max_bytes) return Ahead::stop_before;  // its report is not held
@@ -416,7 +448,7 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
             return h.hold_output(Held::size) >= ConsumeHandlers::kHeldAtMost ? Ahead::stop : Ahead::go;
         });
         bool found = replay.finish_scan();
-        if (int sig = pending_signal()) return signal_exit_code(sig);  // dropped (drop)
+        if (pending_signal()) return;  // dropped (drop); the caller exits for the signal
         drop.armed = false;
         if (found) {
             h.hold_output(Held::discard);
@@ -431,10 +463,6 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
         replay.deliver(deliver);
     else if (ahead)
         replay.end();  // it stopped while handing out ahead
-    if (h.on_burst) h.on_burst();
-    if (int sig = pending_signal()) return signal_exit_code(sig);
-    if (late && !done && o.count) return kExitTimeout;
-    return kExitOk;
 }
 
 }  // namespace
@@ -457,11 +485,17 @@ int consume_with_history(const Context& ctx, const std::string& client_name, con
         return inner(ev);
     };
     h.on_subscribed = [replay, replaying](const ConsumeHandlers::Deliver& deliver) {
-        replay->read();
+        try {
+            replay->read();
+        } catch (const RunTimedOut&) {
+            log_timed_out_in_scan();
+            throw;
+        }
         *replaying = true;
         replay->deliver(deliver);
         *replaying = false;
     };
+    replay->set_run_deadline(deadline_after(options.timeout));  // the consume loop's, as near as can be
     return consume_subscriptions(ctx, client_name, subs, options, h, &st);
 }
 

@@ -13,6 +13,10 @@ namespace {
 
 constexpr std::size_t kScanCount = 1000;  // SCAN COUNT: keys the server walks a call (about half a millisecond)
 
+void throw_if_run_over(Deadline run_until) {
+    if (run_until && Clock::now() >= *run_until) throw RunTimedOut{};
+}
+
 std::vector<std::string_view> scan_reply_keys(const Reply& r, std::string& cursor) {
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY)
         throw ProtocolError("unexpected reply to SCAN");
@@ -56,7 +60,8 @@ std::vector<std::vector<std::string_view>> split_by_glob(std::vector<std::string
 }  // namespace
 
 std::vector<std::string_view> scan_keys(Connection& conn, const std::string& match, const char* type,
-                                        std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept) {
+                                        std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept,
+                                        Deadline run_until) {
     std::vector<std::string_view> found;
     std::string cursor = "0";
     const std::string count = std::to_string(kScanCount);
@@ -66,20 +71,22 @@ std::vector<std::string_view> scan_keys(Connection& conn, const std::string& mat
         found.insert(found.end(), keys.begin(), keys.end());
         kept.push_back(std::move(r));
         throw_if_interrupted();
+        throw_if_run_over(run_until);
     } while (cursor != "0");
     return found;
 }
 
 std::vector<std::vector<std::string_view>> scan_msg_keys(Connection& conn, const std::vector<Subscription>& subs,
                                                          std::chrono::milliseconds reply_timeout,
-                                                         std::vector<Reply>& kept) {
+                                                         std::vector<Reply>& kept, Deadline run_until) {
     std::vector<std::string> globs;
     std::string match = msg_globs(subs, globs);
-    return split_by_glob(scan_keys(conn, match, "string", reply_timeout, kept), globs);
+    return split_by_glob(scan_keys(conn, match, "string", reply_timeout, kept, run_until), globs);
 }
 
-StepScan::StepScan(Connection& conn, const std::vector<Subscription>& subs, std::chrono::milliseconds reply_timeout)
-    : conn_(conn), timeout_(reply_timeout), match_(msg_globs(subs, globs_)) {
+StepScan::StepScan(Connection& conn, const std::vector<Subscription>& subs, std::chrono::milliseconds reply_timeout,
+                   Deadline run_until)
+    : conn_(conn), timeout_(reply_timeout), run_until_(run_until), match_(msg_globs(subs, globs_)) {
     send();
 }
 
@@ -103,6 +110,7 @@ void StepScan::take(Reply r) {
 
 void StepScan::still_waiting() const {
     throw_if_interrupted();
+    throw_if_run_over(run_until_);
     if (timeout_.count() > 0 && Clock::now() - sent_at_ >= timeout_)
         throw TimeoutError(fmt::format("no reply from {} to SCAN within {}ms", conn_.peer(), timeout_.count()));
 }
@@ -121,7 +129,8 @@ std::vector<std::vector<std::string_view>> StepScan::finish(std::vector<Reply>& 
     while (!done_) {
         if (Reply r = conn_.read_reply(deadline_after(timeout_))) {
             take(std::move(r));
-            throw_if_interrupted();  // a signal does not wait for the walk's end
+            throw_if_interrupted();  // a signal does not wait for the walk's end, nor --timeout
+            throw_if_run_over(run_until_);
             continue;
         }
         still_waiting();

@@ -286,9 +286,27 @@ PY
     expect_match "$(cat "$TEST_TMP/ahead.err")" "cannot write to stdout: Bad file descriptor" "said so"
 }
 
+timeout_bounds_the_scan() {
+    # --timeout ends the run even while the SCAN for msg: keys still walks
+    # database 6 (150,000 keys, left by the case before): with --count, exit
+    # 124 and nothing shown (what was printed ahead is dropped, not counted),
+    # whether the replay ends there (--until) or would go live.
+    local url=$R_URL/6 rc out mode
+    for mode in "--until 0s" "--ready-file $TEST_TMP/to.ready"; do
+        rc=0; out=$(rbus-subscribe -u "$url" pa.a --since 0 $mode --timeout 1ms --count 1 --metrics 2> "$TEST_TMP/to.err") || rc=$?
+        expect_code "$rc" 124 "--timeout during the SCAN (${mode%% *})"
+        expect_eq "$out" "" "nothing shown (${mode%% *})"
+        expect_match "$(cat "$TEST_TMP/to.err")" "timed out after 1ms: 0 of 1 event" "said so (${mode%% *})"
+        expect_match "$(cat "$TEST_TMP/to.err")" '"received":0' "--metrics counts nothing held (${mode%% *})"
+    done
+    out=$(rbus-subscribe -u "$url" pa.a --since 0 --until 0s --timeout 60s --count 1 --format '{id}')
+    expect_eq "$out" first "a --timeout longer than the SCAN: the first event"
+}
+
 case_ "--since: replay then live under concurrent publishing, every id once, in order" replay_then_live_every_id_once_in_order
 case_ "RaptorBus's msg: keys replay with --since, in timestamp order; --until ends" raptorbus_persisted_events_replay
 case_ "--until with filters, --exec, --count; -v sources; no-history warning; wrong type" until_filters_exec_sources_and_warning
 case_ "streams read as printed: merged by time across streams, --count, memory flat with length" streams_printed_as_read_merged_by_time
 case_ "a long SCAN beside a long stream: msg: keys merged in place, each event once" msg_keys_in_a_large_keyspace
 case_ "printed ahead while SCAN walks: held until it finds no msg: key to go first, else taken back" printed_ahead_while_scan_walks
+case_ "--timeout ends the run while the SCAN for msg: keys walks" timeout_bounds_the_scan

@@ -60,6 +60,11 @@ public:
     using Error::Error;
 };
 
+// The run's own --timeout came during a long step of it (a SCAN walking the
+// keyspace before anything could be printed): not an error; the caller ends
+// the run as its timeout says (124 with --count, else 0).
+struct RunTimedOut {};
+
 // A SIGINT/SIGTERM ended a wait: the tool exits 130/143 without an error line.
 class Interrupted : public Error {
 public:

@@ -45,6 +45,10 @@ struct ReplaySources {
 class HistoryReplay {
 public:
     HistoryReplay(const Context& ctx, std::vector<Subscription> subs, ReplayRange range);
+    // The run's --timeout: the SCANs and whole reads of read(), finish_scan()
+    // and read_again() throw RunTimedOut once it has passed (a SCAN of a large
+    // keyspace does not keep the tool past it).
+    void set_run_deadline(Deadline d) { run_until_ = d; }
 
     // Finds the sources of the selected channels: streams (their first pages
     // read, so a key of the wrong type fails here: UsageError) and msg: keys
@@ -123,9 +127,12 @@ private:
     void drop_replayed(std::vector<std::string_view>& msg_keys) const;
     void warn_if_none(const Subscription& sub, bool any);
 
+    void throw_if_run_over() const;
+
     const Context& ctx_;
     std::vector<Subscription> subs_;
     ReplayRange range_;
+    Deadline run_until_;
     HistoryKeys keys_;
     ReplayMerge merge_;
     ReplaySources sources_;

@@ -18,22 +18,25 @@ namespace rbus {
 
 // SCAN MATCH `match` TYPE `type` to its end: the keys found, views into the
 // replies appended to `kept` (which must outlive them). Throws Interrupted on
-// SIGINT/SIGTERM, TimeoutError past the reply timeout.
+// SIGINT/SIGTERM, TimeoutError past the reply timeout, RunTimedOut once
+// `run_until` (the run's --timeout) has passed.
 std::vector<std::string_view> scan_keys(Connection& conn, const std::string& match, const char* type,
-                                        std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept);
+                                        std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept,
+                                        Deadline run_until = std::nullopt);
 
 // Each subscription's msg: keys on the node of `conn`: one SCAN for all
 // (their common beginning), each key then matched here.
 std::vector<std::vector<std::string_view>> scan_msg_keys(Connection& conn, const std::vector<Subscription>& subs,
                                                          std::chrono::milliseconds reply_timeout,
-                                                         std::vector<Reply>& kept);
+                                                         std::vector<Reply>& kept, Deadline run_until = std::nullopt);
 
 // scan_msg_keys in steps: each SCAN is sent as soon as the reply before it
 // is taken; poll() takes a reply only when one has arrived (it never waits),
 // finish() waits for the rest. `conn` is the scan's alone until finish().
 class StepScan {
 public:
-    StepScan(Connection& conn, const std::vector<Subscription>& subs, std::chrono::milliseconds reply_timeout);
+    StepScan(Connection& conn, const std::vector<Subscription>& subs, std::chrono::milliseconds reply_timeout,
+             Deadline run_until = std::nullopt);
     // Takes the reply that has arrived, if any, and sends the next SCAN; true
     // once the walk is over. Throws as scan_keys does.
     bool poll();
@@ -47,11 +50,13 @@ public:
 private:
     void send();
     void take(Reply r);
-    // No reply yet: throws Interrupted on a signal, TimeoutError past the reply timeout.
+    // No reply yet: throws Interrupted on a signal, TimeoutError past the reply
+    // timeout, RunTimedOut past run_until_.
     void still_waiting() const;
 
     Connection& conn_;
     std::chrono::milliseconds timeout_;
+    Deadline run_until_;
     std::vector<std::string> globs_;
     std::string match_, cursor_ = "0";
     std::vector<std::string_view> found_;
