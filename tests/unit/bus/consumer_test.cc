@@ -276,6 +276,24 @@ TEST_CASE("consume: --timeout without --count ends the run with 0") {
     CHECK(time.elapsed() >= 3s);
 }
 
+TEST_CASE("consume: --timeout that comes during the replay's SCAN (RunTimedOut) ends the run, nothing more read") {
+    for (bool count : {true, false}) {
+        CAPTURE(count);
+        Server server;
+        server.next({confirmation(), message("live")}, false);
+        FakeTime time;
+        Seen seen;
+        ConsumeHandlers h = seen.handlers();
+        h.on_subscribed = [](const ConsumeHandlers::Deliver&) { throw RunTimedOut{}; };
+        ConsumeOptions o = options();
+        o.timeout = 3s;
+        if (count) o.count = 1;
+        CHECK(consume(server.connector(), o, h, nullptr, time.clock()) == (count ? kExitTimeout : kExitOk));
+        CHECK(seen.events.empty());  // the live event after it is not read
+        CHECK(seen.bursts == 1);     // what was written is flushed
+    }
+}
+
 TEST_CASE("consume: the deadline also ends a run that is waiting to reconnect") {
     Server server;
     server.next({confirmation()}, true);
