@@ -116,7 +116,7 @@ std::size_t HistoryReplay::stream_lengths(Connection& conn, const std::vector<st
 
 void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::string_view>& keys, std::string_view pattern) {
     // As many keys a MGET as fit a page's bytes by the values seen so far (the
-    // first 100), at most kPage: a reply stays well under the connection's bound.
+    // first alone), at most kPage: a reply stays well under the connection's bound.
     std::size_t batch = StreamCursor::kFirstPage, bytes = 0;
     for (std::size_t at = 0, end; at < keys.size(); at = end) {
         std::vector<std::string_view> args{"MGET"};

@@ -138,18 +138,22 @@ TEST_CASE("stream cursor: errors, ASKING, and no read-ahead") {
 }
 
 TEST_CASE("stream cursor: pages sized by bytes, so large envelopes never make a reply past the connection's bound") {
-    std::vector<std::pair<std::string, std::string>> first;
-    for (int i = 0; i < 100; ++i)  // the first page: at most 100 entries, each about 1 kB
-        first.emplace_back(fmt::format("{}-0", i + 1),
-                           cursor_env(fmt::format("e{}-{}", i, std::string(900, 'x')), "2026-11-26T16:00:01Z"));
-    CursorRig rig({cursor_page(first), cursor_page({})});
+    auto entries = [](int from, int n) {  // each about 1 kB
+        std::vector<std::pair<std::string, std::string>> page;
+        for (int i = from; i < from + n; ++i)
+            page.emplace_back(fmt::format("{}-0", i + 1),
+                              cursor_env(fmt::format("e{}-{}", i, std::string(900, 'x')), "2026-11-26T16:00:01Z"));
+        return page;
+    };
+    CursorRig rig({cursor_page(entries(0, 1)), cursor_page(entries(1, 2)), cursor_page(entries(3, 1))});
     StreamCursor c(*rig.pages, "rbus:history:{x}", "x", "", rig.range, 1000, true, false, 2500);
     c.start();
     c.first_page();
     const std::string& sent = rig.transport->sent;
-    CHECK(sent.find("$5\r\nCOUNT\r\n$3\r\n100\r\n") != std::string::npos);  // not 1000 at first
-    CHECK(sent.find("$5\r\nCOUNT\r\n$1\r\n2\r\n") != std::string::npos);    // then 2 x ~1 kB in 2,500 bytes
-    CHECK(cursor_ids(c).size() == 100);
+    // The first page is one entry (whatever its size, it alone fits the bound), not 1,000.
+    CHECK(sent.find("$5\r\nCOUNT\r\n$1\r\n1\r\n") != std::string::npos);
+    CHECK(sent.find("$5\r\nCOUNT\r\n$1\r\n2\r\n") != std::string::npos);  // then 2 x ~1 kB in 2,500 bytes
+    CHECK(cursor_ids(c).size() == 4);
 }
 
 TEST_CASE("stream cursor under the merge: the next entry read ahead, the one handed out keeps its views") {

@@ -49,11 +49,11 @@ private:
 
 class StreamCursor final : public ReplaySource {
 public:
-    // `key` and the views must outlive the cursor. Pages: the first of at most
-    // kFirstPage entries, each next one as many as fit `page_bytes` by the
-    // entries seen so far, never more than `page` (a reply stays well under
-    // the connection's bound however large the envelopes).
-    static constexpr std::size_t kFirstPage = 100;
+    // `key` and the views must outlive the cursor. Pages: the first of one
+    // entry, each next one as many as fit `page_bytes` by the entries seen so
+    // far, never more than `page` (a reply stays well under the connection's
+    // bound however large the envelopes: any entry that fits it alone is read).
+    static constexpr std::size_t kFirstPage = 1;
     static constexpr std::size_t kPageBytes = 4 << 20;
     StreamCursor(StreamPages& pages, std::string_view key, std::string_view channel, std::string_view pattern,
                  const ReplayRange& range, std::size_t page, bool read_ahead, bool asking = false,
