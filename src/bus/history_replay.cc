@@ -56,10 +56,6 @@ void add_replay_options(CLI::App& app, ReplayFlags& flags) {
 HistoryReplay::HistoryReplay(const Context& ctx, std::vector<Subscription> subs, ReplayRange range)
     : ctx_(ctx), subs_(std::move(subs)), range_(std::move(range)), keys_(ctx.history_prefix) {}
 
-void HistoryReplay::throw_if_run_over() const {
-    if (run_until_ && Clock::now() >= *run_until_) throw RunTimedOut{};
-}
-
 std::vector<std::string_view> HistoryReplay::scan(Connection& conn, const std::string& match, const char* type) {
     return scan_keys(conn, match, type, ctx_.connect.reply_timeout, replies_, run_until_);
 }
@@ -72,7 +68,7 @@ void HistoryReplay::collect_stream(Connection& conn, std::string_view key, std::
     std::string_view channel = keys_.channel_of_stream(key), body;
     for (std::size_t n = 1; cursor.next_envelope(body); ++n) {
         if (!body.empty()) merge_.add(channel, body, pattern, nullptr);
-        if ((n & 1023) == 0) throw_if_run_over();
+        if ((n & 1023) == 0) throw_if_run_over(run_until_);
     }
     sources_.stream_events += cursor.entries();
     if (cursor.entries() > 0 || !pattern.empty()) sources_.streams.emplace_back(key);
@@ -129,7 +125,7 @@ void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::strin
         for (std::size_t i = 0; i < r->elements; ++i) bytes += r->element[i]->len + 16;
         batch = std::clamp<std::size_t>(StreamCursor::kPageBytes / std::max<std::size_t>(bytes / end, 1), 1, kPage);
         throw_if_interrupted();
-        throw_if_run_over();
+        throw_if_run_over(run_until_);
     }
 }
 

@@ -13,10 +13,6 @@ namespace {
 
 constexpr std::size_t kScanCount = 1000;  // SCAN COUNT: keys the server walks a call (about half a millisecond)
 
-void throw_if_run_over(Deadline run_until) {
-    if (run_until && Clock::now() >= *run_until) throw RunTimedOut{};
-}
-
 std::vector<std::string_view> scan_reply_keys(const Reply& r, std::string& cursor) {
     if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 || r->element[1]->type != REDIS_REPLY_ARRAY)
         throw ProtocolError("unexpected reply to SCAN");
@@ -58,6 +54,10 @@ std::vector<std::vector<std::string_view>> split_by_glob(std::vector<std::string
 }
 
 }  // namespace
+
+void throw_if_run_over(Deadline run_until) {
+    if (run_until && Clock::now() >= *run_until) throw RunTimedOut{};
+}
 
 std::vector<std::string_view> scan_keys(Connection& conn, const std::string& match, const char* type,
                                         std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept,

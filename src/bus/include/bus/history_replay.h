@@ -127,8 +127,6 @@ private:
     void drop_replayed(std::vector<std::string_view>& msg_keys) const;
     void warn_if_none(const Subscription& sub, bool any);
 
-    void throw_if_run_over() const;
-
     const Context& ctx_;
     std::vector<Subscription> subs_;
     ReplayRange range_;

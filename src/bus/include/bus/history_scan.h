@@ -16,6 +16,9 @@
 
 namespace rbus {
 
+// Throws RunTimedOut once `run_until` (a run's --timeout) has passed.
+void throw_if_run_over(Deadline run_until);
+
 // SCAN MATCH `match` TYPE `type` to its end: the keys found, views into the
 // replies appended to `kept` (which must outlive them). Throws Interrupted on
 // SIGINT/SIGTERM, TimeoutError past the reply timeout, RunTimedOut once
