@@ -107,6 +107,20 @@ for i in range(n):
 PY
 }
 
+# seed_msg_keys TYPE PREFIX N PAD: N RaptorBus msg: keys of TYPE (ids PREFIX-0..),
+# each envelope padded by PAD bytes, a microsecond apart.
+seed_msg_keys() {
+    python3 - "$@" <<'PY' | redis-cli -p "$R_PORT" --pipe > /dev/null
+import sys
+t, prefix, n, pad = sys.argv[1], sys.argv[2], int(sys.argv[3]), int(sys.argv[4])
+out = sys.stdout.buffer
+for i in range(n):
+    env = ('{"id":"%s-%d","type":"%s","payload":{"pad":"%s"},"timestamp":"2026-11-30T10:00:00.%06dZ"}' % (prefix, i, t, "y" * pad, i)).encode()
+    args = [b"SETEX", b"msg:raptorflow.events.%s:%s-%d" % (t.encode(), prefix.encode(), i), b"600", env]
+    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
+PY
+}
+
 streams_printed_as_read_merged_by_time() {
     # Two streams whose times interleave: the replay merges them, each read page
     # by page on one connection (more than a page each).
@@ -157,28 +171,14 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$BIN/rbus-subscr
     # Envelopes of 40 kB: a page of 1,000 (or a MGET of 1,000 msg: keys) would be a
     # reply past the 32 MiB bound; pages are sized by bytes.
     seed_stream st.wide 900 1700000000 40000
-    python3 - <<'PY' | redis-cli -p "$R_PORT" --pipe > /dev/null
-import sys
-out = sys.stdout.buffer
-for i in range(900):
-    env = ('{"id":"w-%d","type":"st.widemsg","payload":{"pad":"%s"},"timestamp":"2026-11-30T10:00:00.%06dZ"}' % (i, "y" * 40000, i)).encode()
-    args = [b"SETEX", b"msg:raptorflow.events.st.widemsg:w-%d" % i, b"600", env]
-    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
-PY
+    seed_msg_keys st.widemsg w 900 40000
     expect_eq "$(rbus-subscribe -u "$R_URL" st.wide --since 0 --until 0s --format '{payload.n}' | wc -l)" 900 "a stream of 40 kB envelopes"
     expect_eq "$(rbus-subscribe -u "$R_URL" st.widemsg --since 0 --until 0s --format '{id}' | wc -l)" 900 "900 msg: keys of 40 kB"
     # Envelopes of 9 MB, as the first entries of a stream and as msg: keys: the
     # first page (or MGET) of one, each next sized by what was seen, so no reply
     # passes the 32 MiB bound (a first page of several would).
     seed_stream st.huge 4 1700000000 9000000
-    python3 - <<'PY' | redis-cli -p "$R_PORT" --pipe > /dev/null
-import sys
-out = sys.stdout.buffer
-for i in range(4):
-    env = ('{"id":"h-%d","type":"st.hugemsg","payload":{"pad":"%s"},"timestamp":"2026-11-30T10:00:00.%06dZ"}' % (i, "z" * 9000000, i)).encode()
-    args = [b"SETEX", b"msg:raptorflow.events.st.hugemsg:h-%d" % i, b"600", env]
-    out.write(b"*%d\r\n" % len(args) + b"".join(b"$%d\r\n%s\r\n" % (len(a), a) for a in args))
-PY
+    seed_msg_keys st.hugemsg h 4 9000000
     expect_eq "$(rbus-subscribe -u "$R_URL" st.huge --since 0 --until 0s --format '{payload.n}' | tr '\n' ' ')" "0 1 2 3 " \
         "a stream of 9 MB envelopes"
     expect_eq "$(rbus-subscribe -u "$R_URL" st.hugemsg --since 0 --until 0s --format '{id}' | tr '\n' ' ')" "h-0 h-1 h-2 h-3 " \
