@@ -16,6 +16,7 @@
 #include "base/named_file.h"
 #include "event/run_context.h"
 #include "base/signals.h"
+#include "bus/live_absorber.h"
 
 namespace rbus {
 
@@ -100,6 +101,7 @@ public:
         done_ = o_.count && *o_.count == 0;
         if (h_.on_subscribed && !done_) {
             try {
+                LiveAbsorber absorbing(*sub_);  // the live part read meanwhile, into memory
                 h_.on_subscribed([&](const BusMessage& m, const EventRead* read) {
                     return take(m, read) && !clock_.signal() && !(deadline_ && clock_.now() >= *deadline_);
                 });

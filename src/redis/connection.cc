@@ -59,21 +59,30 @@ void Connection::protocol_error(const RespFrame& f) const {
     throw ProtocolError(fmt::format("protocol error from {}: {}", peer(), f.reason));
 }
 
+void Connection::regrow(std::size_t size) {
+    std::unique_ptr<char[]> room = std::make_unique_for_overwrite<char[]>(size);
+    if (len_ > pos_) std::memcpy(room.get(), in_.get() + pos_, len_ - pos_);
+    len_ -= pos_;
+    pos_ = 0;
+    in_ = std::move(room);
+    cap_ = size;
+}
+
 std::size_t Connection::read_more(Deadline deadline) {
     if (pos_ == len_) {
         pos_ = len_ = 0;
         // After a large reply, give the memory back.
-        if (in_.size() > 4 * read_size_) std::vector<char>(read_size_).swap(in_);
+        if (cap_ > 4 * read_size_) regrow(read_size_);
     }
-    if (in_.size() - len_ < read_size_ / 2) {
+    if (cap_ - len_ < read_size_ / 2) {
         if (pos_ > 0) {  // only the start of a frame is left: move it to the front
-            std::memmove(in_.data(), in_.data() + pos_, len_ - pos_);
+            std::memmove(in_.get(), in_.get() + pos_, len_ - pos_);
             len_ -= pos_;
             pos_ = 0;
         }
-        if (in_.size() - len_ < read_size_ / 2) in_.resize(std::max(in_.size() * 2, len_ + read_size_));
+        if (cap_ - len_ < read_size_ / 2) regrow(std::max(cap_ * 2, len_ + read_size_));
     }
-    std::size_t n = transport_->read_some(in_.data() + len_, in_.size() - len_, deadline);
+    std::size_t n = transport_->read_some(in_.get() + len_, cap_ - len_, deadline);
     len_ += n;
     return n;
 }

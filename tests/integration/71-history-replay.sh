@@ -29,6 +29,44 @@ replay_then_live_every_id_once_in_order() {
         "$( (seq 150; seq 151 2 749) | tr '\n' ' ')" "rp.b in order, none missing"
 }
 
+slow_reader_keeps_the_live_part() {
+    # The replay's output goes to a reader that does not read yet (a FIFO),
+    # while 40 MB of live events are published: far past the server's pub/sub
+    # buffer limit (8 MB here) and the kernel's socket buffers. The live part is
+    # read into memory meanwhile, so the server keeps the subscription and no
+    # event is lost (before, it dropped it and 5,000 events were gone).
+    cli config set client-output-buffer-limit "pubsub 8mb 4mb 60" > /dev/null
+    seq 2000 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history sr.a --stdin || die "seed"
+    mkfifo "$TEST_TMP/sr.fifo"
+    python3 - "$TEST_TMP/sr.fifo" "$TEST_TMP/sr.go" "$TEST_TMP/sr.out" <<'PY' &
+import os, sys, time
+fifo = os.open(sys.argv[1], os.O_RDONLY)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+with open(sys.argv[3], "wb") as out:
+    while chunk := os.read(fifo, 1 << 16):
+        out.write(chunk)
+PY
+    local reader=$!
+    track "$reader"
+    rbus-subscribe -u "$R_URL" sr.a --since 0 --count 7000 --timeout 120s --ready-file "$TEST_TMP/sr.ready" \
+        > "$TEST_TMP/sr.fifo" 2> "$TEST_TMP/sr.err" &
+    local sub=$!
+    track "$sub"
+    wait_until 30 test -e "$TEST_TMP/sr.ready" || die "no ready file: $(cat "$TEST_TMP/sr.err")"
+    local pad; pad=$(head -c 8000 /dev/zero | tr '\0' x)
+    seq 2001 7000 | sed "s/.*/{\"n\":&,\"pad\":\"$pad\"}/" | rbus-publish -q -u "$R_URL" sr.a --stdin || die "publish"
+    expect_eq "$(cli pubsub numsub raptorflow.events.sr.a | sed -n 2p)" 1 "the server kept the subscription"
+    touch "$TEST_TMP/sr.go"
+    local rc=0; wait "$sub" || rc=$?
+    wait "$reader"
+    cli config set client-output-buffer-limit "pubsub 0 0 0" > /dev/null
+    expect_code "$rc" 0 "--count reached (err: $(tail -2 "$TEST_TMP/sr.err"))"
+    expect_eq "$(jq -r .payload.n "$TEST_TMP/sr.out" | tr '\n' ' ')" "$(seq 7000 | tr '\n' ' ')" \
+        "the replay, then every live event, once and in order"
+    expect_eq "$(grep -c 'not received' "$TEST_TMP/sr.err")" 0 "no events lost"
+}
+
 raptorbus_persisted_events_replay() {
     local now old
     now=$(date -u +%FT%T.%6N)
@@ -322,6 +360,7 @@ timeout_bounds_the_scan() {
 }
 
 case_ "--since: replay then live under concurrent publishing, every id once, in order" replay_then_live_every_id_once_in_order
+case_ "a reader slower than the live traffic during the replay: the live part kept, nothing lost" slow_reader_keeps_the_live_part
 case_ "RaptorBus's msg: keys replay with --since, in timestamp order; --until ends" raptorbus_persisted_events_replay
 case_ "--until with filters, --exec, --count; -v sources; no-history warning; wrong type" until_filters_exec_sources_and_warning
 case_ "streams read as printed: merged by time across streams, --count, memory flat with length" streams_printed_as_read_merged_by_time

@@ -39,6 +39,19 @@ public:
     // `interrupted`: a signal came, or nothing to hand out yet (poll again).
     virtual Wake poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message) = 0;
 
+    // Reads what has arrived into memory without handing it out (poll() does
+    // later, in order), waiting at most until `until`: while the owner is busy
+    // elsewhere (a replay before the live part, its output slow), the server's
+    // pub/sub buffer limit does not drop the subscription. Called by one other
+    // thread while the owner leaves the subscriber alone (LiveAbsorber). False
+    // when it cannot take more (not supported, or kAbsorbAtMost held). Throws
+    // IoError when the connection is lost.
+    static constexpr std::size_t kAbsorbAtMost = 256u << 20;
+    virtual bool absorb(Deadline until) {
+        (void)until;
+        return false;
+    }
+
     // Sends a PING to find out whether a silent connection is still alive.
     // Throws IoError.
     virtual void ping() = 0;

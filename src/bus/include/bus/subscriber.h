@@ -34,6 +34,7 @@ public:
 
     void start() override;
     Wake poll(Deadline deadline, const std::function<bool(const BusMessage&)>& on_message) override;
+    bool absorb(Deadline until) override;
     // A PING, answered with ["pong",""] in subscribe mode.
     void ping() override;
     void close() override;

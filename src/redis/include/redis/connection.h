@@ -68,7 +68,7 @@ public:
     // Subscriber hands out pub/sub messages as views into it): the bytes
     // received and not yet consumed. Views into it stay valid until the next
     // read_more().
-    std::string_view unread() const { return {in_.data() + pos_, len_ - pos_}; }
+    std::string_view unread() const { return {in_.get() + pos_, len_ - pos_}; }
     // Drops the first n bytes of unread() (whole frames).
     void consume(std::size_t n) {
         pos_ += n;
@@ -109,9 +109,12 @@ private:
     [[noreturn]] void protocol_error(const RespFrame& f) const;
 
     std::string out_;
-    // Received bytes: in_[pos_, len_) not yet consumed.
-    std::vector<char> in_;
-    std::size_t pos_ = 0, len_ = 0;
+    // Moves what is unread to a room of `size` bytes (not zeroed: a large
+    // buffer grows without writing it twice, nor touching pages not yet read into).
+    void regrow(std::size_t size);
+    // Received bytes: in_[pos_, len_) not yet consumed, in a room of cap_.
+    std::unique_ptr<char[]> in_;
+    std::size_t cap_ = 0, pos_ = 0, len_ = 0;
     std::size_t read_size_ = 64 * 1024;
     RespScanner scanner_;  // where the scan of an incomplete frame at pos_ stopped
     std::size_t max_reply_bytes_ = 32 * 1024 * 1024;
