@@ -58,7 +58,16 @@ void StreamPages::wait_for(const StreamCursor& cursor) {
                 continue;
             }
         }
-        a.cursor->receive(next_frame("XRANGE"));
+        std::string_view frame;
+        try {
+            frame = next_frame("XRANGE");
+        } catch (const ReplyTooLarge&) {  // small entries, then large ones: read past it, ask for fewer
+            a.cursor->too_large(conn_.max_reply_bytes());  // asks again (or throws: one entry alone)
+            conn_.skip_frame(deadline_after(timeout_));
+            send();
+            continue;
+        }
+        a.cursor->receive(frame);
     }
 }
 
@@ -86,6 +95,18 @@ void StreamCursor::receive(std::string_view frame) {
     }
     next_page_.assign(frame);
     arrived_ = true;
+}
+
+void StreamCursor::too_large(std::size_t bound) {
+    if (count_ <= 1) {
+        std::string at = from_.empty() || from_ == "-" ? "at its start"
+                         : from_.front() == '('       ? "after entry " + from_.substr(1)
+                                                      : "at entry " + from_;
+        throw ProtocolError(fmt::format("an entry of {} {} is larger than {} bytes: not read", key_, at, bound));
+    }
+    big_each_ = std::max(big_each_, bound / count_);
+    count_ = std::max<std::size_t>(count_ / 8, 1);
+    ask();
 }
 
 void StreamCursor::fail(std::string error) {
@@ -116,7 +137,7 @@ void StreamCursor::load_page() {
         return;
     }
     from_.assign("(").append(page_entries_.back().id);
-    std::size_t each = std::max<std::size_t>(bytes_ / std::max<std::size_t>(entries_, 1), 1);
+    std::size_t each = std::max<std::size_t>({bytes_ / std::max<std::size_t>(entries_, 1), big_each_, 1});
     count_ = std::clamp<std::size_t>(page_bytes_ / each, 1, page_size_);
     if (read_ahead_) {
         ask();

@@ -113,17 +113,30 @@ std::size_t HistoryReplay::stream_lengths(Connection& conn, const std::vector<st
 void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::string_view>& keys, std::string_view pattern) {
     // As many keys a MGET as fit a page's bytes by the values seen so far (the
     // first alone), at most kPage: a reply stays well under the connection's bound.
-    std::size_t batch = StreamCursor::kFirstPage, bytes = 0;
+    std::size_t batch = StreamCursor::kFirstPage, bytes = 0, big_each = 0;
     for (std::size_t at = 0, end; at < keys.size(); at = end) {
         std::vector<std::string_view> args{"MGET"};
         end = std::min(keys.size(), at + batch);
         args.insert(args.end(), keys.begin() + static_cast<std::ptrdiff_t>(at),
                     keys.begin() + static_cast<std::ptrdiff_t>(end));
-        Reply r = conn.command(args, ctx_.connect.reply_timeout);
+        Reply r;
+        try {
+            r = conn.command(args, ctx_.connect.reply_timeout);
+        } catch (const ReplyTooLarge&) {  // small values, then large ones: read past it, ask for fewer
+            if (end - at == 1)
+                throw ProtocolError(fmt::format("msg: key {} is larger than {} bytes: not read", keys[at],
+                                                conn.max_reply_bytes()));
+            conn.skip_frame(deadline_after(ctx_.connect.reply_timeout));
+            big_each = std::max(big_each, conn.max_reply_bytes() / (end - at));
+            batch = std::max<std::size_t>((end - at) / 8, 1);
+            end = at;
+            continue;
+        }
         if (r->type != REDIS_REPLY_ARRAY || r->elements != end - at) throw ProtocolError("unexpected reply to MGET");
         add_msg_values(keys, at, r->element, r->elements, pattern);
         for (std::size_t i = 0; i < r->elements; ++i) bytes += r->element[i]->len + 16;
-        batch = std::clamp<std::size_t>(StreamCursor::kPageBytes / std::max<std::size_t>(bytes / end, 1), 1, kPage);
+        const std::size_t each = std::max<std::size_t>({bytes / end, big_each, 1});
+        batch = std::clamp<std::size_t>(StreamCursor::kPageBytes / each, 1, kPage);
         throw_if_interrupted();
         throw_if_run_over(run_until_);
     }

@@ -6,6 +6,7 @@
 #include <fmt/format.h>
 
 #include "base/error.h"
+#include "base/signals.h"
 
 namespace rbus {
 
@@ -87,13 +88,36 @@ std::size_t Connection::read_more(Deadline deadline) {
     return n;
 }
 
+void Connection::skip_frame(Deadline deadline) {
+    for (;;) {
+        RespFrame f = scanner_.scan(unread());
+        if (f.kind == RespFrame::Kind::malformed) protocol_error(f);
+        if (f.kind != RespFrame::Kind::incomplete) {
+            consume(f.size);
+            return;
+        }
+        const std::size_t done = scanner_.scanned();
+        pos_ += done;  // whole elements: gone (the scan goes on, not anew as consume() has it)
+        scanner_.forget_scanned();
+        const std::size_t element = f.needed > done ? f.needed - done : 0;  // as its length header says
+        if (element > max_reply_bytes_ || len_ - pos_ > max_reply_bytes_)  // one element past the bound
+            throw ProtocolError(
+                fmt::format("a reply from {} holds a value larger than {} bytes: not read", peer(), max_reply_bytes_));
+        if (read_more(deadline) == 0) {
+            throw_if_interrupted();
+            if (deadline && Clock::now() >= *deadline)
+                throw TimeoutError(fmt::format("no reply from {} in time", peer()));
+        }
+    }
+}
+
 RespFrame Connection::next_frame() {
     RespFrame f = scanner_.scan(unread());
     switch (f.kind) {
     case RespFrame::Kind::incomplete:
         // Whatever the length headers say (a "$9999999999"), no reply is buffered past the bound.
         if (f.needed > max_reply_bytes_ || len_ - pos_ > max_reply_bytes_)
-            throw ProtocolError(
+            throw ReplyTooLarge(
                 fmt::format("a reply from {} is larger than {} bytes: not read", peer(), max_reply_bytes_));
         return f;
     case RespFrame::Kind::malformed:

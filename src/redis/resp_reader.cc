@@ -213,7 +213,7 @@ RespFrame RespScanner::fail(const char* why) {
 }
 
 RespFrame RespScanner::scan(std::string_view buf) {
-    if (pos_ == 0) {
+    if (pos_ == 0 && !mid_frame_) {
         RespFrame f;
         if (scan_message(buf, f)) return f;
     }

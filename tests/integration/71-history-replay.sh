@@ -222,6 +222,21 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$BIN/rbus-subscr
     expect_eq "$(rbus-subscribe -u "$R_URL" st.hugemsg --since 0 --until 0s --format '{id}' | tr '\n' ' ')" "h-0 h-1 h-2 h-3 " \
         "msg: keys of 9 MB"
     cli del 'rbus:history:{raptorflow.events.st.huge}' msg:raptorflow.events.st.hugemsg:h-{0,1,2,3} > /dev/null
+    # Small envelopes first, then 40 kB ones (as rbus-publish --history writes
+    # them: a stream entry and a msg: key each): the page (or MGET) sized by the
+    # small ones would be 40 MB, past the bound; it is read past and asked again
+    # smaller. Every event once, in order.
+    seq 1000 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history st.grow --stdin || die "seed small"
+    python3 -c 'import json
+for i in range(1001, 2001): print(json.dumps({"n": i, "pad": "z" * 40000}))' |
+        rbus-publish -q -u "$R_URL" --history st.grow --stdin || die "seed large"
+    expect_eq "$(rbus-subscribe -u "$R_URL" st.grow --since 0 --until 0s --format '{payload.n}' | md5sum)" \
+        "$(seq 2000 | md5sum)" "small envelopes, then 40 kB ones: every event once, in order"
+    cli rename 'rbus:history:{raptorflow.events.st.grow}' st.grow.saved > /dev/null  # the msg: keys alone
+    expect_eq "$(rbus-subscribe -u "$R_URL" st.grow --since 0 --until 0s --format '{payload.n}' | sort -n | md5sum)" \
+        "$(seq 2000 | md5sum)" "the same from the msg: keys alone, each once"
+    cli del st.grow.saved > /dev/null
+    cli --scan --pattern 'msg:raptorflow.events.st.grow:*' | xargs -n 500 redis-cli -p "$R_PORT" del > /dev/null
     # --metrics: what was replayed counts as matched, not filtered.
     expect_eq "$(rbus-subscribe -u "$R_URL" st.a --since 0 --until 0s --metrics 2>&1 >/dev/null | grep -o '"filtered":[0-9]*' | tail -1)" \
         '"filtered":0' "--metrics after a replay"

@@ -156,6 +156,64 @@ TEST_CASE("stream cursor: pages sized by bytes, so large envelopes never make a 
     CHECK(cursor_ids(c).size() == 4);
 }
 
+// The COUNTs of the XRANGEs sent, in order.
+std::vector<int> asked_counts(const std::string& sent) {
+    std::vector<int> counts;
+    const std::string mark = "$5\r\nCOUNT\r\n$";
+    for (std::size_t at = sent.find(mark); at != std::string::npos; at = sent.find(mark, at + 1)) {
+        std::size_t body = sent.find("\r\n", at + mark.size()) + 2;
+        counts.push_back(std::stoi(sent.substr(body, sent.find("\r\n", body) - body)));
+    }
+    return counts;
+}
+
+// A page's bytes in pieces, as a socket gives them (a whole frame in one read is never past the bound).
+std::deque<std::string> in_pieces(const std::string& page) {
+    std::deque<std::string> pieces;
+    for (std::size_t at = 0; at < page.size(); at += 1000) pieces.push_back(page.substr(at, 1000));
+    return pieces;
+}
+
+TEST_CASE("stream cursor: small entries, then large ones: a page past the bound is skipped and asked again smaller") {
+    auto entries = [](int from, int n, std::size_t pad) {
+        std::vector<std::pair<std::string, std::string>> page;
+        for (int i = from; i < from + n; ++i)
+            page.emplace_back(fmt::format("{}-0", i + 1),
+                              cursor_env(fmt::format("e{}{}", i, std::string(pad, 'x')), "2026-11-26T16:00:01Z"));
+        return page;
+    };
+    // A first entry of ~150 bytes sizes the next page at a dozen entries
+    // (2,000 bytes / ~150), but those are ~1.2 kB each: past the 8 kB bound.
+    // Skipped, asked again for an eighth: the entries that come then are read.
+    std::deque<std::string> replies{cursor_page(entries(0, 1, 0))};
+    for (std::string& piece : in_pieces(cursor_page(entries(1, 16, 1100)))) replies.push_back(std::move(piece));
+    replies.push_back(cursor_page(entries(1, 1, 1100)));
+    replies.push_back(cursor_page({}));
+    CursorRig rig(std::move(replies));
+    rig.conn->set_max_reply_bytes(8 * 1024);
+    StreamCursor c(*rig.pages, "rbus:history:{x}", "x", "", rig.range, 1000, true, false, 2000);
+    c.start();
+    c.first_page();
+    std::vector<std::string> ids = cursor_ids(c);
+    REQUIRE(ids.size() == 2);
+    CHECK(ids[0] == "e0");
+    CHECK(ids[1].rfind("e1x", 0) == 0);
+    std::vector<int> counts = asked_counts(rig.transport->sent);
+    REQUIRE(counts.size() >= 3);
+    CHECK(counts[0] == 1);
+    CHECK(counts[1] > 8);                            // sized by the small first entry
+    CHECK(counts[2] == std::max(counts[1] / 8, 1));  // asked again for an eighth
+}
+
+TEST_CASE("stream cursor: one entry past the bound alone ends the replay, naming the stream") {
+    CursorRig rig(in_pieces(cursor_page({{"1-0", cursor_env("e" + std::string(9000, 'x'), "2026-11-26T16:00:01Z")}})));
+    rig.conn->set_max_reply_bytes(8 * 1024);
+    StreamCursor c(*rig.pages, "rbus:history:{x}", "x", "", rig.range, 1000, true);
+    c.start();
+    CHECK_THROWS_WITH_AS(c.first_page(), "an entry of rbus:history:{x} at its start is larger than 8192 bytes: not read",
+                         ProtocolError);
+}
+
 TEST_CASE("stream cursor under the merge: the next entry read ahead, the one handed out keeps its views") {
     std::string p1 = cursor_page({{"1-0", cursor_env("e1", "2026-11-26T16:00:01.000000")},
                                   {"2-0", ""},  // deleted: skipped when reading ahead too

@@ -171,3 +171,30 @@ TEST_CASE("read_integer_reply after a read_reply that stopped mid-reply: the rep
     CHECK(e->error);
     CHECK(e->text == "ERR x");
 }
+
+TEST_CASE("a reply past the bound is ReplyTooLarge; skip_frame reads past it and the next reply comes whole") {
+    // An array of 40 bulk strings of 100 bytes (about 4.4 kB) against a 1 kB
+    // bound, arriving in pieces, then a small reply.
+    std::string big = "*40\r\n";
+    for (int i = 0; i < 40; ++i) big += "$100\r\n" + std::string(100, static_cast<char>('a' + i % 26)) + "\r\n";
+    auto t = std::make_unique<FakeTransport>();
+    for (std::size_t at = 0; at < big.size(); at += 333) t->chunks.push_back(big.substr(at, 333));
+    t->chunks.push_back("+AFTER\r\n");
+    Connection c(std::move(t));
+    c.set_max_reply_bytes(1024);
+    CHECK_THROWS_AS(c.read_reply(std::nullopt), ReplyTooLarge);
+    c.skip_frame(std::nullopt);
+    Reply after = c.read_reply(std::nullopt);
+    REQUIRE(after);
+    CHECK(reply_text(after.get()) == "AFTER");
+}
+
+TEST_CASE("skip_frame: one element past the bound alone is a ProtocolError, not skipped") {
+    auto t = std::make_unique<FakeTransport>();
+    t->chunks = {"*2\r\n$5\r\nsmall\r\n$5000\r\n", std::string(2000, 'x'), std::string(3000, 'x') + "\r\n"};
+    Connection c(std::move(t));
+    c.set_max_reply_bytes(1024);
+    CHECK_THROWS_AS(c.read_reply(std::nullopt), ReplyTooLarge);
+    CHECK_THROWS_WITH_AS(c.skip_frame(std::nullopt), "a reply from fake:0 holds a value larger than 1024 bytes: not read",
+                         ProtocolError);
+}

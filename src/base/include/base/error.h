@@ -54,6 +54,13 @@ public:
     using IoError::IoError;
 };
 
+// A whole reply past the connection's bound (Connection::skip_frame can read
+// past it, so that a reader asks again for less).
+class ReplyTooLarge : public ProtocolError {
+public:
+    using ProtocolError::ProtocolError;
+};
+
 // The server answered a command with an error reply.
 class ReplyError : public Error {
 public:

@@ -81,6 +81,9 @@ private:
     friend class StreamPages;
     void receive(std::string_view frame);  // the reply to the page asked for
     void fail(std::string error);          // an error reply instead
+    // The page asked for was past the connection's bound `bound` (skipped):
+    // asks again for fewer entries. Throws ProtocolError when it was one.
+    void too_large(std::size_t bound);
     void ask();
     void load_page();  // waits for the page asked for and reads it in
 
@@ -89,6 +92,7 @@ private:
     const ReplayRange& range_;
     std::size_t page_size_, page_bytes_, count_;  // count_: entries asked for in the page on its way
     std::size_t bytes_ = 0;                        // of the pages read so far
+    std::size_t big_each_ = 0;  // bytes an entry may take, learnt from a page past the bound
     bool read_ahead_, asking_;
     bool asked_ = false, arrived_ = false, last_ = false;
     std::string page_, next_page_, error_, from_;

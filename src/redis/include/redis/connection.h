@@ -48,6 +48,7 @@ public:
     // No reply larger than this is buffered: read_reply throws ProtocolError
     // once that many bytes arrived without a whole reply (default 32 MiB).
     void set_max_reply_bytes(std::size_t n) { max_reply_bytes_ = n; }
+    std::size_t max_reply_bytes() const { return max_reply_bytes_; }
 
     // The next reply, or nullptr when the deadline passed (or a signal came)
     // before a whole reply arrived. Throws IoError / ProtocolError.
@@ -77,6 +78,11 @@ public:
     // Appends what the transport has (at least a byte) to the buffer; 0 when
     // the deadline passed or a signal came first. Throws IoError.
     std::size_t read_more(Deadline deadline);
+    // After a ReplyTooLarge: reads past the rest of that reply, holding no
+    // more than a read (and one element) of it at a time, so that the
+    // connection goes on with the reply after it. Throws ProtocolError when
+    // one element alone is past the bound, TimeoutError, Interrupted.
+    void skip_frame(Deadline deadline);
     // How much read_more asks the transport for at a time (default 64 KiB).
     void set_read_size(std::size_t n) { read_size_ = n; }
 

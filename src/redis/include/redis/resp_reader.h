@@ -61,6 +61,14 @@ public:
         pos_ = 0;
         depth_ = 0;
         left_[0] = 1;
+        mid_frame_ = false;
+    }
+    // For a frame too large to hold: the bytes scanned so far (whole elements)
+    // are dropped by the caller, and the scan goes on from what follows them.
+    std::size_t scanned() const { return pos_; }
+    void forget_scanned() {
+        pos_ = 0;
+        mid_frame_ = true;
     }
 
     static constexpr int kMaxDepth = 64;  // deeper nesting is malformed (hiredis stops at 7)
@@ -72,6 +80,7 @@ private:
     std::size_t pos_ = 0;  // where the next element starts
     int depth_ = 0;
     std::int64_t left_[kMaxDepth + 1] = {1};  // elements still to read per level
+    bool mid_frame_ = false;                   // pos_ 0 is not a frame's start (forget_scanned)
 };
 
 // The reply tree of a whole frame that scan_frame did not call malformed
