@@ -121,7 +121,7 @@ void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::strin
                     keys.begin() + static_cast<std::ptrdiff_t>(end));
         Reply r;
         try {
-            r = conn.command(args, ctx_.connect.reply_timeout);
+            r = command_until(conn, args, ctx_.connect.reply_timeout, run_until_);
         } catch (const ReplyTooLarge&) {  // small values, then large ones: read past it, ask for fewer
             if (end - at == 1)
                 throw ProtocolError(fmt::format("msg: key {} is larger than {} bytes: not read", keys[at],
@@ -392,8 +392,10 @@ void HistoryReplay::end() {
 
 namespace {
 
+constexpr std::size_t kClockEveryBytes = 1 << 20;
+
 void log_timed_out_in_scan() {
-    logger().info("the --timeout came before the replay's SCAN for msg: keys ended: nothing more is printed");
+    logger().warn("the --timeout came before the replay's SCAN for msg: keys ended: nothing more is printed");
 }
 
 // The replay's part of replay_only: sets `late` when --timeout came first.
@@ -422,11 +424,17 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
 void replay_until(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHandlers& h, ConsumeStats& st,
                   Deadline deadline, bool& done, bool& late) {
     EnvelopeReader reader;
+    std::size_t unclocked = 0;  // bytes handed out since the clock was read
     auto deliver = [&](const BusMessage& m, const EventRead* read) {
         ++st.received;
         if (deliver_message(m, h, reader, o.max_bytes, read) && ++st.matched && o.count && st.matched >= *o.count)
             done = true;  // every match counted (--metrics), not only under --count
-        if (deadline && (st.received & 63) == 0 && Clock::now() >= *deadline) late = true;  // a clock read every 64
+        // The clock read every 64 events, or sooner when they are large (each takes long to print).
+        unclocked += m.data.size();
+        if (deadline && ((st.received & 63) == 0 || unclocked >= kClockEveryBytes)) {
+            unclocked = 0;
+            if (Clock::now() >= *deadline) late = true;
+        }
         return !done && !late && !pending_signal();
     };
     // Printed ahead while the SCAN for msg: keys walks, held until it says
@@ -472,6 +480,7 @@ void replay_until(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeH
         replay.deliver(deliver);
     else if (ahead)
         replay.end();  // it stopped while handing out ahead
+    if (!done && deadline && Clock::now() >= *deadline) late = true;  // the last events' printing took it past
 }
 
 }  // namespace

@@ -59,6 +59,21 @@ void throw_if_run_over(Deadline run_until) {
     if (run_until && Clock::now() >= *run_until) throw RunTimedOut{};
 }
 
+Reply command_until(Connection& conn, const std::vector<std::string_view>& args,
+                    std::chrono::milliseconds reply_timeout, Deadline run_until) {
+    auto timeout = reply_timeout;
+    if (run_until) {  // a server that stalls does not keep the run past its --timeout
+        auto left = std::chrono::ceil<std::chrono::milliseconds>(*run_until - Clock::now());
+        timeout = std::max(std::chrono::milliseconds(1), timeout.count() > 0 ? std::min(timeout, left) : left);
+    }
+    try {
+        return conn.command(args, timeout);
+    } catch (const TimeoutError&) {
+        throw_if_run_over(run_until);
+        throw;
+    }
+}
+
 std::vector<std::string_view> scan_keys(Connection& conn, const std::string& match, const char* type,
                                         std::chrono::milliseconds reply_timeout, std::vector<Reply>& kept,
                                         Deadline run_until) {
@@ -66,7 +81,8 @@ std::vector<std::string_view> scan_keys(Connection& conn, const std::string& mat
     std::string cursor = "0";
     const std::string count = std::to_string(kScanCount);
     do {
-        Reply r = conn.command({"SCAN", cursor, "MATCH", match, "COUNT", count, "TYPE", type}, reply_timeout);
+        Reply r = command_until(conn, {"SCAN", cursor, "MATCH", match, "COUNT", count, "TYPE", type}, reply_timeout,
+                                run_until);
         std::vector<std::string_view> keys = scan_reply_keys(r, cursor);
         found.insert(found.end(), keys.begin(), keys.end());
         kept.push_back(std::move(r));
@@ -127,7 +143,7 @@ bool StepScan::poll() {
 
 std::vector<std::vector<std::string_view>> StepScan::finish(std::vector<Reply>& kept) {
     while (!done_) {
-        if (Reply r = conn_.read_reply(deadline_after(timeout_))) {
+        if (Reply r = conn_.read_reply(earlier(deadline_after(timeout_), run_until_))) {
             take(std::move(r));
             throw_if_interrupted();  // a signal does not wait for the walk's end, nor --timeout
             throw_if_run_over(run_until_);

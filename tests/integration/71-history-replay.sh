@@ -221,6 +221,13 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)' "$BIN/rbus-subscr
         "a stream of 9 MB envelopes"
     expect_eq "$(rbus-subscribe -u "$R_URL" st.hugemsg --since 0 --until 0s --format '{id}' | tr '\n' ' ')" "h-0 h-1 h-2 h-3 " \
         "msg: keys of 9 MB"
+    # A few large events and a --timeout shorter than their printing: the clock
+    # is read as they print (not only every 64 events), and once the replay is
+    # over (exit 124: --count was not reached in time).
+    rc=0; rbus-subscribe -u "$R_URL" st.huge --since 0 --until 0s --timeout 1ms --count 10 --format '{payload.n}' \
+        > /dev/null 2> "$TEST_TMP/huge.err" || rc=$?
+    expect_code "$rc" 124 "--timeout over a few large events"
+    expect_match "$(cat "$TEST_TMP/huge.err")" "timed out after 1ms: [0-4] of 10 events" "said so"
     cli del 'rbus:history:{raptorflow.events.st.huge}' msg:raptorflow.events.st.hugemsg:h-{0,1,2,3} > /dev/null
     # Small envelopes first, then 40 kB ones (as rbus-publish --history writes
     # them: a stream entry and a msg: key each): the page (or MGET) sized by the

@@ -1,6 +1,7 @@
 // Deadlines on the steady clock, and waiting on one file descriptor until one.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <optional>
 
@@ -13,6 +14,13 @@ using Deadline = std::optional<Clock::time_point>;
 inline Deadline deadline_after(std::chrono::milliseconds d) {
     if (d.count() <= 0) return std::nullopt;
     return Clock::now() + d;
+}
+
+// The one that comes first (no value: the other).
+inline Deadline earlier(Deadline a, Deadline b) {
+    if (!a) return b;
+    if (!b) return a;
+    return std::min(*a, *b);
 }
 
 // The poll(2) timeout that ends at the deadline: -1 (wait) without one, 0 once passed.

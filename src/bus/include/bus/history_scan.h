@@ -18,6 +18,10 @@ namespace rbus {
 
 // Throws RunTimedOut once `run_until` (a run's --timeout) has passed.
 void throw_if_run_over(Deadline run_until);
+// conn.command(args, reply_timeout), waiting no later than `run_until`:
+// RunTimedOut when that came first.
+Reply command_until(Connection& conn, const std::vector<std::string_view>& args,
+                    std::chrono::milliseconds reply_timeout, Deadline run_until);
 
 // SCAN MATCH `match` TYPE `type` to its end: the keys found, views into the
 // replies appended to `kept` (which must outlive them). Throws Interrupted on
