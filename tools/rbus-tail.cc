@@ -73,6 +73,7 @@ int main(int argc, char** argv) {
                 TailSession session(tail, std::move(filter), out);
                 std::vector<Subscription> subs = subscriptions_for(ctx, types, false);
                 rc = consume_with_history(ctx, "rbus-tail", subs, replay, co, session.handlers(stats), &stats);
+                session.finish();
                 text = session.summary(stats, describe_context_filters(ctx));
             }
             // Ctrl-C: what was seen, on stderr so that stdout stays the stream.

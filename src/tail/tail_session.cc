@@ -89,6 +89,15 @@ void TailSession::invalid_notice(const ReceivedEvent& ev) {
     out_.line(tail_marker_line("-- " + text + " --", line_->style()));
 }
 
+void TailSession::finish() {
+    if (!line_ || invalid_unsaid_ == 0) return;
+    out_.line(tail_marker_line(fmt::format("-- and {} more invalid message{} skipped --", invalid_unsaid_,
+                                           invalid_unsaid_ == 1 ? "" : "s"),
+                               line_->style()));
+    invalid_unsaid_ = 0;
+    out_.flush();
+}
+
 void TailSession::on_burst() {
     out_.flush();
     if (record_) record_->flush();

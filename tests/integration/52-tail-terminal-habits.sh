@@ -58,6 +58,17 @@ invalid_messages_are_a_few_dim_lines() {
     tm capture-pane -p -e -t inv | grep 'skipped invalid' | grep -q $'\x1b\\[2m' || die "not dim"
 }
 
+invalid_messages_in_a_replay_are_all_said() {
+    # Five invalid RaptorBus msg: keys replayed at once (--until): one notice
+    # line, then, as the run ends, one more for the four it did not mention.
+    local i
+    for i in 1 2 3 4 5; do redis-cli -p "$R_PORT" setex "msg:$CH.junkr.x:bad-$i" 600 "not-json-$i" > /dev/null; done
+    start_tail invr 120 "$R_URL" junkr.x --since 0 --until 0s
+    wait_until 10 pane_has invr 'more invalid messages skipped' || die "the rest not said: $(pane invr)"
+    expect_eq "$(pane invr | grep -c 'skipped invalid message on')" 1 "one notice for the burst"
+    expect_match "$(pane invr)" "-- and 4 more invalid messages skipped --" "the other four counted"
+}
+
 one_notice_per_reconnect() {
     start_redis M || die "second server"
     local port=$M_PORT
@@ -73,4 +84,5 @@ one_notice_per_reconnect() {
 
 case_ "120 columns: ids shortened, ws= lined up" columns_at_120
 case_ "invalid messages: a few dim lines with a snippet" invalid_messages_are_a_few_dim_lines
+case_ "invalid messages in a replay: every one said (the last line counts those not shown)" invalid_messages_in_a_replay_are_all_said
 case_ "a reconnect is said once" one_notice_per_reconnect

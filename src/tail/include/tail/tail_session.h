@@ -41,6 +41,10 @@ public:
     // The connection came back: a marker line in the stream (not with --json).
     void reconnected(std::chrono::milliseconds gap);
 
+    // The run is over: on a terminal, the invalid messages not yet mentioned
+    // (a notice says at most one a second) get a last line.
+    void finish();
+
     // The Ctrl-C summary (several lines).
     // `filters`: the context filters in force (describe_context_filters).
     std::string summary(const ConsumeStats& stats, std::string_view filters = {}) const;
