@@ -105,7 +105,7 @@ public:
                 h_.on_subscribed([&](const BusMessage& m, const EventRead* read) {
                     return take(m, read) && !clock_.signal() && !(deadline_ && clock_.now() >= *deadline_);
                 });
-            } catch (const RunTimedOut&) {  // --timeout came during the replay's SCAN
+            } catch (const RunTimedOut&) {  // --timeout came during the replay (its SCAN, a page the server is slow to send)
                 return end_burst(o_.count && !done_ ? kExitTimeout : kExitOk);
             }
             if (h_.on_burst) h_.on_burst();

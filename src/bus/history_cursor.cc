@@ -8,6 +8,7 @@
 #include "base/signals.h"
 #include "base/timestamp.h"
 #include "base/uuid.h"
+#include "bus/history_scan.h"
 #include "event/canonical.h"
 
 namespace rbus {
@@ -36,8 +37,9 @@ void StreamPages::send() {
 std::string_view StreamPages::next_frame(std::string_view what) {
     Deadline deadline = deadline_after(timeout_);
     for (;;) {
-        if (std::optional<std::string_view> frame = conn_.read_frame(deadline)) return *frame;
+        if (std::optional<std::string_view> frame = conn_.read_frame(earlier(deadline, run_until_))) return *frame;
         throw_if_interrupted();
+        throw_if_run_over(run_until_, {"the server sent the replay's next history page"});
         if (deadline && Clock::now() >= *deadline)
             throw TimeoutError(fmt::format("no reply from {} to {} within {}ms", conn_.peer(), what, timeout_.count()));
     }
@@ -74,8 +76,8 @@ void StreamPages::wait_for(const StreamCursor& cursor) {
 StreamCursor::StreamCursor(StreamPages& pages, std::string_view key, std::string_view channel,
                            std::string_view pattern, const ReplayRange& range, std::size_t page, bool read_ahead,
                            bool asking, std::size_t page_bytes)
-    : pages_(pages), key_(key), channel_(channel), pattern_(pattern), range_(range), page_size_(std::max<std::size_t>(page, 1)),
-      page_bytes_(page_bytes), count_(std::min(page_size_, kFirstPage)), read_ahead_(read_ahead), asking_(asking),
+    : pages_(pages), key_(key), channel_(channel), pattern_(pattern), range_(range), sizer_(page_bytes, page),
+      count_(std::min(sizer_.most(), kFirstPage)), read_ahead_(read_ahead), asking_(asking),
       from_(range.start) {}
 
 void StreamCursor::ask() {
@@ -104,8 +106,7 @@ void StreamCursor::too_large(std::size_t bound) {
                                                       : "at entry " + from_;
         throw ProtocolError(fmt::format("an entry of {} {} is larger than {} bytes: not read", key_, at, bound));
     }
-    big_each_ = std::max(big_each_, bound / count_);
-    count_ = std::max<std::size_t>(count_ / 8, 1);
+    count_ = sizer_.shrink(count_, bound);
     ask();
 }
 
@@ -131,14 +132,13 @@ void StreamCursor::load_page() {
     at_ = 0;
     if (auto error = parse_entries_frame(page_, page_entries_, "XRANGE")) throw ReplyError(std::string(*error));
     entries_ += page_entries_.size();
-    bytes_ += page_.size();
+    sizer_.seen(page_entries_.size(), page_.size());
     if (page_entries_.size() < count_) {
         last_ = true;
         return;
     }
     from_.assign("(").append(page_entries_.back().id);
-    std::size_t each = std::max<std::size_t>({bytes_ / std::max<std::size_t>(entries_, 1), big_each_, 1});
-    count_ = std::clamp<std::size_t>(page_bytes_ / each, 1, page_size_);
+    count_ = sizer_.next();
     if (read_ahead_) {
         ask();
         pages_.send();

@@ -61,7 +61,7 @@ std::vector<std::string_view> HistoryReplay::scan(Connection& conn, const std::s
 }
 
 void HistoryReplay::collect_stream(Connection& conn, std::string_view key, std::string_view pattern, bool asking) {
-    StreamPages pages(conn, ctx_.connect.reply_timeout);
+    StreamPages pages(conn, ctx_.connect.reply_timeout, run_until_);
     StreamCursor cursor(pages, key, keys_.channel_of_stream(key), pattern, range_, kPage, true, asking);
     cursor.start();
     cursor.first_page();
@@ -113,7 +113,8 @@ std::size_t HistoryReplay::stream_lengths(Connection& conn, const std::vector<st
 void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::string_view>& keys, std::string_view pattern) {
     // As many keys a MGET as fit a page's bytes by the values seen so far (the
     // first alone), at most kPage: a reply stays well under the connection's bound.
-    std::size_t batch = StreamCursor::kFirstPage, bytes = 0, big_each = 0;
+    PageSizer sizer(StreamCursor::kPageBytes, kPage);
+    std::size_t batch = StreamCursor::kFirstPage;
     for (std::size_t at = 0, end; at < keys.size(); at = end) {
         std::vector<std::string_view> args{"MGET"};
         end = std::min(keys.size(), at + batch);
@@ -127,16 +128,16 @@ void HistoryReplay::read_msg_keys(Connection& conn, const std::vector<std::strin
                 throw ProtocolError(fmt::format("msg: key {} is larger than {} bytes: not read", keys[at],
                                                 conn.max_reply_bytes()));
             conn.skip_frame(deadline_after(ctx_.connect.reply_timeout));
-            big_each = std::max(big_each, conn.max_reply_bytes() / (end - at));
-            batch = std::max<std::size_t>((end - at) / 8, 1);
+            batch = sizer.shrink(end - at, conn.max_reply_bytes());
             end = at;
             continue;
         }
         if (r->type != REDIS_REPLY_ARRAY || r->elements != end - at) throw ProtocolError("unexpected reply to MGET");
         add_msg_values(keys, at, r->element, r->elements, pattern);
+        std::size_t bytes = 0;
         for (std::size_t i = 0; i < r->elements; ++i) bytes += r->element[i]->len + 16;
-        const std::size_t each = std::max<std::size_t>({bytes / end, big_each, 1});
-        batch = std::clamp<std::size_t>(StreamCursor::kPageBytes / each, 1, kPage);
+        sizer.seen(r->elements, bytes);
+        batch = sizer.next();
         throw_if_interrupted();
         throw_if_run_over(run_until_);
     }
@@ -246,7 +247,7 @@ void HistoryReplay::open_cursors(const std::vector<std::vector<std::string_view>
     std::size_t page = std::clamp<std::size_t>(kPagesBudget / std::max<std::size_t>(streamed, 1), kMinPage, kPage);
     std::size_t page_bytes = std::clamp<std::size_t>(kPagesBytes / std::max<std::size_t>(streamed, 1), kMinPageBytes,
                                                      StreamCursor::kPageBytes);
-    pages_ = std::make_unique<StreamPages>(*conn_, ctx_.connect.reply_timeout);
+    pages_ = std::make_unique<StreamPages>(*conn_, ctx_.connect.reply_timeout, run_until_);
     for (std::size_t i = 0; i < streams.size(); ++i) {
         std::string_view pattern = subs_[i].pattern ? std::string_view(subs_[i].name) : std::string_view();
         for (std::string_view key : streams[i]) {
@@ -394,8 +395,8 @@ namespace {
 
 constexpr std::size_t kClockEveryBytes = 1 << 20;
 
-void log_timed_out_in_scan() {
-    logger().warn("the --timeout came before the replay's SCAN for msg: keys ended: nothing more is printed");
+void log_timed_out(const RunTimedOut& e) {
+    logger().warn("the --timeout came before {}: nothing more is printed", e.before);
 }
 
 // The replay's part of replay_only: sets `late` when --timeout came first.
@@ -411,8 +412,8 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
     bool late = false;
     try {
         replay_until(replay, o, h, st, deadline, done, late);
-    } catch (const RunTimedOut&) {  // what was held is dropped (never shown, nor counted)
-        log_timed_out_in_scan();
+    } catch (const RunTimedOut& e) {  // what was held is dropped (never shown, nor counted)
+        log_timed_out(e);
         late = true;
     }
     if (h.on_burst) h.on_burst();
@@ -505,13 +506,13 @@ int consume_with_history(const Context& ctx, const std::string& client_name, con
     h.on_subscribed = [replay, replaying](const ConsumeHandlers::Deliver& deliver) {
         try {
             replay->read();
-        } catch (const RunTimedOut&) {
-            log_timed_out_in_scan();
+            *replaying = true;
+            replay->deliver(deliver);
+            *replaying = false;
+        } catch (const RunTimedOut& e) {
+            log_timed_out(e);
             throw;
         }
-        *replaying = true;
-        replay->deliver(deliver);
-        *replaying = false;
     };
     replay->set_run_deadline(deadline_after(options.timeout));  // the consume loop's, as near as can be
     return consume_subscriptions(ctx, client_name, subs, options, h, &st);

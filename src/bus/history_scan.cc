@@ -55,8 +55,8 @@ std::vector<std::vector<std::string_view>> split_by_glob(std::vector<std::string
 
 }  // namespace
 
-void throw_if_run_over(Deadline run_until) {
-    if (run_until && Clock::now() >= *run_until) throw RunTimedOut{};
+void throw_if_run_over(Deadline run_until, RunTimedOut what) {
+    if (run_until && Clock::now() >= *run_until) throw what;
 }
 
 Reply command_until(Connection& conn, const std::vector<std::string_view>& args,

@@ -381,6 +381,53 @@ timeout_bounds_the_scan() {
     expect_eq "$out" first "a --timeout longer than the SCAN: the first event"
 }
 
+timeout_bounds_a_stalled_page() {
+    # A server that stops answering in the middle of a replay (SIGSTOP, on a
+    # server of its own): the wait for the next stream page ends at --timeout
+    # (124 with --count, a warning saying what it came before), not at the
+    # 10 s reply timeout with an error (before: "no reply ... to XRANGE").
+    start_redis S || die "could not start a second redis-server"
+    R_PORT=$S_PORT seed_stream st.stall 20000 1700000000 100
+    mkfifo "$TEST_TMP/stall.fifo"
+    python3 - "$TEST_TMP/stall.fifo" "$TEST_TMP/stall.go" "$TEST_TMP/stall.out" <<'PY2' &
+import os, sys, time
+fifo = os.open(sys.argv[1], os.O_RDONLY)
+with open(sys.argv[3], "wb") as out:
+    first = b""
+    while b"\n" not in first:
+        first += os.read(fifo, 1)
+    out.write(first)
+    out.flush()
+    while not os.path.exists(sys.argv[2]):
+        time.sleep(0.01)
+    while chunk := os.read(fifo, 1 << 16):
+        out.write(chunk)
+PY2
+    local reader=$!
+    track "$reader"
+    rbus-subscribe -u "$S_URL" st.stall --since 0 --count 30000 --timeout 6s --format '{id}' \
+        > "$TEST_TMP/stall.fifo" 2> "$TEST_TMP/stall.err" &
+    local sub=$!
+    track "$sub"
+    wait_until 30 test -s "$TEST_TMP/stall.out" || die "no first event: $(cat "$TEST_TMP/stall.err")"
+    kill -STOP "$S_PID"
+    touch "$TEST_TMP/stall.go"
+    local rc=0
+    wait_until 30 sh -c "! kill -0 $sub" || rc=running
+    kill -CONT "$S_PID"
+    [ "$rc" = running ] && die "still running 30 s later"
+    wait "$sub" || rc=$?
+    wait "$reader"
+    expect_code "$rc" 124 "--timeout while the server held back a page (err: $(tail -2 "$TEST_TMP/stall.err"))"
+    expect_match "$(cat "$TEST_TMP/stall.err")" \
+        "the --timeout came before the server sent the replay's next history page: nothing more is printed" "said so"
+    expect_no "$(cat "$TEST_TMP/stall.err")" "no reply" "not a reply timeout"
+    local n; n=$(wc -l < "$TEST_TMP/stall.out")
+    expect_eq "$(head -1 "$TEST_TMP/stall.out") $(sed -n "${n}p" "$TEST_TMP/stall.out")" "st.stall-0 st.stall-$((n - 1))" \
+        "what was printed: the first events, in order"
+    stop_pid "$S_PID"
+}
+
 case_ "--since: replay then live under concurrent publishing, every id once, in order" replay_then_live_every_id_once_in_order
 case_ "a reader slower than the live traffic during the replay: the live part kept, nothing lost" slow_reader_keeps_the_live_part
 case_ "RaptorBus's msg: keys replay with --since, in timestamp order; --until ends" raptorbus_persisted_events_replay
@@ -389,3 +436,4 @@ case_ "streams read as printed: merged by time across streams, --count, memory f
 case_ "a long SCAN beside a long stream: msg: keys merged in place, each event once" msg_keys_in_a_large_keyspace
 case_ "printed ahead while SCAN walks: held until it finds no msg: key to go first, else taken back" printed_ahead_while_scan_walks
 case_ "--timeout ends the run while the SCAN for msg: keys walks" timeout_bounds_the_scan
+case_ "--timeout ends the run while a stalled server holds back the next stream page" timeout_bounds_a_stalled_page

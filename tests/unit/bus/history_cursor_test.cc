@@ -252,3 +252,23 @@ TEST_CASE("stream cursor under the merge: the next entry read ahead, the one han
     CHECK(type == "a.b");
     CHECK(body == cursor_env("e1", "2026-11-26T16:00:01.000000"));
 }
+
+TEST_CASE("page sizer: as many as fit the bytes by what each took so far, within [1, most]; a reply past the bound shrinks it") {
+    rbus::PageSizer sizer(4000, 100);
+    CHECK(sizer.next() == 100);  // nothing seen: the most
+    sizer.seen(10, 400);         // 40 bytes each
+    CHECK(sizer.next() == 100);
+    sizer.seen(10, 7600);  // 20 entries, 8000 bytes: 400 each
+    CHECK(sizer.next() == 10);
+    sizer.seen(1, 100000);  // one large entry: never below one
+    CHECK(sizer.next() == 1);
+
+    rbus::PageSizer small_first(4000, 1000);
+    small_first.seen(100, 1000);  // 10 bytes each
+    CHECK(small_first.next() == 400);
+    // 400 asked for came past a 32,000-byte bound: an eighth asked again, and
+    // what each may take (80 bytes) counts from now on.
+    CHECK(small_first.shrink(400, 32000) == 50);
+    CHECK(small_first.next() == 50);
+    CHECK(small_first.shrink(1, 32000) == 1);
+}

@@ -1,8 +1,10 @@
 // The run's --timeout against a server that stalls: the SCANs of a replay wait
-// for a reply no later than it (bus/history_scan.h).
+// for a reply no later than it (bus/history_scan.h), and so do the stream
+// pages read while delivering (bus/history_cursor.h).
 #include <doctest/doctest.h>
 
 #include "base/error.h"
+#include "bus/history_cursor.h"
 #include "bus/history_scan.h"
 #include "redis/fake_transport.h"
 
@@ -40,4 +42,26 @@ TEST_CASE("scan_keys: the run's deadline passed between two SCAN calls is RunTim
     Connection conn(std::move(t));
     std::vector<Reply> kept;
     CHECK_THROWS_AS(scan_keys(conn, "msg:*", "string", 10s, kept, Clock::now() - 1ms), RunTimedOut);
+}
+
+TEST_CASE("stream pages: a page the server does not send ends at the run's deadline (RunTimedOut naming the page)") {
+    auto conn = silent_server();
+    ReplayRange range;
+    StreamPages pages(*conn, 10s, Clock::now() + 50ms);
+    StreamCursor cursor(pages, "rbus:history:{c}", "c", "", range, 100, false);
+    cursor.start();
+    const auto start = Clock::now();
+    try {
+        cursor.first_page();
+        FAIL("no RunTimedOut");
+    } catch (const RunTimedOut& e) {
+        CHECK(std::string(e.before) == "the server sent the replay's next history page");
+    }
+    CHECK(Clock::now() - start < 5s);  // far from the 10 s reply timeout
+
+    auto again = silent_server();  // without a run deadline: the reply timeout, as before
+    StreamPages plain(*again, 50ms);
+    StreamCursor waits(plain, "rbus:history:{c}", "c", "", range, 100, false);
+    waits.start();
+    CHECK_THROWS_AS(waits.first_page(), TimeoutError);
 }

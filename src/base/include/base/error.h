@@ -68,9 +68,12 @@ public:
 };
 
 // The run's own --timeout came during a long step of it (a SCAN walking the
-// keyspace before anything could be printed): not an error; the caller ends
-// the run as its timeout says (124 with --count, else 0).
-struct RunTimedOut {};
+// keyspace before anything could be printed, a page the server is slow to
+// send): not an error; the caller ends the run as its timeout says (124 with
+// --count, else 0). `before`: what it came before, for the warning.
+struct RunTimedOut {
+    const char* before = "the replay's SCAN for msg: keys ended";
+};
 
 // A SIGINT/SIGTERM ended a wait: the tool exits 130/143 without an error line.
 class Interrupted : public Error {

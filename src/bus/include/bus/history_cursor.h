@@ -6,6 +6,7 @@
 // that reading one cursor's page never moves another's.
 #pragma once
 
+#include <algorithm>
 #include <chrono>
 #include <cstddef>
 #include <deque>
@@ -25,7 +26,10 @@ class StreamCursor;
 // The pages asked for on one connection, in order.
 class StreamPages {
 public:
-    StreamPages(Connection& conn, std::chrono::milliseconds reply_timeout) : conn_(conn), timeout_(reply_timeout) {}
+    // A page is waited for up to the reply timeout, and no later than
+    // `run_until` (the run's --timeout: RunTimedOut).
+    StreamPages(Connection& conn, std::chrono::milliseconds reply_timeout, Deadline run_until = std::nullopt)
+        : conn_(conn), timeout_(reply_timeout), run_until_(run_until) {}
     // Queues XRANGE key from end COUNT count (ASKING first when `asking`: a
     // slot being imported by this node) for `cursor`; sent by send().
     void ask(StreamCursor& cursor, std::string_view key, std::string_view from, std::string_view end,
@@ -44,7 +48,36 @@ private:
 
     Connection& conn_;
     std::chrono::milliseconds timeout_;
+    Deadline run_until_;
     std::deque<Asked> asked_;
+};
+
+// How many entries (or keys) to ask for next, by the bytes each took so far:
+// as many as fit `bytes`, at most `most`, at least one. A reply past the
+// connection's bound (small entries first, then large ones) teaches it what
+// an entry may take: shrink() gives the fewer to ask again for.
+class PageSizer {
+public:
+    PageSizer(std::size_t bytes, std::size_t most) : bytes_(bytes), most_(std::max<std::size_t>(most, 1)) {}
+    void seen(std::size_t entries, std::size_t bytes) {
+        seen_entries_ += entries;
+        seen_bytes_ += bytes;
+    }
+    std::size_t next() const {
+        std::size_t each = std::max<std::size_t>({seen_bytes_ / std::max<std::size_t>(seen_entries_, 1), big_each_, 1});
+        return std::clamp<std::size_t>(bytes_ / each, 1, most_);
+    }
+    // `asked` entries were past `bound` bytes (asked > 1).
+    std::size_t shrink(std::size_t asked, std::size_t bound) {
+        big_each_ = std::max(big_each_, bound / std::max<std::size_t>(asked, 1));
+        return std::max<std::size_t>(asked / 8, 1);
+    }
+    std::size_t most() const { return most_; }
+
+private:
+    std::size_t bytes_, most_;
+    std::size_t seen_entries_ = 0, seen_bytes_ = 0;
+    std::size_t big_each_ = 0;  // bytes an entry may take, learnt from a reply past the bound
 };
 
 class StreamCursor final : public ReplaySource {
@@ -90,9 +123,8 @@ private:
     StreamPages& pages_;
     std::string_view key_, channel_, pattern_;
     const ReplayRange& range_;
-    std::size_t page_size_, page_bytes_, count_;  // count_: entries asked for in the page on its way
-    std::size_t bytes_ = 0;                        // of the pages read so far
-    std::size_t big_each_ = 0;  // bytes an entry may take, learnt from a page past the bound
+    PageSizer sizer_;
+    std::size_t count_;  // entries asked for in the page on its way
     bool read_ahead_, asking_;
     bool asked_ = false, arrived_ = false, last_ = false;
     std::string page_, next_page_, error_, from_;

@@ -46,8 +46,9 @@ class HistoryReplay {
 public:
     HistoryReplay(const Context& ctx, std::vector<Subscription> subs, ReplayRange range);
     // The run's --timeout: the SCANs and whole reads of read(), finish_scan()
-    // and read_again() throw RunTimedOut once it has passed (a SCAN of a large
-    // keyspace does not keep the tool past it).
+    // and read_again(), and the waits for stream pages while delivering,
+    // throw RunTimedOut once it has passed (a SCAN of a large keyspace, or a
+    // server that stalls, does not keep the tool past it).
     void set_run_deadline(Deadline d) { run_until_ = d; }
 
     // Finds the sources of the selected channels: streams (their first pages

@@ -11,13 +11,14 @@
 #include <vector>
 
 #include "base/deadline.h"
+#include "base/error.h"
 #include "bus/subscriber.h"
 #include "redis/connection.h"
 
 namespace rbus {
 
 // Throws RunTimedOut once `run_until` (a run's --timeout) has passed.
-void throw_if_run_over(Deadline run_until);
+void throw_if_run_over(Deadline run_until, RunTimedOut what = {});
 // conn.command(args, reply_timeout), waiting no later than `run_until`:
 // RunTimedOut when that came first.
 Reply command_until(Connection& conn, const std::vector<std::string_view>& args,

@@ -65,6 +65,9 @@ public:
     }
     // For a frame too large to hold: the bytes scanned so far (whole elements)
     // are dropped by the caller, and the scan goes on from what follows them.
+    // The frame then found whole is for skipping: only its `size` (of the
+    // bytes since the last forget) holds; its kind and views do not, since
+    // its first byte is gone.
     std::size_t scanned() const { return pos_; }
     void forget_scanned() {
         pos_ = 0;
