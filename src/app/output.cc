@@ -75,7 +75,10 @@ void StdoutWriter::flush() {
             if (!give_up) give_up = now + std::chrono::milliseconds(kSignalGraceMs);
             auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*give_up - now).count();
             pollfd p{fd_, POLLOUT, 0};
-            if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0 || !(p.revents & POLLOUT)) break;
+            if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0 || !(p.revents & POLLOUT)) {
+                gave_up_ = true;
+                break;
+            }
             len = piece_end(buf_, off) - off;
         }
         ssize_t n = ::write(fd_, buf_.data() + off, len);

@@ -277,6 +277,14 @@ bool GroupConsumer::handle(std::string_view key, const StreamEntry& e, long long
 void GroupConsumer::ack_pending_acks(bool with_next_command) {
     if (to_ack_.empty()) return;
     sink_.on_burst();  // written and flushed before acknowledged
+    if (sink_.output_given_up()) {  // stdout's reader stopped reading: not written, so not acknowledged
+        logger().warn("{} event(s) not acknowledged: stdout's reader did not take all of them after the signal; "
+                      "left pending for redelivery",
+                      to_ack_.size());
+        to_ack_.clear();
+        acked_replies_.clear();
+        return;
+    }
     // One XACK per run of one stream's entries (a read or a claim gives them by stream).
     std::size_t i = 0;
     std::vector<std::string_view> args;

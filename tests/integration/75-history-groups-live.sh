@@ -111,8 +111,62 @@ sigterm_while_reading_ahead_loses_nothing() {
     expect_eq "$(cli xpending "$stream" stopped | head -1)" 0 "all acknowledged"
 }
 
+stopped_reader_at_sigterm_acknowledges_only_what_it_got() {
+    # A printing consumer whose stdout reader has stopped reading (a paused
+    # pager, a stuck pipe) is sent SIGTERM while its write blocks: it exits
+    # 143 within the grace, and every event acknowledged was received by the
+    # reader (before, 500 were acknowledged of which 53 had been written:
+    # the rest were lost to the group).
+    local pad; pad=$(head -c 1000 /dev/zero | tr '\0' x)
+    seq 3000 | sed "s/.*/{\"n\":&,\"pad\":\"$pad\"}/" | rbus-publish -q -u "$R_URL" --history sw.a --stdin || die "seed"
+    mkfifo "$TEST_TMP/sw.fifo"
+    python3 - "$TEST_TMP/sw.fifo" "$TEST_TMP/sw.go" "$TEST_TMP/sw.out" <<'PY' &
+import os, sys, time
+fifo = os.open(sys.argv[1], os.O_RDONLY)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+with open(sys.argv[3], "wb") as out:
+    while chunk := os.read(fifo, 1 << 16):
+        out.write(chunk)
+PY
+    local reader=$!
+    track "$reader"
+    rbus-subscribe -u "$R_URL" --group sw --consumer c1 sw.a --since 0 > "$TEST_TMP/sw.fifo" 2> "$TEST_TMP/sw.err" &
+    local sub=$!
+    track "$sub"
+    wait_until 30 grep -qx anon_pipe_write "/proc/$sub/wchan" || die "the consumer's write never blocked"
+    kill -TERM "$sub"
+    local rc=0; wait "$sub" || rc=$?
+    touch "$TEST_TMP/sw.go"
+    wait "$reader"
+    expect_code "$rc" 143 "SIGTERM with a stopped reader"
+    local lost
+    lost=$(/usr/bin/python3 - "$R_PORT" "$TEST_TMP/sw.out" <<'PY'  # Debian's python3-redis
+import json, sys, redis
+r = redis.Redis(port=int(sys.argv[1]))
+key = "rbus:history:{raptorflow.events.sw.a}"
+pending = {e["message_id"] for e in r.xpending_range(key, "sw", "-", "+", 10000)}
+got = set()
+for line in open(sys.argv[2], "rb").read().split(b"\n"):
+    try:
+        got.add(json.loads(line)["id"])
+    except ValueError:
+        pass  # the last, cut short
+sid = lambda i: tuple(int(x) for x in i.split(b"-"))
+last = sid([g["last-delivered-id"] for g in r.xinfo_groups(key) if g["name"] == b"sw"][0])
+# Acknowledged: delivered to the group (up to its last delivered id) and no longer pending.
+lost = [i for i, f in r.xrange(key)
+        if sid(i) <= last and i not in pending and json.loads(f[b"envelope"])["id"] not in got]
+print(len(lost))
+PY
+)
+    expect_eq "$lost" 0 "events acknowledged that the reader never got"
+    expect_match "$(cat "$TEST_TMP/sw.err")" "not acknowledged: stdout's reader did not take all of them" "said so"
+}
+
 case_ "a live consumer keeps its running event from a consumer with a short --claim-idle" live_consumer_keeps_its_running_event
 case_ "--group with a pattern reads history streams that appear after it started" pattern_group_reads_streams_that_appear_later
 case_ "--group with a pattern that matches no stream yet waits for one" pattern_matching_nothing_yet_waits
 case_ "a printing --group consumer reads ahead yet never past what --count needs" reading_ahead_never_reads_past_count
 case_ "SIGTERM while reading ahead: what was printed is acknowledged, the rest delivered again, each once" sigterm_while_reading_ahead_loses_nothing
+case_ "SIGTERM while the reader of stdout is stopped: only what it received is acknowledged" stopped_reader_at_sigterm_acknowledges_only_what_it_got

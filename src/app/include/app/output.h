@@ -47,6 +47,9 @@ public:
     void release();
     void discard();
     std::size_t held() const { return holding_ ? buf_.size() : 0; }
+    // Output was dropped: after SIGINT/SIGTERM, the reader did not take it
+    // within the grace (what was written before it went out whole).
+    bool gave_up() const { return gave_up_; }
 
 private:
     static constexpr std::size_t kFlushAt = 64 * 1024;
@@ -55,6 +58,7 @@ private:
     bool keep_going_ = false;
     bool closed_ = false;
     bool holding_ = false;
+    bool gave_up_ = false;
 };
 
 }  // namespace rbus

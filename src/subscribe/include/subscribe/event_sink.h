@@ -46,6 +46,8 @@ public:
     // Throws InvalidMessageError (--invalid fail) or Error (--exec-fail-fast).
     bool on_event(const ReceivedEvent& ev);
     void on_burst() { out_.flush(); }
+    // Output was dropped (a signal, then a reader that did not read within the grace).
+    bool output_given_up() const { return out_.gave_up(); }
     // For ConsumeHandlers::hold_output: the printed output held back, written or dropped.
     std::size_t hold_output(ConsumeHandlers::Held what);
     bool runs_handlers() const { return o_.exec.has_value(); }
