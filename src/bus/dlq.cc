@@ -1,5 +1,6 @@
 #include "bus/dlq.h"
 
+#include <deque>
 #include <functional>
 #include <vector>
 
@@ -52,12 +53,35 @@ void dlq_move_commands(const HistoryKeys& keys, const DeadLetter& d, std::string
 
 }  // namespace
 
+// KEYS: {ns}:dlq, RaptorBus's record, the history stream. ARGV: the record,
+// its TTL, its channel, the group, the entry, then the DLQ entry's fields and
+// values. A step that fails (a DLQ key of another type) stops the script
+// there: the XADD is first, so nothing is written and the entry stays pending.
+constexpr std::string_view kDlqMoveScript = R"lua(
+redis.call('XADD', KEYS[1], '*', unpack(ARGV, 6))
+redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
+redis.call('PUBLISH', ARGV[3], ARGV[1])
+redis.call('XACK', KEYS[3], ARGV[4], ARGV[5])
+return 1
+)lua";
+
 void append_dlq_move(std::string& out, const HistoryKeys& keys, const DeadLetter& d, std::string_view uuid,
                      SystemTime now) {
-    auto add = [&out](std::vector<std::string_view> args) { append_resp(out, args.data(), args.size()); };
-    add({"MULTI"});
-    dlq_move_commands(keys, d, uuid, now, [&](std::string_view, std::vector<std::string_view> args) { add(args); });
-    add({"EXEC"});
+    std::vector<std::vector<std::string_view>> steps;
+    std::deque<std::string> held;  // the steps' views point into dlq_move_commands' strings: copied (a deque keeps them in place)
+    dlq_move_commands(keys, d, uuid, now, [&](std::string_view, std::vector<std::string_view> args) {
+        std::vector<std::string_view> step;
+        for (std::string_view a : args) step.push_back(held.emplace_back(a));
+        steps.push_back(std::move(step));
+    });
+    const auto& xadd = steps[0];  // XADD dlq * fields...
+    const auto& set = steps[1];   // SET key record EX ttl
+    const auto& pub = steps[2];   // PUBLISH channel record
+    const auto& xack = steps[3];  // XACK stream group entry
+    std::vector<std::string_view> args{"EVAL", kDlqMoveScript, "3", xadd[1], set[1], xack[1],
+                                       set[2], set[4], pub[1], xack[2], xack[3]};
+    args.insert(args.end(), xadd.begin() + 3, xadd.end());
+    append_resp(out, args.data(), args.size());
 }
 
 void dlq_move_on_cluster(SlotRunner& cluster, const HistoryKeys& keys, const DeadLetter& d, std::string_view uuid,

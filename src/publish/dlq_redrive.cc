@@ -26,31 +26,56 @@ std::string redriven_body(const DlqEntry& e) {
 
 namespace {
 
-// rbus's entry back into its stream and out of the DLQ, in one MULTI/EXEC.
-void redrive_rbus(Connection& conn, const HistoryKeys& keys, const DlqEntry& e, const std::string& body,
+// KEYS: the history stream, {ns}:dlq, RaptorBus's record (when the entry
+// names one). ARGV: the envelope, the DLQ entry's id. 1: back; 0: the entry
+// had left the DLQ (another redrive took it: not added twice). A stream key of
+// another type fails the XADD before anything is removed.
+constexpr std::string_view kRedriveOneNodeScript = R"lua(
+if #redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2]) == 0 then return 0 end
+redis.call('XADD', KEYS[1], '*', 'envelope', ARGV[1])
+redis.call('XDEL', KEYS[2], ARGV[2])
+if KEYS[3] then redis.call('DEL', KEYS[3]) end
+return 1
+)lua";
+
+// A redrive script run on one node; its refusal an error naming the entry (and
+// `stream` when it is of another type), without Redis's " script: ..." tail.
+Reply run_redrive_script(Connection& conn, const std::vector<std::string_view>& args, const DlqEntry& e,
+                         std::string_view stream, std::chrono::milliseconds timeout) {
+    try {
+        return conn.command(args, timeout);
+    } catch (const ReplyError& refused) {
+        std::string_view error = refused.what();
+        if (!stream.empty() && error.rfind("WRONGTYPE", 0) == 0)
+            throw UsageError(fmt::format("history key {} is not a stream: {} not redriven (kept in the DLQ)", stream, e.ref));
+        throw ReplyError(fmt::format("{} refused the redrive of {} (kept in the DLQ): {}", conn.peer(), e.ref,
+                                     error.substr(0, error.find(" script:"))));
+    }
+}
+
+// rbus's entry back into its stream and out of the DLQ, in one script: false
+// when another redrive took it meanwhile.
+bool redrive_rbus(Connection& conn, const HistoryKeys& keys, const DlqEntry& e, const std::string& body,
                   std::chrono::milliseconds timeout) {
     std::string stream = e.stream.empty() ? keys.stream(e.original_channel) : e.stream;
     std::string dlq = keys.dlq();
-    conn.append({"MULTI"});
-    conn.append({"XADD", stream, "*", "envelope", body});
-    conn.append({"XDEL", dlq, e.ref});
-    int replies = 4;
-    if (!e.raptorbus_key.empty()) {
-        conn.append({"DEL", e.raptorbus_key});
-        ++replies;
-    }
-    conn.append({"EXEC"});
-    Deadline deadline = deadline_after(timeout);
-    conn.flush(deadline);
-    for (int i = 0; i < replies; ++i) {
-        Reply r = conn.read_reply(deadline);
-        if (!r) throw TimeoutError(fmt::format("no reply from {} to the redrive", conn.peer()));
-        if (r->type == REDIS_REPLY_ERROR)
-            throw ReplyError(fmt::format("{} refused the redrive of {}: {}", conn.peer(), e.ref, reply_text(r.get())));
-        if (i == replies - 1 && r->type != REDIS_REPLY_ARRAY)
-            throw ReplyError(fmt::format("{} aborted the redrive of {}", conn.peer(), e.ref));
-    }
+    std::vector<std::string_view> args{"EVAL", kRedriveOneNodeScript, e.raptorbus_key.empty() ? "2" : "3", stream, dlq};
+    if (!e.raptorbus_key.empty()) args.push_back(e.raptorbus_key);
+    args.push_back(body);
+    args.push_back(e.ref);
+    Reply r = run_redrive_script(conn, args, e, stream, timeout);
+    return integer_of(r.get(), "the redrive script") == 1;
 }
+
+// KEYS: RaptorBus's record. ARGV: its channel, the event. PUBLISHed, and
+// removed once a subscriber received it: the receivers; -1: the record was
+// gone (another redrive took it: not published twice).
+constexpr std::string_view kPublishRecordScript = R"lua(
+if redis.call('EXISTS', KEYS[1]) == 0 then return -1 end
+local n = redis.call('PUBLISH', ARGV[1], ARGV[2])
+if n > 0 then redis.call('DEL', KEYS[1]) end
+return n
+)lua";
 
 // KEYS: the history stream, the redrive mark (HistoryKeys::redriven, in the
 // stream's slot). ARGV: the envelope, the mark's TTL (s). 1: added; 0: the
@@ -95,23 +120,33 @@ void redrive_rbus(ClusterSlots& cluster, const HistoryKeys& keys, const DlqEntry
     run(slot_command(mark, {"DEL", mark}));
 }
 
-// A RaptorBus record PUBLISHed on its original channel: true when a subscriber
-// received it. On a plain cluster PUBLISH counts the receiving node's
-// subscribers only: when it counts none, the other masters are asked for
-// theirs (PUBSUB NUMSUB; a pattern subscriber on another node is not counted,
-// so such a record is kept and reported, never lost).
-bool publish_record(Connection* conn, ClusterSlots* cluster, const DlqEntry& e, const std::string& body,
+enum class Back { back, kept, gone };
+
+// A RaptorBus record PUBLISHed on its original channel and removed once a
+// subscriber received it (kept when none did; gone when another redrive took
+// it first). One node: one script. On a plain cluster PUBLISH counts the
+// receiving node's subscribers only: when it counts none, the other masters
+// are asked for theirs (PUBSUB NUMSUB; a pattern subscriber on another node is
+// not counted, so such a record is kept and reported, never lost).
+Back publish_record(Connection* conn, ClusterSlots* cluster, const DlqEntry& e, const std::string& body,
                     std::chrono::milliseconds timeout) {
-    if (!cluster) return integer_of(conn->command({"PUBLISH", e.original_channel, body}, timeout).get(), "PUBLISH") > 0;
-    int slot = hash_slot(e.original_channel);
-    if (integer_of(cluster->command(slot, {"PUBLISH", e.original_channel, body}).get(), "PUBLISH") > 0) return true;
-    for (const HostPort& m : cluster->masters()) {
-        Reply r = cluster->node(m).command({"PUBSUB", "NUMSUB", e.original_channel}, timeout);
-        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_INTEGER &&
-            r->element[1]->integer > 0)
-            return true;
+    if (!cluster) {
+        Reply r = run_redrive_script(*conn, {"EVAL", kPublishRecordScript, "1", e.ref, e.original_channel, body}, e, {},
+                                     timeout);
+        long long n = integer_of(r.get(), "the redrive script");
+        return n < 0 ? Back::gone : n > 0 ? Back::back : Back::kept;
     }
-    return false;
+    int slot = hash_slot(e.original_channel);
+    bool received = integer_of(cluster->command(slot, {"PUBLISH", e.original_channel, body}).get(), "PUBLISH") > 0;
+    for (const HostPort& m : cluster->masters()) {
+        if (received) break;
+        Reply r = cluster->node(m).command({"PUBSUB", "NUMSUB", e.original_channel}, timeout);
+        received = r->type == REDIS_REPLY_ARRAY && r->elements == 2 && r->element[1]->type == REDIS_REPLY_INTEGER &&
+                   r->element[1]->integer > 0;
+    }
+    if (!received) return Back::kept;
+    cluster->command(hash_slot(e.ref), {"DEL", e.ref});
+    return Back::back;
 }
 
 }  // namespace
@@ -151,11 +186,15 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
     HistoryKeys keys(ctx.history_prefix);
     StdoutWriter out;
     out.keep_going_when_closed();
+    const bool terminal = out.is_tty();  // C1 controls and bidi characters from the bus as \uXXXX there
+    auto print = [&](const std::string& line) {
+        if (!ctx.quiet) out.line(terminal ? json_terminal_safe(line) : line);
+    };
     std::uint64_t back = 0, kept = 0;
     for (const DlqEntry& e : entries) {
         if (int sig = pending_signal()) return signal_exit_code(sig);
         if (req.dry_run) {
-            if (!ctx.quiet) out.line(dlq_line(e));
+            print(dlq_line(e));
             continue;
         }
         std::string body = redriven_body(e);
@@ -164,24 +203,26 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
             logger().warn("kept {}: it holds no event to redrive", e.ref);
             continue;
         }
+        Back result = Back::back;
         if (e.source == DlqEntry::Source::rbus) {
             if (cluster)
                 redrive_rbus(*cluster, keys, e, body);
-            else
-                redrive_rbus(*conn, keys, e, body, ctx.connect.reply_timeout);
+            else if (!redrive_rbus(*conn, keys, e, body, ctx.connect.reply_timeout))
+                result = Back::gone;
         } else {
-            if (!publish_record(conn.get(), cluster.get(), e, body, ctx.connect.reply_timeout)) {
-                ++kept;
-                logger().warn("kept {}: no subscriber of {} received it", e.ref, e.original_channel);
-                continue;
-            }
-            if (cluster)
-                cluster->command(hash_slot(e.ref), {"DEL", e.ref});
-            else
-                conn->command({"DEL", e.ref}, ctx.connect.reply_timeout);
+            result = publish_record(conn.get(), cluster.get(), e, body, ctx.connect.reply_timeout);
+        }
+        if (result == Back::gone) {
+            logger().info("{} had left the DLQ already (another redrive took it): not redriven twice", e.ref);
+            continue;
+        }
+        if (result == Back::kept) {
+            ++kept;
+            logger().warn("kept {}: no subscriber of {} received it", e.ref, e.original_channel);
+            continue;
         }
         ++back;
-        if (!ctx.quiet) out.line(body);
+        print(body);
     }
     out.flush();
     std::string summary = req.dry_run ? fmt::format("dry run: {} entr{} to redrive", entries.size(),

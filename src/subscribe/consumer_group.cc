@@ -222,8 +222,13 @@ void GroupConsumer::dead_letter(std::string_view key, const StreamEntry& e, std:
     for (int i = 0; i < kDlqMoveReplies; ++i) {
         Reply r = conn_->read_reply(deadline);
         if (!r) throw TimeoutError(fmt::format("no reply from {} to the DLQ move", conn_->peer()));
-        if (r->type == REDIS_REPLY_ERROR)
-            throw ReplyError(fmt::format("{} refused the DLQ move: {}", conn_->peer(), reply_text(r.get())));
+        if (r->type != REDIS_REPLY_ERROR) continue;
+        std::string_view error = reply_text(r.get());
+        if (error.rfind("WRONGTYPE", 0) == 0)  // the script stopped at its first step: nothing written, still pending
+            throw UsageError(fmt::format("DLQ key {} is not a stream: event {} was not moved to the DLQ (left pending)",
+                                         keys_.dlq(), e.id));
+        throw ReplyError(fmt::format("{} refused the DLQ move of event {} (left pending): {}", conn_->peer(), e.id,
+                                     error.substr(0, error.find(" script:"))));
     }
     ++stats_.dlq_sent;
     logger().warn("event {} on {} moved to the DLQ ({}): {}", e.id, channel, reason, d.error_details);

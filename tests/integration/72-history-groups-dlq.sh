@@ -119,8 +119,92 @@ invalid_event_and_usage_errors() {
     expect_code "$rc" 2 "--consumer without --group"
 }
 
+failed_dlq_writes_lose_nothing() {
+    # A DLQ key of another type: the consumer exits 2 naming it, and the event
+    # stays pending, with no RaptorBus record nor message (before: a MULTI/EXEC
+    # went on past the failed XADD and acknowledged the event, logging "moved").
+    local url=$R_URL/7 s='rbus:history:{raptorflow.events.fw.x}' rc
+    redis-cli -p "$R_PORT" -n 7 set rbus:dlq notastream > /dev/null
+    rbus-publish -q -u "$url" --history fw.x n:=1 || die "publish"
+    rc=0; rbus-subscribe -u "$url" --group w --since 0 --count 1 fw.x --timeout 10s --exec 'exit 1' --max-deliveries 1 \
+        2> "$TEST_TMP/fw.err" || rc=$?
+    expect_code "$rc" 2 "DLQ key of another type"
+    expect_match "$(tail -1 "$TEST_TMP/fw.err")" "DLQ key rbus:dlq is not a stream: event .* was not moved to the DLQ \(left pending\)" "said so"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 7 xpending "$s" w | head -1)" 1 "the event left pending"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 7 --scan --pattern 'dlq:*' | wc -l)" 0 "no RaptorBus record"
+
+    # A redrive into a history key of another type: exit 2 naming it, the
+    # entry kept in the DLQ with its record (before: both removed, exit 0, the
+    # event in no stream).
+    url=$R_URL/8 s='rbus:history:{raptorflow.events.rw.x}'
+    rbus-publish -q -u "$url" --history rw.x n:=1 || die "publish"
+    rbus-subscribe -u "$url" --group w --since 0 --count 1 rw.x --timeout 10s --exec 'exit 1' --max-deliveries 1 \
+        2> /dev/null
+    expect_eq "$(redis-cli -p "$R_PORT" -n 8 xlen rbus:dlq)" 1 "in the DLQ"
+    redis-cli -p "$R_PORT" -n 8 del "$s" > /dev/null
+    redis-cli -p "$R_PORT" -n 8 set "$s" hostile > /dev/null
+    rc=0; rbus-publish -u "$url" --redrive > /dev/null 2> "$TEST_TMP/rw.err" || rc=$?
+    expect_code "$rc" 2 "redrive into a key of another type"
+    expect_match "$(tail -1 "$TEST_TMP/rw.err")" "history key rbus:history:\{raptorflow.events.rw.x\} is not a stream: .* not redriven \(kept in the DLQ\)" "said so"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 8 xlen rbus:dlq) $(redis-cli -p "$R_PORT" -n 8 --scan --pattern 'dlq:*' | wc -l)" "1 1" \
+        "the entry and its RaptorBus record kept"
+    redis-cli -p "$R_PORT" -n 8 del "$s" > /dev/null
+    rc=0; rbus-publish -u "$url" --redrive > /dev/null 2>&1 || rc=$?
+    expect_code "$rc" 0 "redrive once the key is a stream again"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 8 xlen "$s") $(redis-cli -p "$R_PORT" -n 8 xlen rbus:dlq)" "1 0" "back in its stream"
+}
+
+concurrent_redrives_bring_an_event_back_once() {
+    # Two redrives at once (writes paused until both have read the DLQ): the
+    # event goes back into its stream once, and its group handles it once
+    # (before: both added it).
+    local url=$R_URL/9 s='rbus:history:{raptorflow.events.cr.x}'
+    rbus-publish -q -u "$url" --history cr.x n:=1 || die "publish"
+    rbus-subscribe -u "$url" --group g --since 0 --count 1 cr.x --timeout 10s --exec 'exit 1' --max-deliveries 1 \
+        2> /dev/null
+    expect_eq "$(redis-cli -p "$R_PORT" -n 9 xlen rbus:dlq)" 1 "in the DLQ"
+    cli client pause 2000 write > /dev/null
+    rbus-publish -u "$url" --redrive > "$TEST_TMP/cr.a" 2>&1 &
+    local a=$!
+    rbus-publish -u "$url" --redrive > "$TEST_TMP/cr.b" 2>&1 &
+    local b=$!
+    track "$a"; track "$b"
+    local rca=0 rcb=0
+    wait "$a" || rca=$?
+    wait "$b" || rcb=$?
+    expect_eq "$rca $rcb" "0 0" "both redrives"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 9 xlen "$s") $(redis-cli -p "$R_PORT" -n 9 xlen rbus:dlq)" "2 0" \
+        "the stream: the event and its one redriven entry"
+    local out
+    out=$(rbus-subscribe -u "$url" --group g cr.x --count 2 --timeout 3s --format '{id}' 2> /dev/null)
+    expect_lines "$out" 1 "the group handles it once"
+}
+
+redrive_output_on_a_terminal_is_escaped() {
+    # --redrive and --dry-run print events from the bus: on a terminal their
+    # C1 controls and bidi characters are \uXXXX, as rbus-subscribe --dlq has them.
+    local url=$R_URL/10
+    python3 - "$R_PORT" <<'PY'
+import json, subprocess, sys
+ev = json.dumps({"id": "i-1", "type": "evil.t", "payload": {"m": "A\u009b31mRED\u202eBIDI"}, "timestamp": "2026-12-01T07:00:00Z"})
+rec = json.dumps({"original_channel": "raptorflow.events.evil.t", "reason": "routing_error", "error_details": "x",
+                  "timestamp": "2026-12-01T07:00:01", "event": ev})
+subprocess.run(["redis-cli", "-p", sys.argv[1], "-n", "10", "set", "dlq:sys.dlq.routing_error:abc", rec], check=True,
+               stdout=subprocess.DEVNULL)
+PY
+    script -qec "$BIN/rbus-publish -u $url --redrive --dry-run" /dev/null > "$TEST_TMP/tty" 2>&1
+    expect_match "$(cat "$TEST_TMP/tty")" 'A\\u009b31mRED\\u202eBIDI' "escaped on a terminal"
+    expect_no "$(cat "$TEST_TMP/tty")" $'\u009b' "no raw CSI"
+    expect_no "$(cat "$TEST_TMP/tty")" $'\u202e' "no raw bidi override"
+    # Piped: the bytes as they are (jq reads them).
+    expect_eq "$(rbus-publish -u "$url" --redrive --dry-run 2> /dev/null | jq -r .payload.m)" $'A\u009b31mRED\u202eBIDI' "piped: unchanged"
+}
+
 case_ "--group: consumers share the work, each event once; new group at the end or --since" group_shares_work_once_each
 case_ "a consumer SIGKILLed mid-handler: another claims and finishes the event" killed_consumer_event_claimed_by_another
 case_ "an always-failing handler: DLQ after N deliveries (both kinds); --redrive once" failing_handler_reaches_dlq_then_redrive_once
 case_ "RaptorBus DLQ records: --dlq reads them, --redrive publishes them or keeps them" raptorbus_records_read_and_redriven
 case_ "an invalid event goes to the DLQ; usage errors" invalid_event_and_usage_errors
+case_ "a DLQ move or redrive whose write fails: exit 2 naming the key, nothing acknowledged or removed" failed_dlq_writes_lose_nothing
+case_ "two redrives at once bring an event back once" concurrent_redrives_bring_an_event_back_once
+case_ "--redrive and --dry-run on a terminal: bus text escaped" redrive_output_on_a_terminal_is_escaped

@@ -2,6 +2,7 @@
 
 #include "bus/dlq.h"
 #include "bus/dlq_read.h"
+#include "redis/resp_reader.h"
 #include "publish/dlq_redrive.h"
 
 using namespace rbus;
@@ -28,7 +29,7 @@ TEST_CASE("RaptorBus's DLQ record: its five keys, the event as a JSON string") {
     CHECK(Json::parse(raptorbus_dlq_record(d, dlq_at("2026-11-30T10:00:00Z")))["event"].is_null());
 }
 
-TEST_CASE("the DLQ move: one MULTI/EXEC of XADD, SET EX 30 days, PUBLISH on sys.dlq.{reason}, XACK") {
+TEST_CASE("the DLQ move: one script of XADD, SET EX 30 days, PUBLISH on sys.dlq.{reason}, XACK, in that order") {
     DeadLetter d;
     d.envelope = kDlqEvent;
     d.reason = kReasonMaxRetries;
@@ -41,16 +42,28 @@ TEST_CASE("the DLQ move: one MULTI/EXEC of XADD, SET EX 30 days, PUBLISH on sys.
     d.exit_status = 3;
     std::string out;
     append_dlq_move(out, HistoryKeys(), d, "u-1", dlq_at("2026-11-30T10:00:00Z"));
-    std::size_t multi = out.find("MULTI"), xadd = out.find("XADD"), set = out.find("\r\nSET\r\n"),
-                pub = out.find("PUBLISH"), xack = out.find("XACK"), exec = out.find("EXEC");
-    CHECK(multi < xadd);
-    CHECK(xadd < set);
+    Reply r = build_reply(out);  // the command, read back as the server would
+    REQUIRE(r->type == REDIS_REPLY_ARRAY);
+    std::vector<std::string> a;
+    for (std::size_t i = 0; i < r->elements; ++i) a.emplace_back(reply_text(r->element[i]));
+    REQUIRE(a.size() > 12);
+    CHECK(a[0] == "EVAL");
+    std::size_t xadd = a[1].find("XADD"), set = a[1].find("'SET'"), pub = a[1].find("PUBLISH"), xack = a[1].find("XACK");
+    CHECK(xadd < set);  // the DLQ entry first: a DLQ key of another type stops it before anything else
     CHECK(set < pub);
-    CHECK(pub < xack);
-    CHECK(xack < exec);
-    CHECK(out.find("dlq:sys.dlq.max_retries_exceeded:u-1") != std::string::npos);
-    CHECK(out.find("$28\r\nsys.dlq.max_retries_exceeded\r\n") != std::string::npos);
-    CHECK(out.find("$7\r\n2592000\r\n") != std::string::npos);
+    CHECK(pub < xack);  // acknowledged last
+    CHECK(xack != std::string::npos);
+    CHECK(a[2] == "3");
+    CHECK(a[3] == "rbus:dlq");
+    CHECK(a[4] == "dlq:sys.dlq.max_retries_exceeded:u-1");
+    CHECK(a[5] == d.stream);
+    CHECK(Json::parse(a[6])["event"] == kDlqEvent);  // the record
+    CHECK(a[7] == "2592000");
+    CHECK(a[8] == "sys.dlq.max_retries_exceeded");
+    CHECK(a[9] == "g");
+    CHECK(a[10] == "5-0");
+    CHECK(a[11] == "envelope");
+    CHECK(a[12] == kDlqEvent);
     CHECK(out.find("$11\r\nexit_status\r\n$1\r\n3\r\n") != std::string::npos);
 }
 

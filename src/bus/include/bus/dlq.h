@@ -33,15 +33,17 @@ struct DeadLetter {
 // RaptorBus's DLQ record for a dead letter: the JSON object, compact.
 std::string raptorbus_dlq_record(const DeadLetter& d, SystemTime now);
 
-// The commands that move a dead letter, as RESP: MULTI, XADD {ns}:dlq (naming
-// the RaptorBus record in field raptorbus_key, so that readers show the dead
-// letter once and a redrive removes both), SET the
-// RaptorBus record EX 30 days, PUBLISH it on sys.dlq.{reason}, XACK the history
-// entry, EXEC. One node: all or nothing. `uuid` names the record.
+// The command that moves a dead letter, as RESP: one script (EVAL) that runs
+// XADD {ns}:dlq (naming the RaptorBus record in field raptorbus_key, so that
+// readers show the dead letter once and a redrive removes both), SET the
+// RaptorBus record EX 30 days, PUBLISH it on sys.dlq.{reason}, XACK the
+// history entry. One node, in that order, stopping at a step that fails (a
+// MULTI/EXEC would go on past a WRONGTYPE, acknowledging an event the DLQ
+// never got). `uuid` names the record.
 void append_dlq_move(std::string& out, const HistoryKeys& keys, const DeadLetter& d, std::string_view uuid,
                      SystemTime now);
-// How many replies append_dlq_move's commands get (the last is EXEC's).
-inline constexpr int kDlqMoveReplies = 6;
+// How many replies append_dlq_move's command gets.
+inline constexpr int kDlqMoveReplies = 1;
 
 // The same move on a Redis Cluster, where its keys sit on different masters:
 // one command at a time on each key's master (MOVED/ASK followed), the history
