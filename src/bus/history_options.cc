@@ -1,5 +1,9 @@
 #include "bus/history_options.h"
 
+#include <charconv>
+#include <climits>
+#include <cstdint>
+
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
@@ -10,8 +14,17 @@ namespace rbus {
 
 void add_retention_options(CLI::App& app, RetentionFlags& flags, const char* group) {
     app.add_option("--retain", flags.retain, "history: trim entries older than DUR")->type_name("DUR")->group(group);
+    // Checked as written: CLI11 would take "-5" for 2^64 - 5 (a MAXLEN the server refuses after the XADD).
+    CLI::Validator count([](std::string& v) {
+        std::uint64_t n = 0;
+        auto [end, ec] = std::from_chars(v.data(), v.data() + v.size(), n);
+        if (v.empty() || ec != std::errc() || end != v.data() + v.size() || n > std::uint64_t(LLONG_MAX))
+            return fmt::format("needs a number of entries from 0 (no limit) to {}, not \"{}\"", LLONG_MAX, v);
+        return std::string();
+    }, "", "entries");
     app.add_option("--max-len", flags.max_len, "history: keep about N entries per channel")
         ->type_name("N")
+        ->check(count)
         ->group(group);
 }
 

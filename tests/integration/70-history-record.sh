@@ -69,6 +69,18 @@ retention_trims_by_length_and_age() {
     [ "$ttl" -gt 0 ] && [ "$ttl" -le 1000 ] || die "seen mark TTL $ttl ms, expected at most --retain 1s"
     local rc=0; rbus-publish -u "$R_URL" --retain 1h rec.age 2>/dev/null || rc=$?
     expect_code "$rc" 2 "--retain without --history"
+    # A negative or oversized --max-len is refused before connecting (CLI11
+    # took -5 for 2^64 - 5: the event went into history, then the server
+    # refused the trim and it was not published).
+    local v err
+    for v in -5 99999999999999999999 abc; do
+        rc=0; err=$(rbus-publish -u "$R_URL" --history --max-len "$v" rec.neg n:=1 2>&1 >/dev/null) || rc=$?
+        expect_code "$rc" 2 "--max-len $v"
+        expect_match "$err" "^rbus-publish: error: --max-len: needs a number of entries from 0 \\(no limit\\)" "--max-len $v: one line"
+        rc=0; rbus-subscribe -u "$R_URL" --mirror --max-len "$v" rec.neg 2>/dev/null || rc=$?
+        expect_code "$rc" 2 "--mirror --max-len $v"
+    done
+    expect_eq "$(cli exists 'rbus:history:{raptorflow.events.rec.neg}')" 0 "nothing recorded"
 }
 
 mirror_records_what_others_publish_once() {
