@@ -129,9 +129,9 @@ int main(int argc, char** argv) {
                 if (group.max_deliveries < 1) throw UsageError("--max-deliveries must be at least 1");
                 if (!claim_idle.empty()) group.claim_idle = parse_duration(claim_idle);
                 if (group.claim_idle.count() <= 0) throw UsageError("--claim-idle must be longer than 0");
-                if (!replay.since.empty())
-                    group.start_id = parse_replay_range(replay.since, "", std::chrono::system_clock::now()).start;
-                if (group.start_id == "-") group.start_id = "0";
+                if (!replay.since.empty())  // from the entry at --since on, as a replay from it
+                    group.start_id = stream_id_before(
+                        parse_replay_range(replay.since, "", std::chrono::system_clock::now()).start);
                 EventSink sink(std::move(so), out);
                 GroupConsumer consumer(ctx, subs, group, sink, co);
                 ConsumeStats stats;
@@ -150,6 +150,7 @@ int main(int argc, char** argv) {
                     throw;
                 }
                 report();
+                if (rc == kExitTimeout) print_error("rbus-subscribe", timeout_message(co, stats));
                 return rc;
             }
 

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cctype>
+#include <charconv>
+#include <cstdint>
 #include <cstring>
 #include <functional>
 #include <utility>
@@ -73,6 +75,17 @@ ReplayRange parse_replay_range(std::string_view since, std::string_view until, S
     if (r.since && r.until && *r.until < *r.since)
         throw UsageError(fmt::format("--until \"{}\" lies before --since \"{}\"", until, since));
     return r;
+}
+
+std::string stream_id_before(std::string_view id) {
+    std::uint64_t ms = 0, seq = 0;
+    const char* end = id.data() + id.size();
+    auto [at, ec] = std::from_chars(id.data(), end, ms);
+    if (ec != std::errc()) return "0";  // "-": the stream's start
+    if (at != end && *at == '-') std::from_chars(at + 1, end, seq);
+    if (seq > 0) return fmt::format("{}-{}", ms, seq - 1);
+    if (ms > 0) return fmt::format("{}-{}", ms - 1, UINT64_MAX);
+    return "0";
 }
 
 char* ReplayMerge::store_block(std::size_t size) {

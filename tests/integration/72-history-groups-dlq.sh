@@ -25,6 +25,17 @@ group_shares_work_once_each() {
         "consumers that left with nothing pending were removed"
     local out; out=$(rbus-subscribe -u "$R_URL" job.share --group replayers --since 0 --count 3 --timeout 10s | jq -r .payload.n | tr '\n' ' ')
     expect_eq "$out" "1 2 3 " "--since places a new group at the start"
+    # --since an entry's ID: a new group reads that entry too, as a replay of the stream from it does (it
+    # started after it).
+    local id2
+    id2=$(cli xrange 'rbus:history:{raptorflow.events.job.share}' - + COUNT 2 | grep -E '^[0-9]+-[0-9]+$' | sed -n 2p)
+    out=$(rbus-subscribe -u "$R_URL" job.share --group fromid --since "$id2" --count 2 --timeout 10s | jq -r .payload.n | tr '\n' ' ')
+    expect_eq "$out" "2 3 " "a new group from the ID: the same first events"
+    # --count not reached by --timeout: 124 and the one line saying so, as without --group.
+    local rc=0 err
+    err=$(rbus-subscribe -u "$R_URL" nothing.here --group idle --count 1 --timeout 500ms 2>&1 >/dev/null) || rc=$?
+    expect_code "$rc" 124 "--group --count --timeout"
+    expect_eq "$err" "rbus-subscribe: error: timed out after 500ms: 0 of 1 event" "the timeout line"
 }
 
 killed_consumer_event_claimed_by_another() {

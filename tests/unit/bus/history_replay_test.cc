@@ -331,3 +331,16 @@ TEST_CASE("replay merge in steps: resume goes on after the event it stopped at, 
     done.offer_again();
     CHECK_FALSE(done.resume([](const ReplayHead&) { return true; }));
 }
+
+TEST_CASE("stream_id_before: where a group starts so that it reads the entry at --since's ID itself") {
+    CHECK(stream_id_before("1700000000000-5") == "1700000000000-4");
+    CHECK(stream_id_before("1700000000000-0") == "1699999999999-18446744073709551615");
+    CHECK(stream_id_before("1700000000000") == "1699999999999-18446744073709551615");  // milliseconds alone: its -0
+    CHECK(stream_id_before("0-1") == "0-0");
+    CHECK(stream_id_before("0") == "0");
+    CHECK(stream_id_before("0-0") == "0");
+    CHECK(stream_id_before("-") == "0");
+    // --since as a time gives the millisecond's first entry: the group reads it too.
+    ReplayRange r = parse_replay_range("2026-11-26T16:10:30Z", "", std::chrono::system_clock::now());
+    CHECK(stream_id_before(r.start) == "1795709429999-18446744073709551615");
+}

@@ -36,6 +36,12 @@ struct ReplayRange {
 // UsageError naming the flag. An empty text leaves that end open.
 ReplayRange parse_replay_range(std::string_view since, std::string_view until, SystemTime now);
 
+// The stream ID just before `id` (1700000000000-5 -> 1700000000000-4,
+// 1700000000000 or -0 -> 1699999999999-18446744073709551615, 0 or - -> 0):
+// where a consumer group starts (XGROUP CREATE names the last entry it has
+// seen) so that it reads the entry at `id` itself, as a replay from it does.
+std::string stream_id_before(std::string_view id);
+
 // What the reader made of an event when the merge took it in, kept as
 // offsets into its stored copy (the body, the normalised text when it
 // differs, then any decoded field): the replay reads each event once, and
