@@ -252,6 +252,9 @@ std::vector<std::string> history_check_failures(const HistorySnapshot& h, const 
             if (t.max_lag && g.lag && *g.lag > *t.max_lag)
                 failures.push_back(fmt::format("group {} on {} lags {}{} > {}", g.name, s.channel,
                                                g.lag_exact ? "" : "at least ", *g.lag, *t.max_lag));
+            else if (t.max_lag && g.lag && !g.lag_exact)  // a lower bound within it says nothing of the lag
+                failures.push_back(fmt::format("group {} on {}: lag unknown (at least {}), not checked against {}",
+                                               g.name, s.channel, *g.lag, *t.max_lag));
             if (t.max_lag && !g.lag)
                 failures.push_back(fmt::format("group {} on {}: lag unknown", g.name, s.channel));
         }
@@ -260,6 +263,10 @@ std::vector<std::string> history_check_failures(const HistorySnapshot& h, const 
     if (t.max_dlq && h.raptorbus.dlq_total() > *t.max_dlq)
         failures.push_back(fmt::format("RaptorBus DLQ holds {}{} record(s) > {}", h.raptorbus.complete ? "" : "at least ",
                                        h.raptorbus.dlq_total(), *t.max_dlq));
+    else if (t.max_dlq && !h.raptorbus.complete && h.not_read.empty())  // records past the walk's budget may be there
+        failures.push_back(fmt::format("RaptorBus DLQ records not all counted (at least {}; the SCAN stopped at "
+                                       "--scan-limit {} keys: raise it to check --max-dlq)",
+                                       h.raptorbus.dlq_total(), h.raptorbus.limit));
     if (!h.not_read.empty() && t.any()) failures.push_back(h.not_read);
     if (t.min_agents && static_cast<long long>(h.agents_alive) < *t.min_agents)
         failures.push_back(fmt::format("{} agent(s) alive < {}", h.agents_alive, *t.min_agents));

@@ -106,6 +106,16 @@ scan_limit_says_at_least() {
     out=$(rbus-stats --json --duration 0) || die "default budget"
     expect_eq "$(jq -c '[.history.scan.complete, .history.persisted.by_channel["raptorflow.events.bulk.x"]]' <<< "$out")" \
         '[true,3000]' "the default 10,000 covers 3,300 keys"
+    # --check --max-dlq 0 with a RaptorBus record past the budget: not a pass (before: OK, a false green).
+    cli set 'dlq:sys.dlq.routing_error:zz' '{"original_channel":"x","reason":"routing_error","event":null}' > /dev/null
+    local rc=0; out=$(rbus-stats --check --max-dlq 0 --scan-limit 100 2>&1) || rc=$?
+    expect_code "$rc" 1 "--max-dlq with the walk cut short"
+    expect_match "$out" "RaptorBus DLQ records not all counted \(at least [0-9]+; the SCAN stopped at --scan-limit 100 keys" "said why"
+    rc=0; rbus-stats --check --max-dlq 0 > /dev/null 2>&1 || rc=$?
+    expect_code "$rc" 1 "the whole walk finds the record"
+    cli del 'dlq:sys.dlq.routing_error:zz' > /dev/null
+    rc=0; rbus-stats --check --max-dlq 0 > /dev/null 2>&1 || rc=$?
+    expect_code "$rc" 0 "none: OK"
 }
 
 live_heartbeats() {

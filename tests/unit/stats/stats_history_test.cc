@@ -245,6 +245,26 @@ TEST_CASE("history snapshot: streams, groups with consumers, lag (told or counte
     f = history_check_failures(h, t);
     REQUIRE(f.size() == 2);
     CHECK(f[1] == "RaptorBus DLQ holds 1 record(s) > 0");
+
+    // Counts that are lower bounds within the thresholds are no pass: the
+    // lag past the counting bound, DLQ records past --scan-limit.
+    h.streams[0].groups[1].lag = 1000;
+    h.streams[0].groups[1].lag_exact = false;
+    h.raptorbus.dlq.clear();
+    h.raptorbus.complete = false;
+    h.raptorbus.limit = 10000;
+    h.dlq_length = 0;
+    t = HistoryThresholds{};
+    t.max_lag = 1500;
+    t.max_dlq = 0;
+    f = history_check_failures(h, t);
+    REQUIRE(f.size() == 2);
+    CHECK(f[0] == "group late on raptorflow.events.job.run: lag unknown (at least 1000), not checked against 1500");
+    CHECK(f[1] == "RaptorBus DLQ records not all counted (at least 0; the SCAN stopped at --scan-limit 10000 keys: "
+                  "raise it to check --max-dlq)");
+    h.raptorbus.complete = true;
+    h.streams[0].groups[1].lag_exact = true;
+    CHECK(history_check_failures(h, t).empty());
 }
 
 TEST_CASE("cluster: each master's snapshot merged; ages by the first node's clock, counts summed") {
