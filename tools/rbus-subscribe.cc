@@ -57,7 +57,10 @@ int main(int argc, char** argv) {
         add_replay_options(app, replay);
         const char* grp = "Consumer groups and the DLQ";
         app.add_option("--group", group.group, "read the history streams through consumer group NAME; ack after success")
-            ->type_name("NAME")->group(grp);
+            ->type_name("NAME")
+            ->check(CLI::Validator([](std::string& v) { return v.empty() ? std::string("needs a name, not \"\"") : std::string(); },
+                                   "", "not empty"))
+            ->group(grp);
         app.add_option("--consumer", group.consumer, "this consumer's name in the group (default {hostname}-{pid})")
             ->type_name("ID")->group(grp);
         app.add_option("--max-deliveries", group.max_deliveries, "deliveries of a failing event before the DLQ (default 3)")
@@ -107,6 +110,7 @@ int main(int argc, char** argv) {
             std::vector<Subscription> subs = subscriptions_for(ctx, types, all);
             if (ctx.sharded) check_sharded_subscriptions(subs);  // exit 2 before anything connects
             if (mirror) {
+                if (!group.group.empty() || dlq) throw UsageError("--mirror records live events: no --group or --dlq");
                 if (!exec.empty() || format != "json" || !invalid.empty())
                     throw UsageError("--mirror records instead of printing: no --exec, --format or --invalid");
                 if (metrics) throw UsageError("--mirror reports at -v, not with --metrics");
@@ -116,7 +120,13 @@ int main(int argc, char** argv) {
             if (retention.given()) throw UsageError("--retain and --max-len need --mirror");
             if (dlq) {
                 if (!group.group.empty()) throw UsageError("--dlq cannot be used with --group");
+                if (!exec.empty() || format != "json" || !invalid.empty() || metrics || co.count || co.timeout.count() > 0 ||
+                    co.idle.count() > 0 || !co.ready_file.empty())
+                    throw UsageError("--dlq prints the dead letters as JSON lines and exits: no --exec, --format, "
+                                     "--invalid, --metrics, --count, --timeout, --idle or --ready-file (rbus-tail "
+                                     "--dlq follows them live)");
                 RedriveRequest sel;
+                sel.filter = std::move(so.filter);
                 for (const std::string& t : types) sel.type_globs.push_back(t);
                 sel.since = replay.since;
                 sel.until = replay.until;

@@ -173,9 +173,18 @@ int run_dlq_list(const Context& ctx, const RedriveRequest& req) {
     std::vector<DlqEntry> entries = selected_entries(ctx, req, conn, cluster);
     StdoutWriter out;
     bool terminal = out.is_tty();  // C1 controls and bidi characters from the bus as \uXXXX there
-    for (const DlqEntry& e : entries) out.line(terminal ? json_terminal_safe(dlq_line(e)) : dlq_line(e));
+    EnvelopeReader reader;
+    std::size_t shown = 0;
+    for (const DlqEntry& e : entries) {
+        if (!req.filter.empty()) {
+            const EventRead& read = reader.read(e.envelope);
+            if (!read.ok() || !req.filter.matches(read.event)) continue;
+        }
+        out.line(terminal ? json_terminal_safe(dlq_line(e)) : dlq_line(e));
+        ++shown;
+    }
     out.flush();
-    logger().info("{} DLQ entr{}", entries.size(), entries.size() == 1 ? "y" : "ies");
+    logger().info("{} DLQ entr{}", shown, shown == 1 ? "y" : "ies");
     return kExitOk;
 }
 

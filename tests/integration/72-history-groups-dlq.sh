@@ -211,6 +211,35 @@ PY
     expect_eq "$(rbus-publish -u "$url" --redrive --dry-run 2> /dev/null | jq -r .payload.m)" $'A\u009b31mRED\u202eBIDI' "piped: unchanged"
 }
 
+dlq_listing_filters_and_refusals() {
+    # --dlq applies the reader's filters to each dead letter's event
+    # (--where, -w, RAPTORBUS_WORKSPACE_ID), and refuses the flags of a
+    # stream reader it would have ignored (before: --count 1 --timeout 2s
+    # exited 0 at once on an empty DLQ; --exec ran nothing).
+    local url=$R_URL/11 i
+    for i in 1 2; do
+        redis-cli -p "$R_PORT" -n 11 set "dlq:sys.dlq.routing_error:r$i" \
+            "{\"original_channel\":\"raptorflow.events.fl.x\",\"reason\":\"routing_error\",\"error_details\":\"x\",\"timestamp\":\"2026-12-01T07:00:0${i}\",\"event\":\"{\\\"id\\\":\\\"e-$i\\\",\\\"type\\\":\\\"fl.x\\\",\\\"payload\\\":{\\\"n\\\":$i},\\\"workspace_id\\\":\\\"ws-$i\\\",\\\"timestamp\\\":\\\"2026-12-01T07:00:00Z\\\"}\"}" \
+            > /dev/null
+    done
+    expect_eq "$(rbus-subscribe -u "$url" --dlq | jq -r .id | sort | tr '\n' ' ')" "e-1 e-2 " "both"
+    expect_eq "$(rbus-subscribe -u "$url" --dlq --where payload.n=2 | jq -r .id)" "e-2" "--where"
+    expect_eq "$(rbus-subscribe -u "$url" --dlq -w ws-1 | jq -r .id)" "e-1" "-w"
+    expect_eq "$(RAPTORBUS_WORKSPACE_ID=ws-2 rbus-subscribe -u "$url" --dlq 2> /dev/null | jq -r .id)" "e-2" "RAPTORBUS_WORKSPACE_ID"
+    local flag rc err
+    for flag in "--count 1" "--timeout 2s" "--exec true" "--format {type}" "--idle 1s" "--metrics"; do
+        rc=0; err=$(rbus-subscribe -u "$url" --dlq $flag 2>&1 >/dev/null) || rc=$?
+        expect_code "$rc" 2 "--dlq $flag"
+        expect_match "$err" "^rbus-subscribe: error: --dlq prints the dead letters as JSON lines and exits" "--dlq $flag: said why"
+    done
+    rc=0; rbus-subscribe -u "$url" --dlq --mirror 2>/dev/null || rc=$?
+    expect_code "$rc" 2 "--dlq --mirror (it ran a mirror)"
+    rc=0; rbus-subscribe -u "$url" --group g --mirror fl.x 2>/dev/null || rc=$?
+    expect_code "$rc" 2 "--group --mirror (the group was ignored)"
+    rc=0; rbus-subscribe -u "$url" --group '' fl.x --timeout 1s 2>/dev/null || rc=$?
+    expect_code "$rc" 2 "--group '' (a plain run)"
+}
+
 case_ "--group: consumers share the work, each event once; new group at the end or --since" group_shares_work_once_each
 case_ "a consumer SIGKILLed mid-handler: another claims and finishes the event" killed_consumer_event_claimed_by_another
 case_ "an always-failing handler: DLQ after N deliveries (both kinds); --redrive once" failing_handler_reaches_dlq_then_redrive_once
@@ -219,3 +248,4 @@ case_ "an invalid event goes to the DLQ; usage errors" invalid_event_and_usage_e
 case_ "a DLQ move or redrive whose write fails: exit 2 naming the key, nothing acknowledged or removed" failed_dlq_writes_lose_nothing
 case_ "two redrives at once bring an event back once" concurrent_redrives_bring_an_event_back_once
 case_ "--redrive and --dry-run on a terminal: bus text escaped" redrive_output_on_a_terminal_is_escaped
+case_ "--dlq: the reader's filters apply; flags it would ignore are refused" dlq_listing_filters_and_refusals

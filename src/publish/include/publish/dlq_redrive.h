@@ -11,6 +11,7 @@
 
 #include "app/context.h"
 #include "bus/dlq_read.h"
+#include "event/filter.h"
 
 namespace rbus {
 
@@ -19,6 +20,9 @@ struct RedriveRequest {
     std::vector<std::string> reasons;
     std::string since, until;
     bool dry_run = false;  // print what would be redriven, change nothing
+    // rbus-subscribe --dlq: its filters (--where, -w, ...) on each entry's
+    // event; an entry without a readable event passes only an empty filter.
+    EventFilter filter;
 };
 
 // The event of an entry with "redriven": true added (kept in its own shape);
