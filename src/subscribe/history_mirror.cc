@@ -1,5 +1,7 @@
 #include "subscribe/history_mirror.h"
 
+#include <utility>
+
 #include <fmt/format.h>
 
 #include "redis/connect.h"
@@ -63,44 +65,61 @@ void HistoryMirror::flush_cluster() {
 void HistoryMirror::flush() {
     if (cluster_) return flush_cluster();
     if (queued_ == 0) return;
-    std::size_t waiting = queued_;
-    try {
-        if (!conn_) connect();
-        conn_->append_raw(out_);
-        out_.clear();
-        Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
-        conn_->flush(deadline);
-        std::string wrong;
-        while (waiting > 0) {
-            std::optional<IntegerReply> r = conn_->read_integer_reply(deadline);
-            if (!r) {
-                if (deadline && Clock::now() >= *deadline)
-                    throw TimeoutError(fmt::format("no reply from {} to the history script", conn_->peer()));
-                continue;  // a signal: the replies are still owed, read them first
+    // The batch is kept until its replies are read: a connection lost (a
+    // server's idle timeout, CLIENT KILL, a restart) is opened again and the
+    // batch written once more. The script is idempotent (the seen mark), so
+    // events written before the loss come back as already recorded, and the
+    // replies counted before it are not counted twice.
+    const std::string batch = std::exchange(out_, {});
+    const std::size_t total = std::exchange(queued_, 0);
+    std::size_t counted = 0;
+    for (int attempt = 0;; ++attempt) {
+        try {
+            write_batch(batch, total, counted);
+            return;
+        } catch (const ConnectError& e) {
+            conn_.reset();
+            if (attempt == 0) {
+                logger().info("history connection lost: {}; writing {} event(s) again on a new connection", e.what(),
+                              total - counted);
+                continue;
             }
-            --waiting;
-            if (r->error) {
-                ++lost_;
-                if (is_wrong_type(r->text)) {
-                    if (wrong.empty()) wrong = r->text;
-                } else {
-                    logger().warn("{}", log_lazy([&] { return history_refusal(conn_->peer(), r->text); }));
-                }
-            } else if (r->value == 1) {
-                ++recorded_;
-            } else {
-                ++duplicates_;
-            }
+            lost_ += total - counted;
+            logger().warn("history connection lost: {}; {} event(s) not recorded", e.what(), total - counted);
+            return;
         }
-        queued_ = 0;
-        if (!wrong.empty()) throw_history_refused(conn_->peer(), wrong);
-    } catch (const ConnectError& e) {
-        conn_.reset();
-        out_.clear();
-        lost_ += waiting;
-        queued_ = 0;
-        logger().warn("history connection lost: {}; {} event(s) not recorded", e.what(), waiting);
     }
+}
+
+void HistoryMirror::write_batch(const std::string& batch, std::size_t total, std::size_t& counted) {
+    if (!conn_) connect();
+    conn_->append_raw(batch);
+    Deadline deadline = deadline_after(ctx_.connect.reply_timeout);
+    conn_->flush(deadline);
+    std::string wrong;
+    for (std::size_t i = 0; i < total;) {
+        std::optional<IntegerReply> r = conn_->read_integer_reply(deadline);
+        if (!r) {
+            if (deadline && Clock::now() >= *deadline)
+                throw TimeoutError(fmt::format("no reply from {} to the history script", conn_->peer()));
+            continue;  // a signal: the replies are still owed, read them first
+        }
+        if (i++ < counted) continue;  // counted before the connection was lost
+        ++counted;
+        if (r->error) {
+            ++lost_;
+            if (is_wrong_type(r->text)) {
+                if (wrong.empty()) wrong = r->text;
+            } else {
+                logger().warn("{}", log_lazy([&] { return history_refusal(conn_->peer(), r->text); }));
+            }
+        } else if (r->value == 1) {
+            ++recorded_;
+        } else {
+            ++duplicates_;
+        }
+    }
+    if (!wrong.empty()) throw_history_refused(conn_->peer(), wrong);
 }
 
 ConsumeHandlers mirror_handlers(HistoryMirror& mirror, const EventFilter& filter) {

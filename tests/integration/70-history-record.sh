@@ -108,7 +108,30 @@ mirror_records_what_others_publish_once() {
     expect_code "$rc" 2 "--mirror with --format"
 }
 
+mirror_history_connection_killed_records_everything() {
+    # The mirror's history connection closed by the server while the
+    # subscription stays (an idle timeout, CLIENT KILL): the next events are
+    # written on a new connection, none lost (before: "1 event(s) not recorded").
+    local key='rbus:history:{raptorflow.events.mk.a}'
+    bg_ready mk rbus-subscribe -u "$R_URL" -v --mirror mk.a --count 3 --timeout 30s
+    rbus-publish -q -u "$R_URL" mk.a n:=0 || die "publish 0"
+    wait_until 10 test "$(cli xlen "$key")" = 1 || die "the first event was not recorded"
+    local id
+    id=$(cli client list | sed -n 's/^id=\([0-9]*\) .*name=rbus-subscribe-mirror .*/\1/p')
+    [ -n "$id" ] || die "no mirror history connection in CLIENT LIST"
+    cli client kill id "$id" > /dev/null
+    wait_until 10 sh -c "! redis-cli -p $R_PORT client list | grep -q name=rbus-subscribe-mirror" || die "not killed"
+    rbus-publish -q -u "$R_URL" mk.a n:=1 || die "publish 1"
+    rbus-publish -q -u "$R_URL" mk.a n:=2 || die "publish 2"
+    local rc=0; wait "$mk_PID" || rc=$?
+    expect_code "$rc" 0 "the mirror took its 3 events"
+    expect_eq "$(cli xrange "$key" - + | grep -o '"n":[0-9]' | tr '\n' ' ')" '"n":0 "n":1 "n":2 ' "all three recorded"
+    expect_no "$(cat "$TEST_TMP/mk.err")" "not recorded 1" "nothing lost"
+    expect_match "$(cat "$TEST_TMP/mk.err")" "history connection lost: .*writing 1 event\(s\) again on a new connection" "-v says so"
+}
+
 case_ "--history: stream, seen mark, msg: copy with its TTL, PUBLISH; de-duplicated" publish_history_writes_stream_msg_copy_and_publishes
 case_ "--history batches pipelined; a wrong-type key fails the event, not published" batch_history_pipelined_and_wrong_type_fails
 case_ "--max-len and --retain trim the history" retention_trims_by_length_and_age
 case_ "--mirror records others' events once per id, two mirrors and --history" mirror_records_what_others_publish_once
+case_ "the mirror's history connection killed: the next events written on a new one, none lost" mirror_history_connection_killed_records_everything

@@ -32,8 +32,9 @@ public:
     // Queues one event's recording.
     void add(std::string_view channel, std::string_view id, std::string_view body);
     // Sends the queue and reads every reply. A history key of the wrong type
-    // throws UsageError (exit 2) naming it; a lost connection is reported and
-    // the next flush reconnects.
+    // throws UsageError (exit 2) naming it; a lost connection is opened again
+    // and the queue written once more (the script de-duplicates); lost again,
+    // its events are reported not recorded and the next flush reconnects.
     void flush();
 
     std::uint64_t recorded() const { return recorded_; }
@@ -42,6 +43,9 @@ public:
 
 private:
     void connect();
+    // One node: `batch` (`total` scripts) written and its replies counted,
+    // skipping the first `counted` (counted before a lost connection).
+    void write_batch(const std::string& batch, std::size_t total, std::size_t& counted);
     // On a Cluster: the queued events recorded on their streams' masters.
     void flush_cluster();
 
