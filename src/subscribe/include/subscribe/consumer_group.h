@@ -86,6 +86,8 @@ private:
     void ack_pending_acks(bool with_next_command = false);
     // Every acknowledgement sent and answered (a read sent ahead answered first).
     void settle_acks();
+    // XCLAIM ... RETRYCOUNT 0 JUSTID of new entries read but never handled.
+    void uncount_deliveries(std::vector<KeyedEntry>::const_iterator from, std::vector<KeyedEntry>::const_iterator to);
     // The reply to a read sent ahead taken and dropped: its entries stay
     // pending for this consumer, delivered again on a restart or claimed.
     void drop_read_ahead();
