@@ -13,6 +13,7 @@
 #include "subscribe/group_keepalive.h"
 #include "subscribe/group_rescan.h"
 #include "redis/crc16.h"
+#include "redis/reconnect.h"
 #include "base/log.h"
 #include "base/named_file.h"
 #include "base/signals.h"
@@ -497,6 +498,38 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
     return -1;
 }
 
+std::optional<int> GroupConsumer::reconnect(const std::string& why, Deadline deadline) {
+    logger().warn("connection lost: {}; reconnecting", why);
+    const auto lost_at = Clock::now();
+    conn_.reset();
+    parked_.reset();  // a read ahead lost with it: its entries are still ours, taken again
+    ahead_ = false;
+    acks_unsent_ = false;
+    ReconnectPolicy policy(consume_.backoff);
+    for (;;) {
+        if (int sig = pending_signal()) return signal_exit_code(sig);  // no connection: nothing to settle
+        if (deadline && Clock::now() >= *deadline) return consume_.count ? kExitTimeout : kExitOk;
+        Clock::time_point until = Clock::now() + policy.next_delay();
+        if (deadline) until = std::min(until, *deadline);
+        if (!sleep_unless_signal(until) || (deadline && Clock::now() >= *deadline)) continue;
+        try {
+            conn_ = connect_bus(ctx_.connect, "rbus-subscribe-group");
+            create_groups(streams_, o_.start_id);  // a server that lost them (restarted without persistence)
+            ack_pending_acks();  // handled before the loss: acknowledged now, not handled again
+            break;
+        } catch (const Interrupted& e) {
+            return e.exit_code();
+        } catch (const ConnectError& e) {
+            conn_.reset();
+            logger().info("reconnect attempt {} failed: {}", policy.attempts(), e.what());
+        }
+    }
+    auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost_at);
+    logger().warn("reconnected after {} (now on {}); events read and not acknowledged are taken again",
+                  log_lazy([gap] { return format_duration(gap); }), conn_->peer());
+    return std::nullopt;
+}
+
 int GroupConsumer::run(ConsumeStats& st) {
     if (!consume_.ready_file.empty()) remove_stale_ready_file(consume_.ready_file);
     open();
@@ -511,57 +544,65 @@ int GroupConsumer::run(ConsumeStats& st) {
     };
     auto claim_due = [&](Clock::time_point now) { return first || now >= last_claim + o_.claim_idle / 2; };
     while (!done(st)) {
-        if (int sig = pending_signal()) return finish(signal_exit_code(sig));
-        auto now = Clock::now();
-        // Entries read ahead are handled before a timeout counts (they were
-        // needed, and are never left delivered but unhandled).
-        bool timed_out = deadline && now >= *deadline;
-        bool idle_out = consume_.idle.count() > 0 && now >= last_match + consume_.idle;
-        if (timed_out && !ahead_) return finish(consume_.count ? kExitTimeout : kExitOk);
-        if (idle_out && !ahead_) return finish(kExitOk);
-        std::uint64_t matched_before = st.matched, received_before = st.received;
-        // Another command on the connection waits for the reply read ahead.
-        if (rescan_.due(now) && !ahead_) rescan();
-        if (streams_.empty()) {  // patterns matching no stream yet: wait for one
-            auto until = rescan_.next();
-            if (deadline) until = std::min(until, *deadline);
-            if (consume_.idle.count() > 0) until = std::min(until, last_match + consume_.idle);
-            sleep_unless_signal(until);
-            continue;
-        }
-        // Own pending first (once), then others' idle entries now and then, then new ones.
-        if (claim_due(now) && !ahead_) {
-            std::vector<Pending> claimed = claim(want(st), first);
-            for (Pending& p : claimed) {
-                if (done(st)) break;
-                if (!handle(p.key, p.entry, p.deliveries, st)) return finish(signal_exit_code(pending_signal()));
+        try {
+            if (int sig = pending_signal()) return finish(signal_exit_code(sig));
+            auto now = Clock::now();
+            // Entries read ahead are handled before a timeout counts (they were
+            // needed, and are never left delivered but unhandled).
+            bool timed_out = deadline && now >= *deadline;
+            bool idle_out = consume_.idle.count() > 0 && now >= last_match + consume_.idle;
+            if (timed_out && !ahead_) return finish(consume_.count ? kExitTimeout : kExitOk);
+            if (idle_out && !ahead_) return finish(kExitOk);
+            std::uint64_t matched_before = st.matched, received_before = st.received;
+            // Another command on the connection waits for the reply read ahead.
+            if (rescan_.due(now) && !ahead_) rescan();
+            if (streams_.empty()) {  // patterns matching no stream yet: wait for one
+                auto until = rescan_.next();
+                if (deadline) until = std::min(until, *deadline);
+                if (consume_.idle.count() > 0) until = std::min(until, last_match + consume_.idle);
+                sleep_unless_signal(until);
+                continue;
             }
-            first = false;
-            last_claim = now;
-            ack_pending_acks();
-            held_.clear();
-            if (done(st)) break;
+            // Own pending first (once), then others' idle entries now and then, then new ones.
+            if (claim_due(now) && !ahead_) {
+                std::vector<Pending> claimed = claim(want(st), first);
+                for (Pending& p : claimed) {
+                    if (done(st)) break;
+                    if (!handle(p.key, p.entry, p.deliveries, st)) return finish(signal_exit_code(pending_signal()));
+                }
+                first = false;
+                last_claim = now;
+                ack_pending_acks();
+                held_.clear();
+                if (done(st)) break;
+            }
+            auto block = std::chrono::milliseconds(1000);
+            if (deadline) block = std::min(block, std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now));
+            if (consume_.idle.count() > 0)
+                block = std::min(block, std::chrono::duration_cast<std::chrono::milliseconds>(last_match + consume_.idle - now));
+            block = std::max(block, std::chrono::milliseconds(1));
+            // Several masters: each read without waiting, but the last when none had anything, briefly.
+            // One node: reading ahead unless something else is due on the connection.
+            auto nodes = streams_by_node();
+            bool may_read_ahead = read_ahead_ && !cluster_ && !timed_out && !idle_out && !claim_due(now) && !rescan_.due(now);
+            for (std::size_t n = 0; n < nodes.size() && !done(st); ++n) {
+                std::optional<std::chrono::milliseconds> wait = block;
+                if (nodes.size() > 1)
+                    wait = n + 1 == nodes.size() && st.received == received_before
+                               ? std::optional(std::min(block, std::chrono::milliseconds(100)))
+                               : std::nullopt;
+                // A read cut by a signal dropped the connections: nothing to settle then.
+                if (int rc = read_node(*nodes[n].first, nodes[n].second, wait, may_read_ahead, st); rc >= 0)
+                    return conn_ || cluster_ ? finish(rc) : rc;
+            }
+            if (st.matched > matched_before) last_match = Clock::now();
+        } catch (const IoError& e) {
+            // One node: a lost connection is opened again (as without --group); what was read
+            // and not acknowledged is still this consumer's, and is taken again first.
+            if (cluster_ || !consume_.reconnect) throw IoError(fmt::format("connection to the bus lost: {}", e.what()));
+            if (auto rc = reconnect(e.what(), deadline)) return *rc;
+            first = true;
         }
-        auto block = std::chrono::milliseconds(1000);
-        if (deadline) block = std::min(block, std::chrono::duration_cast<std::chrono::milliseconds>(*deadline - now));
-        if (consume_.idle.count() > 0)
-            block = std::min(block, std::chrono::duration_cast<std::chrono::milliseconds>(last_match + consume_.idle - now));
-        block = std::max(block, std::chrono::milliseconds(1));
-        // Several masters: each read without waiting, but the last when none had anything, briefly.
-        // One node: reading ahead unless something else is due on the connection.
-        auto nodes = streams_by_node();
-        bool may_read_ahead = read_ahead_ && !cluster_ && !timed_out && !idle_out && !claim_due(now) && !rescan_.due(now);
-        for (std::size_t n = 0; n < nodes.size() && !done(st); ++n) {
-            std::optional<std::chrono::milliseconds> wait = block;
-            if (nodes.size() > 1)
-                wait = n + 1 == nodes.size() && st.received == received_before
-                           ? std::optional(std::min(block, std::chrono::milliseconds(100)))
-                           : std::nullopt;
-            // A read cut by a signal dropped the connections: nothing to settle then.
-            if (int rc = read_node(*nodes[n].first, nodes[n].second, wait, may_read_ahead, st); rc >= 0)
-                return conn_ || cluster_ ? finish(rc) : rc;
-        }
-        if (st.matched > matched_before) last_match = Clock::now();
     }
     return finish(kExitOk);
 }

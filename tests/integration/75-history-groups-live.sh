@@ -165,9 +165,36 @@ PY
     expect_match "$(cat "$TEST_TMP/sw.err")" "not acknowledged: stdout's reader did not take all of them" "said so"
 }
 
+group_consumer_reconnects() {
+    # The server closes a consumer's connection (CLIENT KILL; a restart or a
+    # failover alike): it connects again and goes on, every event once
+    # (before: exit 3, "closed by the server"); with --no-reconnect, exit 3.
+    seq 3 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history rc.a --stdin || die "seed"
+    bg_ready rc rbus-subscribe -u "$R_URL" --group rc --consumer c1 rc.a --since 0 --count 6 --timeout 60s --format '{payload.n}'
+    wait_until 20 lines_at_least "$TEST_TMP/rc.out" 3 || die "the first events: $(cat "$TEST_TMP/rc.err")"
+    local id
+    id=$(cli client list | sed -n 's/^id=\([0-9]*\) .*name=rbus-subscribe-group .*/\1/p')
+    [ -n "$id" ] || die "no group connection in CLIENT LIST"
+    cli client kill id "$id" > /dev/null
+    seq 4 6 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history rc.a --stdin || die "publish more"
+    local rc=0; wait "$rc_PID" || rc=$?
+    expect_code "$rc" 0 "--count reached across the reconnect (err: $(tail -2 "$TEST_TMP/rc.err"))"
+    expect_eq "$(tr '\n' ' ' < "$TEST_TMP/rc.out")" "1 2 3 4 5 6 " "every event once, in order"
+    expect_match "$(cat "$TEST_TMP/rc.err")" "connection lost: .*; reconnecting" "said so"
+    expect_eq "$(cli xpending 'rbus:history:{raptorflow.events.rc.a}' rc | head -1)" 0 "all acknowledged"
+
+    bg_ready nr rbus-subscribe -u "$R_URL" --group rc --consumer c2 rc.a --count 1 --timeout 60s --no-reconnect
+    id=$(cli client list | sed -n 's/^id=\([0-9]*\) .*name=rbus-subscribe-group .*/\1/p')
+    cli client kill id "$id" > /dev/null
+    rc=0; wait "$nr_PID" || rc=$?
+    expect_code "$rc" 3 "--no-reconnect"
+    expect_match "$(cat "$TEST_TMP/nr.err")" "connection to the bus lost" "said so"
+}
+
 case_ "a live consumer keeps its running event from a consumer with a short --claim-idle" live_consumer_keeps_its_running_event
 case_ "--group with a pattern reads history streams that appear after it started" pattern_group_reads_streams_that_appear_later
 case_ "--group with a pattern that matches no stream yet waits for one" pattern_matching_nothing_yet_waits
 case_ "a printing --group consumer reads ahead yet never past what --count needs" reading_ahead_never_reads_past_count
 case_ "SIGTERM while reading ahead: what was printed is acknowledged, the rest delivered again, each once" sigterm_while_reading_ahead_loses_nothing
 case_ "SIGTERM while the reader of stdout is stopped: only what it received is acknowledged" stopped_reader_at_sigterm_acknowledges_only_what_it_got
+case_ "a --group consumer whose connection the server closes connects again, every event once" group_consumer_reconnects

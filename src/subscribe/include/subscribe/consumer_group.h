@@ -86,6 +86,9 @@ private:
     void ack_pending_acks(bool with_next_command = false);
     // Every acknowledgement sent and answered (a read sent ahead answered first).
     void settle_acks();
+    // One node: the connection opened again with backoff after it was lost;
+    // an exit code when a signal or --timeout came first.
+    std::optional<int> reconnect(const std::string& why, Deadline deadline);
     // XCLAIM ... RETRYCOUNT 0 JUSTID of new entries read but never handled.
     void uncount_deliveries(std::vector<KeyedEntry>::const_iterator from, std::vector<KeyedEntry>::const_iterator to);
     // The reply to a read sent ahead taken and dropped: its entries stay
