@@ -158,10 +158,11 @@ long long GroupConsumer::deliveries_of(std::string_view key, std::string_view id
 
 std::vector<GroupConsumer::Pending> GroupConsumer::claim(std::size_t limit, bool own) {
     std::vector<Pending> out;
-    std::string count = std::to_string(limit);
     std::string idle = std::to_string(o_.claim_idle.count());
     for (const std::string& key : streams_) {
         if (out.size() >= limit) break;
+        // What is still needed, not the whole limit again on each stream: a claim counts a delivery.
+        std::string count = std::to_string(limit - out.size());
         std::vector<StreamEntry> entries;
         Reply r;
         if (own) {  // a restart under the same name: what it had is still its own

@@ -258,6 +258,27 @@ consumer_dying_in_handler_reaches_dlq() {
     expect_eq "$(redis-cli -p "$R_PORT" -n 12 xpending "$s" pg | head -1)" 0 "nothing pending"
 }
 
+claim_takes_only_what_count_needs() {
+    # Another consumer's idle entries on two streams (1 and 4): a consumer with
+    # --count 2 claims 2, not 3 (it claimed the whole count on each stream and
+    # left the extra one pending on itself with its delivery counted).
+    local url=$R_URL/13 a='rbus:history:{raptorflow.events.cb.a}' b='rbus:history:{raptorflow.events.cb.b}' i
+    rbus-publish -q -u "$url" --history cb.a n:=1 || die "publish a"
+    for i in 1 2 3 4; do rbus-publish -q -u "$url" --history cb.b "n:=$i" || die "publish b"; done
+    redis-cli -p "$R_PORT" -n 13 xgroup create "$a" cl 0 > /dev/null
+    redis-cli -p "$R_PORT" -n 13 xgroup create "$b" cl 0 > /dev/null
+    redis-cli -p "$R_PORT" -n 13 xreadgroup group cl X count 10 streams "$a" "$b" '>' '>' > /dev/null
+    wait_until 10 sh -c "[ \$(redis-cli -p $R_PORT -n 13 xpending '$b' cl - + 10 | awk 'NR % 4 == 3' | sort -n | head -1) -ge 150 ]" ||
+        die "not idle yet"
+    local out
+    out=$(rbus-subscribe -u "$url" --group cl --consumer Y 'cb.*' --count 2 --claim-idle 100ms --timeout 10s --format '{type}')
+    expect_lines "$out" 2 "two handled"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 13 xpending "$a" cl - + 10 Y | grep -cE '^[0-9]+-[0-9]+$') $(redis-cli -p "$R_PORT" -n 13 xpending "$b" cl - + 10 Y | grep -cE '^[0-9]+-[0-9]+$')" \
+        "0 0" "none left pending on the claiming consumer"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 13 xpending "$b" cl - + 10 X | awk 'NR % 4 == 0' | sort -u | tr '\n' ' ')" "1 " \
+        "what it did not need kept its one delivery on X"
+}
+
 case_ "--group: consumers share the work, each event once; new group at the end or --since" group_shares_work_once_each
 case_ "a consumer SIGKILLed mid-handler: another claims and finishes the event" killed_consumer_event_claimed_by_another
 case_ "an always-failing handler: DLQ after N deliveries (both kinds); --redrive once" failing_handler_reaches_dlq_then_redrive_once
@@ -268,3 +289,4 @@ case_ "two redrives at once bring an event back once" concurrent_redrives_bring_
 case_ "--redrive and --dry-run on a terminal: bus text escaped" redrive_output_on_a_terminal_is_escaped
 case_ "--dlq: the reader's filters apply; flags it would ignore are refused" dlq_listing_filters_and_refusals
 case_ "a handler that kills its consumer: to the DLQ after --max-deliveries, not run forever" consumer_dying_in_handler_reaches_dlq
+case_ "claiming takes only what --count still needs, across streams" claim_takes_only_what_count_needs
