@@ -10,6 +10,7 @@
 #include "base/log.h"
 #include "app/output.h"
 #include "base/safe_text.h"
+#include "base/uuid.h"
 #include "base/signals.h"
 #include "base/stderr_write.h"
 #include "app/tool.h"
@@ -20,6 +21,9 @@ std::string redriven_body(const DlqEntry& e) {
     if (e.envelope.empty()) return {};
     Json j = Json::parse(e.envelope, nullptr, false);
     if (j.is_discarded() || !j.is_object()) return {};
+    // An event without an id (RaptorBus's legacy dict) is known by the UUID v5
+    // of its bytes: kept as its id, since the mark changes the bytes.
+    if (!j.contains("id")) j["id"] = uuid_v5(e.envelope);
     j["redriven"] = true;
     return j.dump(-1, ' ', false, Json::error_handler_t::replace);
 }

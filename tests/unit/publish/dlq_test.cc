@@ -3,6 +3,8 @@
 #include "bus/dlq.h"
 #include "bus/dlq_read.h"
 #include "redis/resp_reader.h"
+#include "base/uuid.h"
+#include "event/event_read.h"
 #include "publish/dlq_redrive.h"
 
 using namespace rbus;
@@ -101,6 +103,15 @@ TEST_CASE("reading a RaptorBus record; the line --dlq prints; selection by reaso
     CHECK_FALSE(dlq_selected(r, sel));
 
     CHECK(Json::parse(redriven_body(r))["redriven"] == true);
+    CHECK(Json::parse(redriven_body(r))["id"] == "e-1");
+    // A legacy dict without an id: redriven under the id readers gave it (the UUID v5 of its bytes).
+    std::string legacy = R"({"event_type":"leg.acy","workspace_id":"ws","payload":{},"timestamp":"2026-11-30T09:00:00"})";
+    r.envelope = legacy;
+    Json back = Json::parse(redriven_body(r));
+    CHECK(back["id"] == uuid_v5(legacy));
+    CHECK(back["redriven"] == true);
+    EnvelopeReader reader;
+    CHECK(std::string(reader.read(back.dump()).event.id) == uuid_v5(legacy));
     r.envelope = "";
     CHECK(redriven_body(r).empty());
 }
