@@ -244,13 +244,6 @@ bool GroupConsumer::handle(std::string_view key, const StreamEntry& e, long long
         return true;
     }
     BusMessage m{channel, e.envelope(), {}};
-    if (deliveries > o_.max_deliveries) {  // its handler ran that often and never finished: its consumer died in it
-        dead_letter(key, e, kReasonMaxRetries, deliveries, std::nullopt,
-                    fmt::format("delivered {} times, more than --max-deliveries {}: its handler never finished (the "
-                                "consumer running it stopped)",
-                                deliveries, o_.max_deliveries));
-        return true;
-    }
     if (m.data.size() > consume_.max_bytes) {  // never read as JSON (SPEC: --max-bytes)
         dead_letter(key, e, kReasonSchema, deliveries, std::nullopt,
                     fmt::format("{} bytes, larger than --max-bytes {}", m.data.size(), consume_.max_bytes));
@@ -346,28 +339,6 @@ void GroupConsumer::drop_read_ahead() {
     std::vector<KeyedEntry> left;
     if (r->type == REDIS_REPLY_ARRAY) parse_read_reply(r.get(), left, "XREADGROUP");
     log_left_pending(left.size());
-    uncount_deliveries(left.begin(), left.end());
-}
-
-void GroupConsumer::uncount_deliveries(std::vector<KeyedEntry>::const_iterator from,
-                                       std::vector<KeyedEntry>::const_iterator to) {
-    // New entries read but never handled: their delivery (1) is taken back,
-    // so that a consumer stopped again and again (rolling restarts) does not
-    // make them look like events whose handler never finished (--max-deliveries).
-    // JUSTID does not count a delivery; RETRYCOUNT sets the count.
-    std::vector<std::string_view> args;
-    while (from != to) {
-        std::string_view key = from->key;
-        args.assign({"XCLAIM", key, o_.group, o_.consumer, "0"});
-        for (; from != to && from->key == key; ++from) args.push_back(from->entry.id);
-        args.insert(args.end(), {"RETRYCOUNT", "0", "JUSTID"});
-        try {
-            command(args);
-        } catch (const Error& e) {  // on the way out: the entries stay pending either way
-            logger().info("the deliveries of events not handled were not taken back: {}", e.what());
-            return;
-        }
-    }
 }
 
 void GroupConsumer::log_left_pending(std::size_t n) {
@@ -472,7 +443,6 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
     parse_read_reply(r.get(), batch_, "XREADGROUP");
     if (was_ahead && pending_signal()) {  // the signal came between two batches: this one stays ours
         log_left_pending(batch_.size());
-        uncount_deliveries(batch_.cbegin(), batch_.cend());
         return signal_exit_code(pending_signal());
     }
     // A full batch: the next one is asked for now (no more than is still
@@ -487,9 +457,8 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
             ahead_count_ = next;
         }
     }
-    for (auto it = batch_.begin(); it != batch_.end(); ++it)
-        if (!handle(it->key, it->entry, 1, st)) {
-            uncount_deliveries(it + 1, batch_.cend());  // the rest of the batch: never handled
+    for (const KeyedEntry& ke : batch_)
+        if (!handle(ke.key, ke.entry, 1, st)) {
             acked_replies_.push_back(std::move(r));
             return signal_exit_code(pending_signal());
         }

@@ -240,24 +240,6 @@ dlq_listing_filters_and_refusals() {
     expect_code "$rc" 2 "--group '' (a plain run)"
 }
 
-consumer_dying_in_handler_reaches_dlq() {
-    # A handler that kills its consumer (SIGKILL): the event is delivered
-    # again to each restart, and once delivered more than --max-deliveries
-    # times it goes to the DLQ without running again (before: it ran at every
-    # restart, forever).
-    local url=$R_URL/12 s='rbus:history:{raptorflow.events.pz.x}' i
-    rbus-publish -q -u "$url" --history pz.x n:=1 || die "publish"
-    for i in 1 2 3; do
-        rbus-subscribe -u "$url" --group pg --consumer pc --since 0 pz.x --max-deliveries 2 --timeout 2s \
-            --exec "echo run >> $TEST_TMP/pz.runs; kill -9 \$PPID" > /dev/null 2> "$TEST_TMP/pz.err"
-    done
-    expect_eq "$(wc -l < "$TEST_TMP/pz.runs")" 2 "the handler ran --max-deliveries times"
-    expect_eq "$(redis-cli -p "$R_PORT" -n 12 xlen rbus:dlq)" 1 "then the DLQ"
-    expect_eq "$(redis-cli -p "$R_PORT" -n 12 xrange rbus:dlq - + | grep -A1 -x reason | tail -1)" max_retries_exceeded "its reason"
-    expect_match "$(cat "$TEST_TMP/pz.err")" "delivered 3 times, more than --max-deliveries 2: its handler never finished" "said so"
-    expect_eq "$(redis-cli -p "$R_PORT" -n 12 xpending "$s" pg | head -1)" 0 "nothing pending"
-}
-
 claim_takes_only_what_count_needs() {
     # Another consumer's idle entries on two streams (1 and 4): a consumer with
     # --count 2 claims 2, not 3 (it claimed the whole count on each stream and
@@ -288,5 +270,4 @@ case_ "a DLQ move or redrive whose write fails: exit 2 naming the key, nothing a
 case_ "two redrives at once bring an event back once" concurrent_redrives_bring_an_event_back_once
 case_ "--redrive and --dry-run on a terminal: bus text escaped" redrive_output_on_a_terminal_is_escaped
 case_ "--dlq: the reader's filters apply; flags it would ignore are refused" dlq_listing_filters_and_refusals
-case_ "a handler that kills its consumer: to the DLQ after --max-deliveries, not run forever" consumer_dying_in_handler_reaches_dlq
 case_ "claiming takes only what --count still needs, across streams" claim_takes_only_what_count_needs

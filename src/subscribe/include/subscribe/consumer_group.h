@@ -89,8 +89,6 @@ private:
     // One node: the connection opened again with backoff after it was lost;
     // an exit code when a signal or --timeout came first.
     std::optional<int> reconnect(const std::string& why, Deadline deadline);
-    // XCLAIM ... RETRYCOUNT 0 JUSTID of new entries read but never handled.
-    void uncount_deliveries(std::vector<KeyedEntry>::const_iterator from, std::vector<KeyedEntry>::const_iterator to);
     // The reply to a read sent ahead taken and dropped: its entries stay
     // pending for this consumer, delivered again on a restart or claimed.
     void drop_read_ahead();
