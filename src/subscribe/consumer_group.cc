@@ -304,9 +304,14 @@ void GroupConsumer::ack_pending_acks(bool with_next_command) {
             // which the server runs after it; its reply is checked first.
             conn_->append(args);
             std::string peer = conn_->peer();
-            conn_->defer_reply([peer](const redisReply& r) {
+            ++unanswered_;
+            conn_->defer_reply([this, peer](const redisReply& r) {
                 if (r.type == REDIS_REPLY_ERROR)
                     throw ReplyError(fmt::format("{} refused XACK: {}", peer, reply_text(&r)));
+                if (--unanswered_ == 0) {
+                    unanswered_acks_.clear();
+                    unanswered_replies_.clear();
+                }
             });
             acks_unsent_ = true;
         } else {
@@ -314,6 +319,10 @@ void GroupConsumer::ack_pending_acks(bool with_next_command) {
         }
         stats_.acked += j - i;
         i = j;
+    }
+    if (with_next_command && !cluster_) {  // owed until answered
+        unanswered_acks_.insert(unanswered_acks_.end(), to_ack_.begin(), to_ack_.end());
+        for (Reply& r : acked_replies_) unanswered_replies_.push_back(std::move(r));
     }
     to_ack_.clear();
     acked_replies_.clear();  // the XACKs hold their own bytes now
@@ -439,8 +448,14 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
         }
         throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn.peer(), what));
     }
+    // The batch's reply is a member while it is handled: to_ack_ views into
+    // it, and must stay valid whatever ends the handling (a lost connection's
+    // IoError, then a reconnect that acknowledges what was handled). The
+    // batch before it stays until its XACKs are queued.
+    if (batch_reply_) acked_replies_.push_back(std::move(batch_reply_));
+    batch_reply_ = std::move(r);
     batch_.clear();
-    parse_read_reply(r.get(), batch_, "XREADGROUP");
+    parse_read_reply(batch_reply_.get(), batch_, "XREADGROUP");
     if (was_ahead && pending_signal()) {  // the signal came between two batches: this one stays ours
         log_left_pending(batch_.size());
         return signal_exit_code(pending_signal());
@@ -458,11 +473,7 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
         }
     }
     for (const KeyedEntry& ke : batch_)
-        if (!handle(ke.key, ke.entry, 1, st)) {
-            acked_replies_.push_back(std::move(r));
-            return signal_exit_code(pending_signal());
-        }
-    acked_replies_.push_back(std::move(r));  // to_ack_ views into it
+        if (!handle(ke.key, ke.entry, 1, st)) return signal_exit_code(pending_signal());
     // With a read ahead on its way, the XACKs go out with the next request.
     if (!ahead_) ack_pending_acks(/*with_next_command=*/true);
     return -1;
@@ -475,6 +486,12 @@ std::optional<int> GroupConsumer::reconnect(const std::string& why, Deadline dea
     parked_.reset();  // a read ahead lost with it: its entries are still ours, taken again
     ahead_ = false;
     acks_unsent_ = false;
+    // XACKs sent and not answered: sent again (an entry acknowledged twice is no harm).
+    to_ack_.insert(to_ack_.begin(), unanswered_acks_.begin(), unanswered_acks_.end());
+    for (Reply& r : unanswered_replies_) acked_replies_.push_back(std::move(r));
+    unanswered_acks_.clear();
+    unanswered_replies_.clear();
+    unanswered_ = 0;
     ReconnectPolicy policy(consume_.backoff);
     for (;;) {
         if (int sig = pending_signal()) return signal_exit_code(sig);  // no connection: nothing to settle
@@ -492,6 +509,10 @@ std::optional<int> GroupConsumer::reconnect(const std::string& why, Deadline dea
         } catch (const ConnectError& e) {
             conn_.reset();
             logger().info("reconnect attempt {} failed: {}", policy.attempts(), e.what());
+        } catch (const ReplyError& e) {  // a server still loading its data (-LOADING): again, later
+            if (std::string_view(e.what()).rfind("LOADING", 0) != 0) throw;
+            conn_.reset();
+            logger().info("reconnect attempt {}: {}", policy.attempts(), e.what());
         }
     }
     auto gap = std::chrono::duration_cast<std::chrono::milliseconds>(Clock::now() - lost_at);

@@ -190,6 +190,66 @@ group_consumer_reconnects() {
     expect_match "$(cat "$TEST_TMP/nr.err")" "connection to the bus lost" "said so"
 }
 
+group_reconnect_loses_and_repeats_nothing() {
+    # A lost connection while a printing consumer reads ahead (XACKs sent with
+    # the next read and not yet answered) and while an --exec handler runs:
+    # every event is handled exactly once (before: 500 printed twice; with
+    # --exec the XACK after the reconnect went out with freed memory and the
+    # handled event ran again).
+    seed rr.p 3000
+    mkfifo "$TEST_TMP/rr.fifo"
+    python3 - "$TEST_TMP/rr.fifo" "$TEST_TMP/rr.out" <<'PY' &
+import os, sys, time
+fifo = os.open(sys.argv[1], os.O_RDONLY)
+n = 0
+with open(sys.argv[2], "wb") as out:
+    while chunk := os.read(fifo, 4096):
+        out.write(chunk)
+        out.flush()
+        n += 1
+        if n % 8 == 0:
+            time.sleep(0.01)  # a slow reader: the consumer stays mid-run
+PY
+    local reader=$!
+    track "$reader"
+    rbus-subscribe -u "$R_URL" --group rr --consumer c1 rr.p --since 0 --count 3000 --timeout 60s --format '{payload.n}' \
+        > "$TEST_TMP/rr.fifo" 2> "$TEST_TMP/rr.err" &
+    local sub=$!
+    track "$sub"
+    wait_until 30 lines_at_least "$TEST_TMP/rr.out" 700 || die "no output: $(cat "$TEST_TMP/rr.err")"
+    local id
+    id=$(cli client list | sed -n 's/^id=\([0-9]*\) .*name=rbus-subscribe-group .*/\1/p')
+    cli client kill id "$id" > /dev/null
+    local rc=0; wait "$sub" || rc=$?
+    wait "$reader"
+    expect_code "$rc" 0 "--count reached across the reconnect (err: $(tail -2 "$TEST_TMP/rr.err"))"
+    expect_eq "$(sort -n "$TEST_TMP/rr.out" | uniq -d | wc -l) $(sort -nu "$TEST_TMP/rr.out" | wc -l)" "0 3000" \
+        "every event printed once"
+
+    seed rr.x 5
+    cat > "$TEST_TMP/rr.sh" <<EOS
+#!/bin/sh
+n=\$(jq -r .payload.n)
+echo "start \$n" >> $TEST_TMP/rr.runs
+[ "\$n" = 2 ] && { touch $TEST_TMP/rr.in2; while [ ! -e $TEST_TMP/rr.go ]; do sleep 0.02; done; }
+exit 0
+EOS
+    chmod +x "$TEST_TMP/rr.sh"
+    rbus-subscribe -u "$R_URL" --group rx --consumer c1 rr.x --since 0 --count 5 --timeout 60s --exec "$TEST_TMP/rr.sh" \
+        2> "$TEST_TMP/rx.err" &
+    sub=$!
+    track "$sub"
+    wait_until 30 test -e "$TEST_TMP/rr.in2" || die "handler 2 never ran: $(cat "$TEST_TMP/rx.err")"
+    id=$(cli client list | sed -n 's/^id=\([0-9]*\) .*name=rbus-subscribe-group .*/\1/p')
+    cli client kill id "$id" > /dev/null
+    touch "$TEST_TMP/rr.go"
+    rc=0; wait "$sub" || rc=$?
+    expect_code "$rc" 0 "--exec across the reconnect (err: $(tail -2 "$TEST_TMP/rx.err"))"
+    expect_eq "$(sort "$TEST_TMP/rr.runs" | uniq -c | awk '{print $1}' | sort -u | tr '\n' ' ')" "1 " "each handler ran once"
+    expect_lines "$(cat "$TEST_TMP/rr.runs")" 5 "all five"
+    expect_eq "$(cli xpending 'rbus:history:{raptorflow.events.rr.x}' rx | head -1)" 0 "all acknowledged"
+}
+
 case_ "a live consumer keeps its running event from a consumer with a short --claim-idle" live_consumer_keeps_its_running_event
 case_ "--group with a pattern reads history streams that appear after it started" pattern_group_reads_streams_that_appear_later
 case_ "--group with a pattern that matches no stream yet waits for one" pattern_matching_nothing_yet_waits
@@ -197,3 +257,4 @@ case_ "a printing --group consumer reads ahead yet never past what --count needs
 case_ "SIGTERM while reading ahead: what was printed is acknowledged, the rest delivered again, each once" sigterm_while_reading_ahead_loses_nothing
 case_ "SIGTERM while the reader of stdout is stopped: only what it received is acknowledged" stopped_reader_at_sigterm_acknowledges_only_what_it_got
 case_ "a --group consumer whose connection the server closes connects again, every event once" group_consumer_reconnects
+case_ "a lost connection while reading ahead or during a handler: every event handled once" group_reconnect_loses_and_repeats_nothing

@@ -143,6 +143,13 @@ private:
     // acked_replies_, which are kept until the XACK is queued.
     std::vector<std::pair<std::string_view, std::string_view>> to_ack_;
     std::vector<Reply> acked_replies_;
+    Reply batch_reply_;  // the reply batch_ views into
+    // XACKs sent with the next read, until the server answered them (a lost
+    // connection sends them again after the reconnect): their entries and
+    // replies, and how many XACKs are still unanswered.
+    std::vector<std::pair<std::string_view, std::string_view>> unanswered_acks_;
+    std::vector<Reply> unanswered_replies_;
+    std::size_t unanswered_ = 0;
     GroupStats stats_;
     std::optional<std::pair<std::string_view, std::string_view>> running_;  // (stream, id) whose handler runs
     bool running_lost_ = false;  // claimed by another consumer meanwhile (said once)
