@@ -595,7 +595,14 @@ int GroupConsumer::run(ConsumeStats& st) {
             first = true;
         }
     }
-    return finish(kExitOk);
+    for (;;) {  // --count reached: the last acknowledgements, on a new connection if this one was lost
+        try {
+            return finish(kExitOk);
+        } catch (const IoError& e) {
+            if (cluster_ || !consume_.reconnect) throw IoError(fmt::format("connection to the bus lost: {}", e.what()));
+            if (auto rc = reconnect(e.what(), deadline)) return *rc;
+        }
+    }
 }
 
 }  // namespace rbus
