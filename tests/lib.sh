@@ -255,6 +255,20 @@ stop_pid() {
     kill -9 "$pid" 2>/dev/null
 }
 
+# paused_reader FIFO GO OUT: a reader that does not read yet: opens FIFO, and
+# once the file GO exists copies all of it into OUT (run it in the background).
+paused_reader() {
+    python3 - "$1" "$2" "$3" <<'PY'
+import os, sys, time
+fifo = os.open(sys.argv[1], os.O_RDONLY)
+while not os.path.exists(sys.argv[2]):
+    time.sleep(0.01)
+with open(sys.argv[3], "wb") as out:
+    while chunk := os.read(fifo, 1 << 16):
+        out.write(chunk)
+PY
+}
+
 # Number of subscribers the server reports for CHANNEL.
 numsub() { redis-cli -p "$1" pubsub numsub "$2" | sed -n 2p; }
 # has_subscribers PORT CHANNEL N: true once CHANNEL has N subscribers (for wait_until).

@@ -38,15 +38,7 @@ slow_reader_keeps_the_live_part() {
     cli config set client-output-buffer-limit "pubsub 8mb 4mb 60" > /dev/null
     seq 2000 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history sr.a --stdin || die "seed"
     mkfifo "$TEST_TMP/sr.fifo"
-    python3 - "$TEST_TMP/sr.fifo" "$TEST_TMP/sr.go" "$TEST_TMP/sr.out" <<'PY' &
-import os, sys, time
-fifo = os.open(sys.argv[1], os.O_RDONLY)
-while not os.path.exists(sys.argv[2]):
-    time.sleep(0.01)
-with open(sys.argv[3], "wb") as out:
-    while chunk := os.read(fifo, 1 << 16):
-        out.write(chunk)
-PY
+    paused_reader "$TEST_TMP/sr.fifo" "$TEST_TMP/sr.go" "$TEST_TMP/sr.out" &
     local reader=$!
     track "$reader"
     rbus-subscribe -u "$R_URL" sr.a --since 0 --count 7000 --timeout 120s --ready-file "$TEST_TMP/sr.ready" \

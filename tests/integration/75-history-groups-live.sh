@@ -120,15 +120,7 @@ stopped_reader_at_sigterm_acknowledges_only_what_it_got() {
     local pad; pad=$(head -c 1000 /dev/zero | tr '\0' x)
     seq 3000 | sed "s/.*/{\"n\":&,\"pad\":\"$pad\"}/" | rbus-publish -q -u "$R_URL" --history sw.a --stdin || die "seed"
     mkfifo "$TEST_TMP/sw.fifo"
-    python3 - "$TEST_TMP/sw.fifo" "$TEST_TMP/sw.go" "$TEST_TMP/sw.out" <<'PY' &
-import os, sys, time
-fifo = os.open(sys.argv[1], os.O_RDONLY)
-while not os.path.exists(sys.argv[2]):
-    time.sleep(0.01)
-with open(sys.argv[3], "wb") as out:
-    while chunk := os.read(fifo, 1 << 16):
-        out.write(chunk)
-PY
+    paused_reader "$TEST_TMP/sw.fifo" "$TEST_TMP/sw.go" "$TEST_TMP/sw.out" &
     local reader=$!
     track "$reader"
     rbus-subscribe -u "$R_URL" --group sw --consumer c1 sw.a --since 0 > "$TEST_TMP/sw.fifo" 2> "$TEST_TMP/sw.err" &
