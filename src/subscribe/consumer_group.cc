@@ -467,7 +467,6 @@ int GroupConsumer::run(ConsumeStats& st) {
         } catch (const IoError& e) {
             // One node: a lost connection is opened again (as without --group); what was read
             // and not acknowledged is still this consumer's, and is taken again first.
-            if (cluster_ || !consume_.reconnect) throw IoError(fmt::format("connection to the bus lost: {}", e.what()));
             if (auto rc = reconnect(e.what(), deadline)) return *rc;
             first = true;
         }
@@ -476,7 +475,6 @@ int GroupConsumer::run(ConsumeStats& st) {
         try {
             return finish(kExitOk);
         } catch (const IoError& e) {
-            if (cluster_ || !consume_.reconnect) throw IoError(fmt::format("connection to the bus lost: {}", e.what()));
             if (auto rc = reconnect(e.what(), deadline)) return *rc;
         }
     }

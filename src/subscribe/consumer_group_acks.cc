@@ -95,6 +95,8 @@ void GroupConsumer::settle_acks() {
 }
 
 std::optional<int> GroupConsumer::reconnect(const std::string& why, Deadline deadline) {
+    // A Cluster's connections are ClusterSlots' own; --no-reconnect: a lost connection ends the run (exit 3).
+    if (cluster_ || !consume_.reconnect) throw IoError(fmt::format("connection to the bus lost: {}", why));
     logger().warn("connection lost: {}; reconnecting", why);
     const auto lost_at = Clock::now();
     conn_.reset();

@@ -87,7 +87,8 @@ private:
     // Every acknowledgement sent and answered (a read sent ahead answered first).
     void settle_acks();
     // One node: the connection opened again with backoff after it was lost;
-    // an exit code when a signal or --timeout came first.
+    // an exit code when a signal or --timeout came first. On a Cluster or
+    // with --no-reconnect: IoError "connection to the bus lost" (exit 3).
     std::optional<int> reconnect(const std::string& why, Deadline deadline);
     // The reply to a read sent ahead taken and dropped: its entries stay
     // pending for this consumer, delivered again on a restart or claimed.
