@@ -95,8 +95,9 @@ int main(int argc, char** argv) {
                 if (req.stdin_batch || req.envelopes || count_opt->count() > 0 || !req.wait_for.empty() ||
                     req.history_flag)
                     throw UsageError("--redrive takes only TYPE globs, --reason, --since, --until and --dry-run");
-                if (!req.type.empty()) redrive_req.type_globs.push_back(req.type);
-                for (const std::string& t : req.payload_args) redrive_req.type_globs.push_back(t);
+                std::vector<std::string> globs = req.payload_args;
+                if (!req.type.empty()) globs.insert(globs.begin(), req.type);
+                add_type_globs(ctx, globs, redrive_req);
                 redrive_req.dry_run = req.dry_run;
                 return run_redrive(ctx, redrive_req);
             }

@@ -58,13 +58,14 @@ int main(int argc, char** argv) {
         const char* grp = "Consumer groups and the DLQ";
         app.add_option("--group", group.group, "read the history streams through consumer group NAME; ack after success")
             ->type_name("NAME")
-            ->check(CLI::Validator([](std::string& v) { return v.empty() ? std::string("needs a name, not \"\"") : std::string(); },
-                                   "", "not empty"))
+            ->check(not_empty("name"))
             ->group(grp);
+        // An unset $CONSUMER is an error, not the default name: the run would take another consumer's place.
         app.add_option("--consumer", group.consumer, "this consumer's name in the group (default {hostname}-{pid})")
-            ->type_name("ID")->group(grp);
-        app.add_option("--max-deliveries", group.max_deliveries, "deliveries of a failing event before the DLQ (default 3)")
-            ->type_name("N")->group(grp);
+            ->type_name("ID")->check(not_empty("name"))->group(grp);
+        CLI::Option* max_deliveries =
+            app.add_option("--max-deliveries", group.max_deliveries, "deliveries of a failing event before the DLQ (default 3)")
+                ->type_name("N")->group(grp);
         app.add_option("--claim-idle", claim_idle, "claim events another consumer left pending this long (default 60s; a running handler keeps its own)")
             ->type_name("DUR")->group(grp);
         app.add_flag("--dlq", dlq, "print the DLQs' entries (rbus's stream and RaptorBus's records) and exit")->group(grp);
@@ -85,7 +86,7 @@ int main(int argc, char** argv) {
             h.dlq = dlq;
             j["history"] = history_context_json(ctx, h);
         });
-        return [&](const Context& ctx) {
+        return [&, max_deliveries](const Context& ctx) {
             StdoutWriter out;
             bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
             SinkOptions so;
@@ -109,6 +110,8 @@ int main(int argc, char** argv) {
             so.exec_fail_fast = exec_fail_fast;
             std::vector<Subscription> subs = subscriptions_for(ctx, types, all);
             if (ctx.sharded) check_sharded_subscriptions(subs);  // exit 2 before anything connects
+            if (group.group.empty() && (!group.consumer.empty() || !claim_idle.empty() || max_deliveries->count() > 0))
+                throw UsageError("--consumer, --claim-idle and --max-deliveries need --group");
             if (mirror) {
                 if (!group.group.empty() || dlq) throw UsageError("--mirror records live events: no --group or --dlq");
                 if (!exec.empty() || format != "json" || !invalid.empty())
@@ -120,20 +123,21 @@ int main(int argc, char** argv) {
             if (retention.given()) throw UsageError("--retain and --max-len need --mirror");
             if (dlq) {
                 if (!group.group.empty()) throw UsageError("--dlq cannot be used with --group");
-                if (!exec.empty() || format != "json" || !invalid.empty() || metrics || co.count || co.timeout.count() > 0 ||
-                    co.idle.count() > 0 || !co.ready_file.empty())
+                if (!ctx.channels.empty()) throw UsageError("--dlq selects dead letters by TYPE globs: no --channel");
+                const ConsumeFlags& c = consume_flags;
+                if (!exec.empty() || format != "json" || !invalid.empty() || metrics || !c.count.empty() ||
+                    !c.timeout.empty() || !c.idle.empty() || !c.ready_file.empty() || c.no_reconnect ||
+                    !c.ping_interval.empty() || !c.max_bytes.empty())
                     throw UsageError("--dlq prints the dead letters as JSON lines and exits: no --exec, --format, "
-                                     "--invalid, --metrics, --count, --timeout, --idle or --ready-file (rbus-tail "
-                                     "--dlq follows them live)");
+                                     "--invalid, --metrics, --count, --timeout, --idle, --ready-file, --no-reconnect, "
+                                     "--ping-interval or --max-bytes (rbus-tail --dlq follows them live)");
                 RedriveRequest sel;
                 sel.filter = std::move(so.filter);
-                for (const std::string& t : types) sel.type_globs.push_back(t);
+                add_type_globs(ctx, types, sel);
                 sel.since = replay.since;
                 sel.until = replay.until;
                 return run_dlq_list(ctx, sel);
             }
-            if (group.group.empty() && (!group.consumer.empty() || !claim_idle.empty()))
-                throw UsageError("--consumer and --claim-idle need --group");
             if (!group.group.empty()) {
                 if (!replay.until.empty()) throw UsageError("--group reads on: no --until");
                 if (group.max_deliveries < 1) throw UsageError("--max-deliveries must be at least 1");
@@ -148,7 +152,9 @@ int main(int argc, char** argv) {
                 int rc = 0;
                 auto report = [&] {
                     if (!metrics) return;
-                    Json j = Json::parse(metrics_json(stats, sink.invalid(), sink.failed(), subs));
+                    // A dead-lettered event was not filtered out: it is counted in dlq_sent.
+                    Json j = Json::parse(metrics_json(stats, sink.invalid(), sink.failed(), subs,
+                                                      consumer.stats().dlq_sent));
                     j["retried"] = consumer.stats().retried;
                     j["dlq_sent"] = consumer.stats().dlq_sent;
                     write_stderr(j.dump() + "\n");

@@ -65,6 +65,7 @@ int main(int argc, char** argv) {
             if (dlq) {
                 if (ctx.sharded) throw UsageError("--dlq follows sys.dlq.*, where dead letters are PUBLISHed: no --sharded");
                 if (!ctx.channels.empty()) throw UsageError("--dlq follows sys.dlq.*: no --channel");
+                for (std::string& t : types) t = ctx.type_from(t);  // a full channel name: its type, as a reader reads it
                 DlqView view(TailDlqStyle{tail.json, tail.color, tail.terminal, tail.trace, types}, std::move(filter),
                              out, tail.record);
                 rc = run_tail_dlq(ctx, view, replay.since, replay.until, co, stats);

@@ -12,6 +12,12 @@
 
 namespace rbus {
 
+CLI::Validator not_empty(const char* what) {
+    return CLI::Validator(
+        [what](std::string& v) { return v.empty() ? fmt::format("needs a {}, not \"\"", what) : std::string(); }, "",
+        "not empty");
+}
+
 void add_retention_options(CLI::App& app, RetentionFlags& flags, const char* group) {
     app.add_option("--retain", flags.retain, "history: trim entries older than DUR")->type_name("DUR")->group(group);
     // Checked as written: CLI11 would take "-5" for 2^64 - 5 (a MAXLEN the server refuses after the XADD).

@@ -40,16 +40,14 @@ constexpr std::size_t kReserveIds = std::size_t(1) << 20;
 void add_replay_options(CLI::App& app, ReplayFlags& flags) {
     const char* g = "History";
     // An empty value (an unset $t0 in a CI script) is an error, not "no --since": live only would pass silently.
-    CLI::Validator not_empty([](std::string& v) { return v.empty() ? std::string("needs a value, not \"\"") : std::string(); },
-                             "", "not empty");
     app.add_option("--since", flags.since,
                    "first replay history from DUR ago, a TIMESTAMP or a stream ID, then go live")
         ->type_name("DUR|TIMESTAMP|ID")
-        ->check(not_empty)
+        ->check(not_empty("value"))
         ->group(g);
     app.add_option("--until", flags.until, "replay history up to DUR ago, a TIMESTAMP or an ID, then exit 0")
         ->type_name("DUR|TIMESTAMP|ID")
-        ->check(not_empty)
+        ->check(not_empty("value"))
         ->group(g);
 }
 

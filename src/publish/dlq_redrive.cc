@@ -13,6 +13,7 @@
 #include "base/uuid.h"
 #include "base/signals.h"
 #include "base/stderr_write.h"
+#include "base/text.h"
 #include "app/tool.h"
 
 namespace rbus {
@@ -170,6 +171,16 @@ std::vector<DlqEntry> selected_entries(const Context& ctx, const RedriveRequest&
 }
 
 }  // namespace
+
+void add_type_globs(const Context& ctx, const std::vector<std::string>& args, RedriveRequest& req) {
+    for (const std::string& arg : args) {
+        if (arg.find_first_of("={}\":") != std::string::npos)
+            throw UsageError(fmt::format("dead letters are selected by TYPE globs; {} looks like payload data (a "
+                                         "redrive publishes each event as it was)",
+                                         json_quoted(arg)));
+        req.type_globs.push_back(ctx.type_from(arg));
+    }
+}
 
 int run_dlq_list(const Context& ctx, const RedriveRequest& req) {
     std::unique_ptr<Connection> conn;

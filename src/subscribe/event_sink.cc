@@ -96,7 +96,7 @@ std::size_t EventSink::hold_output(ConsumeHandlers::Held what) {
 }
 
 std::string metrics_json(const ConsumeStats& stats, std::uint64_t invalid, std::uint64_t failed,
-                         const std::vector<Subscription>& subs) {
+                         const std::vector<Subscription>& subs, std::uint64_t dead_lettered) {
     Json j = Json::object();
     j["published"] = 0;
     j["published_by_priority"] = Json::object();
@@ -105,7 +105,7 @@ std::string metrics_json(const ConsumeStats& stats, std::uint64_t invalid, std::
     j["invalid"] = invalid;
     j["reconnects"] = stats.reconnects;
     // Valid events that a filter (-w/-c from the environment too) dropped.
-    std::uint64_t kept = stats.matched + invalid;
+    std::uint64_t kept = stats.matched + invalid + dead_lettered;
     j["filtered"] = stats.received > kept ? stats.received - kept : 0;
     // A count, as RaptorBus's get_metrics(); the names beside it.
     j["active_subscriptions"] = subs.size();

@@ -71,6 +71,7 @@ failing_handler_reaches_dlq_then_redrive_once() {
         --idle 2s --metrics 2> "$TEST_TMP/fail.err" > /dev/null
     expect_code $? 0 "ends at --idle"
     expect_match "$(tail -1 "$TEST_TMP/fail.err")" '"retried":2,"dlq_sent":1' "--metrics retried and dlq_sent"
+    expect_match "$(tail -1 "$TEST_TMP/fail.err")" '"filtered":0,' "--metrics: the dead letter was not filtered out"
     expect_eq "$(cli xlen rbus:dlq)" 1 "one DLQ entry"
     local entry; entry=$(rbus-subscribe -u "$R_URL" --dlq)
     expect_lines "$entry" 1 "--dlq shows the dead letter once"
@@ -232,6 +233,35 @@ dlq_listing_filters_and_refusals() {
         expect_code "$rc" 2 "--dlq $flag"
         expect_match "$err" "^rbus-subscribe: error: --dlq prints the dead letters as JSON lines and exits" "--dlq $flag: said why"
     done
+    for flag in "--no-reconnect" "--ping-interval 1s" "--max-bytes 100"; do
+        rc=0; err=$(rbus-subscribe -u "$url" --dlq $flag 2>&1 >/dev/null) || rc=$?
+        expect_code "$rc" 2 "--dlq $flag"
+        expect_match "$err" "--dlq prints the dead letters as JSON lines and exits" "--dlq $flag: said why"
+    done
+    # Flags of a group without --group, with --dlq or alone, and an unset
+    # $CONSUMER: exit 2 (they were ignored: a plain run, a default name).
+    for flag in "--dlq --consumer c1" "--dlq --claim-idle 5s" "--dlq --max-deliveries 2" "fl.x --max-deliveries 2"; do
+        rc=0; err=$(rbus-subscribe -u "$url" $flag 2>&1 >/dev/null) || rc=$?
+        expect_code "$rc" 2 "$flag"
+        expect_match "$err" "need --group" "$flag: said why"
+    done
+    rc=0; err=$(rbus-subscribe -u "$url" fl.x --group g --consumer '' --timeout 1s 2>&1 >/dev/null) || rc=$?
+    expect_code "$rc" 2 "--consumer ''"
+    expect_match "$err" '--consumer: needs a name, not ""' "--consumer '': said why"
+    rc=0; rbus-subscribe -u "$url" --dlq --channel sys.alert.critical 2>/dev/null || rc=$?
+    expect_code "$rc" 2 "--dlq --channel (ignored)"
+    # A full channel name selects its type, as for a reader (it matched nothing).
+    expect_eq "$(rbus-subscribe -u "$url" --dlq raptorflow.events.fl.x | jq -r .id | sort | tr '\n' ' ')" "e-1 e-2 " \
+        "--dlq with a full channel name"
+    expect_eq "$(rbus-publish -u "$url" --redrive --dry-run raptorflow.events.fl.x 2>/dev/null | jq -r .id | sort | tr '\n' ' ')" \
+        "e-1 e-2 " "--redrive --dry-run with a full channel name"
+    # Payload data after --redrive (a publish habit) is refused, not read as a glob matching nothing.
+    for flag in "fl.x n=1" 'fl.x {"n":1}'; do
+        rc=0; err=$(rbus-publish -u "$url" --redrive $flag 2>&1 >/dev/null) || rc=$?
+        expect_code "$rc" 2 "--redrive $flag"
+        expect_match "$err" "looks like payload data" "--redrive $flag: said why"
+    done
+    expect_eq "$(redis-cli -p "$R_PORT" -n 11 --scan --pattern 'dlq:*' | wc -l)" 2 "nothing redriven by the refused runs"
     rc=0; rbus-subscribe -u "$url" --dlq --mirror 2>/dev/null || rc=$?
     expect_code "$rc" 2 "--dlq --mirror (it ran a mirror)"
     rc=0; rbus-subscribe -u "$url" --group g --mirror fl.x 2>/dev/null || rc=$?

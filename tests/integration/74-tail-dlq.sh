@@ -48,6 +48,8 @@ until_shows_stored_only_as_subscribe_does() {
     expect_eq "$out" "$(rbus-subscribe -u "$R_URL" --dlq --since 1h --until 0s 'rb.*')" \
         "--json prints what rbus-subscribe --dlq prints"
     expect_eq "$(jq -r .type <<< "$out" | sort | tr '\n' ' ')" "rb.stored " "TYPE selects by the event's type"
+    expect_eq "$(rbus-tail -u "$R_URL" --dlq --since 1h --until 0s --json raptorflow.events.rb.stored | jq -r .type)" \
+        "rb.stored" "a full channel name selects its type, as a reader reads it"
     out=$(rbus-tail -u "$R_URL" --dlq --since 1h --until 0s --min-priority critical); rc=$?
     expect_code "$rc" 0 "nothing passes"
     expect_eq "$out" "" "event filters apply to the dead events"

@@ -12,6 +12,7 @@
 
 namespace CLI {
 class App;
+class Validator;
 }
 
 namespace rbus {
@@ -21,6 +22,10 @@ struct RetentionFlags {
     std::uint64_t max_len = 0;
     bool given() const { return !retain.empty() || max_len > 0; }
 };
+// A flag's value must not be empty: an unset variable in a script (--since
+// "$t0", --group "$G") is exit 2, not the flag left out. `what` names the value.
+CLI::Validator not_empty(const char* what);
+
 // --retain DUR, --max-len N.
 void add_retention_options(CLI::App& app, RetentionFlags& flags, const char* group);
 

@@ -25,6 +25,11 @@ struct RedriveRequest {
     EventFilter filter;
 };
 
+// The TYPE arguments as globs on each entry's event type: a full channel name
+// ({prefix}.x) read as its type, as a reader does; an argument no type can
+// match (`=`, braces, quotes, `:`: a payload given out of habit) is UsageError.
+void add_type_globs(const Context& ctx, const std::vector<std::string>& args, RedriveRequest& req);
+
 // The event of an entry with "redriven": true added (kept in its own shape);
 // "" when the entry holds no readable event.
 std::string redriven_body(const DlqEntry& e);

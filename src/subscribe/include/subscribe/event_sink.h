@@ -73,8 +73,9 @@ private:
     std::optional<HandlerResult> last_handler_;
 };
 
-// --metrics: RaptorBus get_metrics()'s names, one JSON object.
+// --metrics: RaptorBus get_metrics()'s names, one JSON object. `dead_lettered`:
+// received events a consumer group moved to the DLQ (neither matched nor filtered).
 std::string metrics_json(const ConsumeStats& stats, std::uint64_t invalid, std::uint64_t failed,
-                         const std::vector<Subscription>& subs);
+                         const std::vector<Subscription>& subs, std::uint64_t dead_lettered = 0);
 
 }  // namespace rbus
