@@ -32,7 +32,8 @@ void read_persisted_beats(Connection& conn, const std::vector<std::string>& keys
                 continue;
             }
             ++i;
-            if (r->type == REDIS_REPLY_STRING) beats.persisted(reply_text(r.get()));  // else expired since the SCAN
+            if (r->type == REDIS_REPLY_STRING)  // else expired since the SCAN
+                beats.persisted(reply_text(r.get()), std::chrono::system_clock::now());
         }
     }
 }

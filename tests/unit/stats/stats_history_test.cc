@@ -100,12 +100,13 @@ TEST_CASE("stream IDs give the entry's time in ms; anything else gives nothing")
 
 TEST_CASE("agents: the latest beat of each source_agent_id, alive within 60s, unnamed beats counted apart") {
     HeartbeatTracker t;
-    t.persisted(hs_beat("res-1", "2026-11-30T12:00:00.000000"));  // naive: UTC, as BusEvent writes it
-    t.persisted(hs_beat("res-1", "2026-11-30T11:59:30.000000Z"));  // older: ignored
-    t.persisted(hs_beat("muse-2", "2026-11-30T11:58:00Z"));
+    const SystemTime read = hs_at("2026-11-30T12:00:05Z");
+    t.persisted(hs_beat("res-1", "2026-11-30T12:00:00.000000"), read);  // naive: UTC, as BusEvent writes it
+    t.persisted(hs_beat("res-1", "2026-11-30T11:59:30.000000Z"), read);  // older: ignored
+    t.persisted(hs_beat("muse-2", "2026-11-30T11:58:00Z"), read);
     t.heard(hs_beat("res-1", "2020-01-01T00:00:00Z"), hs_at("2026-11-30T12:00:20Z"));  // live: dated by receipt
-    t.persisted(R"({"type":"heartbeat","payload":{}})");  // no agent
-    t.persisted("not json");
+    t.persisted(R"({"type":"heartbeat","payload":{}})", read);  // no agent
+    t.persisted("not json", read);
     auto agents = t.agents(hs_at("2026-11-30T12:00:30Z"));
     REQUIRE(agents.size() == 2);
     CHECK(agents[0].agent == "res-1");
@@ -119,6 +120,21 @@ TEST_CASE("agents: the latest beat of each source_agent_id, alive within 60s, un
     CHECK(t.unnamed() == 2);
     // A beat stamped ahead of our clock is fresh, not negative.
     CHECK(t.agents(hs_at("2026-11-30T11:00:00Z"))[0].age_seconds == 0);
+}
+
+TEST_CASE("agents: a persisted beat dated ahead of our clock counts from when it was read, not for ever") {
+    HeartbeatTracker t;
+    t.persisted(hs_beat("fast-1", "2099-01-01T00:00:00Z"), hs_at("2026-11-30T12:00:00Z"));
+    auto agents = t.agents(hs_at("2026-11-30T12:00:30Z"));
+    REQUIRE(agents.size() == 1);
+    CHECK(agents[0].age_seconds == doctest::Approx(30));
+    CHECK(agents[0].alive);
+    // rbus-stats --watch reads the persisted beats once: silent a minute later (it stayed alive).
+    CHECK_FALSE(t.agents(hs_at("2026-11-30T12:01:30Z"))[0].alive);
+    // A later live beat is newer than it.
+    t.heard(hs_beat("fast-1", "2099-01-01T00:00:00Z"), hs_at("2026-11-30T12:02:00Z"));
+    CHECK(t.agents(hs_at("2026-11-30T12:02:10Z"))[0].live);
+    CHECK(t.agents(hs_at("2026-11-30T12:02:10Z"))[0].age_seconds == doctest::Approx(10));
 }
 
 TEST_CASE("the RaptorBus key scan stops at --scan-limit and says its counts are lower bounds") {

@@ -33,15 +33,17 @@ class HeartbeatTracker {
 public:
     // A beat heard on the channel: dated by its receipt.
     void heard(std::string_view raw, SystemTime received);
-    // A persisted beat: dated by its envelope timestamp.
-    void persisted(std::string_view raw);
+    // A persisted beat, read at `read_at`: dated by its envelope timestamp, or
+    // by `read_at` when that is later (an agent's clock ahead of ours: the beat
+    // then ages from when it was read, and a later live beat still counts).
+    void persisted(std::string_view raw, SystemTime read_at);
     // Every agent seen, most recent beat first, aged at `now`.
     std::vector<AgentBeat> agents(SystemTime now) const;
     // Beats that named no agent or could not be read.
     std::size_t unnamed() const { return unnamed_; }
 
 private:
-    void note(std::string_view raw, std::optional<SystemTime> at, bool live);
+    void note(std::string_view raw, std::optional<SystemTime> at, bool live, SystemTime latest);
 
     struct Last {
         SystemTime at;
