@@ -21,6 +21,9 @@
 namespace rbus {
 
 std::string timeout_message(const ConsumeOptions& o, const ConsumeStats& st) {
+    if (st.history_ran_out)
+        return fmt::format("the history up to --until held {} of {} event{}", st.matched, o.count.value_or(0),
+                           o.count.value_or(0) == 1 ? "" : "s");
     return fmt::format("timed out after {}: {} of {} event{}", format_duration_as_given(o.timeout), st.matched,
                        o.count.value_or(0), o.count.value_or(0) == 1 ? "" : "s");
 }

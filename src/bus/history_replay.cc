@@ -416,7 +416,10 @@ int replay_only(HistoryReplay& replay, const ConsumeOptions& o, const ConsumeHan
     }
     if (h.on_burst) h.on_burst();
     if (int sig = pending_signal()) return signal_exit_code(sig);
-    if (late && !done && o.count) return kExitTimeout;
+    if (!done && o.count) {  // too few, by --timeout or in the whole range
+        st.history_ran_out = !late;
+        return kExitTimeout;
+    }
     return kExitOk;
 }
 

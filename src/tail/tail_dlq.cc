@@ -163,7 +163,10 @@ int stored_only(const Context& ctx, DlqView& view, const ReplayRange& range, con
     }
     view.flush();
     if (int sig = pending_signal()) return signal_exit_code(sig);
-    if (!done && o.count) return kExitTimeout;
+    if (!done && o.count) {
+        st.history_ran_out = !(deadline && Clock::now() >= *deadline);
+        return kExitTimeout;
+    }
     return kExitOk;
 }
 

@@ -106,6 +106,14 @@ until_filters_exec_sources_and_warning() {
     expect_eq "$out" 'un.a {"n":1} un.a {"n":2} un.a {"n":3} un.a {"n":4} un.a {"n":5} ' "--exec per replayed event"
     out=$(rbus-subscribe -u "$R_URL" un.a --since 0 --until 0s --count 2 | wc -l)
     expect_eq "$out" 2 "--count stops the replay"
+    # A CI check over history alone (--until) that finds fewer than --count:
+    # exit 124 and why, not 0 on nothing (a false green).
+    out=$(rbus-subscribe -u "$R_URL" un.a --since 0 --until 0s --count 9 --format '{payload.n}' 2> "$TEST_TMP/ro.err"); rc=$?
+    expect_code "$rc" 124 "--until ends with fewer than --count"
+    expect_eq "$(echo $out)" "1 2 3 4 5" "what there was is printed"
+    expect_eq "$(cat "$TEST_TMP/ro.err")" "rbus-subscribe: error: the history up to --until held 5 of 9 events" "says why"
+    rc=0; rbus-subscribe -u "$R_URL" un.a --since 0 --until 0s --count 5 > /dev/null || rc=$?
+    expect_code "$rc" 0 "--count reached exactly at the end"
     err=$(rbus-subscribe -u "$R_URL" -v 'un.*' nothing.here --since 0 --until 0s 2>&1 >/dev/null)
     expect_match "$err" "replay read 1 stream\\(s\\) \\(5 entries\\) rbus:history:\\{raptorflow.events.un.a\\}" "-v names the sources"
     expect_match "$err" "WARN bus - no history for raptorflow.events.nothing.here" "warns about a channel without history"

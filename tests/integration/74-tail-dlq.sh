@@ -42,12 +42,15 @@ since_shows_stored_first_then_live_once_each() {
 }
 
 until_shows_stored_only_as_subscribe_does() {
-    local out rc
+    local out rc err
     out=$(rbus-tail -u "$R_URL" --dlq --since 1h --until 0s --json 'rb.*'); rc=$?
     expect_code "$rc" 0 "--until ends after the stored entries"
     expect_eq "$out" "$(rbus-subscribe -u "$R_URL" --dlq --since 1h --until 0s 'rb.*')" \
         "--json prints what rbus-subscribe --dlq prints"
     expect_eq "$(jq -r .type <<< "$out" | sort | tr '\n' ' ')" "rb.stored " "TYPE selects by the event's type"
+    rc=0; err=$(rbus-tail -u "$R_URL" --dlq --since 1h --until 0s --count 5 'rb.*' 2>&1 >/dev/null) || rc=$?
+    expect_code "$rc" 124 "--until with fewer stored than --count"
+    expect_eq "$err" "rbus-tail: error: the history up to --until held 1 of 5 events" "says why (not a 0ms timeout)"
     expect_eq "$(rbus-tail -u "$R_URL" --dlq --since 1h --until 0s --json raptorflow.events.rb.stored | jq -r .type)" \
         "rb.stored" "a full channel name selects its type, as a reader reads it"
     out=$(rbus-tail -u "$R_URL" --dlq --since 1h --until 0s --min-priority critical); rc=$?

@@ -104,6 +104,9 @@ struct ConsumeStats {
     std::uint64_t received = 0;    // every message from the bus, invalid ones included
     std::uint64_t matched = 0;
     std::uint64_t reconnects = 0;
+    // --until with --count: the history ran out before the count (exit 124, as
+    // for --timeout: a CI check over history alone must not pass on nothing).
+    bool history_ran_out = false;
 };
 
 // Makes a connected subscription (started: every subscription confirmed), or
@@ -136,6 +139,7 @@ int consume_subscriptions(const Context& ctx, const std::string& client_name, co
 
 // Why a run ended with 124, for its one stderr line:
 // "timed out after 1s: 0 of 2 events".
+// The exit-124 line: --timeout came, or (history_ran_out) the history up to --until held too few.
 std::string timeout_message(const ConsumeOptions& options, const ConsumeStats& stats);
 
 }  // namespace rbus
