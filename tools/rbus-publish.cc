@@ -3,6 +3,7 @@
 
 #include "publish/dlq_redrive.h"
 #include "base/error.h"
+#include "bus/history_options.h"
 #include "publish/publish_run.h"
 #include "base/size_flags.h"
 #include "app/history_context.h"
@@ -70,12 +71,15 @@ int main(int argc, char** argv) {
         app.add_flag("--redrive", redrive, "return DLQ entries where they came from (TYPE globs select)")->group(h);
         app.add_option("--reason", redrive_req.reasons, "with --redrive: only entries of this DLQ reason")
             ->type_name("REASON")
+            ->check(not_empty("reason"))
             ->group(h);
         app.add_option("--since", redrive_req.since, "with --redrive: entries that failed since DUR ago, a TIMESTAMP or ID")
             ->type_name("DUR|TIMESTAMP|ID")
+            ->check(not_empty("value"))
             ->group(h);
         app.add_option("--until", redrive_req.until, "with --redrive: entries that failed until DUR ago, a TIMESTAMP or ID")
             ->type_name("DUR|TIMESTAMP|ID")
+            ->check(not_empty("value"))
             ->group(h);
         set_context_details([&](const Context& ctx, nlohmann::ordered_json& j) {
             HistoryContext h;

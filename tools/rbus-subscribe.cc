@@ -67,7 +67,7 @@ int main(int argc, char** argv) {
             app.add_option("--max-deliveries", group.max_deliveries, "deliveries of a failing event before the DLQ (default 3)")
                 ->type_name("N")->group(grp);
         app.add_option("--claim-idle", claim_idle, "claim events another consumer left pending this long (default 60s; a running handler keeps its own)")
-            ->type_name("DUR")->group(grp);
+            ->type_name("DUR")->check(not_empty("duration"))->group(grp);
         app.add_flag("--dlq", dlq, "print the DLQs' entries (rbus's stream and RaptorBus's records) and exit")->group(grp);
         set_context_details([&](const Context& ctx, nlohmann::ordered_json& j) {
             HistoryContext h;

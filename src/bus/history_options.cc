@@ -19,7 +19,10 @@ CLI::Validator not_empty(const char* what) {
 }
 
 void add_retention_options(CLI::App& app, RetentionFlags& flags, const char* group) {
-    app.add_option("--retain", flags.retain, "history: trim entries older than DUR")->type_name("DUR")->group(group);
+    app.add_option("--retain", flags.retain, "history: trim entries older than DUR")
+        ->type_name("DUR")
+        ->check(not_empty("duration"))  // "" (an unset variable) was no retention at all
+        ->group(group);
     // Checked as written: CLI11 would take "-5" for 2^64 - 5 (a MAXLEN the server refuses after the XADD).
     CLI::Validator count([](std::string& v) {
         std::uint64_t n = 0;

@@ -80,6 +80,12 @@ retention_trims_by_length_and_age() {
         rc=0; rbus-subscribe -u "$R_URL" --mirror --max-len "$v" rec.neg 2>/dev/null || rc=$?
         expect_code "$rc" 2 "--mirror --max-len $v"
     done
+    # An unset variable (--retain "$RETAIN") is refused, not "keep for ever".
+    rc=0; err=$(rbus-publish -u "$R_URL" --history --retain "" rec.neg n:=1 2>&1 >/dev/null) || rc=$?
+    expect_code "$rc" 2 "--retain ''"
+    expect_match "$err" '--retain: needs a duration, not ""' "--retain '': said why"
+    rc=0; rbus-subscribe -u "$R_URL" --mirror --retain "" rec.neg 2>/dev/null || rc=$?
+    expect_code "$rc" 2 "--mirror --retain ''"
     expect_eq "$(cli exists 'rbus:history:{raptorflow.events.rec.neg}')" 0 "nothing recorded"
 }
 

@@ -248,6 +248,10 @@ dlq_listing_filters_and_refusals() {
     rc=0; err=$(rbus-subscribe -u "$url" fl.x --group g --consumer '' --timeout 1s 2>&1 >/dev/null) || rc=$?
     expect_code "$rc" 2 "--consumer ''"
     expect_match "$err" '--consumer: needs a name, not ""' "--consumer '': said why"
+    rc=0; rbus-subscribe -u "$url" fl.x --group g --claim-idle '' --timeout 1s 2>/dev/null || rc=$?
+    expect_code "$rc" 2 "--claim-idle '' (it was 60s)"
+    rc=0; rbus-publish -u "$url" --redrive --reason '' 2>/dev/null || rc=$?
+    expect_code "$rc" 2 "--redrive --reason '' (it redrove nothing, exit 0)"
     rc=0; rbus-subscribe -u "$url" --dlq --channel sys.alert.critical 2>/dev/null || rc=$?
     expect_code "$rc" 2 "--dlq --channel (ignored)"
     # A full channel name selects its type, as for a reader (it matched nothing).
