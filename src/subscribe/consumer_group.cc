@@ -289,6 +289,17 @@ void GroupConsumer::leave() {
     }
 }
 
+void GroupConsumer::leave_after_signal() {
+    try {
+        conn_ = connect_bus(ctx_.connect, "rbus-subscribe-group");
+        leave();  // entries the dropped read delivered are pending: the consumer then stays, and they are claimed
+    } catch (const Error& e) {
+        logger().info("left the consumer {} in the group: {}", o_.consumer, e.what());
+    } catch (const Interrupted&) {  // a second signal: exit now
+    }
+    conn_.reset();
+}
+
 std::vector<std::pair<Connection*, std::vector<std::string>>> GroupConsumer::streams_by_node() {
     // One read per node; on a Cluster one per slot, since a command's keys must
     // share a slot there even on one master (CROSSSLOT): each channel's stream
@@ -345,6 +356,7 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
             if (pending_signal()) {
                 // The read is still owed a reply: drop the connection rather than mix it up.
                 conn_.reset();
+                if (!cluster_) leave_after_signal();
                 cluster_.reset();
                 return signal_exit_code(pending_signal());
             }

@@ -156,6 +156,27 @@ PY
     expect_match "$(cat "$TEST_TMP/sw.err")" "not acknowledged: stdout's reader did not take all of them" "said so"
 }
 
+sigterm_while_waiting_leaves_the_group() {
+    # SIGTERM/SIGINT while a consumer waits for new events (a blocking read
+    # owed a reply): it leaves the group with nothing pending, as at --count or
+    # --timeout (before: it stayed, one more stale {hostname}-{pid} consumer at
+    # every restart).
+    seed job.wait 2
+    local stream='rbus:history:{raptorflow.events.job.wait}' sig
+    for sig in TERM INT; do
+        rbus-subscribe -u "$R_URL" job.wait --group "waiting-$sig" --consumer "w-$sig" --since 0 > "$TEST_TMP/w.out" 2> "$TEST_TMP/w.err" &
+        local w=$!
+        track "$w"
+        wait_until 20 lines_at_least "$TEST_TMP/w.out" 2 || die "no output: $(cat "$TEST_TMP/w.err")"
+        wait_until 20 sh -c "redis-cli -p $R_PORT client list | grep -q 'name=rbus-subscribe-group .*cmd=xreadgroup'" ||
+            die "w-$sig is not waiting in XREADGROUP"
+        kill -"$sig" "$w"
+        local rc=0; wait "$w" || rc=$?
+        expect_code "$rc" "$([ "$sig" = TERM ] && echo 143 || echo 130)" "SIG$sig"
+        expect_eq "$(cli xinfo consumers "$stream" "waiting-$sig" | grep -c "w-$sig")" 0 "w-$sig left the group (SIG$sig)"
+    done
+}
+
 group_consumer_reconnects() {
     # The server closes a consumer's connection (CLIENT KILL; a restart or a
     # failover alike): it connects again and goes on, every event once
@@ -242,6 +263,7 @@ EOS
     expect_eq "$(cli xpending 'rbus:history:{raptorflow.events.rr.x}' rx | head -1)" 0 "all acknowledged"
 }
 
+case_ "SIGTERM or SIGINT while waiting for events: the consumer leaves the group" sigterm_while_waiting_leaves_the_group
 case_ "a live consumer keeps its running event from a consumer with a short --claim-idle" live_consumer_keeps_its_running_event
 case_ "--group with a pattern reads history streams that appear after it started" pattern_group_reads_streams_that_appear_later
 case_ "--group with a pattern that matches no stream yet waits for one" pattern_matching_nothing_yet_waits

@@ -102,6 +102,10 @@ private:
     void dead_letter(std::string_view key, const StreamEntry& e, std::string_view reason, long long deliveries,
                      std::optional<int> exit_status, std::string details);
     void leave();
+    // After a signal cut a blocking read (its connection dropped, the read
+    // still owed): leave() on a new connection, so that the consumer does not
+    // stay in the group at every restart. One node only; errors are dropped.
+    void leave_after_signal();
     // While a handler runs: keeps its entry from being claimed (group_keepalive.h).
     void keep_running();
     bool done(const ConsumeStats& st) const;
