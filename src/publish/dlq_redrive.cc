@@ -2,9 +2,14 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <set>
+
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 
 #include "redis/connect.h"
+#include "bus/dlq.h"
 #include "base/error.h"
 #include "redis/crc16.h"
 #include "base/log.h"
@@ -31,13 +36,22 @@ std::string redriven_body(const DlqEntry& e) {
 
 namespace {
 
+// The id of a redriven body (redriven_body gave it one).
+std::string event_id_of(const std::string& body) {
+    Json j = Json::parse(body, nullptr, false);
+    const Json* id = j.is_object() && j.contains("id") ? &j["id"] : nullptr;
+    return id && id->is_string() ? id->get<std::string>() : (id ? id->dump() : std::string());
+}
+
 // KEYS: the history stream, {ns}:dlq, RaptorBus's record (when the entry
-// names one). ARGV: the envelope, the DLQ entry's id. 1: back; 0: the entry
-// had left the DLQ (another redrive took it: not added twice). A stream key of
-// another type fails the XADD before anything is removed.
+// names one). ARGV: the envelope, the DLQ entry's id, 1 to add it to the
+// stream (0: this run added the same event already, from another group's dead
+// letter). 1: back; 0: the entry had left the DLQ (another redrive took it:
+// not added twice). A stream key of another type fails the XADD before
+// anything is removed.
 constexpr std::string_view kRedriveOneNodeScript = R"lua(
 if #redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2]) == 0 then return 0 end
-redis.call('XADD', KEYS[1], '*', 'envelope', ARGV[1])
+if ARGV[3] == '1' then redis.call('XADD', KEYS[1], '*', 'envelope', ARGV[1]) end
 redis.call('XDEL', KEYS[2], ARGV[2])
 if KEYS[3] then redis.call('DEL', KEYS[3]) end
 return 1
@@ -60,14 +74,14 @@ Reply run_redrive_script(Connection& conn, const std::vector<std::string_view>& 
 
 // rbus's entry back into its stream and out of the DLQ, in one script: false
 // when another redrive took it meanwhile.
-bool redrive_rbus(Connection& conn, const HistoryKeys& keys, const DlqEntry& e, const std::string& body,
-                  std::chrono::milliseconds timeout) {
-    std::string stream = e.stream.empty() ? keys.stream(e.original_channel) : e.stream;
+bool redrive_rbus(Connection& conn, const std::string& stream, const HistoryKeys& keys, const DlqEntry& e,
+                  const std::string& body, bool add, std::chrono::milliseconds timeout) {
     std::string dlq = keys.dlq();
     std::vector<std::string_view> args{"EVAL", kRedriveOneNodeScript, e.raptorbus_key.empty() ? "2" : "3", stream, dlq};
     if (!e.raptorbus_key.empty()) args.push_back(e.raptorbus_key);
     args.push_back(body);
     args.push_back(e.ref);
+    args.push_back(add ? "1" : "0");
     Reply r = run_redrive_script(conn, args, e, stream, timeout);
     return integer_of(r.get(), "the redrive script") == 1;
 }
@@ -101,8 +115,8 @@ return 1
 // then the mark. A redrive stopped between the steps and run again adds no
 // second stream entry. Throws ReplyError on a refusal, ConnectError when a
 // master could not be reached.
-void redrive_rbus(ClusterSlots& cluster, const HistoryKeys& keys, const DlqEntry& e, const std::string& body) {
-    std::string stream = e.stream.empty() ? keys.stream(e.original_channel) : e.stream;
+void redrive_rbus(ClusterSlots& cluster, const std::string& stream, const HistoryKeys& keys, const DlqEntry& e,
+                  const std::string& body, bool add) {
     std::string dlq = keys.dlq();
     std::string mark = keys.redriven(stream, e.ref);
     std::string ttl = std::to_string(kRaptorbusDlqTtl.count());
@@ -115,11 +129,13 @@ void redrive_rbus(ClusterSlots& cluster, const HistoryKeys& keys, const DlqEntry
             throw ReplyError(fmt::format("the cluster refused the redrive of {} ({}): {}", e.ref, step.what, r[0].error));
         return std::move(r[0].reply);
     };
-    SlotCommand back = slot_command(stream, {"EVAL", kRedriveScript, "2", stream, mark, body, ttl});
-    back.what = "the redrive script";
-    Reply added = run(std::move(back));
-    if (added->type == REDIS_REPLY_INTEGER && added->integer == 0)
-        logger().info("{} was back in {} already (an earlier redrive stopped before removing it)", e.ref, stream);
+    if (add) {
+        SlotCommand back = slot_command(stream, {"EVAL", kRedriveScript, "2", stream, mark, body, ttl});
+        back.what = "the redrive script";
+        Reply added = run(std::move(back));
+        if (added->type == REDIS_REPLY_INTEGER && added->integer == 0)
+            logger().info("{} was back in {} already (an earlier redrive stopped before removing it)", e.ref, stream);
+    }
     if (!e.raptorbus_key.empty()) run(slot_command(e.raptorbus_key, {"DEL", e.raptorbus_key}));
     run(slot_command(dlq, {"XDEL", dlq, e.ref}));
     run(slot_command(mark, {"DEL", mark}));
@@ -158,6 +174,17 @@ Back publish_record(Connection* conn, ClusterSlots* cluster, const DlqEntry& e, 
 
 namespace {
 
+// A --reason that no selected entry has and RaptorBus does not name (a typo:
+// max_retry_exceeded) is said, not a quiet "0 entries".
+void warn_unknown_reasons(const std::vector<std::string>& reasons, const std::vector<DlqEntry>& entries) {
+    for (const std::string& r : reasons) {
+        if (std::find(std::begin(kKnownReasons), std::end(kKnownReasons), r) != std::end(kKnownReasons)) continue;
+        if (std::any_of(entries.begin(), entries.end(), [&](const DlqEntry& e) { return e.reason == r; })) continue;
+        logger().warn("no dead letter has the reason {} (RaptorBus's reasons: {})", json_quoted(r),
+                      fmt::join(kKnownReasons, ", "));
+    }
+}
+
 // Both DLQs' selected entries, read where they are: one node (conn) or a Cluster (cluster).
 std::vector<DlqEntry> selected_entries(const Context& ctx, const RedriveRequest& req, std::unique_ptr<Connection>& conn,
                                        std::unique_ptr<ClusterSlots>& cluster) {
@@ -167,7 +194,10 @@ std::vector<DlqEntry> selected_entries(const Context& ctx, const RedriveRequest&
     sel.type_globs = req.type_globs;
     cluster = open_history_bus(ctx, "rbus-dlq", conn);
     HistoryKeys keys(ctx.history_prefix);
-    return cluster ? read_dlq(*cluster, keys, sel) : read_dlq(*conn, keys, sel, ctx.connect.reply_timeout);
+    std::vector<DlqEntry> entries =
+        cluster ? read_dlq(*cluster, keys, sel) : read_dlq(*conn, keys, sel, ctx.connect.reply_timeout);
+    warn_unknown_reasons(req.reasons, entries);
+    return entries;
 }
 
 }  // namespace
@@ -215,6 +245,7 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
         if (!ctx.quiet) out.line(terminal ? json_terminal_safe(line) : line);
     };
     std::uint64_t back = 0, kept = 0;
+    std::set<std::string> added;  // stream + event id of each event this run put back: once each
     for (const DlqEntry& e : entries) {
         if (int sig = pending_signal()) return signal_exit_code(sig);
         if (req.dry_run) {
@@ -228,11 +259,16 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
             continue;
         }
         Back result = Back::back;
+        bool again = false;  // the same event, dead-lettered by another group, is back in its stream already
         if (e.source == DlqEntry::Source::rbus) {
+            std::string stream = e.stream.empty() ? keys.stream(e.original_channel) : e.stream;
+            std::string event = stream + '\n' + event_id_of(body);
+            again = added.count(event) > 0;
             if (cluster)
-                redrive_rbus(*cluster, keys, e, body);
-            else if (!redrive_rbus(*conn, keys, e, body, ctx.connect.reply_timeout))
+                redrive_rbus(*cluster, stream, keys, e, body, !again);
+            else if (!redrive_rbus(*conn, stream, keys, e, body, !again, ctx.connect.reply_timeout))
                 result = Back::gone;
+            if (result == Back::back) added.insert(std::move(event));
         } else {
             result = publish_record(conn.get(), cluster.get(), e, body, ctx.connect.reply_timeout);
         }
@@ -246,7 +282,12 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
             continue;
         }
         ++back;
-        print(body);
+        if (again)
+            logger().info("{}: its event is back in its stream already (another group's dead letter): removed, not "
+                          "added twice",
+                          e.ref);
+        else
+            print(body);
     }
     out.flush();
     std::string summary = req.dry_run ? fmt::format("dry run: {} entr{} to redrive", entries.size(),

@@ -290,12 +290,16 @@ void GroupConsumer::leave() {
 }
 
 void GroupConsumer::leave_after_signal() {
+    // Briefly: a server that cannot be reached within a second does not hold the exit.
+    ConnectOptions brief = ctx_.connect;
+    brief.connect_timeout = std::min(brief.connect_timeout, std::chrono::milliseconds(1000));
+    brief.reply_timeout = std::min(brief.reply_timeout, std::chrono::milliseconds(1000));
     try {
-        conn_ = connect_bus(ctx_.connect, "rbus-subscribe-group");
+        conn_ = connect_bus(brief, "rbus-subscribe-group");
         leave();  // entries the dropped read delivered are pending: the consumer then stays, and they are claimed
+    } catch (const Interrupted&) {  // a second signal: exit now
     } catch (const Error& e) {
         logger().info("left the consumer {} in the group: {}", o_.consumer, e.what());
-    } catch (const Interrupted&) {  // a second signal: exit now
     }
     conn_.reset();
 }

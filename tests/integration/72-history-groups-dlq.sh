@@ -252,6 +252,12 @@ dlq_listing_filters_and_refusals() {
     expect_code "$rc" 2 "--claim-idle '' (it was 60s)"
     rc=0; rbus-publish -u "$url" --redrive --reason '' 2>/dev/null || rc=$?
     expect_code "$rc" 2 "--redrive --reason '' (it redrove nothing, exit 0)"
+    # A reason RaptorBus does not name that matches nothing (a typo) is said.
+    err=$(rbus-publish -u "$url" --redrive --dry-run --reason max_retry_exceeded 2>&1 >/dev/null)
+    expect_match "$err" 'WARN .*no dead letter has the reason "max_retry_exceeded" \(RaptorBus.s reasons: max_retries_exceeded, ' \
+        "--reason typo: said"
+    expect_eq "$(rbus-publish -u "$url" --redrive --dry-run --reason routing_error 2>&1 >/dev/null)" "dry run: 2 entries to redrive" \
+        "a known reason: no warning"
     rc=0; rbus-subscribe -u "$url" --dlq --channel sys.alert.critical 2>/dev/null || rc=$?
     expect_code "$rc" 2 "--dlq --channel (ignored)"
     # A full channel name selects its type, as for a reader (it matched nothing).
@@ -295,6 +301,28 @@ claim_takes_only_what_count_needs() {
         "what it did not need kept its one delivery on X"
 }
 
+redrive_of_one_event_from_two_groups_adds_it_once() {
+    # Two groups gave up on the same event: two dead letters, one event. The
+    # redrive puts it back once (each group reads the one new entry) and
+    # removes both (before: added twice, each group handled it twice).
+    local url=$R_URL/12 stream='rbus:history:{raptorflow.events.dd.x}' g out
+    for g in ga gb; do rbus-subscribe -u "$url" dd.x --group $g --timeout 1s > /dev/null; done
+    rbus-publish -q -u "$url" --history dd.x n=1 || die "publish"
+    for g in ga gb; do
+        rbus-subscribe -u "$url" dd.x --group $g --exec 'exit 1' --max-deliveries 1 --idle 1s 2> /dev/null
+    done
+    expect_eq "$(redis-cli -p "$R_PORT" -n 12 xlen rbus:dlq)" 2 "two dead letters"
+    out=$(rbus-publish -u "$url" --redrive 2> "$TEST_TMP/dd.err") || die "redrive: $(cat "$TEST_TMP/dd.err")"
+    expect_lines "$out" 1 "the event printed once"
+    expect_match "$(cat "$TEST_TMP/dd.err")" "redriven 2, kept 0" "both dead letters are back"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 12 xlen "$stream")" 2 "one new stream entry"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 12 xlen rbus:dlq)" 0 "the DLQ is empty"
+    for g in ga gb; do
+        expect_eq "$(rbus-subscribe -u "$url" dd.x --group $g --idle 1s | jq -c '[.payload.n, .redriven]' | tr '\n' ' ')" \
+            '["1",true] ' "group $g handles it once more"
+    done
+}
+
 case_ "--group: consumers share the work, each event once; new group at the end or --since" group_shares_work_once_each
 case_ "a consumer SIGKILLed mid-handler: another claims and finishes the event" killed_consumer_event_claimed_by_another
 case_ "an always-failing handler: DLQ after N deliveries (both kinds); --redrive once" failing_handler_reaches_dlq_then_redrive_once
@@ -304,4 +332,5 @@ case_ "a DLQ move or redrive whose write fails: exit 2 naming the key, nothing a
 case_ "two redrives at once bring an event back once" concurrent_redrives_bring_an_event_back_once
 case_ "--redrive and --dry-run on a terminal: bus text escaped" redrive_output_on_a_terminal_is_escaped
 case_ "--dlq: the reader's filters apply; flags it would ignore are refused" dlq_listing_filters_and_refusals
+case_ "one event dead-lettered by two groups: redriven into its stream once" redrive_of_one_event_from_two_groups_adds_it_once
 case_ "claiming takes only what --count still needs, across streams" claim_takes_only_what_count_needs

@@ -137,9 +137,8 @@ int consume(const SubscriberConnector& connect, const ConsumeOptions& options, c
 int consume_subscriptions(const Context& ctx, const std::string& client_name, const std::vector<Subscription>& subs,
                           const ConsumeOptions& options, const ConsumeHandlers& handlers, ConsumeStats* stats);
 
-// Why a run ended with 124, for its one stderr line:
-// "timed out after 1s: 0 of 2 events".
-// The exit-124 line: --timeout came, or (history_ran_out) the history up to --until held too few.
+// Why a run ended with 124, for its one stderr line: "timed out after 1s: 0 of
+// 2 events", or (history_ran_out) "the history up to --until held 0 of 2 events".
 std::string timeout_message(const ConsumeOptions& options, const ConsumeStats& stats);
 
 }  // namespace rbus

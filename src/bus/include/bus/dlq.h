@@ -18,6 +18,9 @@ namespace rbus {
 // Why an event gave up, as RaptorBus names its DLQ channels.
 inline constexpr std::string_view kReasonMaxRetries = "max_retries_exceeded";
 inline constexpr std::string_view kReasonSchema = "schema_violation";
+// RaptorBus's reasons (SPEC section 8), for a word when a --reason given matches none.
+inline constexpr std::string_view kKnownReasons[] = {kReasonMaxRetries, kReasonSchema, "routing_error",
+                                                     "processing_timeout", "publish_error"};
 
 struct DeadLetter {
     std::string_view envelope;  // the event as recorded
