@@ -33,6 +33,9 @@ std::string ms_of(SystemTime t) {
     return std::to_string(std::chrono::duration_cast<std::chrono::milliseconds>(t.time_since_epoch()).count());
 }
 
+// Stream IDs are milliseconds since 1970: a bare number below this (1973-03-03) records nothing.
+constexpr std::chrono::milliseconds kBareNumberFloor{100'000'000'000};
+
 // One end of the range: its stream ID and its instant.
 void parse_end(std::string_view flag, std::string_view text, SystemTime now, bool is_start, std::string& id,
                std::optional<SystemTime>& at) {
@@ -41,6 +44,13 @@ void parse_end(std::string_view flag, std::string_view text, SystemTime now, boo
         std::string_view ms = text.substr(0, text.find('-'));
         if (ms.size() > 15) throw UsageError(fmt::format("invalid {} \"{}\": stream ID out of range", flag, text));
         at = SystemTime(std::chrono::milliseconds(std::stoll(std::string(ms))));
+        // A bare number before 1973 in milliseconds is no recorded time: epoch
+        // seconds ($(date +%s)), a duration without its unit (5), or --until 0
+        // meant as now. Only --since 0, the beginning, is meant so.
+        if (ms.size() == text.size() && *at < SystemTime(kBareNumberFloor) && (!is_start || ms != "0"))
+            throw UsageError(fmt::format("invalid {} \"{}\": a bare number is a stream ID's milliseconds ({}); give "
+                                         "a duration with its unit (5m, 0s for now), an RFC 3339 timestamp{}",
+                                         flag, text, format_timestamp(*at), is_start ? ", or 0 for the beginning" : ""));
         id = std::string(text);
         return;
     }

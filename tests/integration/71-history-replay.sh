@@ -124,6 +124,12 @@ until_filters_exec_sources_and_warning() {
     err=$(rbus-subscribe -u "$R_URL" un.a --since yesterday 2>&1); rc=$?
     expect_code "$rc" 2 "bad --since"
     expect_lines "$err" 1 "one error line"
+    # Epoch seconds and --until 0 (meant as now) are no recorded time: refused, not "everything" / "nothing".
+    err=$(rbus-subscribe -u "$R_URL" un.a --since "$(date +%s)" --until 0s 2>&1); rc=$?
+    expect_code "$rc" 2 "--since epoch seconds"
+    expect_match "$err" "a bare number is a stream ID's milliseconds \\(1970-" "--since epoch seconds: said why"
+    rc=0; rbus-subscribe -u "$R_URL" un.a --since 0 --until 0 > /dev/null 2>&1 || rc=$?
+    expect_code "$rc" 2 "--until 0"
 }
 
 # XADD N envelopes of type TYPE to its stream as the recorders write them,

@@ -116,6 +116,22 @@ TEST_CASE("--since / --until: durations, timestamps and stream IDs become XRANGE
     CHECK(r.start == "0");
     CHECK(r.end == "1795709370000");  // milliseconds alone: that millisecond's last entry
 
+    // A bare number that is no recorded time: epoch seconds, a unitless duration, --until 0 for now.
+    for (const char* bare : {"1764587000", "5", "99999999999"}) {
+        CHECK_THROWS_AS(parse_replay_range(bare, "", now), UsageError);
+        CHECK_THROWS_AS(parse_replay_range("0", bare, now), UsageError);
+    }
+    CHECK_THROWS_AS(parse_replay_range("0", "0", now), UsageError);
+    try {
+        parse_replay_range("1764587000", "", now);
+    } catch (const UsageError& e) {
+        CHECK(std::string(e.what()) ==
+              "invalid --since \"1764587000\": a bare number is a stream ID's milliseconds (1970-01-21T10:09:47.000000Z); "
+              "give a duration with its unit (5m, 0s for now), an RFC 3339 timestamp, or 0 for the beginning");
+    }
+    CHECK(parse_replay_range("100000000000", "", now).start == "100000000000");  // 1973: a time
+    CHECK(parse_replay_range("5-1", "", now).start == "5-1");  // an ID written whole is taken as given
+
     CHECK_THROWS_AS(parse_replay_range("yesterday", "", now), UsageError);
     CHECK_THROWS_AS(parse_replay_range("1m", "5m", now), UsageError);  // until before since
     try {
