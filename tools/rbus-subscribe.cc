@@ -5,6 +5,7 @@
 
 #include "bus/consumer.h"
 #include "subscribe/consumer_group.h"
+#include "subscribe/group_options.h"
 #include "publish/dlq_redrive.h"
 #include "base/duration.h"
 #include "base/error.h"
@@ -56,18 +57,7 @@ int main(int argc, char** argv) {
         add_retention_options(app, retention, hist);
         add_replay_options(app, replay);
         const char* grp = "Consumer groups and the DLQ";
-        app.add_option("--group", group.group, "read the history streams through consumer group NAME; ack after success")
-            ->type_name("NAME")
-            ->check(not_empty("name"))
-            ->group(grp);
-        // An unset $CONSUMER is an error, not the default name: the run would take another consumer's place.
-        app.add_option("--consumer", group.consumer, "this consumer's name in the group (default {hostname}-{pid})")
-            ->type_name("ID")->check(not_empty("name"))->group(grp);
-        CLI::Option* max_deliveries =
-            app.add_option("--max-deliveries", group.max_deliveries, "deliveries of a failing event before the DLQ (default 3)")
-                ->type_name("N")->group(grp);
-        app.add_option("--claim-idle", claim_idle, "claim events another consumer left pending this long (default 60s; a running handler keeps its own)")
-            ->type_name("DUR")->check(not_empty("duration"))->group(grp);
+        GroupFlags group_flags = add_group_options(app, group, claim_idle, grp);
         app.add_flag("--dlq", dlq, "print the DLQs' entries (rbus's stream and RaptorBus's records) and exit")->group(grp);
         set_context_details([&](const Context& ctx, nlohmann::ordered_json& j) {
             HistoryContext h;
@@ -86,7 +76,7 @@ int main(int argc, char** argv) {
             h.dlq = dlq;
             j["history"] = history_context_json(ctx, h);
         });
-        return [&, max_deliveries](const Context& ctx) {
+        return [&, group_flags](const Context& ctx) {
             StdoutWriter out;
             bool color = color_enabled(ctx.color_flag, out.is_tty(), process_env);
             SinkOptions so;
@@ -110,7 +100,7 @@ int main(int argc, char** argv) {
             so.exec_fail_fast = exec_fail_fast;
             std::vector<Subscription> subs = subscriptions_for(ctx, types, all);
             if (ctx.sharded) check_sharded_subscriptions(subs);  // exit 2 before anything connects
-            if (group.group.empty() && (!group.consumer.empty() || !claim_idle.empty() || max_deliveries->count() > 0))
+            if (group.group.empty() && group_flags.any_given())
                 throw UsageError("--consumer, --claim-idle and --max-deliveries need --group");
             if (mirror) {
                 if (!group.group.empty() || dlq) throw UsageError("--mirror records live events: no --group or --dlq");
@@ -140,9 +130,7 @@ int main(int argc, char** argv) {
             }
             if (!group.group.empty()) {
                 if (!replay.until.empty()) throw UsageError("--group reads on: no --until");
-                if (group.max_deliveries < 1) throw UsageError("--max-deliveries must be at least 1");
-                if (!claim_idle.empty()) group.claim_idle = parse_duration(claim_idle);
-                if (group.claim_idle.count() <= 0) throw UsageError("--claim-idle must be longer than 0");
+                apply_claim_idle(claim_idle, group);
                 if (!replay.since.empty())  // from the entry at --since on, as a replay from it
                     group.start_id = stream_id_before(
                         parse_replay_range(replay.since, "", std::chrono::system_clock::now()).start);

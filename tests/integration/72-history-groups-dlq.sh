@@ -248,6 +248,11 @@ dlq_listing_filters_and_refusals() {
     rc=0; err=$(rbus-subscribe -u "$url" fl.x --group g --consumer '' --timeout 1s 2>&1 >/dev/null) || rc=$?
     expect_code "$rc" 2 "--consumer ''"
     expect_match "$err" '--consumer: needs a name, not ""' "--consumer '': said why"
+    # --print-context refuses what the run refuses (it printed max_deliveries -1).
+    for flag in "--max-deliveries 0" "--max-deliveries -1" "--claim-idle 0"; do
+        rc=0; rbus-subscribe -u "$url" fl.x --group g $flag --print-context > /dev/null 2>&1 || rc=$?
+        expect_code "$rc" 2 "$flag --print-context"
+    done
     rc=0; rbus-subscribe -u "$url" fl.x --group g --claim-idle '' --timeout 1s 2>/dev/null || rc=$?
     expect_code "$rc" 2 "--claim-idle '' (it was 60s)"
     rc=0; rbus-publish -u "$url" --redrive --reason '' 2>/dev/null || rc=$?
