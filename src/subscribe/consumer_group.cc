@@ -108,7 +108,14 @@ void GroupConsumer::create_groups(const std::vector<std::string>& keys, std::str
             logger().info("created group {} on {} at {}", o_.group, key, start);
         } catch (const ReplyError& e) {
             std::string_view what = e.what();
-            if (what.rfind("BUSYGROUP", 0) == 0) continue;  // an existing group continues where it is
+            if (what.rfind("BUSYGROUP", 0) == 0) {  // an existing group continues where it is
+                if (o_.start_id != "$" && !said_busy_)  // --since given: a kcat user expects a reset
+                    logger().warn("group {} exists on {}: it continues where it is (--since places a new group only; "
+                                  "XGROUP SETID moves one)",
+                                  o_.group, key);
+                said_busy_ = said_busy_ || o_.start_id != "$";
+                continue;
+            }
             if (what.rfind("WRONGTYPE", 0) == 0) throw UsageError(fmt::format("history key {} is not a stream", key));
             throw;
         }

@@ -31,6 +31,11 @@ group_shares_work_once_each() {
     id2=$(cli xrange 'rbus:history:{raptorflow.events.job.share}' - + COUNT 2 | grep -E '^[0-9]+-[0-9]+$' | sed -n 2p)
     out=$(rbus-subscribe -u "$R_URL" job.share --group fromid --since "$id2" --count 2 --timeout 10s | jq -r .payload.n | tr '\n' ' ')
     expect_eq "$out" "2 3 " "a new group from the ID: the same first events"
+    # --since on the group that now exists: it continues where it is, and says so (a kcat habit expects a reset).
+    out=$(rbus-subscribe -u "$R_URL" job.share --group fromid --since 0 --count 1 --timeout 10s --format '{payload.n}' 2> "$TEST_TMP/busy.err")
+    expect_eq "$out" "4" "an existing group continues where it is"
+    expect_match "$(cat "$TEST_TMP/busy.err")" "WARN .*group fromid exists on rbus:history:\\{raptorflow.events.job.share\\}: it continues where it is" \
+        "--since on an existing group: said"
     # --count not reached by --timeout: 124 and the one line saying so, as without --group.
     local rc=0 err
     err=$(rbus-subscribe -u "$R_URL" nothing.here --group idle --count 1 --timeout 500ms 2>&1 >/dev/null) || rc=$?

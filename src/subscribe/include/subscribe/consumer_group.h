@@ -158,6 +158,7 @@ private:
     GroupStats stats_;
     std::optional<std::pair<std::string_view, std::string_view>> running_;  // (stream, id) whose handler runs
     bool running_lost_ = false;  // claimed by another consumer meanwhile (said once)
+    bool said_busy_ = false;     // --since on a group that exists: said once
     bool acks_unsent_ = false;   // XACKs queued, not yet flushed
     bool read_ahead_ = false;    // printing, no --exec: a full batch asks for the next before it is handled
     bool ahead_ = false;         // an XREADGROUP sent ahead on conn_, its reply not yet read
