@@ -118,6 +118,9 @@ std::optional<int> GroupConsumer::reconnect(const std::string& why, Deadline dea
         if (!sleep_unless_signal(until) || (deadline && Clock::now() >= *deadline)) continue;
         try {
             conn_ = connect_bus(ctx_.connect, "rbus-subscribe-group");
+            // A server still loading its data takes the connection (and CLIENT SETNAME) but no command:
+            // waited for here, not met by the next read (a pattern with no stream yet sends none before it).
+            conn_->command({"PING"}, ctx_.connect.reply_timeout);
             create_groups(streams_, o_.start_id);  // a server that lost them (restarted without persistence)
             ack_pending_acks();  // handled before the loss: acknowledged now, not handled again
             break;

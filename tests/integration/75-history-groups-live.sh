@@ -177,6 +177,32 @@ sigterm_while_waiting_leaves_the_group() {
     done
 }
 
+loading_server_is_waited_for_after_a_restart() {
+    # The server restarts and loads its data (-LOADING for seconds) while a
+    # pattern consumer with no stream yet waits: it waits for the load, as for
+    # an unreachable server, then goes on (before: its next SCAN met -LOADING
+    # and the run ended, exit 1).
+    start_redis L || die "no server"
+    local dir=$TEST_TMP/redis-L-$L_PORT
+    redis-cli -p "$L_PORT" eval "for i = 1, 3000 do redis.call('SET', 'k' .. i, 'v') end return 1" 0 > /dev/null
+    redis-cli -p "$L_PORT" save > /dev/null
+    bg_ready ld rbus-subscribe -u "$L_URL" -v 'ld.*' --group lg --count 1 --timeout 60s --format '{payload.n}'
+    stop_pid "$L_PID"
+    # 2 ms a key: six seconds of loading, answered with -LOADING meanwhile.
+    redis-server --port "$L_PORT" --bind 127.0.0.1 --save '' --appendonly no --dir "$dir" --logfile "$dir/reloaded.log" \
+        --key-load-delay 2000 --loading-process-events-interval-bytes 1024 &
+    L_PID=$!
+    track "$L_PID"
+    wait_until 20 grep -q "reconnect attempt .*LOADING" "$TEST_TMP/ld.err" ||
+        die "the consumer never waited for the load: $(tail -3 "$TEST_TMP/ld.err")"
+    wait_until 30 sh -c "redis-cli -p $L_PORT ping | grep -q PONG" || die "the server never finished loading"
+    rbus-publish -q -u "$L_URL" --history ld.a n=7 || die "publish"
+    local rc=0; wait "$ld_PID" || rc=$?
+    expect_code "$rc" 0 "the event after the load (err: $(tail -2 "$TEST_TMP/ld.err"))"
+    expect_eq "$(cat "$TEST_TMP/ld.out")" 7 "printed"
+    stop_pid "$L_PID"
+}
+
 group_consumer_reconnects() {
     # The server closes a consumer's connection (CLIENT KILL; a restart or a
     # failover alike): it connects again and goes on, every event once
@@ -271,4 +297,5 @@ case_ "a printing --group consumer reads ahead yet never past what --count needs
 case_ "SIGTERM while reading ahead: what was printed is acknowledged, the rest delivered again, each once" sigterm_while_reading_ahead_loses_nothing
 case_ "SIGTERM while the reader of stdout is stopped: only what it received is acknowledged" stopped_reader_at_sigterm_acknowledges_only_what_it_got
 case_ "a --group consumer whose connection the server closes connects again, every event once" group_consumer_reconnects
+case_ "a server that restarts and loads its data: the consumer waits for it, then goes on" loading_server_is_waited_for_after_a_restart
 case_ "a lost connection while reading ahead or during a handler: every event handled once" group_reconnect_loses_and_repeats_nothing
