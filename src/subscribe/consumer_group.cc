@@ -243,6 +243,13 @@ void GroupConsumer::dead_letter(std::string_view key, const StreamEntry& e, std:
 }
 
 bool GroupConsumer::handle(std::string_view key, const StreamEntry& e, long long deliveries, ConsumeStats& st) {
+    // No handler starts once SIGINT/SIGTERM or --timeout came: the rest of the
+    // batch stays pending for redelivery (a signal ends the run; the deadline
+    // ends it at the next round).
+    if (sink_.runs_handlers()) {
+        if (pending_signal()) return false;
+        if (run_over()) return true;
+    }
     std::string_view channel = keys_.channel_of_stream(key);
     ++st.received;
     if (!e.fields) {  // deleted from the stream while pending: nothing to handle
@@ -273,6 +280,10 @@ bool GroupConsumer::handle(std::string_view key, const StreamEntry& e, long long
             return true;
         }
         if (pending_signal()) return false;  // the handler was stopped: left pending for redelivery
+        if (result->run_over) {  // ended by --timeout, not failed: no delivery spent on it
+            logger().info("event {}: its handler was ended by --timeout: left pending for redelivery", e.id);
+            return true;
+        }
         if (deliveries >= o_.max_deliveries) {
             dead_letter(key, e, kReasonMaxRetries, deliveries, result->exit_code,
                         fmt::format("handler failed ({}) after {} deliveries", result->describe(), deliveries));
@@ -426,6 +437,7 @@ int GroupConsumer::run(ConsumeStats& st) {
     open();
     if (!consume_.ready_file.empty()) create_ready_file(consume_.ready_file);
     Deadline deadline = deadline_after(consume_.timeout);
+    run_deadline_ = deadline;
     Clock::time_point last_match = Clock::now(), last_claim{};
     bool first = true;
     auto finish = [&](int rc) {

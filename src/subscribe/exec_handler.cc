@@ -165,9 +165,20 @@ HandlerResult ExecHandler::run(std::string_view input,
     char* argv[] = {sh.data(), dash_c.data(), cmd.data(), nullptr};
 
     const pid_t parent = ::getpid();
+    // SIGINT/SIGTERM blocked across the fork: the child would otherwise take
+    // one sent to its group before it reset rbus's handlers (a flag set in its
+    // copy, the signal lost, the handler run to its end). It unblocks them
+    // once they are back to their default action.
+    sigset_t stop_signals, before;
+    sigemptyset(&stop_signals);
+    sigaddset(&stop_signals, SIGINT);
+    sigaddset(&stop_signals, SIGTERM);
+    ::sigprocmask(SIG_BLOCK, &stop_signals, &before);
     pid_t pid = ::fork();
-    if (pid < 0) throw Error(fmt::format("--exec: cannot start /bin/sh: {}", std::strerror(errno)));
     if (pid == 0) exec_child(read_end.fd, parent, argv, envp.data());
+    const int fork_errno = errno;
+    ::sigprocmask(SIG_SETMASK, &before, nullptr);
+    if (pid < 0) throw Error(fmt::format("--exec: cannot start /bin/sh: {}", std::strerror(fork_errno)));
     ::setpgid(pid, pid);  // also here: no race with the kill(-pid) below
     read_end.reset();
     JobControlForwarding forwarding(pid);
@@ -201,7 +212,7 @@ HandlerResult ExecHandler::run(std::string_view input,
         if (deadline_passed(now)) {
             bool run_over = limits_.run_deadline && now >= *limits_.run_deadline;
             end_group(pid, status, run_over);  // the run's deadline: at once
-            return HandlerResult{decode_status(status), true};
+            return HandlerResult{decode_status(status), true, run_over};
         }
         if (beat_ && now >= next_beat) {
             beat_();

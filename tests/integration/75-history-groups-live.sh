@@ -203,6 +203,29 @@ loading_server_is_waited_for_after_a_restart() {
     stop_pid "$L_PID"
 }
 
+no_handler_starts_after_a_signal_or_the_timeout() {
+    # SIGTERM between two handlers (the first one sends it and exits 0): no
+    # other handler starts, the rest stays pending (before: every handler of
+    # the batch ran, the signal each child got swallowed).
+    seed sg.x 20
+    local stream='rbus:history:{raptorflow.events.sg.x}' rc=0
+    rbus-subscribe -u "$R_URL" sg.x --group sg --consumer c1 --since 0 --timeout 60s \
+        --exec "echo run >> $TEST_TMP/sg.runs; kill -TERM \$PPID; exit 0" > /dev/null 2> "$TEST_TMP/sg.err" || rc=$?
+    expect_code "$rc" 143 "SIGTERM from the first handler"
+    expect_eq "$(wc -l < "$TEST_TMP/sg.runs")" 1 "no handler started after it (err: $(tail -2 "$TEST_TMP/sg.err"))"
+    # The first one too when the signal ended it before its exit 0 was seen.
+    local pending; pending=$(cli xpending "$stream" sg | head -1)
+    [ "$pending" -ge 19 ] || die "the rest pending for redelivery: $pending of 20"
+    # --timeout ends a running handler: the event is left pending, not retried
+    # into the DLQ (before: killed, retried at once, dead-lettered).
+    seed to.x 1
+    rc=0; rbus-subscribe -u "$R_URL" to.x --group tg --since 0 --exec 'sleep 5' --count 1 --timeout 1s 2> "$TEST_TMP/to.err" || rc=$?
+    expect_code "$rc" 124 "--timeout before the handler ended"
+    expect_eq "$(cli xlen rbus:dlq)" 0 "nothing dead-lettered"
+    expect_eq "$(cli xpending 'rbus:history:{raptorflow.events.to.x}' tg | head -1)" 1 "left pending"
+    expect_no "$(cat "$TEST_TMP/to.err")" "moved to the DLQ" "no DLQ move said"
+}
+
 group_consumer_reconnects() {
     # The server closes a consumer's connection (CLIENT KILL; a restart or a
     # failover alike): it connects again and goes on, every event once
@@ -297,5 +320,6 @@ case_ "a printing --group consumer reads ahead yet never past what --count needs
 case_ "SIGTERM while reading ahead: what was printed is acknowledged, the rest delivered again, each once" sigterm_while_reading_ahead_loses_nothing
 case_ "SIGTERM while the reader of stdout is stopped: only what it received is acknowledged" stopped_reader_at_sigterm_acknowledges_only_what_it_got
 case_ "a --group consumer whose connection the server closes connects again, every event once" group_consumer_reconnects
+case_ "no handler starts after SIGTERM or --timeout; a handler --timeout ended is not dead-lettered" no_handler_starts_after_a_signal_or_the_timeout
 case_ "a server that restarts and loads its data: the consumer waits for it, then goes on" loading_server_is_waited_for_after_a_restart
 case_ "a lost connection while reading ahead or during a handler: every event handled once" group_reconnect_loses_and_repeats_nothing

@@ -159,6 +159,8 @@ private:
     std::optional<std::pair<std::string_view, std::string_view>> running_;  // (stream, id) whose handler runs
     bool running_lost_ = false;  // claimed by another consumer meanwhile (said once)
     bool said_busy_ = false;     // --since on a group that exists: said once
+    Deadline run_deadline_;      // --timeout's end (run())
+    bool run_over() const { return run_deadline_ && Clock::now() >= *run_deadline_; }
     bool acks_unsent_ = false;   // XACKs queued, not yet flushed
     bool read_ahead_ = false;    // printing, no --exec: a full batch asks for the next before it is handled
     bool ahead_ = false;         // an XREADGROUP sent ahead on conn_, its reply not yet read

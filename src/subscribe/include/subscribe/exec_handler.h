@@ -25,6 +25,7 @@ namespace rbus {
 struct HandlerResult {
     int exit_code = 0;  // the handler's exit status, or 128+N when killed by signal N
     bool timed_out = false;  // ended by rbus at --exec-timeout or the run's deadline
+    bool run_over = false;   // of those, ended by the run's deadline (--timeout): not the handler's failure
     bool ok() const { return exit_code == 0 && !timed_out; }
     std::string describe() const;  // "exit 3" / "killed by signal 9" / "timed out after 2s"
 };
