@@ -65,15 +65,15 @@ void StdoutWriter::discard() {
 void StdoutWriter::flush() {
     if (holding_) return;
     std::size_t off = 0;
-    std::optional<std::chrono::steady_clock::time_point> give_up;  // the grace's end, once a signal came
     while (off < buf_.size()) {
         std::size_t len = buf_.size() - off;
         if (pending_signal()) {
-            // One grace for the whole buffer, however much is left in it (a
-            // replay's held output can be 64 MiB): a slow reader does not keep the tool.
+            // One grace for all that is written after the signal, however much
+            // (a replay's held output can be 64 MiB) and in however many flushes
+            // (a consumer group's, one per event): a slow reader does not keep the tool.
             auto now = std::chrono::steady_clock::now();
-            if (!give_up) give_up = now + std::chrono::milliseconds(kSignalGraceMs);
-            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*give_up - now).count();
+            if (!give_up_) give_up_ = now + std::chrono::milliseconds(kSignalGraceMs);
+            auto left = std::chrono::duration_cast<std::chrono::milliseconds>(*give_up_ - now).count();
             pollfd p{fd_, POLLOUT, 0};
             if (left <= 0 || ::poll(&p, 1, static_cast<int>(left)) <= 0 || !(p.revents & POLLOUT)) {
                 gave_up_ = true;

@@ -89,3 +89,26 @@ TEST_CASE("stdout after a signal: one short grace for all that is buffered, howe
               return Clock::now() - start < std::chrono::seconds(5);
           }) == 0);
 }
+
+TEST_CASE("stdout after a signal: the grace is one for all the flushes that follow, not one each") {
+    // A consumer group flushes per event: a reader that stopped must not hold
+    // the exit for a grace per flush (it took 20-24 s).
+    CHECK(in_child([] {
+              int fds[2];
+              if (::pipe(fds) != 0) return false;  // nobody reads: the pipe fills, then every write waits
+              auto start = Clock::now();
+              {
+                  StdoutWriter out(fds[1]);
+                  const std::string line(1000, 'x');
+                  for (int i = 0; i < 64; ++i) out.line(line);  // the pipe's 64 KiB
+                  out.flush();
+                  ::raise(SIGTERM);
+                  for (int i = 0; i < 20; ++i) {
+                      for (int k = 0; k < 70; ++k) out.line(line);
+                      out.flush();
+                  }
+                  if (!out.gave_up()) return false;
+              }
+              return Clock::now() - start < std::chrono::seconds(3);
+          }) == 0);
+}

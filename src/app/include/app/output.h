@@ -1,6 +1,7 @@
 // Where data goes: stdout only, buffered, flushed per burst, colour by one policy.
 #pragma once
 
+#include <chrono>
 #include <optional>
 #include <string>
 #include <string_view>
@@ -59,6 +60,7 @@ private:
     bool closed_ = false;
     bool holding_ = false;
     bool gave_up_ = false;
+    std::optional<std::chrono::steady_clock::time_point> give_up_;  // the grace's end, once a signal came
 };
 
 }  // namespace rbus
