@@ -11,6 +11,12 @@
 
 using namespace rbus;
 
+// Publishing flags a redrive would ignore (it publishes each event as it was).
+constexpr const char* kNotWithRedrive[] = {"--priority", "--id",      "--record-metrics", "--min-receivers",
+                                           "--max-bytes", "--count",   "--interval",       "--wait-for",
+                                           "--timeout",  "--stdin",   "--envelopes",      "--dead-letter",
+                                           "--retries",  "--history", "--retain",         "--max-len"};
+
 int main(int argc, char** argv) {
     // CLI11 reads "[1,2]" as a list of values; a JSON array given as the
     // payload must instead get the payload error.
@@ -94,11 +100,14 @@ int main(int argc, char** argv) {
             h.until = redrive_req.until;
             j["history"] = history_context_json(ctx, h);
         });
-        return [&, count_opt](const Context& ctx) {
+        return [&, count_opt, app_ptr = &app](const Context& ctx) {
             if (redrive) {
-                if (req.stdin_batch || req.envelopes || count_opt->count() > 0 || !req.wait_for.empty() ||
-                    req.history_flag)
-                    throw UsageError("--redrive takes only TYPE globs, --reason, --since, --until and --dry-run");
+                for (const char* name : kNotWithRedrive)
+                    if (app_ptr->get_option(name)->count() > 0 || (ctx.sharded || !ctx.channels.empty()))
+                        throw UsageError("--redrive takes only TYPE globs, --reason, --since, --until, --dry-run and "
+                                         "the reader's filters -w/-c (not publishing flags, --channel or --sharded)");
+                redrive_req.filter = EventFilter::compile(FilterOptions{}, ctx);  // -w, -c, RAPTORBUS_WORKSPACE_ID
+                note_environment_filters(ctx);
                 std::vector<std::string> globs = req.payload_args;
                 if (!req.type.empty()) globs.insert(globs.begin(), req.type);
                 add_type_globs(ctx, globs, redrive_req);

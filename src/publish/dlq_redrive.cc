@@ -197,6 +197,15 @@ std::vector<DlqEntry> selected_entries(const Context& ctx, const RedriveRequest&
     std::vector<DlqEntry> entries =
         cluster ? read_dlq(*cluster, keys, sel) : read_dlq(*conn, keys, sel, ctx.connect.reply_timeout);
     warn_unknown_reasons(req.reasons, entries);
+    if (!req.filter.empty()) {  // the reader's filters on each entry's event (none: it passes only no filter)
+        EnvelopeReader reader;
+        entries.erase(std::remove_if(entries.begin(), entries.end(),
+                                     [&](const DlqEntry& e) {
+                                         const EventRead& read = reader.read(e.envelope);
+                                         return !read.ok() || !req.filter.matches(read.event);
+                                     }),
+                      entries.end());
+    }
     return entries;
 }
 
@@ -204,7 +213,7 @@ std::vector<DlqEntry> selected_entries(const Context& ctx, const RedriveRequest&
 
 void add_type_globs(const Context& ctx, const std::vector<std::string>& args, RedriveRequest& req) {
     for (const std::string& arg : args) {
-        if (arg.find_first_of("={}\":") != std::string::npos)
+        if (arg.find_first_of("={}\":") != std::string::npos || arg == "-" || arg.rfind('@', 0) == 0)
             throw UsageError(fmt::format("dead letters are selected by TYPE globs; {} looks like payload data (a "
                                          "redrive publishes each event as it was)",
                                          json_quoted(arg)));
@@ -218,13 +227,8 @@ int run_dlq_list(const Context& ctx, const RedriveRequest& req) {
     std::vector<DlqEntry> entries = selected_entries(ctx, req, conn, cluster);
     StdoutWriter out;
     bool terminal = out.is_tty();  // C1 controls and bidi characters from the bus as \uXXXX there
-    EnvelopeReader reader;
     std::size_t shown = 0;
     for (const DlqEntry& e : entries) {
-        if (!req.filter.empty()) {
-            const EventRead& read = reader.read(e.envelope);
-            if (!read.ok() || !req.filter.matches(read.event)) continue;
-        }
         out.line(terminal ? json_terminal_safe(dlq_line(e)) : dlq_line(e));
         ++shown;
     }

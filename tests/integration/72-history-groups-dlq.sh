@@ -275,6 +275,15 @@ dlq_listing_filters_and_refusals() {
         "--dlq with a full channel name"
     expect_eq "$(rbus-publish -u "$url" --redrive --dry-run raptorflow.events.fl.x 2>/dev/null | jq -r .id | sort | tr '\n' ' ')" \
         "e-1 e-2 " "--redrive --dry-run with a full channel name"
+    # --redrive selects as --dlq lists: -w, -c and RAPTORBUS_WORKSPACE_ID filter it (they were ignored: all redriven).
+    expect_eq "$(rbus-publish -u "$url" --redrive --dry-run -w ws-1 2>/dev/null | jq -r .id)" "e-1" "--redrive -w"
+    expect_eq "$(RAPTORBUS_WORKSPACE_ID=ws-2 rbus-publish -u "$url" --redrive --dry-run 2>/dev/null | jq -r .id)" "e-2" \
+        "--redrive under RAPTORBUS_WORKSPACE_ID"
+    # Publishing flags it would ignore are refused.
+    for flag in "--priority high" "--id x" "--channel sys.alert.critical" "--interval 1s" "fl.x @file" "fl.x -"; do
+        rc=0; rbus-publish -u "$url" --redrive $flag > /dev/null 2>&1 || rc=$?
+        expect_code "$rc" 2 "--redrive $flag"
+    done
     # Payload data after --redrive (a publish habit) is refused, not read as a glob matching nothing.
     for flag in "fl.x n=1" 'fl.x {"n":1}'; do
         rc=0; err=$(rbus-publish -u "$url" --redrive $flag 2>&1 >/dev/null) || rc=$?

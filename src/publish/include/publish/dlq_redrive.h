@@ -20,14 +20,15 @@ struct RedriveRequest {
     std::vector<std::string> reasons;
     std::string since, until;
     bool dry_run = false;  // print what would be redriven, change nothing
-    // rbus-subscribe --dlq: its filters (--where, -w, ...) on each entry's
-    // event; an entry without a readable event passes only an empty filter.
+    // The reader's filters (rbus-subscribe --dlq: --where, -w, ...;
+    // --redrive: -w, -c and the context's) on each entry's event; an entry
+    // without a readable event passes only an empty filter.
     EventFilter filter;
 };
 
 // The TYPE arguments as globs on each entry's event type: a full channel name
 // ({prefix}.x) read as its type, as a reader does; an argument no type can
-// match (`=`, braces, quotes, `:`: a payload given out of habit) is UsageError.
+// match (`=`, braces, quotes, `:`, `@FILE`, `-`: a payload given out of habit) is UsageError.
 void add_type_globs(const Context& ctx, const std::vector<std::string>& args, RedriveRequest& req);
 
 // The event of an entry with "redriven": true added (kept in its own shape);
