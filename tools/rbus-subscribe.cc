@@ -20,6 +20,8 @@
 
 using namespace rbus;
 
+constexpr const char* kNeedGroup = "--consumer, --claim-idle and --max-deliveries need --group";
+
 int main(int argc, char** argv) {
     std::vector<std::string> types;
     bool all = false, exec_fail_fast = false, metrics = false, mirror = false;
@@ -59,7 +61,8 @@ int main(int argc, char** argv) {
         const char* grp = "Consumer groups and the DLQ";
         GroupFlags group_flags = add_group_options(app, group, claim_idle, grp);
         app.add_flag("--dlq", dlq, "print the DLQs' entries (rbus's stream and RaptorBus's records) and exit")->group(grp);
-        set_context_details([&](const Context& ctx, nlohmann::ordered_json& j) {
+        set_context_details([&, group_flags](const Context& ctx, nlohmann::ordered_json& j) {
+            if (group.group.empty() && group_flags.any_given()) throw UsageError(kNeedGroup);  // as the run refuses it
             HistoryContext h;
             h.mirror = mirror;
             h.retention = true;
@@ -100,8 +103,7 @@ int main(int argc, char** argv) {
             so.exec_fail_fast = exec_fail_fast;
             std::vector<Subscription> subs = subscriptions_for(ctx, types, all);
             if (ctx.sharded) check_sharded_subscriptions(subs);  // exit 2 before anything connects
-            if (group.group.empty() && group_flags.any_given())
-                throw UsageError("--consumer, --claim-idle and --max-deliveries need --group");
+            if (group.group.empty() && group_flags.any_given()) throw UsageError(kNeedGroup);
             if (mirror) {
                 if (!group.group.empty() || dlq) throw UsageError("--mirror records live events: no --group or --dlq");
                 if (!exec.empty() || format != "json" || !invalid.empty())

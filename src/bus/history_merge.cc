@@ -41,13 +41,21 @@ void parse_end(std::string_view flag, std::string_view text, SystemTime now, boo
                std::optional<SystemTime>& at) {
     if (text.empty()) return;
     if (is_stream_id(text)) {
-        std::string_view ms = text.substr(0, text.find('-'));
+        const std::size_t dash = text.find('-');
+        std::string_view ms = text.substr(0, dash);
         if (ms.size() > 15) throw UsageError(fmt::format("invalid {} \"{}\": stream ID out of range", flag, text));
         at = SystemTime(std::chrono::milliseconds(std::stoll(std::string(ms))));
         // A bare number before 1973 in milliseconds is no recorded time: epoch
         // seconds ($(date +%s)), a duration without its unit (5), or --until 0
         // meant as now. Only --since 0, the beginning, is meant so.
-        if (ms.size() == text.size() && *at < SystemTime(kBareNumberFloor) && (!is_start || ms != "0"))
+        if (std::string_view seq = dash == std::string_view::npos ? "" : text.substr(dash + 1); !seq.empty()) {
+            std::uint64_t n = 0;  // the server refuses a sequence past 2^64 - 1 ("ERR Invalid stream ID": exit 1)
+            auto [end, ec] = std::from_chars(seq.data(), seq.data() + seq.size(), n);
+            if (ec != std::errc() || end != seq.data() + seq.size())
+                throw UsageError(fmt::format("invalid {} \"{}\": stream ID out of range", flag, text));
+        }
+        const bool zero = at->time_since_epoch().count() == 0;  // 0, 00, ...: the beginning
+        if (dash == std::string_view::npos && *at < SystemTime(kBareNumberFloor) && (!is_start || !zero))
             throw UsageError(fmt::format("invalid {} \"{}\": a bare number is a stream ID's milliseconds ({}); give "
                                          "a duration with its unit (5m, 0s for now), an RFC 3339 timestamp{}",
                                          flag, text, format_timestamp(*at), is_start ? ", or 0 for the beginning" : ""));

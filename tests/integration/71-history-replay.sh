@@ -130,6 +130,10 @@ until_filters_exec_sources_and_warning() {
     expect_match "$err" "a bare number is a stream ID's milliseconds \\(1970-" "--since epoch seconds: said why"
     rc=0; rbus-subscribe -u "$R_URL" un.a --since 0 --until 0 > /dev/null 2>&1 || rc=$?
     expect_code "$rc" 2 "--until 0"
+    rc=0; rbus-subscribe -u "$R_URL" un.a --since 00 --until 0s > /dev/null 2>&1 || rc=$?
+    expect_code "$rc" 0 "--since 00 is the beginning too"
+    rc=0; rbus-subscribe -u "$R_URL" un.a --since 1796124683294-18446744073709551616 --until 0s > /dev/null 2>&1 || rc=$?
+    expect_code "$rc" 2 "a sequence past 2^64 - 1 (the server's ERR was exit 1)"
 }
 
 # XADD N envelopes of type TYPE to its stream as the recorders write them,

@@ -258,6 +258,8 @@ dlq_listing_filters_and_refusals() {
         rc=0; rbus-subscribe -u "$url" fl.x --group g $flag --print-context > /dev/null 2>&1 || rc=$?
         expect_code "$rc" 2 "$flag --print-context"
     done
+    rc=0; rbus-subscribe -u "$url" fl.x --consumer c1 --print-context > /dev/null 2>&1 || rc=$?
+    expect_code "$rc" 2 "--consumer without --group, --print-context"
     rc=0; rbus-subscribe -u "$url" fl.x --group g --claim-idle '' --timeout 1s 2>/dev/null || rc=$?
     expect_code "$rc" 2 "--claim-idle '' (it was 60s)"
     rc=0; rbus-publish -u "$url" --redrive --reason '' 2>/dev/null || rc=$?

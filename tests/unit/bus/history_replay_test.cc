@@ -131,6 +131,9 @@ TEST_CASE("--since / --until: durations, timestamps and stream IDs become XRANGE
     }
     CHECK(parse_replay_range("100000000000", "", now).start == "100000000000");  // 1973: a time
     CHECK(parse_replay_range("5-1", "", now).start == "5-1");  // an ID written whole is taken as given
+    CHECK(parse_replay_range("00", "", now).start == "00");  // zero written so: the beginning too
+    CHECK_THROWS_AS(parse_replay_range("1796124683294-18446744073709551616", "", now), UsageError);  // past 2^64 - 1
+    CHECK(parse_replay_range("1796124683294-18446744073709551615", "", now).start == "1796124683294-18446744073709551615");
 
     CHECK_THROWS_AS(parse_replay_range("yesterday", "", now), UsageError);
     CHECK_THROWS_AS(parse_replay_range("1m", "5m", now), UsageError);  // until before since
