@@ -26,6 +26,12 @@ std::string HistoryKeys::redriven(std::string_view stream_key, std::string_view 
     return k;
 }
 
+std::string HistoryKeys::back(std::string_view stream_key, std::string_view event_id) const {
+    std::string k = ns_ + ":back:{";
+    k.append(hashed_part(stream_key)).append("}:").append(event_id);
+    return k;
+}
+
 std::string HistoryKeys::stream_pattern(std::string_view channel_glob) const {
     return glob_escape(ns_ + ":history:{") + std::string(channel_glob) + "}";
 }

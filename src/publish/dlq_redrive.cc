@@ -43,18 +43,34 @@ std::string event_id_of(const std::string& body) {
     return id && id->is_string() ? id->get<std::string>() : (id ? id->dump() : std::string());
 }
 
-// KEYS: the history stream, {ns}:dlq, RaptorBus's record (when the entry
-// names one). ARGV: the envelope, the DLQ entry's id, 1 to add it to the
-// stream (0: this run added the same event already, from another group's dead
-// letter). 1: back; 0: the entry had left the DLQ (another redrive took it:
-// not added twice). A stream key of another type fails the XADD before
-// anything is removed.
+// KEYS: the history stream, {ns}:dlq, the event's back mark
+// (HistoryKeys::back), RaptorBus's record (when the entry names one). ARGV:
+// the envelope, the DLQ entry's id, the mark's TTL (s). The mark holds the
+// stream entry the last redrive added for the event: when that came after
+// this dead letter (another group's, moved back by an earlier or concurrent
+// run), the event is back already and is not added again. 2: added; 1: back
+// already, the dead letter removed; 0: the entry had left the DLQ (another
+// redrive took it). A stream key of another type fails the XADD before
+// anything is written or removed.
 constexpr std::string_view kRedriveOneNodeScript = R"lua(
 if #redis.call('XRANGE', KEYS[2], ARGV[2], ARGV[2]) == 0 then return 0 end
-if ARGV[3] == '1' then redis.call('XADD', KEYS[1], '*', 'envelope', ARGV[1]) end
+local function before(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  if not am or not bm then return true end
+  if tonumber(am) ~= tonumber(bm) then return tonumber(am) < tonumber(bm) end
+  return tonumber(as) < tonumber(bs)
+end
+local back = redis.call('GET', KEYS[3])
+local added = 1
+if not back or before(back, ARGV[2]) then
+  local id = redis.call('XADD', KEYS[1], '*', 'envelope', ARGV[1])
+  redis.call('SET', KEYS[3], id, 'EX', ARGV[3])
+  added = 2
+end
 redis.call('XDEL', KEYS[2], ARGV[2])
-if KEYS[3] then redis.call('DEL', KEYS[3]) end
-return 1
+if KEYS[4] then redis.call('DEL', KEYS[4]) end
+return added
 )lua";
 
 // A redrive script run on one node; its refusal an error naming the entry (and
@@ -72,18 +88,20 @@ Reply run_redrive_script(Connection& conn, const std::vector<std::string_view>& 
     }
 }
 
-// rbus's entry back into its stream and out of the DLQ, in one script: false
-// when another redrive took it meanwhile.
-bool redrive_rbus(Connection& conn, const std::string& stream, const HistoryKeys& keys, const DlqEntry& e,
-                  const std::string& body, bool add, std::chrono::milliseconds timeout) {
-    std::string dlq = keys.dlq();
-    std::vector<std::string_view> args{"EVAL", kRedriveOneNodeScript, e.raptorbus_key.empty() ? "2" : "3", stream, dlq};
+// rbus's entry back into its stream and out of the DLQ, in one script:
+// kRedriveOneNodeScript's answer (2 added, 1 back already, 0 gone).
+long long redrive_rbus(Connection& conn, const std::string& stream, const HistoryKeys& keys, const DlqEntry& e,
+                       const std::string& body, const std::string& event_id, std::chrono::milliseconds timeout) {
+    std::string dlq = keys.dlq(), mark = keys.back(stream, event_id);
+    std::string ttl = std::to_string(kRaptorbusDlqTtl.count());
+    std::vector<std::string_view> args{"EVAL", kRedriveOneNodeScript, e.raptorbus_key.empty() ? "3" : "4", stream, dlq,
+                                       mark};
     if (!e.raptorbus_key.empty()) args.push_back(e.raptorbus_key);
     args.push_back(body);
     args.push_back(e.ref);
-    args.push_back(add ? "1" : "0");
+    args.push_back(ttl);
     Reply r = run_redrive_script(conn, args, e, stream, timeout);
-    return integer_of(r.get(), "the redrive script") == 1;
+    return integer_of(r.get(), "the redrive script");
 }
 
 // KEYS: RaptorBus's record. ARGV: its channel, the event. PUBLISHed, and
@@ -249,7 +267,7 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
         if (!ctx.quiet) out.line(terminal ? json_terminal_safe(line) : line);
     };
     std::uint64_t back = 0, kept = 0;
-    std::set<std::string> added;  // stream + event id of each event this run put back: once each
+    std::set<std::string> added;  // on a Cluster: stream + event id of each event this run put back
     for (const DlqEntry& e : entries) {
         if (int sig = pending_signal()) return signal_exit_code(sig);
         if (req.dry_run) {
@@ -266,13 +284,17 @@ int run_redrive(const Context& ctx, const RedriveRequest& req) {
         bool again = false;  // the same event, dead-lettered by another group, is back in its stream already
         if (e.source == DlqEntry::Source::rbus) {
             std::string stream = e.stream.empty() ? keys.stream(e.original_channel) : e.stream;
-            std::string event = stream + '\n' + event_id_of(body);
-            again = added.count(event) > 0;
-            if (cluster)
+            std::string id = event_id_of(body);
+            if (cluster) {  // this run's own memory (the cluster's steps are not one script)
+                std::string event = stream + '\n' + id;
+                again = added.count(event) > 0;
                 redrive_rbus(*cluster, stream, keys, e, body, !again);
-            else if (!redrive_rbus(*conn, stream, keys, e, body, !again, ctx.connect.reply_timeout))
-                result = Back::gone;
-            if (result == Back::back) added.insert(std::move(event));
+                added.insert(std::move(event));
+            } else {  // the server's back mark: across runs, concurrent ones too
+                long long r = redrive_rbus(*conn, stream, keys, e, body, id, ctx.connect.reply_timeout);
+                if (r == 0) result = Back::gone;
+                again = r == 1;
+            }
         } else {
             result = publish_record(conn.get(), cluster.get(), e, body, ctx.connect.reply_timeout);
         }

@@ -342,6 +342,24 @@ redrive_of_one_event_from_two_groups_adds_it_once() {
         expect_eq "$(rbus-subscribe -u "$url" dd.x --group $g --idle 1s | jq -c '[.payload.n, .redriven]' | tr '\n' ' ')" \
             '["1",true] ' "group $g handles it once more"
     done
+    # Across runs too: one that took the first dead letter (--until), then
+    # another; and three at once over 100 events of three groups each (the
+    # server's mark, in the script: before, one copy per run).
+    stream='rbus:history:{raptorflow.events.dd.y}'
+    for g in ya yb yc; do rbus-subscribe -u "$url" dd.y --group $g --timeout 1s > /dev/null; done
+    seq 100 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$url" --history dd.y --stdin || die "publish"
+    local mid
+    for g in ya yb yc; do
+        rbus-subscribe -u "$url" dd.y --group $g --exec 'exit 1' --max-deliveries 1 --idle 1s 2> /dev/null
+        [ $g = ya ] && mid=$(date -u +%FT%T.%6NZ)
+    done
+    expect_eq "$(redis-cli -p "$R_PORT" -n 12 xlen rbus:dlq)" 300 "three dead letters an event"
+    rbus-publish -q -u "$url" --redrive --until "$mid" dd.y || die "the first redrive"
+    local pids=() p
+    for p in 1 2 3; do rbus-publish -q -u "$url" --redrive dd.y & pids+=($!); done
+    for p in "${pids[@]}"; do wait "$p" || die "a concurrent redrive failed"; done
+    expect_eq "$(redis-cli -p "$R_PORT" -n 12 xlen rbus:dlq)" 0 "every dead letter removed"
+    expect_eq "$(redis-cli -p "$R_PORT" -n 12 xlen "$stream")" 200 "each event back once across four runs"
 }
 
 case_ "--group: consumers share the work, each event once; new group at the end or --since" group_shares_work_once_each

@@ -28,6 +28,10 @@ public:
     // stream `stream_key`, in the stream's slot, so that a redrive stopped
     // before the entry left the DLQ does not add it twice when run again.
     std::string redriven(std::string_view stream_key, std::string_view dlq_ref) const;
+    // rbus:back:{raptorflow.events.agent.task_started}:6f1c...: the stream
+    // entry the last redrive added for event `event_id` (one node: an event
+    // that several groups dead-lettered goes back once, whatever the runs).
+    std::string back(std::string_view stream_key, std::string_view event_id) const;
     // The SCAN pattern of the history streams of a channel pattern (glob): the
     // pattern goes inside the braces as it is.
     std::string stream_pattern(std::string_view channel_glob) const;
