@@ -32,10 +32,11 @@ replay_then_live_every_id_once_in_order() {
 slow_reader_keeps_the_live_part() {
     # The replay's output goes to a reader that does not read yet (a FIFO),
     # while 40 MB of live events are published: far past the server's pub/sub
-    # buffer limit (8 MB here) and the kernel's socket buffers. The live part is
+    # buffer limit (16 MB here: room for a reading thread slowed by a sanitizer
+    # build) and the kernel's socket buffers. The live part is
     # read into memory meanwhile, so the server keeps the subscription and no
     # event is lost (before, it dropped it and 5,000 events were gone).
-    cli config set client-output-buffer-limit "pubsub 8mb 4mb 60" > /dev/null
+    cli config set client-output-buffer-limit "pubsub 16mb 8mb 60" > /dev/null
     seq 2000 | sed 's/.*/{"n":&}/' | rbus-publish -q -u "$R_URL" --history sr.a --stdin || die "seed"
     mkfifo "$TEST_TMP/sr.fifo"
     paused_reader "$TEST_TMP/sr.fifo" "$TEST_TMP/sr.go" "$TEST_TMP/sr.out" &
