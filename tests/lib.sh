@@ -258,7 +258,8 @@ stop_pid() {
 # paused_reader FIFO GO OUT: a reader that does not read yet: opens FIFO, and
 # once the file GO exists copies all of it into OUT (run it in the background).
 paused_reader() {
-    python3 - "$1" "$2" "$3" <<'PY'
+    # exec: the job's pid is the reader's, so that track ends it if the test dies.
+    exec python3 - "$1" "$2" "$3" <<'PY'
 import os, sys, time
 fifo = os.open(sys.argv[1], os.O_RDONLY)
 while not os.path.exists(sys.argv[2]):

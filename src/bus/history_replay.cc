@@ -74,7 +74,8 @@ void HistoryReplay::collect_stream(Connection& conn, std::string_view key, std::
 
 std::vector<std::string_view> HistoryReplay::stream_keys(Connection& conn, const Subscription& sub) {
     if (sub.pattern) {
-        std::vector<std::string_view> keys = scan(conn, keys_.stream_pattern(sub.name), "stream");
+        // Keys of every type: one that is not a stream is exit 2, as for one type.
+        std::vector<std::string_view> keys = scan(conn, keys_.stream_pattern(sub.name), nullptr);
         for (std::string_view& key : keys) key = names_.emplace_back(key);
         return keys;
     }

@@ -60,8 +60,9 @@ void HistoryReplay::read_cluster() {
             names_.push_back(keys_.stream(sub.name));
             read_on_owner(names_.back(), {});
         } else {
+            // Keys of every type: one that is not a stream is exit 2, as for one type.
             for (const HostPort& m : masters)
-                for (std::string_view key : scan(slots.node(m), keys_.stream_pattern(sub.name), "stream")) {
+                for (std::string_view key : scan(slots.node(m), keys_.stream_pattern(sub.name), nullptr)) {
                     names_.emplace_back(key);
                     read_on_owner(names_.back(), sub.name);
                 }

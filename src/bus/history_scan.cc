@@ -81,8 +81,9 @@ std::vector<std::string_view> scan_keys(Connection& conn, const std::string& mat
     std::string cursor = "0";
     const std::string count = std::to_string(kScanCount);
     do {
-        Reply r = command_until(conn, {"SCAN", cursor, "MATCH", match, "COUNT", count, "TYPE", type}, reply_timeout,
-                                run_until);
+        std::vector<std::string_view> args{"SCAN", cursor, "MATCH", match, "COUNT", count};
+        if (type) args.insert(args.end(), {"TYPE", type});
+        Reply r = command_until(conn, args, reply_timeout, run_until);
         std::vector<std::string_view> keys = scan_reply_keys(r, cursor);
         found.insert(found.end(), keys.begin(), keys.end());
         kept.push_back(std::move(r));

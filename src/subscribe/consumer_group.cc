@@ -86,8 +86,8 @@ std::vector<std::string> GroupConsumer::stream_keys() {
         for (Connection* node : nodes) {
             std::string cursor = "0";
             do {
-                Reply r = node->command({"SCAN", cursor, "MATCH", keys_.stream_pattern(sub.name), "COUNT", "1000",
-                                         "TYPE", "stream"},
+                // Keys of every type: one that is not a stream is exit 2, as for one type.
+                Reply r = node->command({"SCAN", cursor, "MATCH", keys_.stream_pattern(sub.name), "COUNT", "1000"},
                                         ctx_.connect.reply_timeout);
                 if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) throw ProtocolError("unexpected reply to SCAN");
                 cursor.assign(reply_text(r->element[0]));

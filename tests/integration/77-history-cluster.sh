@@ -149,6 +149,10 @@ mirror_records_on_every_master() {
     rbus-publish -q -u "$C_URL" hc.wrong || die "publish"
     wait "$M3_PID"; expect_code $? 2 "a wrong-type stream"
     expect_match "$(cat "$TEST_TMP/M3.err")" "history key rbus:history:\{raptorflow\.events\.hc\.wrong\} holds a string, not a stream" "names the key"
+    # A replay of a pattern that takes it in (SCAN on every master): exit 2 too, not "no history".
+    local err rc; err=$(rbus-subscribe -u "$C_URL" 'hc.*' --since 0 --until 0s 2>&1 > /dev/null); rc=$?
+    expect_code "$rc" 2 "a pattern replay over the wrong-type key"
+    expect_match "$err" "history key rbus:history:\{raptorflow\.events\.hc\.wrong\} " "names it"
 }
 
 # pending_on TYPE GROUP: the group's unacknowledged events on TYPE's stream, asked on its master.

@@ -24,8 +24,8 @@ void throw_if_run_over(Deadline run_until, RunTimedOut what = {});
 Reply command_until(Connection& conn, const std::vector<std::string_view>& args,
                     std::chrono::milliseconds reply_timeout, Deadline run_until);
 
-// SCAN MATCH `match` TYPE `type` to its end: the keys found, views into the
-// replies appended to `kept` (which must outlive them). Throws Interrupted on
+// SCAN MATCH `match` (TYPE `type` unless null) to its end: the keys found,
+// views into the replies appended to `kept` (which must outlive them). Throws Interrupted on
 // SIGINT/SIGTERM, TimeoutError past the reply timeout, RunTimedOut once
 // `run_until` (the run's --timeout) has passed.
 std::vector<std::string_view> scan_keys(Connection& conn, const std::string& match, const char* type,
