@@ -101,11 +101,14 @@ std::vector<std::string> GroupConsumer::stream_keys() {
     return keys;
 }
 
-void GroupConsumer::create_groups(const std::vector<std::string>& keys, std::string_view start) {
+std::vector<std::string> GroupConsumer::create_groups(const std::vector<std::string>& keys, std::string_view start,
+                                                     bool found_later) {
+    std::vector<std::string> read;
     for (const std::string& key : keys) {
         try {
             on(key).command({"XGROUP", "CREATE", key, o_.group, start, "MKSTREAM"}, ctx_.connect.reply_timeout);
             logger().info("created group {} on {} at {}", o_.group, key, start);
+            read.push_back(key);
         } catch (const ReplyError& e) {
             std::string_view what = e.what();
             if (what.rfind("BUSYGROUP", 0) == 0) {  // an existing group continues where it is
@@ -114,12 +117,18 @@ void GroupConsumer::create_groups(const std::vector<std::string>& keys, std::str
                                   "XGROUP SETID moves one)",
                                   o_.group, key);
                 said_busy_ = said_busy_ || o_.start_id != "$";
+                read.push_back(key);
                 continue;
             }
-            if (what.rfind("WRONGTYPE", 0) == 0) throw UsageError(fmt::format("history key {} is not a stream", key));
-            throw;
+            if (what.rfind("WRONGTYPE", 0) != 0) throw;
+            // At the start the setup is wrong: exit 2. A stray key that a pattern
+            // finds later does not end a consumer that is serving other streams.
+            if (!found_later) throw UsageError(fmt::format("history key {} is not a stream", key));
+            if (said_not_stream_.insert(key).second)
+                logger().warn("history key {} is not a stream: not read (looked at again every rescan)", key);
         }
     }
+    return read;
 }
 
 void GroupConsumer::open() {
@@ -148,7 +157,8 @@ void GroupConsumer::rescan() {
     rescan_.scanned(t0, Clock::now());
     std::vector<std::string> fresh = new_streams(found, streams_);
     if (fresh.empty()) return;
-    create_groups(fresh, start_on_new_stream(o_.start_id));
+    fresh = create_groups(fresh, start_on_new_stream(o_.start_id), true);
+    if (fresh.empty()) return;
     for (const std::string& key : fresh) logger().info("reading {} too: a new history stream", key);
     streams_.insert(streams_.end(), fresh.begin(), fresh.end());
     std::sort(streams_.begin(), streams_.end());

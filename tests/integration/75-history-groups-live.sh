@@ -43,12 +43,20 @@ live_consumer_keeps_its_running_event() {
 pattern_group_reads_streams_that_appear_later() {
     rbus-publish -q -u "$R_URL" --history mix.old n=0 || die "seed"
     bg_ready m rbus-subscribe -u "$R_URL" 'mix.*' --group mixers --count 2 --timeout 30s -v
+    # A stray key of another type that the pattern finds after the start: said, left out, the
+    # consumer goes on (at the start it is exit 2, as a wrong-type key of one type is).
+    cli set 'rbus:history:{raptorflow.events.mix.stray}' oops > /dev/null
     rbus-publish -q -u "$R_URL" --history mix.old n=1 || die "publish old"
     rbus-publish -q -u "$R_URL" --history mix.new n=2 || die "publish new"  # a stream that did not exist
     wait "$m_PID"; expect_code $? 0 "both events, from both streams"
     expect_eq "$(jq -r '.type + "=" + .payload.n' "$TEST_TMP/m.out" | sort | tr '\n' ' ')" "mix.new=2 mix.old=1 " \
         "the new stream's event too, the old stream from its end"
     expect_match "$(cat "$TEST_TMP/m.err")" 'reading rbus:history:\{raptorflow\.events\.mix\.new\} too' "said at -v"
+    expect_eq "$(grep -c 'history key rbus:history:{raptorflow.events.mix.stray} is not a stream: not read' "$TEST_TMP/m.err")" 1 \
+        "the stray key: one warning"
+    local rc=0; rbus-subscribe -u "$R_URL" 'mix.*' --group mixers --count 1 --timeout 5s > /dev/null 2>&1 || rc=$?
+    expect_code "$rc" 2 "the stray key found at the start: exit 2"
+    cli del 'rbus:history:{raptorflow.events.mix.stray}' > /dev/null
 }
 
 pattern_matching_nothing_yet_waits() {

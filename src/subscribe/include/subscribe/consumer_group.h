@@ -17,6 +17,7 @@
 #include <cstdint>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -71,7 +72,11 @@ private:
         long long deliveries = 1;
     };
     void open();
-    void create_groups(const std::vector<std::string>& keys, std::string_view start);
+    // XGROUP CREATE on each key (an existing group continues); the keys that
+    // are streams. A key of another type is UsageError, unless `found_later`
+    // (a rescan): then it is left out with a warning (once per key).
+    std::vector<std::string> create_groups(const std::vector<std::string>& keys, std::string_view start,
+                                           bool found_later = false);
     // Patterns: streams that appeared since the last scan join (group_rescan.h).
     void rescan();
     std::vector<std::string> stream_keys();
@@ -159,6 +164,7 @@ private:
     std::optional<std::pair<std::string_view, std::string_view>> running_;  // (stream, id) whose handler runs
     bool running_lost_ = false;  // claimed by another consumer meanwhile (said once)
     bool said_busy_ = false;     // --since on a group that exists: said once
+    std::set<std::string> said_not_stream_;  // keys a rescan found of another type: said once each
     Deadline run_deadline_;      // --timeout's end (run())
     bool run_over() const { return run_deadline_ && Clock::now() >= *run_deadline_; }
     bool acks_unsent_ = false;   // XACKs queued, not yet flushed
