@@ -64,11 +64,21 @@ Reply GroupConsumer::command(const std::vector<std::string_view>& args) {
         return conn_->command(args, ctx_.connect.reply_timeout);
     } catch (const ReplyError& e) {
         std::string_view what = e.what();
-        if (what.rfind("WRONGTYPE", 0) == 0 && args.size() > 1)
-            throw UsageError(fmt::format("history key {} is not a stream",
-                                         args[0] == "XREADGROUP" ? "of the group" : args[1]));
+        if (what.rfind("WRONGTYPE", 0) == 0 && args.size() > 1) {
+            std::string bad = args[0] == "XREADGROUP" ? not_a_stream(streams_) : std::string(args[1]);
+            if (!bad.empty()) throw UsageError(fmt::format("history key {} is not a stream", bad));
+        }
         throw;
     }
+}
+
+std::string GroupConsumer::not_a_stream(const std::vector<std::string>& keys) {
+    for (const std::string& key : keys) {
+        Reply t = on(key).command({"TYPE", key}, ctx_.connect.reply_timeout);
+        std::string_view type = t->type == REDIS_REPLY_STATUS ? reply_text(t.get()) : "";
+        if (type != "stream" && type != "none") return key;
+    }
+    return {};
 }
 
 std::vector<std::string> GroupConsumer::stream_keys() {
@@ -124,8 +134,10 @@ std::vector<std::string> GroupConsumer::create_groups(const std::vector<std::str
             // At the start the setup is wrong: exit 2. A stray key that a pattern
             // finds later does not end a consumer that is serving other streams.
             if (!found_later) throw UsageError(fmt::format("history key {} is not a stream", key));
-            if (said_not_stream_.insert(key).second)
-                logger().warn("history key {} is not a stream: not read (looked at again every rescan)", key);
+            if (not_streams_.insert(key).second)
+                logger().warn("history key {} is not a stream: not read (looked at again every {}s)", key,
+                              std::chrono::duration_cast<std::chrono::seconds>(kRetryNotStreamsEvery * GroupRescan::kEvery)
+                                  .count());
         }
     }
     return read;
@@ -145,6 +157,9 @@ void GroupConsumer::open() {
     Clock::time_point t0 = Clock::now();
     streams_ = stream_keys();
     rescan_.scanned(t0, Clock::now());
+    // Every key's type first: a key of another type is exit 2 before any group was made.
+    if (std::string bad = not_a_stream(streams_); !bad.empty())
+        throw UsageError(fmt::format("history key {} is not a stream", bad));
     if (streams_.empty())
         logger().warn("--group: no history stream matches yet; waiting for one (looking again every {})",
                       log_lazy([] { return format_duration(GroupRescan::kEvery); }));
@@ -155,9 +170,15 @@ void GroupConsumer::rescan() {
     Clock::time_point t0 = Clock::now();
     std::vector<std::string> found = stream_keys();
     rescan_.scanned(t0, Clock::now());
+    // Keys of another type found before: left out until they are gone, or
+    // tried again every kRetryNotStreamsEvery rescans (made a stream meanwhile).
+    std::erase_if(not_streams_, [&](const std::string& k) { return !std::binary_search(found.begin(), found.end(), k); });
     std::vector<std::string> fresh = new_streams(found, streams_);
+    if (++rescans_ % kRetryNotStreamsEvery != 0)
+        std::erase_if(fresh, [&](const std::string& k) { return not_streams_.count(k) > 0; });
     if (fresh.empty()) return;
     fresh = create_groups(fresh, start_on_new_stream(o_.start_id), true);
+    for (const std::string& key : fresh) not_streams_.erase(key);
     if (fresh.empty()) return;
     for (const std::string& key : fresh) logger().info("reading {} too: a new history stream", key);
     streams_.insert(streams_.end(), fresh.begin(), fresh.end());
@@ -409,6 +430,9 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
             sleep_unless_signal(std::chrono::milliseconds(50));
             return -1;
         }
+        if (what.rfind("WRONGTYPE", 0) == 0)  // a stream replaced by a key of another type while read
+            if (std::string bad = not_a_stream(keys); !bad.empty())
+                throw UsageError(fmt::format("history key {} is not a stream", bad));
         throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn.peer(), what));
     }
     // The batch's reply is a member while it is handled: to_ack_ views into

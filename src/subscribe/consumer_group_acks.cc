@@ -36,9 +36,11 @@ void GroupConsumer::ack_pending_acks(bool with_next_command) {
             // Sent in the same write as the next command (the next XREADGROUP),
             // which the server runs after it; its reply is checked first.
             conn_->append(args);
-            std::string peer = conn_->peer();
+            std::string peer = conn_->peer(), key(to_ack_[i].first);
             ++unanswered_;
-            conn_->defer_reply([this, peer](const redisReply& r) {
+            conn_->defer_reply([this, peer, key](const redisReply& r) {
+                if (r.type == REDIS_REPLY_ERROR && std::string_view(reply_text(&r)).rfind("WRONGTYPE", 0) == 0)
+                    throw UsageError(fmt::format("history key {} is not a stream", key));
                 if (r.type == REDIS_REPLY_ERROR)
                     throw ReplyError(fmt::format("{} refused XACK: {}", peer, reply_text(&r)));
                 if (--unanswered_ == 0) {

@@ -54,9 +54,36 @@ pattern_group_reads_streams_that_appear_later() {
     expect_match "$(cat "$TEST_TMP/m.err")" 'reading rbus:history:\{raptorflow\.events\.mix\.new\} too' "said at -v"
     expect_eq "$(grep -c 'history key rbus:history:{raptorflow.events.mix.stray} is not a stream: not read' "$TEST_TMP/m.err")" 1 \
         "the stray key: one warning"
-    local rc=0; rbus-subscribe -u "$R_URL" 'mix.*' --group mixers --count 1 --timeout 5s > /dev/null 2>&1 || rc=$?
+    local rc=0; rbus-subscribe -u "$R_URL" 'mix.*' --group unmade --count 1 --timeout 5s > /dev/null 2>&1 || rc=$?
     expect_code "$rc" 2 "the stray key found at the start: exit 2"
+    expect_no "$(cli xinfo groups 'rbus:history:{raptorflow.events.mix.new}')" unmade \
+        "no group made on the streams before it (a false lag in rbus-stats --check)"
     cli del 'rbus:history:{raptorflow.events.mix.stray}' > /dev/null
+    # A stream replaced by a key of another type while the consumer reads it: exit 2 naming it (was exit 1,
+    # "refused XREADGROUP: WRONGTYPE ...", without the key).
+    bg_ready f rbus-subscribe -u "$R_URL" 'mix.*' --group flipped --timeout 30s
+    cli set 'rbus:history:{raptorflow.events.mix.new}' oops > /dev/null
+    rbus-publish -q -u "$R_URL" --history mix.old n=3 || die "publish after the flip"
+    wait "$f_PID"; expect_code $? 2 "a stream that became a string"
+    expect_eq "$(tail -1 "$TEST_TMP/f.err")" \
+        "rbus-subscribe: error: history key rbus:history:{raptorflow.events.mix.new} is not a stream" "names it"
+}
+
+# The server's count of COMMAND (e.g. scan, xgroup|create) calls, or of its FIELD (failed_calls).
+cmd_stat() { cli info commandstats | sed -n "s/^cmdstat_$1:\(.*,\)*${2:-calls}=\([0-9]*\).*/\2/p"; }
+scans_at_least() { [ "$(cmd_stat scan)" -ge "$1" ] 2>/dev/null; }
+
+stray_key_is_not_tried_at_every_rescan() {
+    rbus-publish -q -u "$R_URL" --history st.ok n=0 || die "seed"
+    cli config resetstat > /dev/null
+    bg_ready s rbus-subscribe -u "$R_URL" 'st.*' --group strays --timeout 30s
+    cli set 'rbus:history:{raptorflow.events.st.bad}' oops > /dev/null
+    # The start's SCAN and four rescans (2 s apart): the stray key found by the first of them.
+    wait_until 20 scans_at_least 5 || die "the consumer did not rescan"
+    kill "$s_PID"; wait "$s_PID"
+    expect_eq "$(cmd_stat 'xgroup|create' failed_calls)" 1 "the stray key tried once, not at every rescan"
+    expect_eq "$(grep -c 'st.bad} is not a stream: not read' "$TEST_TMP/s.err")" 1 "said once"
+    cli del 'rbus:history:{raptorflow.events.st.bad}' > /dev/null
 }
 
 pattern_matching_nothing_yet_waits() {
@@ -324,6 +351,7 @@ case_ "SIGTERM or SIGINT while waiting for events: the consumer leaves the group
 case_ "a live consumer keeps its running event from a consumer with a short --claim-idle" live_consumer_keeps_its_running_event
 case_ "--group with a pattern reads history streams that appear after it started" pattern_group_reads_streams_that_appear_later
 case_ "--group with a pattern that matches no stream yet waits for one" pattern_matching_nothing_yet_waits
+case_ "a key of another type that a rescan finds is not tried again at every rescan" stray_key_is_not_tried_at_every_rescan
 case_ "a printing --group consumer reads ahead yet never past what --count needs" reading_ahead_never_reads_past_count
 case_ "SIGTERM while reading ahead: what was printed is acknowledged, the rest delivered again, each once" sigterm_while_reading_ahead_loses_nothing
 case_ "SIGTERM while the reader of stdout is stopped: only what it received is acknowledged" stopped_reader_at_sigterm_acknowledges_only_what_it_got

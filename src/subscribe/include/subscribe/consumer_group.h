@@ -80,6 +80,9 @@ private:
     // Patterns: streams that appeared since the last scan join (group_rescan.h).
     void rescan();
     std::vector<std::string> stream_keys();
+    // The first of `keys` that holds a key of another type than a stream
+    // (TYPE, on its node); empty when none does.
+    std::string not_a_stream(const std::vector<std::string>& keys);
     // Own pending entries, then others' idle ones, each with its delivery count.
     std::vector<Pending> claim(std::size_t limit, bool own);
     long long deliveries_of(std::string_view key, std::string_view id);
@@ -164,7 +167,10 @@ private:
     std::optional<std::pair<std::string_view, std::string_view>> running_;  // (stream, id) whose handler runs
     bool running_lost_ = false;  // claimed by another consumer meanwhile (said once)
     bool said_busy_ = false;     // --since on a group that exists: said once
-    std::set<std::string> said_not_stream_;  // keys a rescan found of another type: said once each
+    // Keys a rescan found of another type (said once each), and the rescans so far.
+    static constexpr unsigned kRetryNotStreamsEvery = 15;
+    std::set<std::string> not_streams_;
+    unsigned rescans_ = 0;
     Deadline run_deadline_;      // --timeout's end (run())
     bool run_over() const { return run_deadline_ && Clock::now() >= *run_deadline_; }
     bool acks_unsent_ = false;   // XACKs queued, not yet flushed
