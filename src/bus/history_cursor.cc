@@ -8,6 +8,7 @@
 #include "base/signals.h"
 #include "base/timestamp.h"
 #include "base/uuid.h"
+#include "bus/history_keys.h"
 #include "bus/history_scan.h"
 #include "event/canonical.h"
 
@@ -122,7 +123,7 @@ void StreamCursor::load_page() {
     if (!error_.empty()) {
         std::string error = std::exchange(error_, {});
         arrived_ = false;
-        if (error.rfind("WRONGTYPE", 0) == 0) throw UsageError(fmt::format("history key {} is not a stream", key_));
+        if (error.rfind("WRONGTYPE", 0) == 0) throw not_a_stream_error(key_);
         throw ReplyError(error);
     }
     page_.swap(next_page_);

@@ -1,5 +1,7 @@
 #include "bus/history_keys.h"
 
+#include <fmt/format.h>
+
 #include "redis/crc16.h"
 
 namespace rbus {
@@ -94,5 +96,9 @@ std::string raptorbus_dlq_channel(std::string_view reason) { return "sys.dlq." +
 std::string raptorbus_dlq_key(std::string_view reason, std::string_view uuid) {
     return "dlq:" + raptorbus_dlq_channel(reason) + ":" + std::string(uuid);
 }
+
+std::string not_a_stream_message(std::string_view key) { return fmt::format("history key {} is not a stream", key); }
+
+UsageError not_a_stream_error(std::string_view key) { return UsageError(not_a_stream_message(key)); }
 
 }  // namespace rbus

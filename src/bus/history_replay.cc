@@ -101,7 +101,7 @@ std::size_t HistoryReplay::stream_lengths(Connection& conn, const std::vector<st
                                                ctx_.connect.reply_timeout.count()));
         }
         if (r->error && !wrong) wrong = r->text.rfind("WRONGTYPE", 0) == 0
-                                            ? fmt::format("history key {} is not a stream", key)
+                                            ? not_a_stream_message(key)
                                             : r->text;
         if (!r->error && r->value > 0) total += static_cast<std::size_t>(r->value);
     }

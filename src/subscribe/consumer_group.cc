@@ -66,7 +66,7 @@ Reply GroupConsumer::command(const std::vector<std::string_view>& args) {
         std::string_view what = e.what();
         if (what.rfind("WRONGTYPE", 0) == 0 && args.size() > 1) {
             std::string bad = args[0] == "XREADGROUP" ? not_a_stream(streams_) : std::string(args[1]);
-            if (!bad.empty()) throw UsageError(fmt::format("history key {} is not a stream", bad));
+            if (!bad.empty()) throw not_a_stream_error(bad);
         }
         throw;
     }
@@ -133,7 +133,7 @@ std::vector<std::string> GroupConsumer::create_groups(const std::vector<std::str
             if (what.rfind("WRONGTYPE", 0) != 0) throw;
             // At the start the setup is wrong: exit 2. A stray key that a pattern
             // finds later does not end a consumer that is serving other streams.
-            if (!found_later) throw UsageError(fmt::format("history key {} is not a stream", key));
+            if (!found_later) throw not_a_stream_error(key);
             if (not_streams_.insert(key).second)
                 logger().warn("history key {} is not a stream: not read (looked at again every {}s)", key,
                               std::chrono::duration_cast<std::chrono::seconds>(kRetryNotStreamsEvery * GroupRescan::kEvery)
@@ -159,7 +159,7 @@ void GroupConsumer::open() {
     rescan_.scanned(t0, Clock::now());
     // Every key's type first: a key of another type is exit 2 before any group was made.
     if (std::string bad = not_a_stream(streams_); !bad.empty())
-        throw UsageError(fmt::format("history key {} is not a stream", bad));
+        throw not_a_stream_error(bad);
     if (streams_.empty())
         logger().warn("--group: no history stream matches yet; waiting for one (looking again every {})",
                       log_lazy([] { return format_duration(GroupRescan::kEvery); }));
@@ -432,7 +432,7 @@ int GroupConsumer::read_node(Connection& conn, const std::vector<std::string>& k
         }
         if (what.rfind("WRONGTYPE", 0) == 0)  // a stream replaced by a key of another type while read
             if (std::string bad = not_a_stream(keys); !bad.empty())
-                throw UsageError(fmt::format("history key {} is not a stream", bad));
+                throw not_a_stream_error(bad);
         throw ReplyError(fmt::format("{} refused XREADGROUP: {}", conn.peer(), what));
     }
     // The batch's reply is a member while it is handled: to_ack_ views into

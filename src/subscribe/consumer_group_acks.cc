@@ -40,7 +40,7 @@ void GroupConsumer::ack_pending_acks(bool with_next_command) {
             ++unanswered_;
             conn_->defer_reply([this, peer, key](const redisReply& r) {
                 if (r.type == REDIS_REPLY_ERROR && std::string_view(reply_text(&r)).rfind("WRONGTYPE", 0) == 0)
-                    throw UsageError(fmt::format("history key {} is not a stream", key));
+                    throw not_a_stream_error(key);
                 if (r.type == REDIS_REPLY_ERROR)
                     throw ReplyError(fmt::format("{} refused XACK: {}", peer, reply_text(&r)));
                 if (--unanswered_ == 0) {

@@ -9,6 +9,8 @@
 #include <string>
 #include <string_view>
 
+#include "base/error.h"
+
 namespace rbus {
 
 class HistoryKeys {
@@ -41,6 +43,11 @@ public:
 private:
     std::string ns_;
 };
+
+// The error for a history key that holds another type than a stream (exit 2,
+// the key named: SPEC §8), and its message.
+std::string not_a_stream_message(std::string_view key);
+UsageError not_a_stream_error(std::string_view key);
 
 // RaptorBus's persisted copy of an event: msg:{channel}:{id} (no braces: its own format).
 std::string raptorbus_msg_key(std::string_view channel, std::string_view id);
